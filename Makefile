@@ -1,0 +1,49 @@
+# The two commands a new user runs: `make forecast` and `make test`.
+# Both create .venv with Python 3.12 and install the package into it first.
+
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+# python3.12 from PATH if it runs, else a pyenv-installed 3.12.
+PYTHON312 ?= $(shell (python3.12 -c 'import sys' >/dev/null 2>&1 && command -v python3.12) \
+	|| ls -1d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3.12 2>/dev/null | tail -n 1)
+
+.PHONY: forecast test lint lab bench clean
+
+$(VENV)/.created:
+	@test -n "$(PYTHON312)" || { echo "Python 3.12 not found: install it (e.g. pyenv install 3.12) or run 'make PYTHON312=/path/to/python3.12'" >&2; exit 2; }
+	$(PYTHON312) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.created pyproject.toml
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.created pyproject.toml
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-lab: $(VENV)/.created pyproject.toml
+	$(PY) -m pip install --quiet -e ".[dev,notebooks]"
+	touch $@ $(VENV)/.installed $(VENV)/.installed-dev
+
+forecast: $(VENV)/.installed
+	$(VENV)/bin/forecast run models/syria_coalition.yaml
+
+test: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	MPLBACKEND=Agg $(PY) -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+lab: $(VENV)/.installed-lab
+	$(VENV)/bin/jupyter lab notebooks/
+
+bench: $(VENV)/.installed-dev
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
