@@ -1,0 +1,36 @@
+"""Bayesian scenario forecasting.
+
+Turn an analyst's judgements (how likely each observation is under each scenario) and a ledger
+of dated, sourced evidence into posterior scenario probabilities with credible intervals.
+
+>>> import forecasting as fc
+>>> q = fc.load_question("models/syria_coalition.yaml")
+>>> f = fc.forecast(q, as_of="2025-10-27")       # doctest: +SKIP
+>>> f.summary()                                   # doctest: +SKIP
+
+``import forecasting`` does not import PyMC; only the MCMC engine does.
+"""
+
+from .api import build_pymc_model, forecast
+from .errors import ForecastingError, ForecastingWarning, InputError, Problem
+from .evidence import Evidence, EvidenceItem, load_evidence
+from .result import Forecast, package_version
+from .spec import Question, load_question
+
+__version__ = package_version()
+
+__all__ = [
+    "Evidence",
+    "EvidenceItem",
+    "Forecast",
+    "ForecastingError",
+    "ForecastingWarning",
+    "InputError",
+    "Problem",
+    "Question",
+    "build_pymc_model",
+    "forecast",
+    "load_evidence",
+    "load_question",
+    "__version__",
+]

@@ -1,0 +1,165 @@
+"""The user-facing entry points: :func:`forecast` and :func:`build_pymc_model`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from .constants import DEFAULT_SEED, EXACT_DRAWS, MCMC_CHAINS, MCMC_DRAWS, MCMC_TUNE
+from .engines import exact
+from .errors import InputError, Problem
+from .evidence import Evidence, load_evidence
+from .model_data import ModelData
+from .result import Forecast, make_forecast
+from .spec import Question, load_question
+
+if TYPE_CHECKING:
+    import pymc as pm
+
+Engine = Literal["auto", "exact", "mcmc"]
+ENGINES = ("auto", "exact", "mcmc")
+
+
+def _inputs(
+    question: Question | str | Path,
+    evidence: Evidence | str | Path | None,
+    as_of: dt.date | str | None,
+) -> tuple[Question, Evidence, dt.date]:
+    if not isinstance(question, Question):
+        question = load_question(question)
+    if not isinstance(evidence, Evidence):
+        evidence = load_evidence(evidence, question)
+    elif evidence.question_id != question.id:
+        raise InputError(
+            [
+                Problem(
+                    None,
+                    None,
+                    "evidence",
+                    f"the evidence is for question '{evidence.question_id}', not '{question.id}'",
+                )
+            ]
+        )
+    if as_of is None:
+        as_of = dt.date.today()
+    elif isinstance(as_of, str):
+        try:
+            as_of = dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise InputError(
+                [Problem(None, None, "as_of", f"'{as_of}' is not a date; use YYYY-MM-DD")]
+            ) from None
+    elif isinstance(as_of, dt.datetime):
+        as_of = as_of.date()
+    return question, evidence.as_of(as_of), as_of
+
+
+def forecast(
+    question: Question | str | Path,
+    evidence: Evidence | str | Path | None = None,
+    *,
+    as_of: dt.date | str | None = None,
+    engine: Engine = "auto",
+    seed: int | None = None,
+    draws: int | None = None,
+    chains: int | None = None,
+    tune: int | None = None,
+    progress: bool | None = None,
+) -> Forecast:
+    """Posterior scenario probabilities with credible intervals.
+
+    Parameters
+    ----------
+    question
+        A :class:`~forecasting.spec.Question` or the path of a question file.
+    evidence
+        An :class:`~forecasting.evidence.Evidence`, a ledger path (directory or file), or
+        ``None`` for ``evidence/<question id>/`` beside the question's ``models/`` directory.
+    as_of
+        Items dated after this day are left out (default: today).
+    engine
+        ``"exact"`` (closed form plus i.i.d. draws), ``"mcmc"`` (PyMC NUTS, also checked
+        against the exact answer) or ``"auto"`` (exact whenever the model allows, which is every
+        question made of count, binary and categorical indicators).
+    seed
+        Random seed; the same inputs and seed give the same forecast. Default: a fixed seed.
+    draws, chains, tune
+        Draws per chain (exact: total draws, one chain), number of chains and tuning steps
+        (MCMC only).
+    progress
+        Show a progress bar while sampling (default: when stderr is a terminal).
+    """
+    if engine not in ENGINES:
+        raise InputError(
+            [
+                Problem(
+                    None,
+                    None,
+                    "engine",
+                    f"'{engine}' is not an engine; use 'auto', 'exact' or 'mcmc'",
+                )
+            ]
+        )
+    for name, value in (("draws", draws), ("chains", chains), ("tune", tune)):
+        if value is not None and (
+            not isinstance(value, int) or value < (0 if name == "tune" else 1)
+        ):
+            raise InputError(
+                [Problem(None, None, name, f"must be a positive whole number, got {value!r}")]
+            )
+    question, used, as_of = _inputs(question, evidence, as_of)
+    seed = DEFAULT_SEED if seed is None else int(seed)
+    data = ModelData.build(question, used)
+    chosen = "exact" if engine == "auto" else engine
+    if chosen == "exact":
+        result = exact.run(data, draws=draws or EXACT_DRAWS, seed=seed)
+    else:
+        from .engines import mcmc
+
+        closed = exact.exact_posterior(data)
+        result = mcmc.run(
+            data,
+            draws=draws or MCMC_DRAWS,
+            tune=MCMC_TUNE if tune is None else tune,
+            chains=chains or MCMC_CHAINS,
+            seed=seed,
+            exact_probability=closed.probability,
+            progress=progress,
+        )
+        result.log_marginal = closed.log_marginal
+    return make_forecast(
+        data,
+        result,
+        question=question,
+        evidence=used,
+        as_of=as_of,
+        seed=seed,
+        engine_requested=engine,
+    )
+
+
+def build_pymc_model(
+    question: Question | str | Path,
+    evidence: Evidence | str | Path | None = None,
+    *,
+    as_of: dt.date | str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    extra_loglik: Callable[[pm.Model], Any] | None = None,
+    name: str = "",
+) -> pm.Model:
+    """The PyMC model of a question and its evidence, for research code to extend and sample.
+
+    Variables: ``pi`` (scenario probabilities, dims ``scenario``), one per indicator named by
+    its id (the per-scenario parameter), the potential ``evidence`` (the scenario marginalised
+    out) and the deterministic ``scenario_probability``. Evidence enters as ``pm.Data``.
+    See :func:`forecasting.engines.mcmc.build_model` for ``parameters``, ``extra_loglik`` and
+    ``name``.
+    """
+    from .engines import mcmc
+
+    question, used, _ = _inputs(question, evidence, as_of)
+    return mcmc.build_model(
+        ModelData.build(question, used), parameters=parameters, extra_loglik=extra_loglik, name=name
+    )

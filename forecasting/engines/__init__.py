@@ -1,0 +1,1 @@
+"""Inference engines: ``exact`` (closed form, numpy only) and ``mcmc`` (PyMC, imported lazily)."""

@@ -1,0 +1,68 @@
+"""What both engines share: their result record and the conditional scenario probability."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..model_data import ModelData
+from ..stats import normalise_log
+
+
+@dataclass
+class EngineResult:
+    """Raw output of an engine, before it becomes a :class:`~forecasting.Forecast`.
+
+    Arrays in ``posterior`` have leading dims ``(chain, draw)``.
+    """
+
+    engine: str
+    probability: np.ndarray  # (K,) the reported point value
+    mcse: np.ndarray  # (K,) Monte Carlo standard error of ``probability`` (0 when exact)
+    posterior: dict[str, np.ndarray]
+    sample_stats: dict[str, np.ndarray] = field(default_factory=dict)
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    log_marginal: np.ndarray | None = None  # (K,) log p(E | S = k), when known in closed form
+
+
+def scenario_log_weights(
+    data: ModelData, log_pi: np.ndarray, thetas: dict[str, np.ndarray]
+) -> np.ndarray:
+    """``log pi_k + sum_j w-tempered log-likelihood of indicator j under theta_kj``.
+
+    Normalised over the last axis this is ``P(S = k | E, pi, theta)``. Shapes: ``log_pi`` is
+    ``(..., K)``; ``thetas[j]`` is ``(..., K)`` or ``(..., K, C)``.
+    """
+    out = np.array(log_pi, dtype=float, copy=True)
+    for ind in data.indicators:
+        if len(ind.item_ids):
+            out = out + ind.family.kernel(thetas[ind.id], ind.stats)
+    return out
+
+
+def conditional_probability(
+    data: ModelData, log_pi: np.ndarray, thetas: dict[str, np.ndarray]
+) -> np.ndarray:
+    """``P(S = k | E, pi, theta)`` for every draw (the Rao-Blackwellised quantity)."""
+    return normalise_log(scenario_log_weights(data, log_pi, thetas), axis=-1)
+
+
+def item_log_likelihood(data: ModelData, thetas: dict[str, np.ndarray]) -> np.ndarray:
+    """Each item's tempered log-likelihood under every scenario, ``(..., K, n_items)``.
+
+    Items are in ledger order (``data.item_ids``).
+    """
+    order = {item: k for k, item in enumerate(data.item_ids)}
+    sample_shape = next(iter(thetas.values())).shape[:2] if thetas else (1, 1)
+    out = np.zeros((*sample_shape, data.n_scenarios, len(data.item_ids)))
+    for ind in data.indicators:
+        if not ind.item_ids:
+            continue
+        cols = [order[i] for i in ind.item_ids]
+        out[..., cols] = ind.family.item_loglik(
+            thetas[ind.id], ind.values, ind.weights, ind.exposures
+        )
+    return out

@@ -1,0 +1,500 @@
+"""The evidence ledger: dated, sourced observations of a question's indicators.
+
+A ledger is a directory of YAML files (``evidence/<question id>/*.yaml``), each a list of items.
+Items are validated against the question (indicator names, value types, categories, reliability
+codes), ids must be unique across all files, and every problem is reported at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from . import _yaml
+from .errors import ForecastingWarning, InputError, Problem, did_you_mean, one_of
+from .reliability import code_weight
+from .spec import (
+    BinaryIndicator,
+    CategoricalIndicator,
+    CountIndicator,
+    Question,
+    error_problem,
+)
+
+ITEM_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@+-]*$"
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+class _ItemSpec(BaseModel):
+    """Schema of one ledger entry (types only; meaning is checked against the question)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Annotated[str, Field(pattern=ITEM_ID_PATTERN, max_length=200)]
+    indicator: Annotated[str, Field(min_length=1)]
+    value: Any
+    window: tuple[dt.date, dt.date] | None = None
+    exposure: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    date: dt.date
+    source: Annotated[str, Field(min_length=1)]
+    reliability: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | str | None = None
+    note: str | None = None
+    url: str | None = None
+
+
+_ITEMS = TypeAdapter(list[_ItemSpec])
+_REQUIRED = ("id", "indicator", "value", "date", "source")
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """One validated observation.
+
+    ``value`` is an ``int`` (count), ``bool`` (binary) or ``str`` (categorical); ``exposure`` is
+    in units of the indicator's ``per_days`` (count items only); ``weight`` is the reliability
+    as a number in [0, 1].
+    """
+
+    id: str
+    indicator: str
+    kind: str
+    value: int | bool | str
+    date: dt.date
+    source: str
+    weight: float
+    reliability: float | str = 1.0
+    exposure: float | None = None
+    window: tuple[dt.date, dt.date] | None = None
+    note: str | None = None
+    url: str | None = None
+    file: str | None = None
+    line: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The item as it would be written in a ledger (JSON-ready)."""
+        out: dict[str, Any] = {"id": self.id, "indicator": self.indicator}
+        out["value"] = self.value
+        if self.window is not None:
+            out["window"] = [self.window[0].isoformat(), self.window[1].isoformat()]
+        elif self.exposure is not None:
+            out["exposure"] = self.exposure
+        out["date"] = self.date.isoformat()
+        out["source"] = self.source
+        out["reliability"] = self.reliability
+        if self.note is not None:
+            out["note"] = self.note
+        if self.url is not None:
+            out["url"] = self.url
+        return out
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """An item left out of a forecast, and why."""
+
+    id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The validated evidence of one question: items in ledger order, and the files read."""
+
+    question_id: str
+    items: tuple[EvidenceItem, ...]
+    files: tuple[str, ...] = ()
+    excluded: tuple[Exclusion, ...] = field(default=())
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self):
+        return iter(self.items)
+
+    @property
+    def ids(self) -> list[str]:
+        """Item ids in ledger order."""
+        return [it.id for it in self.items]
+
+    def as_of(self, date: dt.date | None) -> Evidence:
+        """The evidence known on ``date``: items dated after it are moved to ``excluded``."""
+        if date is None:
+            return self
+        kept, dropped = [], list(self.excluded)
+        for it in self.items:
+            if it.date > date:
+                dropped.append(
+                    Exclusion(
+                        it.id,
+                        f"dated {it.date.isoformat()}, after the as-of date {date.isoformat()}",
+                    )
+                )
+            else:
+                kept.append(it)
+        return replace(self, items=tuple(kept), excluded=tuple(dropped))
+
+    def without(self, ids: Iterable[str], reason: str = "left out by request") -> Evidence:
+        """The evidence without the items ``ids`` (they are listed as excluded)."""
+        drop = set(ids)
+        kept = tuple(it for it in self.items if it.id not in drop)
+        dropped = self.excluded + tuple(
+            Exclusion(it.id, reason) for it in self.items if it.id in drop
+        )
+        return replace(self, items=kept, excluded=dropped)
+
+    def sha256(self) -> str:
+        """SHA-256 of the used items' canonical JSON, independent of file split and order."""
+        records = sorted((it.to_dict() for it in self.items), key=lambda r: r["id"])
+        text = json.dumps(records, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """Items as JSON-ready mappings (for tables and reports)."""
+        return [
+            it.to_dict() | {"weight": it.weight, "file": it.file, "line": it.line}
+            for it in self.items
+        ]
+
+    @classmethod
+    def from_items(
+        cls, items: Sequence[Mapping[str, Any]], question: Question, *, source: str | None = None
+    ) -> Evidence:
+        """Validate items given in Python (same keys as the ledger files)."""
+        items = list(items)
+        lines = _yaml.LineMap(source)
+        parsed, problems = _parse_items(items, lines, question)
+        problems += _duplicate_problems(parsed)
+        if problems:
+            raise InputError(problems)
+        return cls(question.id, tuple(parsed), (source,) if source else ())
+
+
+def ledger_files(path: str | Path) -> list[Path]:
+    """The YAML files of a ledger path (a directory, read in name order, or one file)."""
+    path = Path(path)
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file())
+    return [path]
+
+
+def default_evidence_path(question: Question) -> Path:
+    """``evidence/<id>/`` beside the ``models/`` directory that holds the question file."""
+    if question.source is None:
+        return Path("evidence") / question.id
+    qpath = Path(question.source).resolve()
+    root = qpath.parent.parent if qpath.parent.name == "models" else qpath.parent
+    return root / "evidence" / question.id
+
+
+def load_evidence(path: str | Path | None, question: Question) -> Evidence:
+    """Read and validate an evidence ledger against a question.
+
+    Parameters
+    ----------
+    path
+        A directory of ``.yaml`` files or a single file; ``None`` means
+        :func:`default_evidence_path`. A missing default directory is an empty ledger.
+    question
+        The question the evidence bears on.
+
+    Raises
+    ------
+    InputError
+        With every problem found in every file.
+    """
+    explicit = path is not None
+    path = Path(path) if path is not None else default_evidence_path(question)
+    if not path.exists():
+        if explicit:
+            raise InputError([Problem(str(path), None, "", "no such file or directory")])
+        warnings.warn(
+            f"no evidence directory {path}: forecasting from the priors alone",
+            ForecastingWarning,
+            stacklevel=2,
+        )
+        return Evidence(question.id, ())
+    problems: list[Problem] = []
+    if path.is_dir() and path.parent.name == "evidence" and path.name != question.id:
+        problems.append(
+            Problem(
+                str(path),
+                None,
+                "",
+                f"this evidence folder is named "
+                f"'{path.name}' but the question id is '{question.id}'; "
+                f"evidence for it belongs in evidence/{question.id}/",
+            )
+        )
+    files = ledger_files(path)
+    if path.is_dir() and not files:
+        warnings.warn(
+            f"{path} holds no .yaml files: forecasting from the priors alone",
+            ForecastingWarning,
+            stacklevel=2,
+        )
+    items: list[EvidenceItem] = []
+    for f in files:
+        try:
+            raw, lines = _yaml.load(f)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        if raw is None:
+            warnings.warn(
+                f"{f} is empty: it adds no evidence items", ForecastingWarning, stacklevel=2
+            )
+            continue
+        if not isinstance(raw, list):
+            what = "a mapping" if isinstance(raw, dict) else type(raw).__name__
+            hint = " (start each item with '- ')" if isinstance(raw, dict) else ""
+            problems.append(
+                lines.problem((), f"an evidence file must be a list of items, got {what}{hint}")
+            )
+            continue
+        parsed, found = _parse_items(raw, lines, question)
+        items.extend(parsed)
+        problems.extend(found)
+    problems.extend(_duplicate_problems(items))
+    if problems:
+        raise InputError(problems)
+    return Evidence(question.id, tuple(items), tuple(str(f) for f in files))
+
+
+def _duplicate_problems(items: Sequence[EvidenceItem]) -> list[Problem]:
+    first: dict[str, EvidenceItem] = {}
+    problems = []
+    for it in items:
+        if it.id in first:
+            other = first[it.id]
+            where = f"{other.file}:{other.line}" if other.file else f"line {other.line}"
+            problems.append(
+                Problem(
+                    it.file,
+                    it.line,
+                    "id",
+                    f"item id '{it.id}' is used twice "
+                    f"(first at {where}); ids must be unique across all files",
+                )
+            )
+        else:
+            first[it.id] = it
+    return problems
+
+
+def _parse_items(
+    raw: list[Any], lines: _yaml.LineMap, question: Question
+) -> tuple[list[EvidenceItem], list[Problem]]:
+    problems: list[Problem] = []
+    good_rows = []
+    for i, row in enumerate(raw):
+        if not isinstance(row, dict):
+            problems.append(
+                lines.problem(
+                    (i,), f"each evidence item must be a mapping of fields, got {_short(row)}"
+                )
+            )
+        else:
+            good_rows.append((i, row))
+    try:
+        specs = _ITEMS.validate_python([row for _, row in good_rows])
+        spec_by_index = {i: s for (i, _), s in zip(good_rows, specs, strict=True)}
+    except ValidationError as exc:
+        failed = set()
+        for p in _item_schema_problems(exc, lines, good_rows):
+            problems.append(p)
+        for err in exc.errors(include_url=False):
+            failed.add(err["loc"][0])
+        spec_by_index = {}
+        ok_rows = [(i, row) for k, (i, row) in enumerate(good_rows) if k not in failed]
+        if ok_rows:
+            specs = _ITEMS.validate_python([row for _, row in ok_rows])
+            spec_by_index = {i: s for (i, _), s in zip(ok_rows, specs, strict=True)}
+    # meaning, for every item whose indicator and value can be checked
+    items = []
+    for i, row in good_rows:
+        item, found = _check_item(i, row, spec_by_index.get(i), lines, question)
+        problems.extend(found)
+        if item is not None:
+            items.append(item)
+    return items, problems
+
+
+def _item_schema_problems(
+    exc: ValidationError, lines: _yaml.LineMap, good_rows: list[tuple[int, dict]]
+) -> list[Problem]:
+    """Schema errors, re-indexed from the list of mappings to the file's own item indexes."""
+    out = []
+    for err in exc.errors(include_url=False):
+        k, *rest = err["loc"]
+        index, row = good_rows[k]
+        out.append(
+            error_problem(dict(err, loc=tuple(rest)), lines, _ItemSpec, row, prefix=(index,))
+        )
+    return out
+
+
+def _check_item(
+    i: int, row: Mapping[str, Any], spec: _ItemSpec | None, lines: _yaml.LineMap, question: Question
+) -> tuple[EvidenceItem | None, list[Problem]]:
+    problems: list[Problem] = []
+
+    def bad(path: tuple, message: str) -> None:
+        problems.append(lines.problem((i, *path), message))
+
+    name = row.get("indicator")
+    indicator = question.indicators.get(name) if isinstance(name, str) else None
+    if isinstance(name, str) and indicator is None:
+        names = list(question.indicators)
+        bad(
+            ("indicator",),
+            f"'{name}' is not an indicator of question '{question.id}'"
+            f"{did_you_mean(name, names)}; indicators are {one_of(names)}",
+        )
+    weight = None
+    reliability = row.get("reliability", 1.0)
+    if reliability is None:
+        reliability = 1.0
+    if isinstance(reliability, str):
+        try:
+            weight = code_weight(reliability, question.reliability_codes)
+            reliability = reliability.strip().upper()
+        except ValueError as exc:
+            bad(("reliability",), str(exc))
+    elif isinstance(reliability, int | float) and not isinstance(reliability, bool):
+        if math.isfinite(reliability) and 0 <= reliability <= 1:
+            weight = float(reliability)
+    if indicator is None:
+        return None, problems
+    value = row.get("value")
+    exposure = None
+    if isinstance(indicator, CountIndicator):
+        value = _check_count(value, bad)
+        exposure = _check_exposure(row, indicator, bad)
+    else:
+        for key in ("window", "exposure"):
+            if key in row:
+                bad(
+                    (key,),
+                    f"'{key}' applies only to count indicators; '{name}' is {indicator.kind}",
+                )
+        if isinstance(indicator, BinaryIndicator):
+            if not isinstance(value, bool):
+                bad(
+                    ("value",),
+                    f"a binary indicator's value must be true or false, got {_short(value)}",
+                )
+                value = None
+        elif isinstance(indicator, CategoricalIndicator):
+            cats = indicator.categories
+            if not isinstance(value, str):
+                bad(
+                    ("value",),
+                    f"must be one of the categories {one_of(cats)}, got {_short(value)}"
+                    + (
+                        " (quote it: YAML reads yes/no/on/off as true/false)"
+                        if isinstance(value, bool)
+                        else ""
+                    ),
+                )
+                value = None
+            elif value not in cats:
+                bad(
+                    ("value",),
+                    f"'{value}' is not a category of '{name}'"
+                    f"{did_you_mean(value, cats)}; categories are {one_of(cats)}",
+                )
+                value = None
+    if problems or spec is None or value is None or weight is None:
+        return None, problems
+    item = EvidenceItem(
+        id=spec.id,
+        indicator=spec.indicator,
+        kind=indicator.kind,
+        value=value,
+        date=spec.date,
+        source=spec.source,
+        weight=weight,
+        reliability=reliability,
+        exposure=exposure,
+        window=spec.window,
+        note=spec.note,
+        url=spec.url,
+        file=lines.source,
+        line=lines.line((i,)),
+    )
+    return item, problems
+
+
+def _check_count(value: Any, bad) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        bad(("value",), f"a count must be a whole number >= 0, got {_short(value)}")
+        return None
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        bad(("value",), f"a count must be a whole number >= 0, got {value!r} (fractional)")
+        return None
+    if value < 0:
+        bad(("value",), f"a count must be a whole number >= 0, got {value!r} (negative)")
+        return None
+    return int(value)
+
+
+def _check_exposure(row: Mapping[str, Any], indicator: CountIndicator, bad) -> float | None:
+    has_window, has_exposure = "window" in row, "exposure" in row
+    if has_window and has_exposure:
+        bad(("window",), "give either 'window' or 'exposure', not both")
+        return None
+    if not has_window and not has_exposure:
+        bad(
+            (),
+            "a count item needs 'window: [start, end]' or 'exposure' (in units of "
+            f"per_days = {indicator.per_days:g} days)",
+        )
+        return None
+    if has_exposure:
+        exposure = row["exposure"]
+        if (
+            isinstance(exposure, int | float)
+            and not isinstance(exposure, bool)
+            and math.isfinite(exposure)
+            and exposure > 0
+        ):
+            return float(exposure)
+        return None  # reported by the schema
+    window = row["window"]
+    if not (
+        isinstance(window, list)
+        and len(window) == 2
+        and all(isinstance(d, dt.date) for d in window)
+    ):
+        bad(
+            ("window",),
+            f"must be [start date, end date], e.g. [2025-07-27, 2025-10-27]; got {_short(window)}",
+        )
+        return None
+    start, end = (d.date() if isinstance(d, dt.datetime) else d for d in window)
+    days = (end - start).days
+    if days < 0:
+        bad(("window",), f"window ends ({end}) before it starts ({start})")
+        return None
+    if days == 0:
+        bad(
+            ("window",),
+            f"window [{start}, {end}] has zero length; the end is exclusive, so a "
+            "one-day window is [day, next day]",
+        )
+        return None
+    return days / indicator.per_days
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
