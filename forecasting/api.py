@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .constants import DEFAULT_SEED, EXACT_DRAWS, MCMC_CHAINS, MCMC_DRAWS, MCMC_TUNE
 from .engines import exact
-from .errors import InputError, Problem
+from .errors import ForecastingWarning, InputError, Problem
 from .evidence import Evidence, load_evidence
 from .model_data import ModelData
 from .result import Forecast, make_forecast
@@ -110,6 +111,13 @@ def forecast(
                 [Problem(None, None, name, f"must be a positive whole number, got {value!r}")]
             )
     question, used, as_of = _inputs(question, evidence, as_of)
+    if question.resolves is not None and as_of > question.resolves:
+        warnings.warn(
+            f"question '{question.id}' resolved on {question.resolves.isoformat()}; this "
+            f"forecast is as of {as_of.isoformat()}, after it",
+            ForecastingWarning,
+            stacklevel=2,
+        )
     seed = DEFAULT_SEED if seed is None else int(seed)
     data = ModelData.build(question, used)
     chosen = "exact" if engine == "auto" else engine

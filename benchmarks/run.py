@@ -1,0 +1,182 @@
+"""Benchmarks of the forecasting engine, each printed against a baseline in the same run.
+
+    python benchmarks/run.py            # everything (about 3 minutes; MCMC compiles once)
+    python benchmarks/run.py --no-mcmc  # exact engine and whole-process figures only
+
+Figures are medians over repeats; ratios are taken pair by pair (A, B, A, B, ...) so that a
+drifting machine speed cancels out. Timed code never runs inside the unit tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTION = ROOT / "models" / "syria_coalition.yaml"
+AS_OF = "2025-10-27"
+
+
+def median_time(fn, repeats: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def synthetic(n_items=1000, n_scenarios=16, n_indicators=10, seed=0):
+    """A question and ledger of the given size, indicators cycling through the three kinds."""
+    import forecasting as fc
+
+    rng = np.random.default_rng(seed)
+    scen = [f"s{k}" for k in range(n_scenarios)]
+    indicators = {}
+    for j in range(n_indicators):
+        kind = ("count", "binary", "categorical")[j % 3]
+        if kind == "count":
+            indicators[f"ind{j}"] = {"kind": kind, "description": "d", "rate": {
+                s: {"shape": float(rng.uniform(1, 8)), "rate": float(rng.uniform(0.5, 3))}
+                for s in scen}}
+        elif kind == "binary":
+            indicators[f"ind{j}"] = {"kind": kind, "description": "d", "probability": {
+                s: {"alpha": float(rng.uniform(1, 8)), "beta": float(rng.uniform(1, 8))}
+                for s in scen}}
+        else:
+            cats = ["x", "y", "z", "w"]
+            indicators[f"ind{j}"] = {"kind": kind, "description": "d", "categories": cats,
+                                     "probabilities": {s: {"alpha": {
+                                         c: float(rng.uniform(0.5, 5)) for c in cats}}
+                                         for s in scen}}
+    q = fc.Question.model_validate({"id": "bench", "title": "Benchmark", "scenarios": {
+        s: {"label": s} for s in scen}, "indicators": indicators})
+    items = []
+    names = list(indicators)
+    for i in range(n_items):
+        name = names[i % n_indicators]
+        kind = indicators[name]["kind"]
+        value = (int(rng.poisson(2)) if kind == "count" else bool(rng.random() < 0.5)
+                 if kind == "binary" else str(rng.choice(["x", "y", "z", "w"])))
+        row = {"id": f"e{i}", "indicator": name, "value": value, "date": dt.date(2025, 1, 1),
+               "source": "bench", "reliability": float(rng.uniform(0.3, 1))}
+        if kind == "count":
+            row["exposure"] = float(rng.uniform(0.5, 2))
+        items.append(row)
+    return q, fc.Evidence.from_items(items, q)
+
+
+def bench_exact(repeats: int) -> None:
+    import forecasting as fc
+
+    q = fc.load_question(QUESTION)
+    ev = fc.load_evidence(None, q)
+    t_bundled = median_time(lambda: fc.forecast(q, ev, as_of=AS_OF, engine="exact"), repeats)
+    qs, evs = synthetic()
+    t_big = median_time(lambda: fc.forecast(qs, evs, as_of=AS_OF, engine="exact"), repeats)
+    print("exact engine, in process (median of %d; 4000 joint-posterior draws)" % repeats)
+    print(f"  bundled question (4 scenarios, 9 indicators, {len(ev)} items): "
+          f"{1000 * t_bundled:8.1f} ms")
+    print(f"  1,000 items x 16 scenarios x 10 indicators:           "
+          f"{1000 * t_big:8.1f} ms   ({t_big / t_bundled:.1f}x the bundled question)")
+
+
+def run_process(cmd: list[str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   cwd=ROOT)
+    return time.perf_counter() - t0
+
+
+def bench_process(repeats: int) -> None:
+    exe = Path(sys.executable).with_name("forecast")
+    a = [str(exe), "run", str(QUESTION), "--engine", "exact", "--as-of", AS_OF]
+    b = [sys.executable, "-c", "import xarray, scipy.special, pydantic, yaml"]
+    run_process(a), run_process(b)  # warm-up (file cache)
+    ta, tb = [], []
+    for _ in range(repeats):
+        ta.append(run_process(a))
+        tb.append(run_process(b))
+    ratios = [x / y for x, y in zip(ta, tb, strict=True)]
+    print(f"whole process, median of {repeats} interleaved pairs")
+    print(f"  forecast run --engine exact (bundled):          {statistics.median(ta):6.2f} s")
+    print(f"  baseline: python -c 'import xarray, scipy.special, pydantic, yaml': "
+          f"{statistics.median(tb):6.2f} s")
+    print(f"  ratio: {statistics.median(ratios):.2f}x (min {min(ratios):.2f}, "
+          f"max {max(ratios):.2f})")
+
+
+def _ess_min(tree) -> float:
+    import arviz_stats as azs
+
+    sp = tree["posterior"].to_dataset()[["scenario_probability"]]
+    bulk = azs.ess(sp, method="bulk")["scenario_probability"].values
+    tail = azs.ess(sp, method="tail")["scenario_probability"].values
+    return float(min(bulk.min(), tail.min()))
+
+
+def bench_mcmc() -> None:
+    import pymc as pm
+
+    import forecasting as fc
+    from forecasting.engines import mcmc
+
+    model = fc.build_pymc_model(QUESTION, as_of=AS_OF)
+
+    def ours(draws):
+        return mcmc.sample(model, draws=draws, seed=1, progress=False)
+
+    def plain(draws):
+        return pm.sample(draws, model=model, random_seed=1, progressbar=False,
+                         nuts_sampler="pymc")
+
+    def time_to_ess(fn, target=1000):
+        draws = 500
+        while True:
+            t0 = time.perf_counter()
+            tree = fn(draws)
+            elapsed = time.perf_counter() - t0
+            ess = _ess_min(tree)
+            if ess >= target or draws >= 16000:
+                return elapsed, ess, draws
+            draws *= 2
+
+    ours(100), plain(100)  # compile once (both use the same model and backend)
+    t_ours, ess_ours, d_ours = time_to_ess(ours)
+    t_plain, ess_plain, d_plain = time_to_ess(plain)
+    print("MCMC on the bundled question, time to ESS >= 1000 on every scenario probability "
+          "(compiled model, warm)")
+    print(f"  engine settings (chains in one process, target_accept 0.9): {t_ours:6.1f} s "
+          f"({d_ours} draws/chain, min ESS {ess_ours:.0f})")
+    print(f"  baseline: pm.sample defaults (one process per chain):       {t_plain:6.1f} s "
+          f"({d_plain} draws/chain, min ESS {ess_plain:.0f})")
+    print(f"  ratio: {t_ours / t_plain:.2f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-mcmc", action="store_true", help="skip the MCMC benchmark")
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+          f"{dt.datetime.now().isoformat(timespec='seconds')}\n")
+    bench_exact(args.repeats)
+    print()
+    bench_process(args.repeats)
+    if not args.no_mcmc:
+        print()
+        bench_mcmc()
+
+
+if __name__ == "__main__":
+    main()

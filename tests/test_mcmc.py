@@ -1,0 +1,138 @@
+"""The MCMC engine against the exact engine (within Monte Carlo error), on few model structures.
+
+Each structure compiles once (``module`` fixtures); other ledgers reuse it through ``pm.Data``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import BUNDLED_QUESTION, binary, categorical, count, evidence, item, question
+
+import forecasting as fc
+from forecasting.constants import ESS_MIN, RHAT_MAX
+from forecasting.engines import exact, mcmc
+from forecasting.engines.common import conditional_probability
+from forecasting.model_data import ModelData
+
+pytestmark = pytest.mark.mcmc
+
+
+@pytest.fixture(scope="module")
+def mixed_question():
+    return question(
+        ("a", "b", "c"),
+        prior=(0.4, 0.35, 0.25),
+        concentration=5,
+        indicators={
+            "ops": count({"a": (6, 2), "b": (3, 2), "c": (1.5, 2)}),
+            "fact": binary({"a": (6, 2), "b": (3, 3), "c": (2, 5)}),
+            "state": categorical(
+                ("x", "y", "z"), {"a": (4, 2, 1), "b": (2, 3, 2), "c": (1, 2, 4)}
+            ),
+        },
+    )
+
+
+LEDGERS = {
+    "several items, w < 1": [
+        item("o1", "ops", 4, exposure=1.5, weight=0.8),
+        item("o2", "ops", 1, exposure=1.0, weight=0.6),
+        item("f1", "fact", True, weight=0.64),
+        item("f2", "fact", False, weight=0.36),
+        item("f3", "fact", True),
+        item("s1", "state", "x", weight=0.8),
+        item("s2", "state", "z", weight=0.5),
+    ],
+    "one indicator only": [item("s1", "state", "z"), item("s2", "state", "y", weight=0.4)],
+    "no evidence": [],
+}
+
+
+@pytest.fixture(scope="module")
+def compiled(mixed_question):
+    data = ModelData.build(mixed_question, evidence(mixed_question, []))
+    return mcmc.build_model(data)
+
+
+@pytest.mark.parametrize("ledger", list(LEDGERS))
+def test_mcmc_agrees_with_exact(mixed_question, compiled, ledger):
+    data = ModelData.build(mixed_question, evidence(mixed_question, LEDGERS[ledger]))
+    closed = exact.exact_posterior(data)
+    result = mcmc.run(data, seed=7, exact_probability=closed.probability, model=compiled,
+                      progress=False, retry=False)
+    diag = result.diagnostics
+    assert diag["divergences"] == 0
+    assert diag["rhat_max"] <= RHAT_MAX
+    assert diag["ess_bulk_min"] >= ESS_MIN
+    z = np.abs(result.probability - closed.probability) / result.mcse
+    assert np.all(z <= 4), (result.probability, closed.probability, result.mcse)
+    # the PyTensor likelihood and the numpy one are the same function
+    post = result.posterior
+    thetas = {ind.id: post[ind.id] for ind in data.indicators}
+    again = conditional_probability(data, np.log(post["pi"]), thetas)
+    np.testing.assert_allclose(again, post["scenario_probability"], rtol=1e-6, atol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def bundled_runs():
+    f_mcmc = fc.forecast(BUNDLED_QUESTION, as_of="2025-10-27", engine="mcmc", seed=1,
+                         progress=False)
+    f_exact = fc.forecast(BUNDLED_QUESTION, as_of="2025-10-27", engine="exact", seed=1)
+    return f_mcmc, f_exact
+
+
+def test_bundled_question_converges_and_agrees(bundled_runs):
+    f_mcmc, f_exact = bundled_runs
+    diag = f_mcmc.diagnostics
+    assert diag["divergences"] == 0
+    assert diag["rhat_max"] <= RHAT_MAX
+    assert min(diag["ess_bulk_min"], diag["ess_tail_min"]) >= ESS_MIN
+    assert f_mcmc.warnings == []
+    z = np.abs(f_mcmc.probabilities.values - f_exact.probabilities.values) / f_mcmc.mcse.values
+    assert np.all(z <= 4)
+    # the intervals describe the same posterior: agree to within a few points
+    np.testing.assert_allclose(f_mcmc.interval.values, f_exact.interval.values, atol=0.05)
+
+
+def test_both_engines_give_the_same_tree_layout(bundled_runs):
+    f_mcmc, f_exact = bundled_runs
+    for group in ("forecast", "posterior", "log_likelihood", "constant_data"):
+        a, b = f_mcmc.tree[group].to_dataset(), f_exact.tree[group].to_dataset()
+        assert set(a.data_vars) == set(b.data_vars), group
+        for name in a.data_vars:
+            assert a[name].dims == b[name].dims, (group, name)
+    assert "diverging" in f_mcmc.tree["sample_stats"]
+    assert "diverging" in f_exact.tree["sample_stats"]
+    assert f_mcmc.tree["posterior"]["scenario_probability"].dims[:2] == ("chain", "draw")
+
+
+def test_mcmc_json_has_mcse_and_diagnostics(bundled_runs):
+    f_mcmc, _ = bundled_runs
+    out = f_mcmc.to_dict()
+    assert out["engine"] == "mcmc"
+    assert all(s["mcse"] > 0 for s in out["scenarios"])
+    for key in ("divergences", "rhat_max", "ess_bulk_min", "ess_tail_min", "agreement_z_max"):
+        assert key in out["diagnostics"]
+    assert out["provenance"]["versions"]["pymc"].startswith("6.")
+
+
+def test_build_pymc_model_is_extensible():
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    model = fc.build_pymc_model(BUNDLED_QUESTION, as_of="2025-10-27")
+    names = set(model.named_vars)
+    assert {"pi", "scenario_probability", "joint_operations", "us_rhetoric"} <= names
+    assert model.named_vars_to_dims["us_rhetoric"] == ("scenario", "us_rhetoric_category")
+    assert model.named_vars_to_dims["pi"] == ("scenario",)
+    # a custom likelihood inside the marginalisation, and a shared parameter
+    with pm.Model(coords={"scenario": ["accession", "informal", "collapse", "unilateral"]}):
+        shared = pm.Gamma("shared_rate", alpha=2.0, beta=1.0, dims="scenario")
+        sub = fc.build_pymc_model(
+            BUNDLED_QUESTION, as_of="2025-10-27", name="q1",
+            parameters={"joint_operations": shared},
+            extra_loglik=lambda m: pt.zeros(4),
+        )
+    assert "q1::joint_operations" in sub.named_vars
+    assert "q1::scenario_probability" in sub.named_vars
