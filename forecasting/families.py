@@ -49,9 +49,10 @@ class Family:
 
     # --- closed form ------------------------------------------------------------------------
     def log_marginal(self, prior: np.ndarray, stats: np.ndarray) -> np.ndarray:
-        """``log integral prior(theta) prod f(y|theta)^w dtheta`` per scenario, shape ``(K,)``.
+        """``log integral prior(theta) prod f(y|theta)^w dtheta`` per scenario.
 
-        Excludes :meth:`constant`, which is the same for every scenario.
+        ``prior`` is ``(K, P)``; ``stats`` is ``(P,)`` or a batch ``(..., P)``; the result is
+        ``(K,)`` or ``(..., K)``. Excludes :meth:`constant`, the same for every scenario.
         """
         raise NotImplementedError
 
@@ -99,7 +100,7 @@ class CountFamily(Family):
 
     def log_marginal(self, prior, stats):
         a, b = prior[:, 0], prior[:, 1]
-        s1, s2 = stats
+        s1, s2 = stats[..., 0, None], stats[..., 1, None]
         return (
             a * np.log(b) - special.gammaln(a) + special.gammaln(a + s1) - (a + s1) * np.log(b + s2)
         )
@@ -140,7 +141,8 @@ class BinaryFamily(Family):
 
     def log_marginal(self, prior, stats):
         a, b = prior[:, 0], prior[:, 1]
-        return special.betaln(a + stats[0], b + stats[1]) - special.betaln(a, b)
+        s1, s0 = stats[..., 0, None], stats[..., 1, None]
+        return special.betaln(a + s1, b + s0) - special.betaln(a, b)
 
     def posterior(self, prior, stats):
         return np.stack([prior[:, 0] + stats[0], prior[:, 1] + stats[1]], axis=-1)
@@ -188,11 +190,11 @@ class CategoricalFamily(Family):
 
     def log_marginal(self, prior, stats):
         a0 = prior.sum(axis=1)
-        n = stats.sum()
+        n = stats.sum(axis=-1)[..., None]
         return (
             special.gammaln(a0)
             - special.gammaln(a0 + n)
-            + np.sum(special.gammaln(prior + stats) - special.gammaln(prior), axis=1)
+            + np.sum(special.gammaln(prior + stats[..., None, :]) - special.gammaln(prior), axis=-1)
         )
 
     def posterior(self, prior, stats):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+from hypothesis import strategies as st
 
 matplotlib.use("Agg")
 
@@ -72,14 +73,14 @@ def categorical(categories, alphas):
     }
 
 
-def item(id, indicator, value, *, weight=1.0, exposure=None, date=DAY, window=None):
+def item(id, indicator, value, *, weight=1.0, exposure=None, date=DAY, window=None, source="test"):
     """An evidence item mapping."""
     out = {
         "id": id,
         "indicator": indicator,
         "value": value,
         "date": date,
-        "source": "test",
+        "source": source,
         "reliability": weight,
     }
     if exposure is not None:
@@ -104,3 +105,64 @@ from hypothesis import settings as _hsettings  # noqa: E402
 # Property tests explore a fixed sequence of examples, so a CI run is reproducible.
 _hsettings.register_profile("default", derandomize=True, deadline=None, print_blob=True)
 _hsettings.load_profile("default")
+
+
+@st.composite
+def random_model(draw, sources=("s-a", "s-b", "s-c")):
+    """A random small question (2-3 scenarios, 1-3 indicators) and its evidence."""
+    k = draw(st.integers(2, 3))
+    scen = tuple(f"s{i}" for i in range(k))
+    kinds = draw(
+        st.lists(st.sampled_from(["count", "binary", "categorical"]), min_size=1, max_size=3)
+    )
+    pos = st.floats(0.6, 8.0)
+    weight = st.sampled_from([0.0, 0.25, 0.5, 1.0]) | st.floats(0.0, 1.0)
+    indicators, items = {}, []
+    for j, kind in enumerate(kinds):
+        name = f"ind{j}"
+        n = draw(st.integers(0, 3))
+        if kind == "count":
+            indicators[name] = count({s: (draw(pos), draw(st.floats(0.3, 4.0))) for s in scen})
+            for i in range(n):
+                items.append(
+                    item(
+                        f"{name}-{i}",
+                        name,
+                        draw(st.integers(0, 7)),
+                        exposure=draw(st.floats(0.2, 3.0)),
+                        weight=draw(weight),
+                        source=draw(st.sampled_from(sources)),
+                    )
+                )
+        elif kind == "binary":
+            indicators[name] = binary({s: (draw(pos), draw(pos)) for s in scen})
+            for i in range(n):
+                items.append(
+                    item(
+                        f"{name}-{i}",
+                        name,
+                        draw(st.booleans()),
+                        weight=draw(weight),
+                        source=draw(st.sampled_from(sources)),
+                    )
+                )
+        else:
+            cats = ("x", "y", "z")[: draw(st.integers(2, 3))]
+            indicators[name] = categorical(
+                cats, {s: [draw(st.floats(0.6, 5.0)) for _ in cats] for s in scen}
+            )
+            for i in range(n):
+                items.append(
+                    item(
+                        f"{name}-{i}",
+                        name,
+                        draw(st.sampled_from(cats)),
+                        weight=draw(weight),
+                        source=draw(st.sampled_from(sources)),
+                    )
+                )
+    raw_prior = [draw(st.floats(0.05, 1.0)) for _ in scen]
+    prior = [p / sum(raw_prior) for p in raw_prior]
+    prior[-1] = 1.0 - sum(prior[:-1])
+    q = question(scen, prior=prior, indicators=indicators)
+    return q, evidence(q, items)

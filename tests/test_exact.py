@@ -6,9 +6,8 @@ import math
 
 import numpy as np
 import pytest
-from conftest import binary, categorical, count, evidence, item, question
+from conftest import binary, categorical, count, evidence, item, question, random_model
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from scipy import integrate, stats
 
 import forecasting as fc
@@ -87,51 +86,6 @@ def test_no_evidence_gives_the_prior():
 
 
 # --- brute-force numerical integration on random questions ------------------------------------
-
-
-@st.composite
-def random_model(draw):
-    k = draw(st.integers(2, 3))
-    scen = tuple(f"s{i}" for i in range(k))
-    kinds = draw(
-        st.lists(st.sampled_from(["count", "binary", "categorical"]), min_size=1, max_size=3)
-    )
-    pos = st.floats(0.6, 8.0)
-    weight = st.sampled_from([0.0, 0.25, 0.5, 1.0]) | st.floats(0.0, 1.0)
-    indicators, items = {}, []
-    for j, kind in enumerate(kinds):
-        name = f"ind{j}"
-        n = draw(st.integers(0, 3))
-        if kind == "count":
-            indicators[name] = count({s: (draw(pos), draw(st.floats(0.3, 4.0))) for s in scen})
-            for i in range(n):
-                items.append(
-                    item(
-                        f"{name}-{i}",
-                        name,
-                        draw(st.integers(0, 7)),
-                        exposure=draw(st.floats(0.2, 3.0)),
-                        weight=draw(weight),
-                    )
-                )
-        elif kind == "binary":
-            indicators[name] = binary({s: (draw(pos), draw(pos)) for s in scen})
-            for i in range(n):
-                items.append(item(f"{name}-{i}", name, draw(st.booleans()), weight=draw(weight)))
-        else:
-            cats = ("x", "y", "z")[: draw(st.integers(2, 3))]
-            indicators[name] = categorical(
-                cats, {s: [draw(st.floats(0.6, 5.0)) for _ in cats] for s in scen}
-            )
-            for i in range(n):
-                items.append(
-                    item(f"{name}-{i}", name, draw(st.sampled_from(cats)), weight=draw(weight))
-                )
-    raw_prior = [draw(st.floats(0.05, 1.0)) for _ in scen]
-    prior = [p / sum(raw_prior) for p in raw_prior]
-    prior[-1] = 1.0 - sum(prior[:-1])
-    q = question(scen, prior=prior, indicators=indicators)
-    return q, evidence(q, items)
 
 
 def brute_log_marginal(q, ev, scenario):

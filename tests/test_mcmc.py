@@ -27,9 +27,7 @@ def mixed_question():
         indicators={
             "ops": count({"a": (6, 2), "b": (3, 2), "c": (1.5, 2)}),
             "fact": binary({"a": (6, 2), "b": (3, 3), "c": (2, 5)}),
-            "state": categorical(
-                ("x", "y", "z"), {"a": (4, 2, 1), "b": (2, 3, 2), "c": (1, 2, 4)}
-            ),
+            "state": categorical(("x", "y", "z"), {"a": (4, 2, 1), "b": (2, 3, 2), "c": (1, 2, 4)}),
         },
     )
 
@@ -59,8 +57,14 @@ def compiled(mixed_question):
 def test_mcmc_agrees_with_exact(mixed_question, compiled, ledger):
     data = ModelData.build(mixed_question, evidence(mixed_question, LEDGERS[ledger]))
     closed = exact.exact_posterior(data)
-    result = mcmc.run(data, seed=7, exact_probability=closed.probability, model=compiled,
-                      progress=False, retry=False)
+    result = mcmc.run(
+        data,
+        seed=7,
+        exact_probability=closed.probability,
+        model=compiled,
+        progress=False,
+        retry=False,
+    )
     diag = result.diagnostics
     assert diag["divergences"] == 0
     assert diag["rhat_max"] <= RHAT_MAX
@@ -76,8 +80,9 @@ def test_mcmc_agrees_with_exact(mixed_question, compiled, ledger):
 
 @pytest.fixture(scope="module")
 def bundled_runs():
-    f_mcmc = fc.forecast(BUNDLED_QUESTION, as_of="2025-10-27", engine="mcmc", seed=1,
-                         progress=False)
+    f_mcmc = fc.forecast(
+        BUNDLED_QUESTION, as_of="2025-10-27", engine="mcmc", seed=1, progress=False
+    )
     f_exact = fc.forecast(BUNDLED_QUESTION, as_of="2025-10-27", engine="exact", seed=1)
     return f_mcmc, f_exact
 
@@ -130,9 +135,71 @@ def test_build_pymc_model_is_extensible():
     with pm.Model(coords={"scenario": ["accession", "informal", "collapse", "unilateral"]}):
         shared = pm.Gamma("shared_rate", alpha=2.0, beta=1.0, dims="scenario")
         sub = fc.build_pymc_model(
-            BUNDLED_QUESTION, as_of="2025-10-27", name="q1",
+            BUNDLED_QUESTION,
+            as_of="2025-10-27",
+            name="q1",
             parameters={"joint_operations": shared},
             extra_loglik=lambda m: pt.zeros(4),
         )
     assert "q1::joint_operations" in sub.named_vars
     assert "q1::scenario_probability" in sub.named_vars
+
+
+# --- sensitivity on MCMC output -----------------------------------------------------------
+
+
+def test_importance_reweighting_agrees_with_exact_leave_one_out(bundled_runs):
+    from forecasting import sensitivity as sn
+
+    f_mcmc, f_exact = bundled_runs
+    psis = sn.influence_psis(f_mcmc, refit=False)
+    exact_loo = sn.evidence_influence(f_exact)
+    assert np.all(psis["pareto_k"].values < sn.PARETO_K_MAX)
+    np.testing.assert_allclose(
+        psis["probability_without"].values, exact_loo["probability_without"].values, atol=0.03
+    )
+
+
+def test_importance_reweighting_refits_where_k_is_high(mixed_question, compiled):
+    """Forced refits (k_max = -inf) reproduce the exact leave-one-out answers."""
+    from forecasting import sensitivity as sn
+    from forecasting.result import make_forecast
+
+    ev = evidence(mixed_question, LEDGERS["one indicator only"])
+    data = ModelData.build(mixed_question, ev)
+    closed = exact.exact_posterior(data)
+    result = mcmc.run(
+        data,
+        seed=3,
+        exact_probability=closed.probability,
+        model=compiled,
+        progress=False,
+        retry=False,
+    )
+    f = make_forecast(
+        data,
+        result,
+        question=mixed_question,
+        evidence=ev,
+        as_of=ev.items[0].date,
+        seed=3,
+        engine_requested="mcmc",
+    )
+    psis = sn.influence_psis(f, k_max=-np.inf, seed=5)
+    assert list(psis["method"].values) == ["refit", "refit"]
+    exact_loo = sn.evidence_influence(mixed_question, ev, as_of=ev.items[0].date)
+    np.testing.assert_allclose(
+        psis["probability_without"].values, exact_loo["probability_without"].values, atol=0.03
+    )
+
+
+def test_power_scaling_sensitivity(bundled_runs):
+    from forecasting import sensitivity as sn
+
+    f_mcmc, _ = bundled_runs
+    ps = sn.power_scaling(f_mcmc)
+    assert set(ps.data_vars) == {"prior", "likelihood"}
+    assert ps["prior"].dims == ("scenario",)
+    assert np.all(np.isfinite(ps["prior"].values)) and np.all(ps["likelihood"].values > 0)
+    tree = sn.sensitivity(f_mcmc)
+    assert "power_scaling" in tree.children
