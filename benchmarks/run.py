@@ -83,7 +83,7 @@ def bench_exact(repeats: int) -> None:
     t_bundled = median_time(lambda: fc.forecast(q, ev, as_of=AS_OF, engine="exact"), repeats)
     qs, evs = synthetic()
     t_big = median_time(lambda: fc.forecast(qs, evs, as_of=AS_OF, engine="exact"), repeats)
-    print("exact engine, in process (median of %d; 4000 joint-posterior draws)" % repeats)
+    print(f"exact engine, in process (median of {repeats}; 4000 joint-posterior draws)")
     print(f"  bundled question (4 scenarios, 9 indicators, {len(ev)} items): "
           f"{1000 * t_bundled:8.1f} ms")
     print(f"  1,000 items x 16 scenarios x 10 indicators:           "

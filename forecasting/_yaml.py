@@ -9,6 +9,7 @@ errors can name ``file:line``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,11 @@ _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_TAG + t for t in ("null", "bool", "int", "float", "str", "timestamp")}
 _MAP_TAG = _TAG + "map"
 _SEQ_TAG = _TAG + "seq"
+#: Scalars whose text is kept: YAML reads ``yes``, ``no``, ``on``, ``off`` as true/false.
+_TEXT_KEPT = {_TAG + "bool"}
+#: Numbers such as ``1e-3`` or ``2.5e3``: floats in YAML 1.2, but text to PyYAML (YAML 1.1 wants
+#: a dot and a signed exponent). Unquoted, they are read as numbers.
+_EXPONENT_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)[eE][-+]?[0-9]+")
 
 Path_ = tuple[Hashable, ...]
 
@@ -40,9 +46,15 @@ Path_ = tuple[Hashable, ...]
 class LineMap:
     """Lines (1-based) of the values of one YAML document, keyed by their path."""
 
-    def __init__(self, source: str | None, lines: dict[Path_, int] | None = None):
+    def __init__(
+        self,
+        source: str | None,
+        lines: dict[Path_, int] | None = None,
+        texts: dict[Path_, str] | None = None,
+    ):
         self.source = source
         self._lines: dict[Path_, int] = lines if lines is not None else {}
+        self._texts: dict[Path_, str] = texts if texts is not None else {}
 
     def line(self, path: Path_) -> int | None:
         """Line of the value at ``path``, or of its closest enclosing value."""
@@ -53,6 +65,10 @@ class LineMap:
             if not path:
                 return None
             path = path[:-1]
+
+    def text(self, path: Path_) -> str | None:
+        """The text as written of the true/false value at ``path`` (e.g. ``yes``), if known."""
+        return self._texts.get(tuple(path))
 
     def problem(self, path: Path_, message: str) -> Problem:
         """Make a :class:`Problem` located at ``path``."""
@@ -130,10 +146,8 @@ def parse(text: str, source: str | None) -> tuple[Any, LineMap]:
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        what = " ".join(x for x in (exc.context, exc.problem) if x)
-        raise InputError([Problem(source, line, "", f"malformed YAML: {what}")]) from None
+        line, message = _syntax_message(exc, text)
+        raise InputError([Problem(source, line, "", message)]) from None
     except yaml.YAMLError as exc:
         raise InputError([Problem(source, None, "", f"malformed YAML: {exc}")]) from None
     finally:
@@ -141,6 +155,32 @@ def parse(text: str, source: str | None) -> tuple[Any, LineMap]:
     if node is None:
         return None, LineMap(source)
     return _Builder(source).build(node)
+
+
+def _syntax_message(exc: yaml.MarkedYAMLError, text: str) -> tuple[int | None, str]:
+    """Line and message of a YAML syntax error.
+
+    The line is where the parser stopped, except for an unclosed quote or bracket, where it is
+    the line that opened it (the parser only notices at the next line or the end of the file).
+    """
+    problem, context = exc.problem_mark, exc.context_mark
+    what = exc.problem or "invalid syntax"
+    unclosed = bool(exc.context) and exc.context.startswith(
+        ("while scanning a quoted scalar", "while parsing a flow")
+    )
+    mark = context if unclosed and context is not None else (problem or context)
+    line = mark.line + 1 if mark is not None else None
+    if unclosed and context is not None:
+        what += f" ({exc.context} that starts here; is a closing quote or bracket missing?)"
+    elif exc.context and context is not None and line != context.line + 1:
+        what += f" ({exc.context} that starts on line {context.line + 1})"
+    elif exc.context:
+        what = f"{exc.context}: {what}"
+    if problem is not None:
+        lines = text.splitlines()
+        if problem.line < len(lines) and "\t" in lines[problem.line][: problem.column + 1]:
+            what += "; YAML cannot be indented with tabs, use spaces"
+    return line, f"malformed YAML: {what}"
 
 
 def load(path: Path) -> tuple[Any, LineMap]:
@@ -152,6 +192,7 @@ class _Builder:
     def __init__(self, source: str | None):
         self.source = source
         self.lines: dict[Path_, int] = {}
+        self.texts: dict[Path_, str] = {}
         self.problems: list[Problem] = []
         self._constructor = yaml.constructor.SafeConstructor()
 
@@ -173,7 +214,7 @@ class _Builder:
         value = self._value(root, (), 0)
         if self.problems:
             raise InputError(self.problems)
-        return value, LineMap(self.source, self.lines)
+        return value, LineMap(self.source, self.lines, self.texts)
 
     def _count(self, root: yaml.Node) -> tuple[int, int]:
         """Number of distinct nodes, and the number after alias expansion (memoised)."""
@@ -234,15 +275,15 @@ class _Builder:
                 return None
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _SCALAR_TAGS:
-                    self._fail(key_node, path, "mapping keys must be plain names")
-                    continue
-                key = key_node.value
-                if key == "<<":
+                if key_node.tag == _TAG + "merge":
                     self._fail(
                         key_node, path, "merge keys ('<<') are not supported; write the keys out"
                     )
                     continue
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _SCALAR_TAGS:
+                    self._fail(key_node, path, "mapping keys must be plain names")
+                    continue
+                key = key_node.value
                 if key in out:
                     self._fail(key_node, path + (key,), f"key '{key}' appears twice")
                     continue
@@ -261,8 +302,17 @@ class _Builder:
             value = self._constructor.construct_object(node, deep=True)
         except (ValueError, OverflowError, yaml.YAMLError) as exc:
             kind = node.tag.removeprefix(_TAG)
-            self._fail(node, path, f"'{node.value}' is not a valid {kind}: {exc}")
+            if kind == "timestamp":
+                self._fail(
+                    node, path, f"'{node.value}' is not a valid date ({exc}); use YYYY-MM-DD"
+                )
+            else:
+                self._fail(node, path, f"'{node.value}' is not a valid {kind}: {exc}")
             return None
+        if node.tag in _TEXT_KEPT:
+            self.texts[path] = node.value
+        if not node.style and isinstance(value, str) and _EXPONENT_FLOAT.fullmatch(value):
+            value = float(value.replace("_", ""))
         if isinstance(value, dt.datetime) and value.tzinfo is not None:
             value = value.replace(tzinfo=None)
         return value
@@ -277,6 +327,8 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 
 
 def _tag_message(tag: str) -> str:
+    if tag.startswith(_TAG):
+        tag = "!!" + tag.removeprefix(_TAG)
     return (
         f"YAML tag '{tag}' is not allowed: files hold plain data only "
         "(mappings, lists, text, numbers, true/false, dates)"

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .constants import INTERVAL_PROB
-from .errors import ForecastingError, ForecastingWarning, InputError
+from .errors import ForecastingError, ForecastingWarning, InputError, Problem
 
 EXIT_OK = 0
 EXIT_BUG = 1
@@ -165,6 +165,17 @@ def _version() -> str:
 def _run(args: argparse.Namespace) -> int:
     from .api import forecast
 
+    if args.save is not None and args.save.is_dir():
+        raise InputError(
+            [
+                Problem(
+                    str(args.save),
+                    None,
+                    "--save",
+                    "is a directory; give a file name such as forecast.nc",
+                )
+            ]
+        )
     result = forecast(
         args.question,
         args.evidence,
@@ -175,7 +186,19 @@ def _run(args: argparse.Namespace) -> int:
         chains=args.chains,
     )
     if args.save is not None:
-        result.save(args.save)
+        try:
+            result.save(args.save)
+        except OSError as exc:
+            raise InputError(
+                [
+                    Problem(
+                        str(args.save),
+                        None,
+                        "--save",
+                        f"cannot write the file: {exc.strerror or exc}",
+                    )
+                ]
+            ) from None
     if args.json:
         print(result.to_json())
     else:

@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -26,9 +26,12 @@ from .spec import (
     BinaryIndicator,
     CategoricalIndicator,
     CountIndicator,
+    Date,
     Question,
+    drop_misspelt_missing,
     error_problem,
 )
+from .spec import short_value as _short
 
 ITEM_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@+-]*$"
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -38,15 +41,19 @@ class _ItemSpec(BaseModel):
     """Schema of one ledger entry (types only; meaning is checked against the question)."""
 
     model_config = ConfigDict(extra="forbid")
+    ID_HELP: ClassVar[str] = (
+        "item id: start with a letter or digit, then use only letters, digits and . _ : @ + - "
+        "(no spaces)"
+    )
 
     id: Annotated[str, Field(pattern=ITEM_ID_PATTERN, max_length=200)]
     indicator: Annotated[str, Field(min_length=1)]
     value: Any
-    window: tuple[dt.date, dt.date] | None = None
-    exposure: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
-    date: dt.date
+    window: Any = None  # checked against the indicator in _check_exposure
+    exposure: Any = None  # checked against the indicator in _check_exposure
+    date: Date
     source: Annotated[str, Field(min_length=1)]
-    reliability: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | str | None = None
+    reliability: Any = None  # a number in [0, 1] or an Admiralty code; see _check_item
     note: str | None = None
     url: str | None = None
 
@@ -333,7 +340,7 @@ def _item_schema_problems(
 ) -> list[Problem]:
     """Schema errors, re-indexed from the list of mappings to the file's own item indexes."""
     out = []
-    for err in exc.errors(include_url=False):
+    for err in drop_misspelt_missing(exc.errors(include_url=False)):
         k, *rest = err["loc"]
         index, row = good_rows[k]
         out.append(
@@ -369,16 +376,26 @@ def _check_item(
             reliability = reliability.strip().upper()
         except ValueError as exc:
             bad(("reliability",), str(exc))
-    elif isinstance(reliability, int | float) and not isinstance(reliability, bool):
-        if math.isfinite(reliability) and 0 <= reliability <= 1:
-            weight = float(reliability)
+    elif (
+        isinstance(reliability, int | float)
+        and not isinstance(reliability, bool)
+        and math.isfinite(reliability)
+        and 0 <= reliability <= 1
+    ):
+        weight = float(reliability)
+    else:
+        bad(
+            ("reliability",),
+            f"must be a number between 0 and 1 or an Admiralty code such as 'B2', "
+            f"got {_shown(reliability, lines, (i, 'reliability'))}",
+        )
     if indicator is None:
         return None, problems
     value = row.get("value")
-    exposure = None
+    exposure = window = None
     if isinstance(indicator, CountIndicator):
         value = _check_count(value, bad)
-        exposure = _check_exposure(row, indicator, bad)
+        exposure, window = _check_exposure(row, indicator, bad)
     else:
         for key in ("window", "exposure"):
             if key in row:
@@ -395,7 +412,15 @@ def _check_item(
                 value = None
         elif isinstance(indicator, CategoricalIndicator):
             cats = indicator.categories
-            if not isinstance(value, str):
+            written = lines.text((i, "value"))
+            if isinstance(value, bool) and written is not None:
+                bad(
+                    ("value",),
+                    f"must be one of the categories {one_of(cats)}, got {written} unquoted, "
+                    f"which YAML reads as {str(value).lower()}: quote it, value: '{written}'",
+                )
+                value = None
+            elif not isinstance(value, str):
                 bad(
                     ("value",),
                     f"must be one of the categories {one_of(cats)}, got {_short(value)}"
@@ -425,7 +450,7 @@ def _check_item(
         weight=weight,
         reliability=reliability,
         exposure=exposure,
-        window=spec.window,
+        window=window,
         note=spec.note,
         url=spec.url,
         file=lines.source,
@@ -447,18 +472,21 @@ def _check_count(value: Any, bad) -> int | None:
     return int(value)
 
 
-def _check_exposure(row: Mapping[str, Any], indicator: CountIndicator, bad) -> float | None:
+def _check_exposure(
+    row: Mapping[str, Any], indicator: CountIndicator, bad
+) -> tuple[float | None, tuple[dt.date, dt.date] | None]:
+    """Exposure (in units of ``per_days``) and window of a count item, or report why not."""
     has_window, has_exposure = "window" in row, "exposure" in row
     if has_window and has_exposure:
         bad(("window",), "give either 'window' or 'exposure', not both")
-        return None
+        return None, None
     if not has_window and not has_exposure:
         bad(
             (),
             "a count item needs 'window: [start, end]' or 'exposure' (in units of "
             f"per_days = {indicator.per_days:g} days)",
         )
-        return None
+        return None, None
     if has_exposure:
         exposure = row["exposure"]
         if (
@@ -467,11 +495,16 @@ def _check_exposure(row: Mapping[str, Any], indicator: CountIndicator, bad) -> f
             and math.isfinite(exposure)
             and exposure > 0
         ):
-            return float(exposure)
-        return None  # reported by the schema
+            return float(exposure), None
+        bad(
+            ("exposure",),
+            f"must be a number > 0 (in units of per_days = {indicator.per_days:g} days), "
+            f"got {_short(exposure)}",
+        )
+        return None, None
     window = row["window"]
     if not (
-        isinstance(window, list)
+        isinstance(window, list | tuple)
         and len(window) == 2
         and all(isinstance(d, dt.date) for d in window)
     ):
@@ -479,22 +512,27 @@ def _check_exposure(row: Mapping[str, Any], indicator: CountIndicator, bad) -> f
             ("window",),
             f"must be [start date, end date], e.g. [2025-07-27, 2025-10-27]; got {_short(window)}",
         )
-        return None
+        return None, None
+    for k, d in enumerate(window):
+        if isinstance(d, dt.datetime) and d.time() != dt.time():
+            bad(("window", k), f"'{d}' has a time of day; give the date only, as YYYY-MM-DD")
+            return None, None
     start, end = (d.date() if isinstance(d, dt.datetime) else d for d in window)
     days = (end - start).days
     if days < 0:
-        bad(("window",), f"window ends ({end}) before it starts ({start})")
-        return None
+        bad(("window",), f"window ends ({end}) before it starts ({start}); swap the dates")
+        return None, None
     if days == 0:
         bad(
             ("window",),
             f"window [{start}, {end}] has zero length; the end is exclusive, so a "
             "one-day window is [day, next day]",
         )
-        return None
-    return days / indicator.per_days
+        return None, None
+    return days / indicator.per_days, (start, end)
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+def _shown(value: Any, lines: _yaml.LineMap, path: tuple) -> str:
+    """A value as the analyst wrote it (``yes`` rather than ``True``)."""
+    written = lines.text(path)
+    return f"'{written}' (read as {value!r})" if written is not None else _short(value)

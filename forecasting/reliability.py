@@ -53,13 +53,20 @@ CODE = re.compile(r"^[A-F][1-6]$")
 
 def check_code_table(key: object) -> str | None:
     """Return a message if ``key`` cannot be a key of ``reliability_codes``, else ``None``."""
-    if isinstance(key, str) and (
-        key in DEFAULT_SOURCE or key in DEFAULT_INFORMATION or CODE.match(key)
-    ):
+    if _is_key(key):
         return None
+    hint = ""
+    if isinstance(key, str) and _is_key(key.strip().upper()):
+        hint = f" (did you mean '{key.strip().upper()}'?)"
     return (
-        f"'{key}' is not an Admiralty key: use a source letter A-F, an information digit "
+        f"'{key}' is not an Admiralty key{hint}: use a source letter A-F, an information digit "
         "1-6, or a whole code such as 'B2'"
+    )
+
+
+def _is_key(key: object) -> bool:
+    return isinstance(key, str) and bool(
+        key in DEFAULT_SOURCE or key in DEFAULT_INFORMATION or CODE.match(key)
     )
 
 

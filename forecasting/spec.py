@@ -15,11 +15,12 @@ import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
 
 import numpy as np
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -59,13 +60,32 @@ RESERVED = frozenset(
     }
 )
 KINDS = ("count", "binary", "categorical")
+#: Range of every shape-like parameter (Gamma shape, Beta alpha and beta, Dirichlet alpha).
+#: Beyond it a distribution is in effect a point mass or a spike at the edge, and the engines
+#: lose precision.
+PARAM_MIN, PARAM_MAX = 1e-6, 1e6
+_EXTREME = (
+    f"must lie between {PARAM_MIN:g} and {PARAM_MAX:g}: beyond that the distribution is in "
+    "effect a single point, so state less extreme certainty"
+)
 
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
-PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-UnitFloat = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-OpenUnitFloat = Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
+# Numbers are strict: YAML reads yes/no/on/off as true/false, which must not pass as 1 or 0.
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False, strict=True)]
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]
+NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
+UnitFloat = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, strict=True)]
+OpenUnitFloat = Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False, strict=True)]
 Text = Annotated[str, Field(min_length=1)]
+
+
+def _date_input(value: Any) -> Any:
+    if isinstance(value, bool | int | float):
+        raise ValueError(f"{value!r} is not a date; write it as YYYY-MM-DD (e.g. 2025-10-27)")
+    return value
+
+
+#: A calendar date: a YAML date, a ``datetime.date`` or ISO text (never a number).
+Date = Annotated[dt.date, BeforeValidator(_date_input)]
 
 
 class _Spec(BaseModel):
@@ -110,7 +130,8 @@ class GammaPrior(_Spec):
             },
         )
         if form == "moments":
-            shape, rate = (self.mean / self.sd) ** 2, self.mean / self.sd**2
+            ratio = self.mean / self.sd  # products, not powers: they overflow to inf, not raise
+            shape, rate = ratio * ratio, ratio / self.sd
         elif form == "shape":
             shape, rate = self.shape, self.rate
         else:
@@ -119,7 +140,14 @@ class GammaPrior(_Spec):
             except ElicitationError as exc:
                 raise ValueError(str(exc)) from None
         if not (np.isfinite(shape) and np.isfinite(rate) and shape > 0 and rate > 0):
-            raise ValueError(f"gives Gamma(shape={shape:g}, rate={rate:g}); both must be positive")
+            raise ValueError(
+                f"gives Gamma(shape={shape:g}, rate={rate:g}); both must be positive and finite "
+                "(is the sd far too small or too large for the mean?)"
+            )
+        if not PARAM_MIN <= shape <= PARAM_MAX:
+            raise ValueError(
+                f"gives Gamma(shape={shape:.4g}, rate={rate:.4g}); the shape {_EXTREME}"
+            )
         self._params = (float(shape), float(rate))
         return self
 
@@ -170,7 +198,7 @@ class BetaPrior(_Spec):
                     f"sd {s:g} is too large for mean {m:g}: a Beta needs "
                     f"sd < sqrt(mean * (1 - mean)) = {limit:.4g}; lower the sd"
                 )
-            nu = m * (1 - m) / s**2 - 1
+            nu = m * (1 - m) / s / s - 1  # not s**2, which can underflow to 0
             a, b = m * nu, (1 - m) * nu
         elif form == "alpha":
             a, b = self.alpha, self.beta
@@ -180,7 +208,12 @@ class BetaPrior(_Spec):
             except ElicitationError as exc:
                 raise ValueError(str(exc)) from None
         if not (np.isfinite(a) and np.isfinite(b) and a > 0 and b > 0):
-            raise ValueError(f"gives Beta(alpha={a:g}, beta={b:g}); both must be positive")
+            raise ValueError(
+                f"gives Beta(alpha={a:g}, beta={b:g}); both must be positive and finite "
+                "(is the sd far too small for the mean?)"
+            )
+        if not (PARAM_MIN <= a <= PARAM_MAX and PARAM_MIN <= b <= PARAM_MAX):
+            raise ValueError(f"gives Beta(alpha={a:.4g}, beta={b:.4g}); alpha and beta {_EXTREME}")
         self._params = (float(a), float(b))
         return self
 
@@ -271,10 +304,14 @@ class Question(_Spec):
     of the same names as the file's keys.
     """
 
+    ID_HELP: ClassVar[str] = (
+        "question id: use lowercase letters, digits and single '-' (e.g. 'syria-coalition')"
+    )
+
     id: str = Field(pattern=QUESTION_ID.pattern)
     title: Text
     question: str | None = None
-    resolves: dt.date | None = None
+    resolves: Date | None = None
     scenarios: dict[str, ScenarioSpec] = Field(min_length=2)
     prior_concentration: PositiveFloat | None = None
     indicators: dict[str, Indicator] = Field(min_length=1)
@@ -370,7 +407,17 @@ def load_question(path: str | Path) -> Question:
 def parse_question(raw: Any, lines: _yaml.LineMap) -> Question:
     """Validate already-parsed YAML data as a question (see :func:`load_question`)."""
     if raw is None:
-        raise InputError([lines.problem((), "the question file is empty")])
+        raise InputError(
+            [
+                Problem(
+                    lines.source,
+                    1,
+                    "",
+                    "the question file is empty; it needs at least id, title, scenarios "
+                    "and indicators",
+                )
+            ]
+        )
     if not isinstance(raw, dict):
         raise InputError(
             [lines.problem((), f"a question file must be a mapping of keys, got {_typename(raw)}")]
@@ -380,7 +427,18 @@ def parse_question(raw: Any, lines: _yaml.LineMap) -> Question:
     try:
         question = Question.model_validate(raw, context={"cross_checked": True})
     except ValidationError as exc:
-        problems.extend(pydantic_problems(exc, lines, Question, raw))
+        # a value the cross-check already explained (e.g. an unquoted yes) needs no second,
+        # generic type error
+        explained = {p.field for p in problems}
+        problems.extend(
+            p
+            for p, err in zip(
+                pydantic_problems(exc, lines, Question, raw),
+                _relevant_errors(exc),
+                strict=True,
+            )
+            if not (p.field in explained and err["type"].endswith("_type"))
+        )
     if problems:
         raise InputError(problems)
     assert question is not None
@@ -431,6 +489,7 @@ def _cross_check(raw: Mapping[str, Any], lines: _yaml.LineMap) -> list[Problem]:
                     "a prior of 0 rules the scenario out whatever the "
                     "evidence; remove the scenario or give it a small positive prior",
                 )
+        _check_prior_alphas(raw, priors, bad)
 
     indicators = raw.get("indicators")
     if isinstance(indicators, dict):
@@ -461,7 +520,7 @@ def _cross_check(raw: Mapping[str, Any], lines: _yaml.LineMap) -> list[Problem]:
                 )
         for name, ind in indicators.items():
             if isinstance(ind, dict):
-                _check_indicator(str(name), ind, scenario_ids, bad)
+                _check_indicator(str(name), ind, scenario_ids, bad, lines)
 
     codes = raw.get("reliability_codes")
     if isinstance(codes, dict):
@@ -472,9 +531,33 @@ def _cross_check(raw: Mapping[str, Any], lines: _yaml.LineMap) -> list[Problem]:
     return problems
 
 
-def _check_indicator(name: str, ind: Mapping[str, Any], scenarios: list[str], bad) -> None:
+def _check_prior_alphas(raw: Mapping[str, Any], priors: dict[str, Any], bad) -> None:
+    """``prior_concentration * prior`` (the Dirichlet alphas of the scenarios) must be moderate."""
+    values = list(priors.values())
+    if not values or (
+        any(p is not None for p in values) and not all(_is_number(p) and 0 < p <= 1 for p in values)
+    ):
+        return  # missing, zero or invalid priors are reported elsewhere
+    conc = raw.get("prior_concentration")
+    given = _is_number(conc) and math.isfinite(conc) and conc > 0
+    c = float(conc) if given else float(len(priors))
+    weights = {k: (float(p) if p is not None else 1 / len(priors)) for k, p in priors.items()}
+    extreme = [k for k, w in weights.items() if not PARAM_MIN <= c * w <= PARAM_MAX]
+    if extreme:
+        bad(
+            ("prior_concentration",) if given else ("scenarios",),
+            f"prior_concentration * prior is {c * weights[extreme[0]]:.4g} for scenario "
+            f"'{extreme[0]}'; these Dirichlet alphas {_EXTREME}",
+        )
+
+
+def _check_indicator(
+    name: str, ind: Mapping[str, Any], scenarios: list[str], bad, lines: _yaml.LineMap
+) -> None:
     base = ("indicators", name)
     kind = ind.get("kind")
+    if not isinstance(kind, str):
+        return  # a missing or mistyped kind is reported by the schema
     field = {"count": "rate", "binary": "probability", "categorical": "probabilities"}.get(kind)
     if field is None:
         return  # an unknown or missing kind is reported by the schema
@@ -503,15 +586,18 @@ def _check_indicator(name: str, ind: Mapping[str, Any], scenarios: list[str], ba
         if isinstance(categories, list):
             for i, c in enumerate(categories):
                 if not isinstance(c, str):
+                    written = lines.text(base + ("categories", i))
+                    shown = f"'{written}' (read as {c!r})" if written else repr(c)
                     bad(
                         base + ("categories", i),
-                        f"category {c!r} must be text; YAML reads "
+                        f"category {shown} must be text; YAML reads "
                         "yes/no/on/off/true/false and numbers as other types, so quote it",
                     )
         return
     dup = sorted({c for c in categories if categories.count(c) > 1})
     if dup:
         bad(base + ("categories",), f"categories must be unique; repeated: {one_of(dup)}")
+        categories = list(dict.fromkeys(categories))
     for sid, entry in entries.items():
         path = base + (field, sid)
         if not isinstance(entry, dict):
@@ -529,14 +615,18 @@ def _check_indicator(name: str, ind: Mapping[str, Any], scenarios: list[str], ba
                     f"must map each category to a positive number, got {_typename(alpha)}",
                 )
                 continue
-            _check_category_values(alpha, categories, path + ("alpha",), bad, probabilities=False)
+            _check_category_values(alpha, categories, path + ("alpha",), bad, scale=None)
         else:
-            _check_category_values(entry, categories, path, bad, probabilities=True)
+            conc = ind.get("concentration")
+            scale = float(conc) if _is_number(conc) and conc > 0 else float(len(categories))
+            _check_category_values(entry, categories, path, bad, scale=scale)
 
 
 def _check_category_values(
-    values: Mapping, categories: list[str], path: tuple, bad, *, probabilities: bool
+    values: Mapping, categories: list[str], path: tuple, bad, *, scale: float | None
 ) -> None:
+    """Check one scenario's category probabilities (times ``scale``) or, without it, alphas."""
+    probabilities = scale is not None
     for c in values:
         if c not in categories:
             hint = " ('alpha' must be the only key when given)" if c == "alpha" else ""
@@ -563,6 +653,10 @@ def _check_category_values(
             ok = False
         elif probabilities and float(v) > 1:
             bad(path + (c,), f"probability {v!r} must be at most 1")
+            ok = False
+        elif not PARAM_MIN <= float(v) * (scale or 1.0) <= PARAM_MAX:
+            alpha = float(v) * (scale or 1.0)
+            bad(path + (c,), f"gives Dirichlet alpha {alpha:.4g}; Dirichlet alphas {_EXTREME}")
             ok = False
     if probabilities and ok and not missing:
         total = sum(float(values[c]) for c in categories)
@@ -601,10 +695,31 @@ def pydantic_problems(
 
     ``prefix`` is prepended to every location when ``raw`` is a part of a larger document.
     """
-    return [
-        error_problem(err, lines, model, raw, prefix=prefix)
-        for err in exc.errors(include_url=False)
-    ]
+    return [error_problem(err, lines, model, raw, prefix=prefix) for err in _relevant_errors(exc)]
+
+
+def _relevant_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    return drop_misspelt_missing(exc.errors(include_url=False))
+
+
+def drop_misspelt_missing(errors: list[Any]) -> list[Any]:
+    """Leave out "required field missing" where the field is present but misspelt.
+
+    ``lable: X`` is reported once, as an unknown field with "did you mean 'label'?", rather than
+    also as a missing ``label``.
+    """
+    unknown: dict[tuple, list] = {}
+    for err in errors:
+        if err["type"] == "extra_forbidden" and err["loc"]:
+            unknown.setdefault(tuple(err["loc"][:-1]), []).append(err["loc"][-1])
+    out = []
+    for err in errors:
+        if err["type"] == "missing" and err["loc"]:
+            name = err["loc"][-1]
+            if any(did_you_mean(u, [name]) for u in unknown.get(tuple(err["loc"][:-1]), [])):
+                continue
+        out.append(err)
+    return out
 
 
 def error_problem(
@@ -618,7 +733,8 @@ def error_problem(
     """Convert one pydantic error (as from ``ValidationError.errors()``) into a Problem."""
     loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith("function-")))
     loc = _clean_loc(loc, raw)
-    return lines.problem(tuple(prefix) + loc, _message(err, loc, model, raw))
+    path = tuple(prefix) + loc
+    return lines.problem(path, _message(err, loc, model, raw, lines.text(path)))
 
 
 def _clean_loc(loc: tuple, raw: Any) -> tuple:
@@ -690,9 +806,15 @@ def _resolve_model(annotation: Any, node: Any) -> type[BaseModel] | None:
     return None
 
 
-def _message(err: dict, loc: tuple, model: type[BaseModel], raw: Any) -> str:
+_NOUNS = {"scenarios": "scenario", "indicators": "indicator", "categories": "category"}
+
+
+def _message(
+    err: dict, loc: tuple, model: type[BaseModel], raw: Any, written: str | None = None
+) -> str:
     kind = err["type"]
     value = err.get("input")
+    shown = repr(written) if written is not None else _short(value)
     if kind == "extra_forbidden":
         name = loc[-1] if loc else "?"
         fields = _fields_at(model, loc[:-1], raw) or []
@@ -707,18 +829,51 @@ def _message(err: dict, loc: tuple, model: type[BaseModel], raw: Any) -> str:
         return f"kind '{tag}' is not known{did_you_mean(tag, KINDS)}; use {one_of(KINDS)}"
     if kind == "value_error":
         return str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
-    if kind == "string_pattern_mismatch" and loc == ("id",):
-        return (
-            f"'{value}' is not a valid question id: use lowercase letters, digits and "
-            "'-' (e.g. 'syria-coalition')"
-        )
+    if kind == "string_pattern_mismatch" and loc == ("id",) and hasattr(model, "ID_HELP"):
+        return f"{value!r} is not a valid {model.ID_HELP}"
+    if kind == "string_type":
+        quote = " (put it in quotes)" if isinstance(value, int | float) else ""
+        return f"must be text, got {shown}{quote}"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        fields = _fields_at(model, loc, raw)
+        what = f" (fields: {', '.join(fields)})" if fields else ""
+        return f"must be a mapping{what}, got {_typename(value)}"
+    if kind in ("float_type", "float_parsing", "int_type", "int_parsing"):
+        return f"must be a number, got {shown}"
+    if kind == "date_from_datetime_inexact" or (
+        kind.startswith("date_") and isinstance(value, dt.datetime)
+    ):
+        return f"'{value}' has a time of day; give the date only, as YYYY-MM-DD"
+    if kind.startswith(("date_", "datetime_")):
+        return f"{shown} is not a date; write it as YYYY-MM-DD (e.g. 2025-10-27)"
+    if kind == "too_short" and isinstance(value, dict | list):
+        least = err.get("ctx", {}).get("min_length")
+        name = loc[-1] if loc else None
+        noun = _NOUNS.get(name, "entry") if least == 1 else name if name in _NOUNS else "entries"
+        owner = "an indicator" if name == "categories" else "a question"
+        return f"{owner} needs at least {least} {noun}; got {len(value)}"
     msg = err["msg"]
-    if kind in ("too_short",) and isinstance(value, dict | list):
-        return msg.replace("Dictionary", "mapping").replace("List", "list")
-    shown = _short(value)
     return f"{msg[0].lower()}{msg[1:]}; got {shown}"
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
+def short_value(value: Any) -> str:
+    """A received value for a message: dates as YYYY-MM-DD, at most 60 characters."""
+    if value is None:
+        return "nothing"
+    text = repr(_plain(value))
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+_short = short_value

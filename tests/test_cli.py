@@ -1,0 +1,278 @@
+"""The ``forecast`` command: output contract, exit codes and error reporting.
+
+Runs ``forecasting.cli.main`` in process (fast), plus one run of the installed console script.
+The MCMC engine is not used here (it compiles a PyMC model; see test_mcmc.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import BUNDLED_EVIDENCE, BUNDLED_QUESTION, ROOT
+
+import forecasting as fc
+from forecasting.cli import EXIT_INPUT, EXIT_OK, main
+from forecasting.elicitation import fit_gamma_interval
+
+Q = str(BUNDLED_QUESTION)
+AS_OF = "2025-10-27"
+SCENARIOS = ["accession", "informal", "collapse", "unilateral"]
+#: ``file:line: field: message``, as printed for every input problem
+PROBLEM_LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): (?P<field>\S+): (?P<message>.+)$")
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def problems_in(err: str) -> list[re.Match]:
+    return [m for m in map(PROBLEM_LINE.match, err.splitlines()) if m]
+
+
+def assert_input_error(code: int, out: str, err: str) -> None:
+    assert code == EXIT_INPUT
+    assert "Traceback" not in err
+    assert "internal error" not in err
+    assert out == ""
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A copy of the bundled question and ledger, laid out as models/ and evidence/<id>/."""
+    (tmp_path / "models").mkdir()
+    question = tmp_path / "models" / BUNDLED_QUESTION.name
+    shutil.copy(BUNDLED_QUESTION, question)
+    shutil.copytree(BUNDLED_EVIDENCE, tmp_path / "evidence" / BUNDLED_EVIDENCE.name)
+    return question, tmp_path / "evidence" / BUNDLED_EVIDENCE.name
+
+
+# --- run -----------------------------------------------------------------------------------------
+
+
+def test_run_prints_table_and_headline(capsys):
+    code, out, err = run(capsys, "run", Q, "--as-of", AS_OF)
+    assert code == EXIT_OK, err
+    lines = out.splitlines()
+    assert lines[0] == "Syria and the anti-ISIS coalition"
+    assert re.match(
+        r"as of 2025-10-27 \| exact engine \| 14 evidence items used, 0 excluded", lines[1]
+    )
+    assert re.search(r"scenario\s+prior\s+posterior\s+90% interval", out)
+    question = fc.load_question(Q)
+    for label in question.labels.values():
+        assert label in out
+    assert re.search(
+        r"^Most likely: .+: \d+(\.\d)?% \(90% interval .+\) as of 2025-10-27$", out, re.M
+    )
+
+
+def test_run_json_contract(capsys):
+    code, out, err = run(capsys, "run", Q, "--as-of", AS_OF, "--json")
+    assert code == EXIT_OK, err
+    result = json.loads(out)  # exactly one JSON object and nothing else on stdout
+    assert isinstance(result, dict)
+    assert set(result) == {
+        "question",
+        "title",
+        "as_of",
+        "engine",
+        "interval_prob",
+        "scenarios",
+        "evidence",
+        "diagnostics",
+        "provenance",
+    }
+    assert result["question"] == "syria-coalition"
+    assert result["as_of"] == AS_OF
+    assert result["engine"] == "exact"
+    assert result["interval_prob"] == 0.9
+    assert [s["id"] for s in result["scenarios"]] == SCENARIOS
+    for s in result["scenarios"]:
+        assert set(s) == {"id", "label", "prior", "probability", "mcse", "interval"}
+        assert set(s["interval"]) == {"lower", "upper"}
+        assert 0 <= s["interval"]["lower"] <= s["probability"] <= s["interval"]["upper"] <= 1
+    assert sum(s["probability"] for s in result["scenarios"]) == pytest.approx(1.0)
+    assert set(result["evidence"]) == {"used", "excluded"}
+    assert len(result["evidence"]["used"]) == 14
+    assert result["evidence"]["excluded"] == []
+    assert isinstance(result["diagnostics"], dict)
+    assert isinstance(result["provenance"], dict)
+
+
+def test_run_as_of_excludes_later_items_with_reason(capsys):
+    code, out, err = run(capsys, "run", Q, "--as-of", "2025-10-20", "--json")
+    assert code == EXIT_OK, err
+    evidence = json.loads(out)["evidence"]
+    assert len(evidence["used"]) == 3
+    assert len(evidence["excluded"]) == 11
+    for entry in evidence["excluded"]:
+        assert set(entry) == {"id", "reason"}
+        assert entry["reason"] == "dated 2025-10-27, after the as-of date 2025-10-20"
+    assert not set(evidence["used"]) & {e["id"] for e in evidence["excluded"]}
+
+
+def test_run_save_writes_a_forecast_that_loads_back(capsys, tmp_path):
+    path = tmp_path / "out" / "forecast.nc"
+    code, out, err = run(capsys, "run", Q, "--as-of", AS_OF, "--json", "--save", str(path))
+    assert code == EXIT_OK, err
+    printed = json.loads(out)
+    loaded = fc.Forecast.load(path)
+    assert loaded.to_dict() == printed
+
+
+def test_run_save_to_a_directory_is_an_input_error(capsys, tmp_path):
+    code, out, err = run(capsys, "run", Q, "--as-of", AS_OF, "--save", str(tmp_path))
+    assert_input_error(code, out, err)
+    assert f"{tmp_path}: --save: is a directory" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.filterwarnings("default::forecasting.errors.ForecastingWarning")
+def test_run_warning_goes_to_stderr(capsys):
+    code, out, err = run(capsys, "run", Q, "--as-of", "2026-07-01", "--json")
+    assert code == EXIT_OK
+    json.loads(out)
+    assert re.search(r"^warning: question 'syria-coalition' resolved on 2026-06-30", err, re.M)
+
+
+# --- validate ------------------------------------------------------------------------------------
+
+
+def test_validate_prints_fitted_parameters(capsys):
+    code, out, err = run(capsys, "validate", Q)
+    assert code == EXIT_OK, err
+    shape, rate = fit_gamma_interval(1.0, 3.0, 0.9)  # joint_operations under accession
+    assert re.search(rf"accession\s+Gamma\(shape={shape:.3g}, rate={rate:.3g}\).*\[interval\]", out)
+    assert "Beta(2.5, 7.5)" in out  # given as {alpha, beta}
+    assert "evidence: 14 items in 3 files, dated 2025-10-19 to 2025-10-27" in out
+    assert out.rstrip().endswith("OK: no problems found")
+
+
+def test_validate_json(capsys):
+    code, out, err = run(capsys, "validate", Q, "--json")
+    assert code == EXIT_OK, err
+    report = json.loads(out)
+    assert [s["id"] for s in report["scenarios"]] == SCENARIOS
+    ops = next(i for i in report["indicators"] if i["id"] == "joint_operations")
+    shape, rate = fit_gamma_interval(1.0, 3.0, 0.9)
+    assert ops["likelihoods"]["accession"]["shape"] == pytest.approx(shape)
+    assert ops["likelihoods"]["accession"]["rate"] == pytest.approx(rate)
+
+
+# --- input errors: exit 2, one `file:line: field: message` per problem, no traceback -------------
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_broken_question(capsys, project, command):
+    question, _ = project
+    text = question.read_text(encoding="utf-8")
+    text = text.replace("    label: Syria formally joins", "    lable: Syria formally joins")
+    text = text.replace("      informal: {lower: 0.4, upper: 2.0, mass: 0.9}", "      informl: {}")
+    question.write_text(text, encoding="utf-8")
+    save = question.parent / "out.nc"
+    args = [command, str(question)] + (["--save", str(save)] if command == "run" else [])
+    code, out, err = run(capsys, *args)
+    assert_input_error(code, out, err)
+    found = problems_in(err)
+    assert {(m["field"], int(m["line"])) for m in found} >= {
+        ("scenarios.accession.lable", _line(text, "lable:")),
+        ("indicators.joint_operations.rate.informl", _line(text, "informl:")),
+    }
+    assert all(m["file"] == str(question) for m in found)
+    assert any("did you mean 'label'" in m["message"] for m in found)
+    assert any("did you mean 'informal'" in m["message"] for m in found)
+    assert err.splitlines()[-1].startswith("forecast: ")
+    assert "nothing was forecast" in err
+    assert not save.exists()
+
+
+def test_broken_evidence_file(capsys, project):
+    question, ledger = project
+    bad = ledger / "2025-11-01_new.yaml"
+    bad.write_text(
+        "- id: new-item\n"
+        "  indicator: joint_operation\n"
+        "  value: 2\n"
+        "  exposure: 1\n"
+        "  date: 2025-11-01\n"
+        "  source: someone\n"
+        "  reliability: G7\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "run", str(question), "--as-of", AS_OF)
+    assert_input_error(code, out, err)
+    found = {(m["file"], int(m["line"]), m["field"]): m["message"] for m in problems_in(err)}
+    assert set(found) == {(str(bad), 2, "[0].indicator"), (str(bad), 7, "[0].reliability")}
+    assert "did you mean 'joint_operations'" in found[(str(bad), 2, "[0].indicator")]
+    assert "not an Admiralty code" in found[(str(bad), 7, "[0].reliability")]
+
+
+def test_missing_question_file(capsys, tmp_path):
+    missing = tmp_path / "nope.yaml"
+    code, out, err = run(capsys, "run", str(missing))
+    assert_input_error(code, out, err)
+    assert f"{missing}: (file): cannot read the file: No such file or directory" in err
+
+
+def test_missing_evidence_path(capsys, tmp_path):
+    code, out, err = run(capsys, "validate", Q, "--evidence", str(tmp_path / "none"))
+    assert_input_error(code, out, err)
+    assert "no such file or directory" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (
+            ["--as-of", "2025-13-01"],
+            r"argument --as-of: '2025-13-01' is not a date; use YYYY-MM-DD",
+        ),
+        (["--as-of", "yesterday"], r"argument --as-of: 'yesterday' is not a date"),
+        (["--engine", "fast"], r"argument --engine: invalid choice: 'fast'"),
+        (["--draws", "0"], r"argument --draws: must be at least 1, got 0"),
+        (["--draws", "many"], r"argument --draws: 'many' is not a whole number"),
+        (["--seed", "-1"], r"argument --seed: must be between 0 and 2\*\*32 - 1"),
+    ],
+    ids=["as-of-month", "as-of-word", "engine", "draws-zero", "draws-text", "seed"],
+)
+def test_bad_arguments(capsys, args, match):
+    code, out, err = run(capsys, "run", Q, *args)
+    assert_input_error(code, out, err)
+    assert re.search(match, err)
+
+
+def test_no_command(capsys):
+    code, out, err = run(capsys)
+    assert code == EXIT_INPUT
+    assert "Traceback" not in err
+
+
+# --- the installed console script ----------------------------------------------------------------
+
+
+def test_console_script_runs():
+    script = Path(sys.executable).with_name("forecast")
+    proc = subprocess.run(
+        [str(script), "run", "models/syria_coalition.yaml", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["question"] == "syria-coalition"
+    assert [s["id"] for s in result["scenarios"]] == SCENARIOS
+
+
+def _line(text: str, needle: str) -> int:
+    return next(k for k, line in enumerate(text.splitlines(), 1) if needle in line)
