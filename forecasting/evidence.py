@@ -175,14 +175,31 @@ class Evidence:
     def from_items(
         cls, items: Sequence[Mapping[str, Any]], question: Question, *, source: str | None = None
     ) -> Evidence:
-        """Validate items given in Python (same keys as the ledger files)."""
-        items = list(items)
+        """Validate items given in Python (same keys as the ledger files).
+
+        Dates may be ``datetime.date`` objects or ISO strings (``"2025-10-27"``), as in the
+        JSON of a saved forecast.
+        """
+        items = [_iso_dates(row) for row in items]
         lines = _yaml.LineMap(source)
         parsed, problems = _parse_items(items, lines, question)
         problems += _duplicate_problems(parsed)
         if problems:
             raise InputError(problems)
         return cls(question.id, tuple(parsed), (source,) if source else ())
+
+
+def _iso_dates(row: Any) -> Any:
+    """A Python-given item with ISO date strings in ``window`` turned into dates."""
+    if not isinstance(row, Mapping) or "window" not in row:
+        return row
+    window = row["window"]
+    if isinstance(window, list | tuple) and all(isinstance(d, str) for d in window):
+        try:
+            return dict(row, window=[dt.date.fromisoformat(d) for d in window])
+        except ValueError:
+            return row  # reported by the window check
+    return row
 
 
 def ledger_files(path: str | Path) -> list[Path]:

@@ -39,7 +39,7 @@ from .constants import INTERVAL_KIND, INTERVAL_PROB, LOG_LIKELIHOOD_MAX_VALUES
 from .dims import CHAIN, CI_BOUND, DRAW, ITEM, SCENARIO, category_dim
 from .engines.common import EngineResult, item_log_likelihood
 from .errors import ForecastingError
-from .evidence import Evidence
+from .evidence import Evidence, Exclusion
 from .model_data import ModelData
 from .spec import Question
 from .stats import eti
@@ -106,6 +106,21 @@ class Forecast:
     def question(self) -> dict[str, Any]:
         """The question as it was when forecast (plain data)."""
         return self._json_attr("question")
+
+    def question_spec(self) -> Question:
+        """The question as a validated :class:`~forecasting.Question`."""
+        return Question.model_validate(self.question)
+
+    def evidence(self) -> Evidence:
+        """The evidence used, as a validated :class:`~forecasting.Evidence`."""
+        question = self.question_spec()
+        rows = self.evidence_items
+        excluded = tuple(Exclusion(x["id"], x["reason"]) for x in self.excluded)
+        if not rows:
+            return Evidence(question.id, (), excluded=excluded)
+        ev = Evidence.from_items(rows, question)
+        return Evidence(question.id, ev.items, tuple(self.provenance.get("evidence_files", [])),
+                        excluded)
 
     @property
     def evidence_items(self) -> list[dict[str, Any]]:

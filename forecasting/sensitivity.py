@@ -129,19 +129,10 @@ def base_of(
     if isinstance(source, Base):
         return source
     if isinstance(source, Forecast):
-        question = Question.model_validate(source.question)
-        rows = [_dated(r) for r in source.evidence_items]
-        ev = Evidence.from_items(rows, question) if rows else Evidence(question.id, ())
+        question, ev = source.question_spec(), source.evidence()
         return Base(ModelData.build(question, ev), question, ev)
     question, used, _ = _inputs(source, evidence, as_of)
     return Base(ModelData.build(question, used), question, used)
-
-
-def _dated(row: dict[str, Any]) -> dict[str, Any]:
-    """An item read back from a forecast file, with its window as dates again."""
-    if "window" in row:
-        row = dict(row, window=[dt.date.fromisoformat(str(d)) for d in row["window"]])
-    return row
 
 
 def item_stats(ind: IndicatorData) -> np.ndarray:
