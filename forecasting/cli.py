@@ -1,7 +1,8 @@
 """The ``forecast`` command.
 
 Exit codes: 0 ok; 2 invalid input (every problem on stderr as ``file:line: field: message``);
-1 a bug (please report it).
+3 (``update``) a forecast was produced but is flagged (sampler diagnostics failed, or the new
+evidence is improbable under every scenario); 1 a bug (please report it).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .errors import ForecastingError, ForecastingWarning, InputError, Problem
 EXIT_OK = 0
 EXIT_BUG = 1
 EXIT_INPUT = 2
+EXIT_FLAGGED = 3
 
 
 def _date(text: str) -> dt.date:
@@ -57,42 +59,80 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
 
 
+def _every(text: str) -> int:
+    """``7d``, ``2w`` or ``7`` -> days."""
+    t = text.strip().lower()
+    factor = 7 if t.endswith("w") else 1
+    t = t.rstrip("dw")
+    try:
+        days = int(t) * factor
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not an interval; use days or weeks, e.g. 7d or 2w"
+        ) from None
+    if days < 1:
+        raise argparse.ArgumentTypeError(f"must be at least one day, got '{text}'")
+    return days
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser (also used to document the CLI)."""
     parser = _Parser(prog="forecast", description="Bayesian scenario forecasting.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    def common(p: argparse.ArgumentParser) -> None:
+    def question(p: argparse.ArgumentParser, *, evidence: bool = True) -> None:
         p.add_argument("question", type=Path, help="question file (models/<name>.yaml)")
+        if evidence:
+            p.add_argument(
+                "--evidence",
+                type=Path,
+                default=None,
+                metavar="PATH",
+                help="evidence directory or file (default: evidence/<id>/ beside models/)",
+            )
+
+    def as_of(p: argparse.ArgumentParser) -> None:
         p.add_argument(
-            "--evidence",
+            "--as-of",
+            type=_date,
+            default=None,
+            metavar="DATE",
+            help="leave out evidence dated after DATE (default: today)",
+        )
+
+    def engine(p: argparse.ArgumentParser, *, draws: bool = True) -> None:
+        p.add_argument("--engine", choices=("auto", "exact", "mcmc"), default="auto")
+        p.add_argument("--seed", type=_seed, default=None, metavar="N", help="random seed")
+        if draws:
+            p.add_argument(
+                "--draws",
+                type=_positive,
+                default=None,
+                metavar="N",
+                help="draws per chain (exact: total draws)",
+            )
+            p.add_argument(
+                "--chains", type=_positive, default=None, metavar="N", help="MCMC chains"
+            )
+
+    def json_flag(p: argparse.ArgumentParser, what: str) -> None:
+        p.add_argument("--json", action="store_true", help=f"print {what} as one JSON object")
+
+    def archive(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--archive",
             type=Path,
             default=None,
-            metavar="PATH",
-            help="evidence directory or file (default: evidence/<id>/ beside models/)",
+            metavar="DIR",
+            help="forecast archive (default: forecasts/ beside models/)",
         )
 
     run = sub.add_parser("run", help="forecast a question from its evidence")
-    common(run)
-    run.add_argument(
-        "--as-of",
-        type=_date,
-        default=None,
-        metavar="DATE",
-        help="leave out evidence dated after DATE (default: today)",
-    )
-    run.add_argument("--engine", choices=("auto", "exact", "mcmc"), default="auto")
-    run.add_argument(
-        "--draws",
-        type=_positive,
-        default=None,
-        metavar="N",
-        help="draws per chain (exact: total draws)",
-    )
-    run.add_argument("--chains", type=_positive, default=None, metavar="N", help="MCMC chains")
-    run.add_argument("--seed", type=_seed, default=None, metavar="N", help="random seed")
-    run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    question(run)
+    as_of(run)
+    engine(run)
+    json_flag(run, "the forecast")
     run.add_argument(
         "--save",
         type=Path,
@@ -103,9 +143,68 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run)
 
     val = sub.add_parser("validate", help="check a question and its evidence")
-    common(val)
-    val.add_argument("--json", action="store_true", help="print what was found as JSON")
+    question(val)
+    json_flag(val, "what was found")
     val.set_defaults(handler=_validate)
+
+    sens = sub.add_parser(
+        "sensitivity", help="which evidence and which judgements drive the forecast"
+    )
+    question(sens)
+    as_of(sens)
+    json_flag(sens, "every analysis")
+    sens.add_argument(
+        "--plots", type=Path, default=None, metavar="DIR", help="write every plot as PNG to DIR"
+    )
+    sens.set_defaults(handler=_sensitivity)
+
+    upd = sub.add_parser(
+        "update", help="weekly update: forecast, archive, explain the change, write the report"
+    )
+    question(upd)
+    as_of(upd)
+    archive(upd)
+    upd.add_argument(
+        "--reports",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="report folder (default: reports/ beside models/)",
+    )
+    engine(upd)
+    json_flag(upd, "the summary")
+    upd.set_defaults(handler=_update)
+
+    his = sub.add_parser("history", help="the archived forecasts of a question over time")
+    question(his, evidence=False)
+    archive(his)
+    json_flag(his, "the history")
+    his.add_argument(
+        "--plot", type=Path, default=None, metavar="FILE", help="write the trajectory plot (PNG)"
+    )
+    his.set_defaults(handler=_history)
+
+    back = sub.add_parser(
+        "backfill", help="replay the ledger into the archive as seen at past dates"
+    )
+    question(back)
+    back.add_argument(
+        "--from", dest="start", type=_date, required=True, metavar="DATE", help="first as-of date"
+    )
+    back.add_argument(
+        "--to",
+        dest="end",
+        type=_date,
+        default=None,
+        metavar="DATE",
+        help="last as-of date (default: the latest evidence date)",
+    )
+    back.add_argument(
+        "--every", type=_every, default=7, metavar="INTERVAL", help="step, e.g. 7d or 2w"
+    )
+    archive(back)
+    engine(back, draws=True)
+    back.set_defaults(handler=_backfill)
     return parser
 
 
@@ -370,3 +469,278 @@ def format_description(report: dict[str, Any]) -> str:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+# --- sensitivity -----------------------------------------------------------------------------
+
+
+def dataset_records(ds) -> dict[str, Any]:
+    """A Dataset as JSON: a list of records along its first non-scenario dimension.
+
+    Variables with a ``scenario`` dimension become ``{scenario: value}`` mappings, so the ids
+    are those of the question and the evidence.
+    """
+    import numpy as np
+
+    dims = [d for d in ds.dims if d not in ("scenario", "ci_bound")]
+    attrs = {k: _plain(v) for k, v in ds.attrs.items()}
+    if not dims:
+        return {"attrs": attrs, "values": {n: _plain(ds[n].values) for n in ds.data_vars}}
+    row_dim = dims[0]
+    records = []
+    for n in range(ds.sizes[row_dim]):
+        row = ds.isel({row_dim: n})
+        rec: dict[str, Any] = {row_dim: _plain(row[row_dim].values)}
+        for name in row.coords:
+            if name != row_dim and row[name].dims == ():
+                rec[name] = _plain(row[name].values)
+        for name, var in row.data_vars.items():
+            if "scenario" in var.dims and var.ndim == 1:
+                rec[name] = {
+                    str(s): _plain(v)
+                    for s, v in zip(row["scenario"].values, var.values, strict=True)
+                }
+            elif var.ndim == 0:
+                rec[name] = _plain(var.values)
+            else:
+                rec[name] = _plain(np.asarray(var.values))
+        records.append(rec)
+    return {"attrs": attrs, row_dim: records}
+
+
+def _plain(v: Any) -> Any:
+    import math
+
+    import numpy as np
+
+    if isinstance(v, np.ndarray):
+        if v.ndim == 0:
+            return _plain(v.item())
+        return [_plain(x) for x in v.tolist()]
+    if isinstance(v, list | tuple):
+        return [_plain(x) for x in v]
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def _sensitivity(args: argparse.Namespace) -> int:
+    from .api import forecast
+    from .sensitivity import sensitivity
+
+    f = forecast(args.question, args.evidence, as_of=args.as_of)
+    tree = sensitivity(f)
+    written = {}
+    if args.plots is not None:
+        from . import plots
+
+        written = plots.save_all(f, tree, args.plots)
+    if args.json:
+        out = {
+            "question": f.question_id,
+            "as_of": f.as_of.isoformat(),
+            "leader": f.leading,
+            "probability": dict(zip(f.scenarios, map(float, f.probabilities.values), strict=True)),
+        }
+        for name, node in tree.children.items():
+            out[name] = dataset_records(node.to_dataset())
+        out["plots"] = {k: str(v) for k, v in written.items()}
+        print(json.dumps(out, default=str))
+        return EXIT_OK
+    print(format_sensitivity(f, tree))
+    if written:
+        print(f"\nPlots written to {args.plots}/: " + ", ".join(p.name for p in written.values()))
+    return EXIT_OK
+
+
+def format_sensitivity(f, tree) -> str:
+    """The top drivers as readable tables."""
+    import numpy as np
+
+    from .report import next_observation_sentences
+
+    lead = f.leading
+    k = f.scenarios.index(lead)
+    lines = [
+        f"{f.title}: what the forecast rests on (as of {f.as_of})",
+        f"Leading scenario: {f.labels[lead]} ({_pct(float(f.probabilities.values[k]))})",
+        "",
+    ]
+    infl = tree["evidence_influence"].to_dataset()
+    lines.append("EVIDENCE INFLUENCE (each item left out in turn)")
+    if infl.sizes.get("item", 0):
+        lines.append(f"  {'item':<42} {'indicator':<26} {'shift':>7} {'diag.':>6}")
+        for n in np.argsort(-infl["diagnosticity"].values)[:10]:
+            lines.append(
+                f"  {str(infl.item.values[n])[:42]:<42} "
+                f"{str(infl.item_indicator.values[n])[:26]:<26} "
+                f"{100 * infl['shift'].values[n, k]:+6.1f}p "
+                f"{infl['diagnosticity'].values[n]:6.2f}"
+            )
+        lines.append(
+            f"  shift: points of '{lead}' the item adds; diag.: largest |log Bayes "
+            "factor| of the item for any scenario against the rest"
+        )
+    else:
+        lines.append("  (no evidence)")
+    js = tree["judgement_sensitivity"].to_dataset()
+    lines += [
+        "",
+        "JUDGEMENT SENSITIVITY (each elicited quantity over its own range)",
+        f"  {'judgement':<48} {'range':<30} {'swing':>7}",
+    ]
+    for n in np.argsort(-js["leader_swing"].values)[:10]:
+        rng = (
+            f"{js.low_value.values[n]:.3g}-{js.high_value.values[n]:.3g} "
+            f"{js.judgement_unit.values[n]}"
+        )
+        lines.append(
+            f"  {str(js.judgement_label.values[n])[:48]:<48} {rng[:30]:<30} "
+            f"{100 * js['leader_swing'].values[n]:6.1f}p"
+        )
+    tips = tree["tipping_points"].to_dataset()
+    dist = tips["distance"].values
+    order = [n for n in np.argsort(dist) if np.isfinite(dist[n])][:6]
+    lines += ["", "TIPPING POINTS (nearest value of a judgement that changes the leader)"]
+    if not order:
+        lines.append("  no single judgement within its allowed range changes the leader")
+    for n in order:
+        b, lo, hi = tips.base_value.values[n], tips.flip_below.values[n], tips.flip_above.values[n]
+        use_lo = np.isfinite(lo) and (not np.isfinite(hi) or abs(lo - b) <= abs(hi - b))
+        flip, who = (
+            (lo, tips.leader_below.values[n]) if use_lo else (hi, tips.leader_above.values[n])
+        )
+        lines.append(
+            f"  {str(tips.judgement_label.values[n])[:48]:<48} now {b:.3g}, "
+            f"flips at {flip:.3g} -> {who}"
+        )
+    voi = tree["value_of_information"].to_dataset()
+    lines += [
+        "",
+        "WHAT TO WATCH NEXT (value of one more observation)",
+        f"  {'indicator':<30} {'information':>11} {'P(leader changes)':>18}",
+    ]
+    for n in np.argsort(-voi["entropy_reduction"].values):
+        lines.append(
+            f"  {str(voi.indicator.values[n]):<30} "
+            f"{voi['entropy_reduction'].values[n]:11.3f} "
+            f"{_pct(float(voi['p_leader_change'].values[n])):>18}"
+        )
+    for sentence in next_observation_sentences(f, tree):
+        lines.append(f"  - {sentence}")
+    return "\n".join(lines)
+
+
+# --- update, history, backfill ---------------------------------------------------------------
+
+
+def _update(args: argparse.Namespace) -> int:
+    from .update import update
+
+    res = update(
+        args.question,
+        args.evidence,
+        as_of=args.as_of,
+        archive=args.archive,
+        reports=args.reports,
+        engine=args.engine,
+        seed=args.seed,
+        draws=args.draws,
+        chains=args.chains,
+    )
+    if args.json:
+        print(json.dumps(res.summary, default=str))
+    else:
+        print(res.summary["headline"])
+        print(format_table(res.forecast))
+        print(f"\nArchive: {res.archived.message}")
+        if res.attribution is not None:
+            print(f"Compared with the forecast of {res.attribution.previous_as_of}.")
+        print(f"Report: {res.report['html']}")
+        print(f"        {res.report['markdown']}")
+        for reason in res.reasons:
+            print(f"FLAGGED: {reason}")
+    if res.flagged:
+        for reason in res.reasons:
+            print(f"forecast: flagged: {reason}", file=sys.stderr)
+        return EXIT_FLAGGED
+    return EXIT_OK
+
+
+def _history(args: argparse.Namespace) -> int:
+    from .spec import load_question
+    from .update import history
+
+    q = load_question(args.question)
+    hist = history(q, archive=args.archive)
+    n = hist.sizes.get("as_of", 0)
+    if args.plot is not None and n:
+        from . import plots
+
+        fig, _ = plots.plot_history(hist)
+        plots.save_figure(fig, args.plot)
+    if args.json:
+        rows = []
+        for i in range(n):
+            h = hist.isel(as_of=i)
+            rows.append(
+                {
+                    "as_of": str(h.as_of.values)[:10],
+                    "engine": str(h.engine.values),
+                    "revision": int(h.revision.values) if "revision" in h else 1,
+                    "n_items": int(h.n_items.values),
+                    "flagged": bool(h.flagged.values),
+                    "scenarios": [
+                        {
+                            "id": str(s),
+                            "probability": _plain(h.probability.values[k]),
+                            "interval": {
+                                "lower": _plain(h.interval.values[k, 0]),
+                                "upper": _plain(h.interval.values[k, 1]),
+                            },
+                        }
+                        for k, s in enumerate(hist.scenario.values)
+                    ],
+                }
+            )
+        print(json.dumps({"question": q.id, "history": rows}))
+        return EXIT_OK
+    if not n:
+        print(
+            f"No archived forecasts of '{q.id}' yet (run 'forecast update' or 'forecast backfill')."
+        )
+        return EXIT_OK
+    scen = [str(s) for s in hist.scenario.values]
+    width = max(10, *(len(s) for s in scen))
+    print(f"{q.title}: {n} archived forecast{'s' if n != 1 else ''}")
+    print(f"  {'as of':<10}  {'items':>5}  " + "  ".join(f"{s[:width]:>{width}}" for s in scen))
+    for i in range(n):
+        h = hist.isel(as_of=i)
+        cells = "  ".join(f"{_pct(float(p)):>{width}}" for p in h.probability.values)
+        flag = "  (flagged)" if bool(h.flagged.values) else ""
+        print(f"  {str(h.as_of.values)[:10]:<10}  {int(h.n_items.values):>5}  {cells}{flag}")
+    if args.plot is not None:
+        print(f"\nTrajectory plot: {args.plot}")
+    return EXIT_OK
+
+
+def _backfill(args: argparse.Namespace) -> int:
+    from .update import backfill
+
+    results = backfill(
+        args.question,
+        args.evidence,
+        start=args.start,
+        end=args.end,
+        every_days=args.every,
+        archive=args.archive,
+        engine=args.engine,
+        seed=args.seed,
+        draws=args.draws,
+        progress=True,
+    )
+    for d, res in results:
+        print(f"{d.isoformat()}  {res.status:<9}  {res.entry.path}")
+    return EXIT_OK
