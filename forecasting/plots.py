@@ -1,0 +1,1442 @@
+"""Plots of a forecast and of what it rests on (matplotlib).
+
+Every function takes its data first and everything else by keyword, draws into ``ax`` (or
+``axes``) when given and otherwise makes a new figure, never calls ``plt.show()``, and returns
+``(fig, ax)``. Scenarios keep one colour everywhere (:func:`scenario_colors`, by position in
+the declared scenario order, Okabe-Ito palette).
+
+The two kinds of sensitivity keep their names apart, as in :mod:`forecasting.sensitivity`:
+**evidence influence** is about the *items of evidence* (:func:`plot_evidence_influence`),
+**judgement sensitivity** about the *elicited quantities* (:func:`plot_tornado`,
+:func:`plot_tornado_grid`, :func:`plot_tipping_points`, :func:`plot_sweep`).
+
+This module is imported only for plotting; ``import forecasting`` does not import matplotlib.
+
+>>> import forecasting as fc
+>>> from forecasting import plots, sensitivity as sn
+>>> f = fc.forecast("models/syria_coalition.yaml", as_of="2025-10-27")  # doctest: +SKIP
+>>> fig, ax = plots.plot_posterior(f)                                     # doctest: +SKIP
+>>> plots.save_all(f, sn.sensitivity(f), "figures")                        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import re
+import textwrap
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import xarray as xr
+
+from .dims import CI_BOUND, INDICATOR, ITEM, SCENARIO
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from .result import Forecast
+
+__all__ = [
+    "OKABE_ITO",
+    "plot_evidence_influence",
+    "plot_history",
+    "plot_next_observation",
+    "plot_posterior",
+    "plot_sweep",
+    "plot_tipping_points",
+    "plot_tornado",
+    "plot_tornado_grid",
+    "plot_value_of_information",
+    "save_all",
+    "save_figure",
+    "scenario_colors",
+]
+
+#: Okabe-Ito colour-blind-safe qualitative palette, in the order scenarios take it
+#: (yellow and black last: yellow is faint on white, black is kept for reference marks).
+OKABE_ITO: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+#: Colour of bars that belong to no scenario.
+NEUTRAL = "#5B6770"
+#: Diverging colormap of signed shifts (red: the item lowers the probability, blue: raises).
+DIVERGING = "RdBu"
+#: Resolution of saved figures.
+DPI = 110
+#: Text settings while saving: unhinted glyphs render about 40% faster and look the same
+#: at this resolution.
+_FAST_TEXT = {"text.hinting": "no_hinting"}
+#: Longest row label, in characters (longer ids are shortened in the middle).
+MAX_LABEL = 44
+
+JUDGEMENT = "judgement"
+SETTING = "setting"
+
+
+# --- colours and text ------------------------------------------------------------------------
+
+
+def scenario_colors(scenarios: Sequence[str]) -> dict[str, str]:
+    """One colour per scenario, by its position in the declared scenario order.
+
+    Parameters
+    ----------
+    scenarios
+        Scenario ids in declared order (e.g. ``Forecast.scenarios``).
+
+    Returns
+    -------
+    dict
+        Scenario id to hex colour: the Okabe-Ito palette for up to 8 scenarios, ``tab20``
+        beyond that (cycled past 20).
+    """
+    scenarios = [str(s) for s in scenarios]
+    if len(scenarios) <= len(OKABE_ITO):
+        palette = list(OKABE_ITO)
+    else:
+        from matplotlib import colormaps
+        from matplotlib.colors import to_hex
+
+        palette = [to_hex(c) for c in colormaps["tab20"].colors]
+    return {s: palette[k % len(palette)] for k, s in enumerate(scenarios)}
+
+
+def _readable(name: str) -> str:
+    """An indicator or category id as words: ``joint_operations`` -> ``joint operations``."""
+    return str(name).replace("_", " ")
+
+
+def _shorten(text: str, width: int = MAX_LABEL) -> str:
+    """``text`` cut in the middle to at most ``width`` characters (keeps start and end)."""
+    text = str(text)
+    if len(text) <= width:
+        return text
+    head = (width - 1) * 3 // 5
+    tail = width - 1 - head
+    return f"{text[:head]}\u2026{text[-tail:]}"
+
+
+def _pct(p: float, *, digits: int | None = None) -> str:
+    """A probability as a percentage, with more digits for small values."""
+    if not math.isfinite(p):
+        return "n/a"
+    if digits is None:
+        digits = 0 if 0.01 <= p <= 0.99 or p in (0.0, 1.0) else 1
+    text = f"{100 * p:.{digits}f}"
+    if float(text) == 0 and p > 0:
+        text = "<0.1" if digits else "<1"
+    return text + "%"
+
+
+def _pp(shift: float) -> str:
+    """A shift in probability as signed percentage points (no unit)."""
+    v = 100 * shift
+    if abs(v) < 0.05:
+        return "0"
+    return f"{v:+.1f}".replace("-", "\u2212")
+
+
+def _fmt_value(value: float, unit: str) -> str:
+    """A judgement's value in its own unit, short enough to sit at the end of a bar."""
+    if not math.isfinite(value):
+        return "n/a"
+    unit = str(unit)
+    if unit.startswith("P(") or unit == "prior probability":
+        return _pct(value)
+    m = re.fullmatch(r"mean rate per (\S+) days?", unit)
+    if m:
+        return f"{value:.3g}/{m.group(1)}d"
+    if unit == "reliability weight":
+        return f"w={value:.2f}"
+    return f"{value:.3g}"
+
+
+def _text_color(color: str) -> str:
+    """A scenario colour for text: pale colours (yellow) are darkened to stay legible."""
+    from matplotlib.colors import to_rgb
+
+    r, g, b = to_rgb(color)
+    return color if 0.299 * r + 0.587 * g + 0.114 * b < 0.75 else "0.25"
+
+
+def _percent_axis(axis: Any) -> None:
+    """Tick labels of a probability axis as percentages, without trailing zeros."""
+    from matplotlib.ticker import FuncFormatter
+
+    def fmt(x: float, _pos: Any) -> str:
+        text = f"{100 * x:.2f}".rstrip("0").rstrip(".")
+        return ("0" if text in ("-0", "") else text) + "%"
+
+    axis.set_major_formatter(FuncFormatter(fmt))
+
+
+def _bounded_percent_axis(ax: Axes, lo: float, hi: float) -> None:
+    """Set the x range to ``lo``-``hi`` (room for labels), with percentage ticks in [0, 1]."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.set_xlim(lo, hi)
+    ticks = MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]).tick_values(max(lo, 0), min(hi, 1))
+    ax.set_xticks([t for t in ticks if max(lo, 0) - 1e-12 <= t <= min(hi, 1) + 1e-12])
+    _percent_axis(ax.xaxis)
+
+
+def _labels_of(labels: Mapping[str, str] | None, scenarios: Sequence[str]) -> dict[str, str]:
+    labels = dict(labels or {})
+    return {s: str(labels.get(s, s)) for s in scenarios}
+
+
+def _coord(ds: xr.Dataset, name: str, dim: str, default: Any = "") -> list[Any]:
+    if name in ds.coords or name in ds.data_vars:
+        return [v.item() if hasattr(v, "item") else v for v in ds[name].values]
+    return [default] * ds.sizes.get(dim, 0)
+
+
+def _clip(text: str, width: int) -> str:
+    """``text`` cut at the end to at most ``width`` characters."""
+    text = str(text)
+    return text if len(text) <= width else text[: width - 1].rstrip() + "\u2026"
+
+
+def _judgement_names(ds: xr.Dataset) -> list[str]:
+    """Readable, bounded-length names of the judgements of a sensitivity Dataset."""
+    n = ds.sizes.get(JUDGEMENT, 0)
+    ids = [str(v) for v in ds[JUDGEMENT].values]
+    kinds = _coord(ds, "judgement_kind", JUDGEMENT)
+    targets = [_readable(t) for t in _coord(ds, "judgement_target", JUDGEMENT)]
+    scens = [_clip(s, 16) for s in _coord(ds, "judgement_scenario", JUDGEMENT)]
+    cats = [_readable(c) for c in _coord(ds, "judgement_category", JUDGEMENT)]
+    units = _coord(ds, "judgement_unit", JUDGEMENT)
+    given = _coord(ds, "judgement_label", JUDGEMENT)
+    out = []
+    for i in range(n):
+        kind, target, scen, cat = kinds[i], targets[i], scens[i], cats[i]
+        if kind == "likelihood" and str(units[i]).startswith("mean rate"):
+            name = f"{_clip(target, 32)} rate | {scen}"
+        elif kind == "likelihood" and cat:
+            name = f"P({_clip(target, 24)} = {_clip(cat, 22)} | {scen})"
+        elif kind == "likelihood":
+            name = f"P({_clip(target, 34)} | {scen})"
+        elif kind == "prior":
+            name = f"prior P({scen})"
+        elif kind == "concentration":
+            name = "prior concentration"
+        elif kind == "reliability":
+            # item ids are kept as written (underscores too), shortened in the middle
+            name = f"reliability of {_shorten(_coord(ds, 'judgement_target', JUDGEMENT)[i], 38)}"
+        else:
+            name = _clip(_readable(given[i] or ids[i]), MAX_LABEL)
+        out.append(name)
+    return out
+
+
+def _legend_label(text: str) -> str:
+    return textwrap.fill(str(text), 30)
+
+
+def _scenario_order(ds: xr.Dataset) -> list[str]:
+    """Declared scenario order: the ``scenario`` coordinate, else the judgements' scenarios."""
+    if SCENARIO in ds.coords:
+        return [str(s) for s in ds[SCENARIO].values]
+    order: list[str] = []
+    for s in _coord(ds, "judgement_scenario", JUDGEMENT):
+        if s and s not in order:
+            order.append(str(s))
+    return order
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+def _figure(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes, bool]:
+    """The figure and axes to draw into, and whether the figure was made here."""
+    if ax is not None:
+        return ax.figure, ax, False
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=size, layout="constrained")
+    return fig, ax, True
+
+
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.fill(p, width) for p in text.split("\n"))
+
+
+def _titles(ax: Axes, title: str, note: str = "", *, own: bool = True) -> None:
+    """A bold title and a grey note saying how to read the plot.
+
+    On a figure made here, the title heads the figure and the note is a caption at its foot,
+    both left-aligned and laid out by constrained layout (so long ones are never clipped).
+    On an axes given by the caller, both go above the axes.
+    """
+    if own:
+        fig = ax.figure
+        width = fig.get_figwidth()
+        fig.suptitle(
+            _wrap(title, int(width * 9.5)),
+            x=0.01,
+            ha="left",
+            fontsize=12,
+            fontweight="bold",
+        )
+        if note:
+            fig.supxlabel(
+                _wrap(note, int(width * 14)),
+                x=0.01,
+                ha="left",
+                fontsize=8.5,
+                color="0.3",
+                linespacing=1.3,
+            )
+        return
+    note = _wrap(note, 90) if note else ""
+    lines = note.count("\n") + 1 if note else 0
+    ax.set_title(title, loc="left", fontsize=11, fontweight="bold", pad=6 + 11 * lines)
+    if note:
+        ax.annotate(
+            note,
+            xy=(0, 1),
+            xycoords="axes fraction",
+            xytext=(0, 5),
+            textcoords="offset points",
+            ha="left",
+            va="bottom",
+            fontsize=8.5,
+            color="0.3",
+        )
+
+
+def _note(ax: Axes, text: str) -> None:
+    ax.text(
+        0.5,
+        0.5,
+        text,
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize=10,
+        color="0.3",
+        wrap=True,
+    )
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+def _clean(ax: Axes, *, grid: str = "x") -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if grid:
+        ax.grid(axis=grid, color="0.9", linewidth=0.8)
+        ax.set_axisbelow(True)
+
+
+# --- 1. the posterior ------------------------------------------------------------------------
+
+
+def plot_posterior(forecast: Forecast, *, ax: Axes | None = None) -> tuple[Figure, Axes]:
+    """Each scenario's posterior probability with its credible interval, beside the prior.
+
+    Parameters
+    ----------
+    forecast
+        A :class:`~forecasting.Forecast`.
+    ax
+        Axes to draw into; a new figure when ``None``.
+
+    Returns
+    -------
+    fig, ax
+        One horizontal bar per scenario (declared order, first at top; ``ax.patches``), the
+        interval as an error bar and the prior as a hollow diamond.
+    """
+    scenarios = list(forecast.scenarios)
+    labels = _labels_of(forecast.labels, scenarios)
+    colors = scenario_colors(scenarios)
+    k = len(scenarios)
+    fig, ax, own = _figure(ax, (8.5, 1.3 + 0.55 * k))
+    p = np.asarray(forecast.probabilities.values, dtype=float)
+    prior = np.asarray(forecast.prior.values, dtype=float)
+    lo = np.asarray(forecast.interval.sel({CI_BOUND: "lower"}).values, dtype=float)
+    hi = np.asarray(forecast.interval.sel({CI_BOUND: "upper"}).values, dtype=float)
+    level = forecast.tree["forecast"].attrs.get("interval_prob", 0.9)
+    y = np.arange(k)
+    ax.barh(y, p, height=0.6, color=[colors[s] for s in scenarios], alpha=0.85, zorder=2)
+    ax.errorbar(
+        p,
+        y,
+        xerr=[np.clip(p - lo, 0, None), np.clip(hi - p, 0, None)],
+        fmt="none",
+        ecolor="0.15",
+        elinewidth=1.2,
+        capsize=4,
+        zorder=3,
+        label=f"{_pct(float(level))} credible interval",
+    )
+    ax.scatter(
+        prior,
+        y,
+        marker="D",
+        s=46,
+        facecolor="white",
+        edgecolor="0.15",
+        linewidth=1.3,
+        zorder=4,
+        label="prior",
+    )
+    for yi, (pk, lk, hk) in enumerate(zip(p, lo, hi, strict=True)):
+        ax.annotate(
+            f"{_pct(pk)}",
+            xy=(1.0, yi),
+            xycoords=("axes fraction", "data"),
+            xytext=(8, 0),
+            textcoords="offset points",
+            ha="left",
+            va="center",
+            fontsize=10,
+            fontweight="bold",
+            color=_text_color(colors[scenarios[yi]]),
+        )
+        ax.annotate(
+            f"[{_pct(lk)}\u2013{_pct(hk)}]",
+            xy=(1.0, yi),
+            xycoords=("axes fraction", "data"),
+            xytext=(48, 0),
+            textcoords="offset points",
+            ha="left",
+            va="center",
+            fontsize=9,
+            color="0.35",
+        )
+    ax.set_yticks(y, [textwrap.fill(labels[s], 30) for s in scenarios])
+    ax.set_ylim(k - 0.5, -0.5)
+    ax.set_xlim(0, 1)
+    _percent_axis(ax.xaxis)
+    ax.set_xlabel("probability")
+    _clean(ax)
+    as_of = getattr(forecast, "as_of", None)
+    _titles(
+        ax,
+        _shorten(str(forecast.title), 70),
+        f"Posterior scenario probabilities as of {as_of} (bars) with {_pct(float(level))} "
+        "credible intervals (whiskers) and the prior (\u25c7).",
+        own=own,
+    )
+    return fig, ax
+
+
+# --- 2. evidence influence -------------------------------------------------------------------
+
+
+def plot_evidence_influence(
+    influence: xr.Dataset,
+    *,
+    labels: Mapping[str, str] | None = None,
+    top: int | None = 20,
+    ax: Axes | None = None,
+) -> tuple[Figure, Axes]:
+    """Heatmap of how much each item of evidence moves each scenario's probability.
+
+    Parameters
+    ----------
+    influence
+        Output of :func:`forecasting.sensitivity.evidence_influence` (dims ``item, scenario``:
+        ``shift``, ``diagnosticity``, coordinate ``item_indicator``).
+    labels
+        Scenario id to label, for the column headings (ids when ``None``).
+    top
+        Number of items shown, the most diagnostic ones; all when ``None``.
+    ax
+        Axes to draw into; a new figure when ``None``.
+
+    Returns
+    -------
+    fig, ax
+        One row per item (most diagnostic at top), one column per scenario, each cell the
+        shift (with minus without the item) in percentage points; a colorbar.
+    """
+    scenarios = [str(s) for s in influence[SCENARIO].values]
+    names = _labels_of(labels, scenarios)
+    colors = scenario_colors(scenarios)
+    items = [str(i) for i in influence[ITEM].values]
+    diag = np.asarray(influence["diagnosticity"].values, dtype=float)
+    order = np.argsort(-diag, kind="stable")
+    if top is not None:
+        order = order[:top]
+    n = len(order)
+    fig, ax, own = _figure(ax, (10.0, 2.2 + 0.3 * max(n, 3)))
+    title = "Evidence influence: how much each item of evidence moves the forecast"
+    if n == 0 or not scenarios:
+        _titles(ax, title, own=own)
+        _note(ax, "No evidence items.")
+        return fig, ax
+    shift = np.asarray(influence["shift"].transpose(ITEM, SCENARIO).values, dtype=float)[order]
+    indicators = _coord(influence, "item_indicator", ITEM)
+    vmax = float(np.nanmax(np.abs(shift))) if np.isfinite(shift).any() else 0.0
+    vmax = max(vmax, 1e-4)
+    im = ax.imshow(
+        shift, cmap=DIVERGING, vmin=-vmax, vmax=vmax, aspect="auto", interpolation="nearest"
+    )
+    for r in range(n):
+        for c in range(len(scenarios)):
+            v = shift[r, c]
+            dark = abs(v) > 0.6 * vmax
+            ax.text(
+                c,
+                r,
+                _pp(v),
+                ha="center",
+                va="center",
+                fontsize=8.5,
+                color="white" if dark else "0.1",
+                in_layout=False,
+            )
+    rows = []
+    for i in order:
+        ind = indicators[i]
+        rows.append(f"{_shorten(items[i])}  [{_readable(ind)}]" if ind else _shorten(items[i]))
+    ax.set_yticks(np.arange(n), rows, fontsize=8.5)
+    ax.set_xticks(
+        np.arange(len(scenarios)), [textwrap.fill(names[s], 18) for s in scenarios], fontsize=9
+    )
+    for tick, s in zip(ax.get_xticklabels(), scenarios, strict=True):
+        tick.set_color(_text_color(colors[s]))
+        tick.set_fontweight("bold")
+    ax.tick_params(length=0)
+    # white cell borders, drawn once (minor ticks would cost a tick artist per line)
+    ax.hlines(np.arange(0.5, n - 1), -0.5, len(scenarios) - 0.5, color="white", linewidth=1.5)
+    ax.vlines(np.arange(0.5, len(scenarios) - 1), -0.5, n - 0.5, color="white", linewidth=1.5)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    # the diagnosticity of each row, as a column of text right of the cells
+    right = ax.get_yaxis_transform()  # x in axes fraction, y in data
+    for r, i in enumerate(order):
+        ax.text(1.015, r, f"{diag[i]:.2f}", transform=right, ha="left", va="center", fontsize=8)
+    ax.text(
+        1.015,
+        n - 0.5,
+        "|log BF|",
+        transform=right,
+        ha="left",
+        va="top",
+        fontsize=8,
+        fontweight="bold",
+        color="0.3",
+    )
+    cbar = ax.figure.colorbar(im, ax=ax, shrink=min(1.0, 6 / max(n, 1) + 0.3), pad=0.08)
+    cbar.ax.yaxis.set_major_formatter(lambda v, _pos: _pp(v).removesuffix(".0"))
+    cbar.set_label("shift (percentage points)", fontsize=9)
+    cbar.ax.tick_params(labelsize=8)
+    shown = f"the {n} most diagnostic of {len(items)} items" if n < len(items) else "items"
+    _titles(
+        ax,
+        title,
+        "Cells: the probability with the item minus without it, in percentage points. "
+        f"Rows: {shown}, sorted by diagnosticity (|log BF|: the largest absolute log Bayes "
+        "factor of one scenario against the rest).",
+        own=own,
+    )
+    return fig, ax
+
+
+# --- 3./4. judgement sensitivity: tornado charts ----------------------------------------------
+
+
+def _base_probability(ds: xr.Dataset, scenario: str) -> float:
+    """The scenario's probability with every judgement as elicited."""
+    for name in ("base_probability", "probability_base"):
+        if name in ds:
+            return float(ds[name].sel({SCENARIO: scenario}))
+    if "probability" in ds and "concentration" in [str(j) for j in ds[JUDGEMENT].values]:
+        # the point probability does not depend on the prior concentration
+        return float(ds["probability"].sel({JUDGEMENT: "concentration", SCENARIO: scenario})[0])
+    return math.nan
+
+
+_TORNADO_NOTE = (
+    "Each elicited quantity moved over its range, all others as elicited (likelihoods: "
+    "{q0}\u2013{q1} quantiles; priors and reliabilities: odds halved and doubled). Pale: the "
+    "judgement at its low value; dark: at its high value; italics: those values, in its own "
+    "unit. Line: the probability as elicited."
+)
+
+
+def _label_pad(ax: Axes, span: float, chars: int, fontsize: float) -> float:
+    """Room (in data units) beside a bar for a label of ``chars`` characters.
+
+    Estimated from the axes' width before layout (tick labels will take part of it).
+    """
+    width_in = 0.55 * ax.get_position().width * ax.figure.get_figwidth()
+    frac = min((chars * fontsize * 0.6 + 6) / 72 / max(width_in, 0.5), 0.3)
+    return span * frac / (1 - 2 * frac)
+
+
+def _quantiles(ds: xr.Dataset) -> dict[str, str]:
+    q = ds.attrs.get("quantiles", (0.05, 0.95))
+    return {"q0": _pct(float(q[0])), "q1": _pct(float(q[1]))}
+
+
+def _draw_tornado(
+    ax: Axes,
+    ds: xr.Dataset,
+    scenario: str,
+    *,
+    color: str,
+    top: int,
+    compact: bool,
+) -> int:
+    """Draw the tornado of ``scenario`` into ``ax``; return the number of bars."""
+    swing = np.asarray(ds["swing"].sel({SCENARIO: scenario}).values, dtype=float)
+    order = np.argsort(-np.abs(swing), kind="stable")[: max(int(top), 0)]
+    probs = ds["probability"].sel({SCENARIO: scenario})
+    p_low = np.asarray(probs.sel({SETTING: "low"}).values, dtype=float)[order]
+    p_high = np.asarray(probs.sel({SETTING: "high"}).values, dtype=float)[order]
+    base = _base_probability(ds, scenario)
+    all_names = _judgement_names(ds)
+    names = [all_names[i] for i in order]
+    units = _coord(ds, "judgement_unit", JUDGEMENT)
+    low_v = _coord(ds, "low_value", JUDGEMENT, math.nan)
+    high_v = _coord(ds, "high_value", JUDGEMENT, math.nan)
+    n = len(order)
+    if n == 0:
+        _note(ax, "No judgements.")
+        return 0
+    y = np.arange(n)
+    centre = np.full(n, base) if math.isfinite(base) else 0.5 * (p_low + p_high)
+    ax.barh(
+        y,
+        p_low - centre,
+        left=centre,
+        height=0.64,
+        color=color,
+        alpha=0.38,
+        edgecolor=color,
+        linewidth=0.8,
+        label="judgement at its low value",
+        zorder=2,
+    )
+    ax.barh(
+        y,
+        p_high - centre,
+        left=centre,
+        height=0.64,
+        color=color,
+        alpha=0.95,
+        edgecolor=color,
+        linewidth=0.8,
+        label="judgement at its high value",
+        zorder=2,
+    )
+    if math.isfinite(base):
+        ax.axvline(base, color="0.15", linewidth=1.0, zorder=3)
+    fs = 7 if compact else 8
+    for yi, j in enumerate(order if not compact else ()):  # small multiples: bars only
+        ends = [
+            (p_low[yi], _fmt_value(low_v[j], units[j])),
+            (p_high[yi], _fmt_value(high_v[j], units[j])),
+        ]
+        ends.sort(key=lambda e: e[0])
+        for (x, text), side in zip(ends, (-1, 1), strict=True):
+            ax.annotate(
+                text,
+                xy=(x, yi),
+                xytext=(3 * side, 0),
+                textcoords="offset points",
+                ha="right" if side < 0 else "left",
+                va="center",
+                fontsize=fs,
+                fontstyle="italic",
+                color="0.3",
+                annotation_clip=False,
+                in_layout=False,  # inside the axes: no need to measure it for the layout
+            )
+    ax.set_yticks(y, names, fontsize=fs + 0.5)
+    ax.set_ylim(n - 0.5, -0.6)
+    lo = float(np.nanmin(np.concatenate([p_low, p_high, centre])))
+    hi = float(np.nanmax(np.concatenate([p_low, p_high, centre])))
+    span = max(hi - lo, 0.01)
+    if compact:
+        pad = 0.08 * span
+    else:
+        longest = max(len(_fmt_value(v[j], units[j])) for j in order for v in (low_v, high_v))
+        pad = max(0.12 * span, _label_pad(ax, span, longest, fs))
+    _bounded_percent_axis(ax, lo - pad, hi + pad)
+    ax.tick_params(axis="x", labelsize=fs + 0.5)
+    _clean(ax)
+    return n
+
+
+def plot_tornado(
+    sensitivity: xr.Dataset,
+    *,
+    scenario: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    top: int = 15,
+    ax: Axes | None = None,
+) -> tuple[Figure, Axes]:
+    """Tornado chart of judgement sensitivity: how far each judgement swings one scenario.
+
+    Parameters
+    ----------
+    sensitivity
+        Output of :func:`forecasting.sensitivity.judgement_sensitivity` (dims ``judgement,
+        setting, scenario``).
+    scenario
+        The scenario whose probability is shown; the leader (``attrs["leader"]``) by default.
+    labels
+        Scenario id to label (ids when ``None``).
+    top
+        Number of judgements shown, those with the largest absolute swing on the scenario.
+    ax
+        Axes to draw into; a new figure when ``None``.
+
+    Returns
+    -------
+    fig, ax
+        For each judgement, a bar from the scenario's probability with the judgement at its
+        low value (pale) to that at its high value (full colour), about the base probability
+        (black line); bar ends labelled with the judgement's values in its own unit.
+    """
+    scenarios = _scenario_order(sensitivity)
+    scenario = str(scenario or sensitivity.attrs.get("leader") or scenarios[0])
+    if scenario not in scenarios:
+        raise KeyError(f"no scenario '{scenario}' (scenarios: {', '.join(scenarios)})")
+    names = _labels_of(labels, scenarios)
+    color = scenario_colors(scenarios)[scenario]
+    n_rows = min(int(top), sensitivity.sizes.get(JUDGEMENT, 0))
+    fig, ax, own = _figure(ax, (10.5, 2.0 + 0.32 * max(n_rows, 3)))
+    _draw_tornado(ax, sensitivity, scenario, color=color, top=top, compact=False)
+    ax.set_xlabel(f"probability of: {_clip(names[scenario], 60)}")
+    _titles(
+        ax,
+        f"Judgement sensitivity: {_clip(names[scenario], 60)}",
+        _TORNADO_NOTE.format(**_quantiles(sensitivity)),
+        own=own,
+    )
+    return fig, ax
+
+
+def plot_tornado_grid(
+    sensitivity: xr.Dataset,
+    *,
+    labels: Mapping[str, str] | None = None,
+    top: int = 10,
+    axes: Any = None,
+) -> tuple[Figure, np.ndarray]:
+    """Small multiples of judgement sensitivity: one tornado chart per scenario.
+
+    Parameters
+    ----------
+    sensitivity
+        Output of :func:`forecasting.sensitivity.judgement_sensitivity`.
+    labels
+        Scenario id to label (ids when ``None``).
+    top
+        Number of judgements in each panel.
+    axes
+        At least one Axes per scenario (any shape) to draw into; a new figure when ``None``.
+
+    Returns
+    -------
+    fig, axes
+        The axes as an array (two columns when the figure is made here); unused ones hidden.
+    """
+    scenarios = _scenario_order(sensitivity)
+    names = _labels_of(labels, scenarios)
+    colors = scenario_colors(scenarios)
+    k = max(len(scenarios), 1)
+    made_here = axes is None
+    if made_here:
+        import matplotlib.pyplot as plt
+
+        ncols = 1 if k == 1 else 2
+        nrows = math.ceil(k / ncols)
+        rows = min(int(top), sensitivity.sizes.get(JUDGEMENT, 0))
+        fig, axes = plt.subplots(
+            nrows,
+            ncols,
+            figsize=(7.2 * ncols, nrows * (1.0 + 0.27 * max(rows, 3)) + 0.9),
+            layout="constrained",
+            squeeze=False,
+        )
+        fig.suptitle(
+            "Judgement sensitivity by scenario: the elicited quantities that move each "
+            "probability most",
+            x=0.01,
+            ha="left",
+            fontsize=12,
+            fontweight="bold",
+        )
+    axes = np.asarray(axes, dtype=object)
+    flat = axes.reshape(-1)
+    if len(flat) < len(scenarios):
+        raise ValueError(f"need {len(scenarios)} axes, got {len(flat)}")
+    fig = flat[0].figure
+    for a, s in zip(flat, scenarios, strict=False):
+        _draw_tornado(a, sensitivity, s, color=colors[s], top=top, compact=True)
+        a.set_title(
+            _wrap(names[s], 40),
+            loc="left",
+            fontsize=10,
+            fontweight="bold",
+            color=_text_color(colors[s]),
+        )
+    for a in flat[len(scenarios) :]:
+        a.set_visible(False)
+    if made_here:
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch
+
+        q = _quantiles(sensitivity)
+        handles = [
+            Patch(facecolor="0.45", alpha=0.38, label="judgement at its low value"),
+            Patch(facecolor="0.45", alpha=0.95, label="judgement at its high value"),
+            Line2D([], [], color="0.15", linewidth=1.0, label="probability as elicited"),
+        ]
+        fig.legend(
+            handles=handles,
+            loc="outside lower center",
+            ncol=3,
+            fontsize=8.5,
+            frameon=False,
+            title=f"Each elicited quantity moved over its range (likelihoods: {q['q0']}\u2013"
+            f"{q['q1']} quantiles; priors, reliabilities: odds halved and doubled), "
+            "the others as elicited",
+            title_fontsize=8.5,
+        )
+    return fig, axes
+
+
+# --- 5. tipping points -----------------------------------------------------------------------
+
+
+def plot_tipping_points(
+    tipping: xr.Dataset,
+    *,
+    labels: Mapping[str, str] | None = None,
+    top: int = 15,
+    ax: Axes | None = None,
+) -> tuple[Figure, Axes]:
+    """How far each judgement must move before the leading scenario changes.
+
+    Distances are normalised by each judgement's own sensitivity range,
+    ``(flip - base) / (high_value - low_value)``, so judgements in different units compare:
+    a flip within ``+-0.5`` lies inside the range the judgement was moved over.
+
+    Parameters
+    ----------
+    tipping
+        Output of :func:`forecasting.sensitivity.tipping_points`.
+    labels
+        Scenario id to label, for the legend (ids when ``None``).
+    top
+        Number of judgements shown, those that flip the leader with the smallest move.
+    ax
+        Axes to draw into; a new figure when ``None``.
+
+    Returns
+    -------
+    fig, ax
+        One row per judgement that can flip the leader: the base value at 0, the flip
+        value(s) as dots in the colour of the scenario that would then lead, labelled with
+        the flip value in the judgement's own unit; the grey band is the low-high range.
+    """
+    leader = str(tipping.attrs.get("leader", ""))
+    scenarios = _scenario_order(tipping)
+    for s in list(_coord(tipping, "leader_below", JUDGEMENT)) + list(
+        _coord(tipping, "leader_above", JUDGEMENT)
+    ):
+        if s and str(s) not in scenarios:
+            scenarios.append(str(s))
+    colors = scenario_colors(scenarios)
+    names = _labels_of(labels, scenarios)
+    base = np.asarray(tipping["base_value"].values, dtype=float)
+    span = np.asarray(tipping["high_value"].values - tipping["low_value"].values, dtype=float)
+    span = np.where(np.abs(span) > 0, span, np.nan)
+    low_rel = (np.asarray(tipping["low_value"].values, dtype=float) - base) / span
+    high_rel = (np.asarray(tipping["high_value"].values, dtype=float) - base) / span
+    below = np.asarray(tipping["flip_below"].values, dtype=float)
+    above = np.asarray(tipping["flip_above"].values, dtype=float)
+    rel_b, rel_a = (below - base) / span, (above - base) / span
+    dist = np.fmin(np.abs(rel_b), np.abs(rel_a))
+    has = np.isfinite(dist)
+    order = np.flatnonzero(has)
+    order = order[np.argsort(dist[order], kind="stable")][: max(int(top), 0)]
+    n = len(order)
+    fig, ax, own = _figure(ax, (9.5, 2.2 + 0.36 * max(n, 3)))
+    leader_name = _shorten(names.get(leader, leader), 50)
+    title = "Judgement sensitivity: tipping points of the leading scenario"
+    if n == 0:
+        _titles(ax, title, own=own)
+        _note(
+            ax,
+            f"No judgement, moved anywhere within its allowed range,\ncan change the leading "
+            f"scenario ({leader_name}).",
+        )
+        return fig, ax
+    jnames = _judgement_names(tipping)
+    units = _coord(tipping, "judgement_unit", JUDGEMENT)
+    lead_b = _coord(tipping, "leader_below", JUDGEMENT)
+    lead_a = _coord(tipping, "leader_above", JUDGEMENT)
+    y = np.arange(n)
+    seen: set[str] = set()
+    for yi, j in enumerate(order):
+        ax.plot(
+            [low_rel[j], high_rel[j]],
+            [yi, yi],
+            color="0.85",
+            linewidth=9,
+            solid_capstyle="butt",
+            zorder=1,
+            label=_legend_label("range the judgement was moved over (low\u2013high)")
+            if yi == 0
+            else None,
+        )
+        ends = [v for v in (rel_b[j], rel_a[j]) if math.isfinite(v)]
+        ax.plot([min(ends + [0.0]), max(ends + [0.0])], [yi, yi], color="0.35", lw=1.2, zorder=2)
+        for rel, raw, who, side in (
+            (rel_b[j], below[j], lead_b[j], -1),
+            (rel_a[j], above[j], lead_a[j], 1),
+        ):
+            if not math.isfinite(rel):
+                continue
+            who = str(who)
+            ax.scatter(
+                rel,
+                yi,
+                s=52,
+                color=colors.get(who, NEUTRAL),
+                edgecolor="white",
+                linewidth=0.8,
+                zorder=4,
+                label=_legend_label(f"then leads: {names.get(who, who)}")
+                if who not in seen
+                else None,
+            )
+            seen.add(who)
+            ax.annotate(
+                _fmt_value(raw, units[j]),
+                xy=(rel, yi),
+                xytext=(6 * side, 0),
+                textcoords="offset points",
+                ha="right" if side < 0 else "left",
+                va="center",
+                fontsize=8,
+                color="0.2",
+                annotation_clip=False,
+                in_layout=False,  # inside the axes: no need to measure it for the layout
+            )
+    ax.axvline(0, color="0.1", linewidth=1.0, zorder=3)
+    shown = np.concatenate([rel_b[order], rel_a[order], low_rel[order], high_rel[order]])
+    shown = shown[np.isfinite(shown)]
+    lim = float(np.max(np.abs(shown))) if len(shown) else 1.0
+    ax.set_xlim(-lim * 1.25 - 0.05, lim * 1.25 + 0.05)
+    ax.set_yticks(y, [jnames[j] for j in order], fontsize=8.5)
+    ax.set_ylim(n - 0.5, -0.7)
+    ax.set_xlabel(
+        "(flip value \u2212 value as elicited) / (high \u2212 low value of the judgement)"
+    )
+    _clean(ax)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    n_all = int(has.sum())
+    shown_txt = f"the {n} nearest of {n_all}" if n < n_all else f"all {n_all}"
+    _titles(
+        ax,
+        title,
+        f"How far each elicited quantity must move before the leader ({leader_name}) changes: "
+        f"{shown_txt} judgements that can change it. Dots: the tipping values, in the "
+        "judgement's own unit; 0: as elicited; grey: the range it was moved over in the "
+        "tornado chart.",
+        own=own,
+    )
+    return fig, ax
+
+
+# --- 6. value of information -----------------------------------------------------------------
+
+
+def plot_value_of_information(voi: xr.Dataset, *, ax: Axes | None = None) -> tuple[Figure, Axes]:
+    """What one more observation of each indicator is expected to tell.
+
+    Parameters
+    ----------
+    voi
+        Output of :func:`forecasting.sensitivity.value_of_information`.
+    ax
+        Axes to draw into; a new figure when ``None``.
+
+    Returns
+    -------
+    fig, ax
+        One bar per indicator, sorted (most informative at top): the expected entropy
+        reduction in nats, annotated with the probability that the leading scenario changes.
+    """
+    inds = [str(i) for i in voi[INDICATOR].values]
+    gain = np.asarray(voi["entropy_reduction"].values, dtype=float)
+    change = np.asarray(voi["p_leader_change"].values, dtype=float)
+    order = np.argsort(-np.nan_to_num(gain, nan=-np.inf), kind="stable")
+    n = len(order)
+    fig, ax, own = _figure(ax, (9.0, 1.9 + 0.4 * max(n, 3)))
+    title = "Value of information: which indicator to watch next"
+    if n == 0:
+        _titles(ax, title, own=own)
+        _note(ax, "No indicators.")
+        return fig, ax
+    y = np.arange(n)
+    ax.barh(y, gain[order], height=0.62, color=NEUTRAL, alpha=0.85, zorder=2)
+    for yi, j in enumerate(order):
+        ax.annotate(
+            f"{gain[j]:.3f}   leader changes: {_pct(change[j])}",
+            xy=(gain[j], yi),
+            xytext=(5, 0),
+            textcoords="offset points",
+            ha="left",
+            va="center",
+            fontsize=8.5,
+            color="0.2",
+            annotation_clip=False,
+            in_layout=False,  # inside the axes: no need to measure it for the layout
+        )
+    ax.set_yticks(y, [_shorten(_readable(inds[j])) for j in order], fontsize=9)
+    ax.set_ylim(n - 0.5, -0.5)
+    gmax = float(np.nanmax(gain)) if np.isfinite(gain).any() else 0.0
+    ax.set_xlim(0, max(gmax, 1e-6) * 1.55)
+    ax.set_xlabel("expected reduction in the entropy of the scenario probabilities (nats)")
+    _clean(ax)
+    h0 = voi.attrs.get("entropy")
+    leader = voi.attrs.get("leader")
+    sub = "Expected information from one more confirmed observation of each indicator"
+    if h0 is not None:
+        sub += f" (current entropy of the scenario probabilities: {float(h0):.2f} nats)"
+    sub += "; annotated: the probability that it changes the leading scenario"
+    sub += f" ({leader})." if leader else "."
+    _titles(ax, title, sub, own=own)
+    return fig, ax
+
+
+# --- 7. a sweep of one judgement -------------------------------------------------------------
+
+
+def plot_sweep(
+    curve: xr.DataArray,
+    *,
+    labels: Mapping[str, str] | None = None,
+    ax: Axes | None = None,
+) -> tuple[Figure, Axes]:
+    """The sensitivity curve of one judgement: every scenario's probability as it moves.
+
+    Parameters
+    ----------
+    curve
+        Output of :func:`forecasting.sensitivity.sweep` (dims ``value, scenario``; attrs
+        ``judgement``, ``unit``, ``base``, ``label``).
+    labels
+        Scenario id to label, for the legend (ids when ``None``).
+    ax
+        Axes to draw into; a new figure when ``None``.
+
+    Returns
+    -------
+    fig, ax
+        One line per scenario in its colour (``ax.lines``, then the base-value line).
+    """
+    scenarios = [str(s) for s in curve[SCENARIO].values]
+    colors = scenario_colors(scenarios)
+    names = _labels_of(labels, scenarios)
+    fig, ax, own = _figure(ax, (9.0, 4.6))
+    value_dim = next(d for d in curve.dims if d != SCENARIO)
+    x = np.asarray(curve[value_dim].values, dtype=float)
+    order = np.argsort(x)
+    for s in scenarios:
+        ax.plot(
+            x[order],
+            np.asarray(curve.sel({SCENARIO: s}).values, dtype=float)[order],
+            color=colors[s],
+            linewidth=2.0,
+            label=_legend_label(names[s]),
+        )
+    base = curve.attrs.get("base")
+    unit = str(curve.attrs.get("unit", value_dim))
+    if base is not None and math.isfinite(float(base)):
+        ax.axvline(float(base), color="0.15", linestyle="--", linewidth=1.0, zorder=0)
+        ax.annotate(
+            f"as elicited: {_fmt_value(float(base), unit)}",
+            xy=(float(base), 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(4, -4),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            fontsize=8,
+            color="0.2",
+            annotation_clip=False,
+            in_layout=False,  # inside the axes: no need to measure it for the layout
+        )
+    ax.set_ylim(0, 1)
+    ax.set_xlim(float(np.min(x)), float(np.max(x)))
+    _percent_axis(ax.yaxis)
+    if unit.startswith("P(") or unit == "prior probability":
+        _percent_axis(ax.xaxis)
+    ax.set_xlabel(unit)
+    ax.set_ylabel("probability")
+    _clean(ax, grid="both")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False)
+    label = str(curve.attrs.get("label", curve.attrs.get("judgement", "judgement")))
+    jd = xr.Dataset(
+        coords={
+            JUDGEMENT: [curve.attrs.get("judgement", label)],
+            **{
+                f"judgement_{k}": (JUDGEMENT, [v])
+                for k, v in _parse_judgement(str(curve.attrs.get("judgement", ""))).items()
+            },
+            "judgement_unit": (JUDGEMENT, [unit]),
+            "judgement_label": (JUDGEMENT, [label]),
+        }
+    )
+    _titles(
+        ax,
+        f"Judgement sensitivity: {_judgement_names(jd)[0]}",
+        "Scenario probabilities as this one elicited quantity moves, all else as elicited; "
+        "dashed line: its value as elicited.",
+        own=own,
+    )
+    return fig, ax
+
+
+def _parse_judgement(jid: str) -> dict[str, str]:
+    """Kind, target, scenario and category from a judgement id such as ``likelihood:x:s:c``."""
+    parts = jid.split(":")
+    kind = parts[0] if parts else ""
+    out = {"kind": kind, "target": "", "scenario": "", "category": ""}
+    if kind == "likelihood" and len(parts) >= 3:
+        out.update(target=parts[1], scenario=parts[2], category=":".join(parts[3:]))
+    elif kind == "prior" and len(parts) >= 2:
+        out.update(target=parts[1], scenario=parts[1])
+    elif kind == "reliability" and len(parts) >= 2:
+        out.update(target=":".join(parts[1:]))
+    elif kind != "concentration":
+        out["kind"] = ""
+    return out
+
+
+# --- 8. the next observation -----------------------------------------------------------------
+
+
+def plot_next_observation(
+    nxt: xr.Dataset,
+    indicator: str,
+    *,
+    labels: Mapping[str, str] | None = None,
+    ax: Axes | None = None,
+) -> tuple[Figure, Axes]:
+    """The forecast after each possible next observation of one indicator.
+
+    Parameters
+    ----------
+    nxt
+        Output of :func:`forecasting.sensitivity.next_observation`.
+    indicator
+        The indicator whose next observation is shown.
+    labels
+        Scenario id to label, for the legend (ids when ``None``).
+    ax
+        Axes to draw into; a new figure when ``None``.
+
+    Returns
+    -------
+    fig, ax
+        One stacked bar per possible outcome (scenario colours), each topped by the
+        outcome's predictive probability; outlined bars change the leading scenario.
+    """
+    scenarios = [str(s) for s in nxt[SCENARIO].values]
+    colors = scenario_colors(scenarios)
+    names = _labels_of(labels, scenarios)
+    which = np.asarray(nxt["outcome_indicator"].values).astype(str) == str(indicator)
+    if not which.any():
+        known = sorted(set(np.asarray(nxt["outcome_indicator"].values).astype(str)))
+        raise KeyError(f"no indicator '{indicator}' (indicators: {', '.join(known)})")
+    sub = nxt.isel(outcome=np.flatnonzero(which))
+    values = [_readable(v) for v in np.asarray(sub["outcome_value"].values).astype(str)]
+    pred = np.asarray(sub["predictive_probability"].values, dtype=float)
+    post = np.asarray(sub["probability"].transpose(..., SCENARIO).values, dtype=float)
+    flips = np.asarray(sub["flips"].values, dtype=bool)
+    m = len(values)
+    fig, ax, own = _figure(ax, (6.8 + 0.55 * m, 4.8))
+    x = np.arange(m)
+    # the first scenario on top, as in the legend and in the other plots
+    tops = np.cumsum(post[:, ::-1], axis=1)[:, ::-1]
+    for k, s in enumerate(scenarios):
+        ax.bar(
+            x,
+            post[:, k],
+            bottom=tops[:, k] - post[:, k],
+            width=0.72,
+            color=colors[s],
+            edgecolor="white",
+            linewidth=0.5,
+            label=_legend_label(names[s]),
+            zorder=2,
+        )
+    flipping = np.flatnonzero(flips)
+    if len(flipping):
+        ax.bar(
+            flipping,
+            np.ones(len(flipping)),
+            width=0.72,
+            fill=False,
+            edgecolor="0.1",
+            linewidth=1.8,
+            zorder=3,
+            label="changes the leader",
+        )
+    ticks = [f"{textwrap.fill(v, 12)}\n{_pct(p)}" for v, p in zip(values, pred, strict=True)]
+    ax.set_xticks(x, ticks, fontsize=8.5)
+    ax.set_ylim(0, 1.0)
+    ax.set_xlim(-0.6, m - 0.4)
+    _percent_axis(ax.yaxis)
+    ax.set_ylabel("probability after the observation")
+    ax.set_xlabel("next observation (and how likely it is)")
+    _clean(ax, grid="")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False)
+    leader = nxt.attrs.get("leader")
+    _titles(
+        ax,
+        f"Next observation: {_shorten(_readable(indicator), 50)}",
+        "Scenario probabilities after each possible next observation (one more item of "
+        "evidence), with how likely each is"
+        + (f"; outlined: the leader ({leader}) would change." if leader else "."),
+        own=own,
+    )
+    return fig, ax
+
+
+# --- 10. history -----------------------------------------------------------------------------
+
+
+def plot_history(history: xr.Dataset, *, ax: Axes | None = None) -> tuple[Figure, Axes]:
+    """Trajectory of every scenario's probability and credible interval over as-of dates.
+
+    Parameters
+    ----------
+    history
+        Output of :func:`forecasting.history` (dims ``as_of, scenario``; ``probability``,
+        ``interval`` and, optionally, ``flagged``).
+    ax
+        Axes to draw into; a new figure when ``None``.
+
+    Returns
+    -------
+    fig, ax
+        One line per scenario (its colour), a band for its interval; flagged forecasts are
+        ringed.
+    """
+    import matplotlib.dates as mdates
+
+    scenarios = [str(s) for s in history[SCENARIO].values]
+    colors = scenario_colors(scenarios)
+    names = (
+        dict(zip(scenarios, [str(v) for v in history["label"].values], strict=True))
+        if "label" in history.coords
+        else {s: s for s in scenarios}
+    )
+    fig, ax, own = _figure(ax, (8.4, 4.6))
+    dates = history["as_of"].values
+    n = len(dates)
+    for k, s in enumerate(scenarios):
+        p = history["probability"].values[:, k]
+        ax.plot(
+            dates,
+            p,
+            marker="o",
+            ms=4.5,
+            lw=1.8,
+            color=colors[s],
+            label=_legend_label(names[s]),
+            zorder=3,
+        )
+        if "interval" in history and n > 1:
+            lo = history["interval"].sel({CI_BOUND: "lower"}).values[:, k]
+            hi = history["interval"].sel({CI_BOUND: "upper"}).values[:, k]
+            ax.fill_between(dates, lo, hi, color=colors[s], alpha=0.12, lw=0, zorder=1)
+        elif "interval" in history:
+            lo = history["interval"].sel({CI_BOUND: "lower"}).values[:, k]
+            hi = history["interval"].sel({CI_BOUND: "upper"}).values[:, k]
+            ax.vlines(dates, lo, hi, color=colors[s], alpha=0.5, lw=3, zorder=1)
+    if "flagged" in history and bool(np.any(history["flagged"].values)):
+        bad = np.asarray(history["flagged"].values, dtype=bool)
+        for k in range(len(scenarios)):
+            ax.scatter(
+                dates[bad],
+                history["probability"].values[bad, k],
+                s=110,
+                facecolors="none",
+                edgecolors="0.1",
+                lw=1.4,
+                zorder=4,
+            )
+    ax.set_ylim(0, 1)
+    _percent_axis(ax.yaxis)
+    ax.set_ylabel("probability")
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+    if n <= 12:
+        ax.set_xticks(dates)
+    ax.tick_params(axis="x", labelrotation=30)
+    _clean(ax, grid="y")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False)
+    title = str(history.attrs.get("title", "")) or "Forecast"
+    _titles(
+        ax,
+        f"Trajectory: {title}",
+        "Each archived forecast (latest revision per as-of date): lines are the scenario "
+        "probabilities, bands their 90% credible intervals"
+        + ("; ringed: flagged forecasts." if "flagged" in history else "."),
+        own=own,
+    )
+    return fig, ax
+
+
+def save_figure(fig: Figure, path: str | Path) -> Path:
+    """Save one figure as PNG the way :func:`save_all` does, and close it."""
+    _ensure_backend()
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with plt.rc_context(_FAST_TEXT):
+            fig.savefig(path, dpi=DPI, facecolor="white", pil_kwargs={"compress_level": 1})
+    finally:
+        plt.close(fig)
+    return path
+
+
+# --- 9. everything to files ------------------------------------------------------------------
+
+
+def _ensure_backend() -> None:
+    """Use Agg when no backend has been chosen (never overrides a chosen one)."""
+    import matplotlib
+
+    get = getattr(matplotlib.rcParams, "_get_backend_or_none", None)
+    chosen = get() if get is not None else matplotlib.rcParams.get("backend")
+    if chosen is None:
+        matplotlib.use("Agg")
+
+
+def _sweep_values(js: xr.Dataset, tp: xr.Dataset | None, jid: str, n: int = 161) -> np.ndarray:
+    """Values over which to sweep a judgement: its range, widened to show any flip."""
+    one = js.sel({JUDGEMENT: jid})
+    base = float(one["base_value"])
+    low, high = float(one["low_value"]), float(one["high_value"])
+    width = max(high - low, 1e-9)
+    lo, hi = low - 0.5 * width, high + 0.5 * width
+    if tp is not None and jid in [str(j) for j in tp[JUDGEMENT].values]:
+        row = tp.sel({JUDGEMENT: jid})
+        for name in ("flip_below", "flip_above"):
+            v = float(row[name])
+            if math.isfinite(v):
+                lo, hi = min(lo, v - 0.15 * width), max(hi, v + 0.15 * width)
+        lo = max(lo, float(row["lower_limit"]))
+        hi = min(hi, float(row["upper_limit"]))
+    lo = max(lo, 0.0)
+    unit = str(one["judgement_unit"].item()) if "judgement_unit" in one.coords else ""
+    if unit.startswith("P(") or unit in ("prior probability", "reliability weight"):
+        hi = min(hi, 1.0 - 1e-4 if unit != "reliability weight" else 1.0)
+        lo = max(lo, 1e-4 if unit != "reliability weight" else 0.0)
+    return np.unique(np.concatenate([np.linspace(lo, hi, n), [base]]))
+
+
+def save_all(forecast: Forecast, tree: xr.DataTree, directory: str | Path) -> dict[str, Path]:
+    """Write every plot of a forecast and its sensitivity analyses as PNG files.
+
+    Parameters
+    ----------
+    forecast
+        The forecast.
+    tree
+        Output of :func:`forecasting.sensitivity.sensitivity` for the same forecast.
+    directory
+        Where to write (created if missing).
+
+    Returns
+    -------
+    dict
+        Plot name to path: ``posterior``, ``evidence_influence``, ``tornado``,
+        ``tornado_grid``, ``tipping_points``, ``value_of_information``, ``sweep`` (the
+        judgement with the largest swing of the leader) and ``next_observation`` (the
+        indicator of largest value of information), each ``<name>.png``; analyses missing
+        from ``tree`` are skipped.
+    """
+    _ensure_backend()
+    import matplotlib.pyplot as plt
+
+    from . import sensitivity as sn
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    labels = dict(forecast.labels)
+    groups = set(tree.children)
+
+    def ds(name: str) -> xr.Dataset | None:
+        return tree[name].to_dataset() if name in groups else None
+
+    ei, js, tp = ds("evidence_influence"), ds("judgement_sensitivity"), ds("tipping_points")
+    voi, nxt = ds("value_of_information"), ds("next_observation")
+    jobs: list[tuple[str, Any]] = [("posterior", lambda: plot_posterior(forecast))]
+    if ei is not None:
+        jobs.append(("evidence_influence", lambda: plot_evidence_influence(ei, labels=labels)))
+    if js is not None:
+        jobs.append(("tornado", lambda: plot_tornado(js, labels=labels)))
+        jobs.append(("tornado_grid", lambda: plot_tornado_grid(js, labels=labels)))
+    if tp is not None:
+        jobs.append(("tipping_points", lambda: plot_tipping_points(tp, labels=labels)))
+    if voi is not None:
+        jobs.append(("value_of_information", lambda: plot_value_of_information(voi)))
+    if js is not None and js.sizes.get(JUDGEMENT, 0):
+        jid = str(js[JUDGEMENT].values[int(np.argmax(js["leader_swing"].values))])
+
+        def _sweep() -> tuple[Figure, Any]:
+            curve = sn.sweep(forecast, jid, _sweep_values(js, tp, jid))
+            return plot_sweep(curve, labels=labels)
+
+        jobs.append(("sweep", _sweep))
+    if nxt is not None and voi is not None and voi.sizes.get(INDICATOR, 0):
+        best = str(voi[INDICATOR].values[int(np.nanargmax(voi["entropy_reduction"].values))])
+        jobs.append(("next_observation", lambda: plot_next_observation(nxt, best, labels=labels)))
+    out: dict[str, Path] = {}
+    # matplotlib makes many small objects per figure; pausing the cyclic garbage collector
+    # while drawing saves ~5% (restored below, as it was)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for name, job in jobs:
+            fig, _ = job()
+            try:
+                path = directory / f"{name}.png"
+                # constrained layout already fits every label inside the figure, so no
+                # bbox_inches="tight": it would lay every text out once more (~25% slower)
+                with plt.rc_context(_FAST_TEXT):
+                    fig.savefig(
+                        path,
+                        dpi=DPI,
+                        facecolor="white",
+                        pil_kwargs={"compress_level": 1},  # fast; files barely larger
+                    )
+                out[name] = path
+            finally:
+                plt.close(fig)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return out
