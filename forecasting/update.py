@@ -236,12 +236,13 @@ def backfill(
     if dates and dates[-1] != end and end >= start:
         dates.append(end)
     store = Archive(archive if archive is not None else project_root(question) / "forecasts")
-    show = sys.stderr.isatty() if progress is None else progress
+    show = True if progress is None else progress
+    tty = sys.stderr.isatty()
     out = []
     for n, d in enumerate(dates, 1):
         f = forecast(question, ev, as_of=d, engine=engine, seed=seed, draws=draws, progress=False)
         out.append((d, store.write(f)))
-        if show:
+        if show and tty:
             bar = "#" * int(30 * n / len(dates))
             print(
                 f"\rbackfill [{bar:<30}] {n}/{len(dates)} {d.isoformat()}",
@@ -249,6 +250,8 @@ def backfill(
                 file=sys.stderr,
                 flush=True,
             )
-    if show and dates:
+        elif show:
+            print(f"backfill {n}/{len(dates)} {d.isoformat()}", file=sys.stderr, flush=True)
+    if show and tty and dates:
         print(file=sys.stderr)
     return out
