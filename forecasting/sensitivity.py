@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
-from scipy import special, stats
+from scipy import special
 
 from .dims import CI_BOUND, INDICATOR, ITEM, SCENARIO
 from .evidence import Evidence
@@ -350,7 +350,7 @@ def judgements(base: Base) -> list[Judgement]:
                 a, b = ind.prior[k]
                 per = getattr(spec, "per_days", 1.0)
                 unit = f"mean rate per {per:g} day{'s' if per != 1 else ''}"
-                lo, hi = stats.gamma.ppf(QUANTILES, a, scale=1 / b)
+                lo, hi = special.gammaincinv(a, np.array(QUANTILES)) / b
                 mean, sd = a / b, np.sqrt(a) / b
                 out.append(
                     Judgement(
@@ -370,7 +370,7 @@ def judgements(base: Base) -> list[Judgement]:
                 )
             elif ind.kind == "binary":
                 a, b = ind.prior[k]
-                lo, hi = stats.beta.ppf(QUANTILES, a, b)
+                lo, hi = special.betaincinv(a, b, np.array(QUANTILES))
                 out.append(
                     Judgement(
                         f"likelihood:{ind.id}:{s}",
@@ -391,7 +391,7 @@ def judgements(base: Base) -> list[Judgement]:
                 alpha = ind.prior[k]
                 total = alpha.sum()
                 for c, cat in enumerate(ind.categories or ()):
-                    lo, hi = stats.beta.ppf(QUANTILES, alpha[c], total - alpha[c])
+                    lo, hi = special.betaincinv(alpha[c], total - alpha[c], np.array(QUANTILES))
                     out.append(
                         Judgement(
                             f"likelihood:{ind.id}:{s}:{cat}",
@@ -992,11 +992,17 @@ def log_prior_density(forecast) -> np.ndarray:
     for ind in data.indicators:
         theta = post[ind.id].values
         if ind.kind == "count":
-            out = out + stats.gamma.logpdf(theta, ind.prior[:, 0], scale=1 / ind.prior[:, 1]).sum(
-                -1
+            a, b = ind.prior[:, 0], ind.prior[:, 1]
+            out = out + np.sum(
+                a * np.log(b) - special.gammaln(a) + special.xlogy(a - 1, theta) - b * theta,
+                axis=-1,
             )
         elif ind.kind == "binary":
-            out = out + stats.beta.logpdf(theta, ind.prior[:, 0], ind.prior[:, 1]).sum(-1)
+            a, b = ind.prior[:, 0], ind.prior[:, 1]
+            out = out + np.sum(
+                special.xlogy(a - 1, theta) + special.xlog1py(b - 1, -theta) - special.betaln(a, b),
+                axis=-1,
+            )
         else:
             out = out + _dirichlet_logpdf(theta, ind.prior).sum(-1)
     return out
