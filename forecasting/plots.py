@@ -25,6 +25,7 @@ import gc
 import math
 import re
 import textwrap
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -1458,7 +1459,13 @@ def save_all(
         child = multiprocessing.get_context("fork").Process(
             target=_render_and_exit, args=(render, theirs), daemon=True
         )
-        child.start()
+        with warnings.catch_warnings():
+            # the only other threads are the idle worker pools of the BLAS libraries (no
+            # Python threads: see _default_workers), which survive a fork
+            warnings.filterwarnings(
+                "ignore", "This process .* is multi-threaded", DeprecationWarning
+            )
+            child.start()
         render(mine)
         child.join()
         missing = [(n, j) for n, j in theirs if not (directory / f"{n}.png").is_file()]
