@@ -29,7 +29,7 @@ $(VENV)/.installed-lab: $(VENV)/.created pyproject.toml
 	touch $@ $(VENV)/.installed $(VENV)/.installed-dev
 
 forecast: $(VENV)/.installed
-	$(VENV)/bin/forecast run models/syria_coalition.yaml --as-of 2025-10-27
+	$(VENV)/bin/forecast update models/syria_coalition.yaml --as-of 2025-10-27
 
 test: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

@@ -16,6 +16,7 @@ from .errors import ForecastingError, ForecastingWarning, InputError, Problem
 from .evidence import Evidence, EvidenceItem, load_evidence
 from .result import Forecast, package_version
 from .spec import Question, load_question
+from .update import backfill, history, update
 
 __version__ = package_version()
 
@@ -28,9 +29,12 @@ __all__ = [
     "InputError",
     "Problem",
     "Question",
+    "backfill",
     "build_pymc_model",
     "forecast",
+    "history",
     "load_evidence",
     "load_question",
+    "update",
     "__version__",
 ]

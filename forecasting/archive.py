@@ -107,6 +107,9 @@ class Archive:
         """Archive a forecast (atomic, locked; never overwrites; a no-op when unchanged)."""
         qid = forecast.question_id
         with self.lock(qid):
+            # temporary files can only be left by a writer that died (writers hold the lock)
+            for stale in self.folder(qid).glob(".*.tmp"):
+                stale.unlink(missing_ok=True)
             existing = self.for_date(qid, forecast.as_of)
             for entry in existing:
                 try:

@@ -119,8 +119,9 @@ class Forecast:
         if not rows:
             return Evidence(question.id, (), excluded=excluded)
         ev = Evidence.from_items(rows, question)
-        return Evidence(question.id, ev.items, tuple(self.provenance.get("evidence_files", [])),
-                        excluded)
+        return Evidence(
+            question.id, ev.items, tuple(self.provenance.get("evidence_files", [])), excluded
+        )
 
     @property
     def evidence_items(self) -> list[dict[str, Any]]:
@@ -270,7 +271,7 @@ class Forecast:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
-            self._tree.to_netcdf(tmp, engine="netcdf4")
+            self._tree.to_netcdf(tmp, engine="netcdf4", encoding=_compression(self._tree))
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
@@ -306,6 +307,32 @@ class Forecast:
                     {CI_BOUND: [str(v) for v in var[CI_BOUND].values]}
                 )
         return cls(tree)
+
+
+def _display_path(path: str | None) -> str | None:
+    """A path relative to the working directory when it lies below it (portable provenance)."""
+    if path is None:
+        return None
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _compression(tree: xr.DataTree) -> dict[str, dict[str, dict[str, Any]]]:
+    """Lossless zlib compression (byte-shuffled) of every floating-point variable."""
+    out = {}
+    for node in tree.subtree:
+        ds = node.dataset
+        enc = {
+            name: {"zlib": True, "complevel": 4, "shuffle": True}
+            for name in ds.data_vars
+            if ds[name].dtype.kind == "f"
+        }
+        if enc:
+            out[node.path] = enc
+    return out
 
 
 def _pct(p: float, *, sign: bool = True) -> str:
@@ -409,8 +436,8 @@ def make_forecast(
         "question_id": question.id,
         "question_sha256": question.sha256(),
         "evidence_sha256": evidence.sha256(),
-        "question_file": question.source,
-        "evidence_files": list(evidence.files),
+        "question_file": _display_path(question.source),
+        "evidence_files": [_display_path(f) for f in evidence.files],
         "as_of": as_of.isoformat(),
         "engine": result.engine,
         "engine_requested": engine_requested,
