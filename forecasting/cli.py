@@ -309,8 +309,8 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def format_table(result) -> str:
-    """The readable table and headline of a forecast."""
+def format_table(result, *, headline: bool = True) -> str:
+    """The readable table (and, unless ``headline=False``, the headline) of a forecast."""
     pct = int(round(INTERVAL_PROB * 100))
     labels = result.labels
     width = max(len("scenario"), *(len(labels[s]) for s in result.scenarios))
@@ -331,7 +331,8 @@ def format_table(result) -> str:
             f"  {labels[s]:<{width}}  {_pct(float(result.prior.values[k])):>6}  "
             f"{post:>9}  {_pct(lo):>6} - {_pct(hi):<6}"
         )
-    lines += ["", f"Most likely: {result.headline()}"]
+    if headline:
+        lines += ["", f"Most likely: {result.headline()}"]
     for w in result.warnings:
         lines.append(f"WARNING: {w}")
     return "\n".join(lines)
@@ -654,10 +655,22 @@ def _update(args: argparse.Namespace) -> int:
         print(json.dumps(res.summary, default=str))
     else:
         print(res.summary["headline"])
-        print(format_table(res.forecast))
+        print()
+        print(format_table(res.forecast, headline=False))
+        if res.attribution is not None and res.attribution.parts.sizes.get("change", 0):
+            parts = res.attribution.parts
+            k = res.forecast.scenarios.index(res.forecast.leading)
+            order = abs(parts.contribution.values[:, k]).argsort()[::-1][:3]
+            print(
+                f"\nLargest changes since {res.attribution.previous_as_of} "
+                f"(points of '{res.forecast.leading}'):"
+            )
+            for n in order:
+                print(
+                    f"  {100 * parts.contribution.values[n, k]:+5.1f}  "
+                    f"{str(parts.change_label.values[n])[:90]}"
+                )
         print(f"\nArchive: {res.archived.message}")
-        if res.attribution is not None:
-            print(f"Compared with the forecast of {res.attribution.previous_as_of}.")
         print(f"Report: {res.report['html']}")
         print(f"        {res.report['markdown']}")
         for reason in res.reasons:
