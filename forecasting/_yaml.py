@@ -142,6 +142,9 @@ def parse(text: str, source: str | None) -> tuple[Any, LineMap]:
         raise InputError(
             [Problem(source, line, "", "file contains a NUL character; is it binary?")]
         )
+    fast = _fast_ledger(text, source)
+    if fast is not None:
+        return fast
     loader = _LOADER(text)
     try:
         node = loader.get_single_node()
@@ -299,7 +302,7 @@ class _Builder:
             self._fail(node, path, _tag_message(node.tag))
             return None
         try:
-            value = self._constructor.construct_object(node, deep=True)
+            value = _construct_scalar(self._constructor, node)
         except (ValueError, OverflowError, yaml.YAMLError) as exc:
             kind = node.tag.removeprefix(_TAG)
             if kind == "timestamp":
@@ -311,11 +314,17 @@ class _Builder:
             return None
         if node.tag in _TEXT_KEPT:
             self.texts[path] = node.value
-        if not node.style and isinstance(value, str) and _EXPONENT_FLOAT.fullmatch(value):
-            value = float(value.replace("_", ""))
-        if isinstance(value, dt.datetime) and value.tzinfo is not None:
-            value = value.replace(tzinfo=None)
         return value
+
+
+def _construct_scalar(constructor: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> Any:
+    """The Python value of a scalar node (both parsing paths use this one function)."""
+    value = constructor.construct_object(node, deep=True)
+    if not node.style and isinstance(value, str) and _EXPONENT_FLOAT.fullmatch(value):
+        value = float(value.replace("_", ""))
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        value = value.replace(tzinfo=None)
+    return value
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -333,3 +342,166 @@ def _tag_message(tag: str) -> str:
         f"YAML tag '{tag}' is not allowed: files hold plain data only "
         "(mappings, lists, text, numbers, true/false, dates)"
     )
+
+
+# --- a fast path for ledgers in the usual block style --------------------------------------
+#
+# PyYAML makes a Python object and resolves a tag for every node; a ledger of 100,000 items has
+# over a million. Most ledgers are written (or generated) in one plain style: a top-level list
+# of mappings, one "key: value" per line, values that are plain, simply quoted or [flow, lists].
+# That style is read here line by line, with the same tag resolution and the same scalar
+# construction as the full parser; anything else (anchors, tags, block scalars, nesting,
+# escapes, multi-line values, documents markers, duplicate keys...) returns None and the full
+# parser reads the file, so results never differ (tests compare both on generated ledgers).
+
+_ITEM = re.compile(r"- ([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?$")
+_FIELD = re.compile(r"  ([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?$")
+_ENTRY = re.compile(r"  - (.*)$")
+_PLAIN = re.compile(r"(?![-?:,\[\]{}#&*!|>'\"%@`])[^\t]*?|-(?=[0-9.])[^\t]*?")
+_FLOW_ITEM = re.compile(r"[^\s,\[\]{}#&*!|>'\"%@`?:][^,\[\]{}#\t]*?")
+_RESOLVER = yaml.resolver.Resolver()
+_STR_TAG = _TAG + "str"
+
+
+def _fast_scalar(raw: str, constructor, cache: dict) -> tuple[bool, Any, str | None]:
+    """``(ok, value, text kept)`` of one plain or simply quoted scalar written on one line.
+
+    Results are cached per text: every value they can hold is immutable.
+    """
+    hit = cache.get(raw)
+    if hit is not None:
+        return hit
+    result = _fast_scalar_uncached(raw, constructor)
+    if len(cache) < 200_000:
+        cache[raw] = result
+    return result
+
+
+def _fast_scalar_uncached(raw: str, constructor) -> tuple[bool, Any, str | None]:
+    raw = raw.strip(" ")
+    if not raw:
+        return True, None, None
+    if raw[0] == "'":
+        body = raw[1:-1]
+        if len(raw) < 2 or raw[-1] != "'" or "'" in body.replace("''", ""):
+            return False, None, None
+        return True, body.replace("''", "'"), None
+    if raw[0] == '"':
+        body = raw[1:-1]
+        if len(raw) < 2 or raw[-1] != '"' or '"' in body or "\\" in body:
+            return False, None, None
+        return True, body, None
+    if " #" in raw:
+        raw = raw[: raw.index(" #")].rstrip(" ")
+    if ": " in raw or raw.endswith(":") or not _PLAIN.fullmatch(raw):
+        return False, None, None
+    tag = _RESOLVER.resolve(yaml.ScalarNode, raw, (True, False))
+    if tag == _STR_TAG:
+        if _EXPONENT_FLOAT.fullmatch(raw):
+            return True, float(raw.replace("_", "")), None
+        return True, raw, None
+    if tag not in _SCALAR_TAGS:
+        return False, None, None
+    node = yaml.ScalarNode(tag, raw)
+    try:
+        value = _construct_scalar(constructor, node)
+    except (ValueError, OverflowError, yaml.YAMLError):
+        return False, None, None  # the full parser reports it
+    return True, value, raw if tag in _TEXT_KEPT else None
+
+
+def _fast_value(
+    raw: str | None, constructor, cache: dict
+) -> tuple[bool, Any, list[tuple[Any, str | None]]]:
+    """A field's value: a scalar or a one-line flow list of plain scalars."""
+    if raw is None:
+        return True, None, []
+    text = raw.strip(" ")
+    if text.startswith("["):
+        if " #" in text:
+            text = text[: text.index(" #")].rstrip(" ")
+        if not text.endswith("]"):
+            return False, None, []
+        inner = text[1:-1].strip(" ")
+        if not inner:
+            return True, [], []
+        parts = [p.strip(" ") for p in inner.split(",")]
+        out, texts = [], []
+        for part in parts:
+            if not _FLOW_ITEM.fullmatch(part):
+                return False, None, []
+            ok, v, kept = _fast_scalar(part, constructor, cache)
+            if not ok:
+                return False, None, []
+            out.append(v)
+            texts.append((v, kept))
+        return True, out, texts
+    ok, value, kept = _fast_scalar(text, constructor, cache)
+    return ok, value, [(value, kept)]
+
+
+def _fast_ledger(text: str, source: str | None) -> tuple[Any, LineMap] | None:
+    """Read a ledger written in the usual block style, or return None (see above)."""
+    if not text.startswith(("-", "#", "\n")) and not text.lstrip("\n").startswith(("-", "#")):
+        return None
+    constructor = yaml.constructor.SafeConstructor()
+    cache: dict[str, tuple[bool, Any, str | None]] = {}
+    items: list[dict[str, Any]] = []
+    lines: dict[Path_, int] = {}
+    texts: dict[Path_, str] = {}
+    current: dict[str, Any] | None = None
+    pending: str | None = None  # a key with no value yet: a block list may follow
+    for number, line in enumerate(text.split("\n"), 1):
+        line = line.rstrip("\r")
+        stripped = line.strip(" ")
+        if not stripped or stripped.startswith("#"):
+            if stripped.startswith("#") and line.startswith(" ") and current is None:
+                return None
+            continue
+        entry = _ENTRY.match(line)
+        if entry is not None and pending is not None and current is not None:
+            i = len(items) - 1
+            if current[pending] is None:
+                current[pending] = []
+            if not isinstance(current[pending], list) or entry.group(1).lstrip(" ")[:1] in "[{-":
+                return None
+            ok, value, kept = _fast_value(entry.group(1), constructor, cache)
+            if not ok or isinstance(value, list):
+                return None
+            j = len(current[pending])
+            current[pending].append(value)
+            lines[(i, pending, j)] = number
+            if kept and kept[0][1] is not None:
+                texts[(i, pending, j)] = kept[0][1]
+            continue
+        m = _ITEM.match(line)
+        if m is not None:
+            current = {}
+            items.append(current)
+            i = len(items) - 1
+            lines.setdefault((), number)
+            lines[(i,)] = number
+        else:
+            m = _FIELD.match(line)
+            if m is None or current is None:
+                return None
+            i = len(items) - 1
+        key, raw = m.group(1), m.group(2)
+        if key in current or key == "<<":
+            return None
+        ok, value, kept = _fast_value(raw, constructor, cache)
+        if not ok:
+            return None
+        current[key] = value
+        pending = key if raw is None else None
+        lines[(i, key)] = number
+        if isinstance(value, list):
+            for j, (_, k) in enumerate(kept):
+                lines[(i, key, j)] = number
+                if k is not None:
+                    texts[(i, key, j)] = k
+        elif kept and kept[0][1] is not None:
+            texts[(i, key)] = kept[0][1]
+    if not items:
+        return None
+    return items, LineMap(source, lines, texts)
