@@ -14,6 +14,7 @@ import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
@@ -158,9 +159,14 @@ class Evidence:
         )
         return replace(self, items=kept, excluded=dropped)
 
+    @cached_property
+    def item_dicts(self) -> list[dict[str, Any]]:
+        """Each item as it would be written in a ledger (JSON-ready), in ledger order."""
+        return [it.to_dict() for it in self.items]
+
     def sha256(self) -> str:
         """SHA-256 of the used items' canonical JSON, independent of file split and order."""
-        records = sorted((it.to_dict() for it in self.items), key=lambda r: r["id"])
+        records = sorted(self.item_dicts, key=lambda r: r["id"])
         text = json.dumps(records, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 

@@ -451,7 +451,7 @@ def make_forecast(
         "format_version": FORMAT_VERSION,
         "provenance": json.dumps(provenance, default=str),
         "question": json.dumps(question.to_dict(), default=str),
-        "evidence": json.dumps([it.to_dict() for it in evidence.items], default=str),
+        "evidence": json.dumps(evidence.item_dicts, default=str),
         "excluded": json.dumps([{"id": x.id, "reason": x.reason} for x in evidence.excluded]),
         "diagnostics": json.dumps(_jsonable(diagnostics)),
     }
