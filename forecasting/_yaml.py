@@ -442,54 +442,75 @@ def _fast_value(
 
 def _fast_ledger(text: str, source: str | None) -> tuple[Any, LineMap] | None:
     """Read a ledger written in the usual block style, or return None (see above)."""
-    if not text.startswith(("-", "#", "\n")) and not text.lstrip("\n").startswith(("-", "#")):
+    if not text.lstrip("\n").startswith(("-", "#")):
         return None
     constructor = yaml.constructor.SafeConstructor()
     cache: dict[str, tuple[bool, Any, str | None]] = {}
+    scalars: dict[str | None, tuple[bool, Any, list]] = {}  # whole values that are not lists
     items: list[dict[str, Any]] = []
     lines: dict[Path_, int] = {}
     texts: dict[Path_, str] = {}
     current: dict[str, Any] | None = None
     pending: str | None = None  # a key with no value yet: a block list may follow
-    for number, line in enumerate(text.split("\n"), 1):
-        line = line.rstrip("\r")
-        stripped = line.strip(" ")
-        if not stripped or stripped.startswith("#"):
-            if stripped.startswith("#") and line.startswith(" ") and current is None:
-                return None
-            continue
-        entry = _ENTRY.match(line)
-        if entry is not None and pending is not None and current is not None:
-            i = len(items) - 1
-            if current[pending] is None:
-                current[pending] = []
-            if not isinstance(current[pending], list) or entry.group(1).lstrip(" ")[:1] in "[{-":
-                return None
-            ok, value, kept = _fast_value(entry.group(1), constructor, cache)
-            if not ok or isinstance(value, list):
-                return None
-            j = len(current[pending])
-            current[pending].append(value)
-            lines[(i, pending, j)] = number
-            if kept and kept[0][1] is not None:
-                texts[(i, pending, j)] = kept[0][1]
-            continue
-        m = _ITEM.match(line)
-        if m is not None:
-            current = {}
-            items.append(current)
-            i = len(items) - 1
-            lines.setdefault((), number)
-            lines[(i,)] = number
-        else:
-            m = _FIELD.match(line)
+    i = -1
+    item_match, field_match, entry_match = _ITEM.match, _FIELD.match, _ENTRY.match
+    rows = text.split("\n")
+    if "\r" in text:
+        rows = [r.rstrip("\r") for r in rows]
+    for number, line in enumerate(rows, 1):
+        first = line[:1]
+        if first == " ":
+            rest = line.lstrip(" ")
+            if not rest:
+                continue
+            if rest[0] == "#":
+                if current is None:
+                    return None
+                continue
+            if rest[0] == "-":
+                entry = entry_match(line)
+                if entry is None or pending is None or current is None:
+                    return None
+                values = current[pending]
+                if values is None:
+                    values = current[pending] = []
+                raw = entry.group(1)
+                if not isinstance(values, list) or raw.lstrip(" ")[:1] in ("[", "{", "-", ""):
+                    return None
+                ok, value, kept = _fast_value(raw, constructor, cache)
+                if not ok or isinstance(value, list):
+                    return None
+                j = len(values)
+                values.append(value)
+                lines[(i, pending, j)] = number
+                if kept[0][1] is not None:
+                    texts[(i, pending, j)] = kept[0][1]
+                continue
+            m = field_match(line)
             if m is None or current is None:
                 return None
-            i = len(items) - 1
+        elif first == "-":
+            m = item_match(line)
+            if m is None:
+                return None
+            current = {}
+            items.append(current)
+            i += 1
+            lines.setdefault((), number)
+            lines[(i,)] = number
+        elif first == "#" or not line:
+            continue
+        else:
+            return None
         key, raw = m.group(1), m.group(2)
         if key in current or key == "<<":
             return None
-        ok, value, kept = _fast_value(raw, constructor, cache)
+        res = scalars.get(raw)
+        if res is None:
+            res = _fast_value(raw, constructor, cache)
+            if not isinstance(res[1], list):
+                scalars[raw] = res
+        ok, value, kept = res
         if not ok:
             return None
         current[key] = value
