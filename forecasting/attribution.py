@@ -306,11 +306,14 @@ def _stats_change(
     return Change(kind, id_, label, apply, date)
 
 
-def _short_value(item: EvidenceItem) -> str:
+def _short_value(item: EvidenceItem, question: Question) -> str:
     v = item.value
     text = ("true" if v else "false") if isinstance(v, bool) else str(v)
-    if item.exposure is not None and item.kind == "count":
-        text += f" in {item.exposure:.3g} periods"
+    if item.window is not None:
+        text += f" over {(item.window[1] - item.window[0]).days} days"
+    elif item.exposure is not None and item.kind == "count":
+        per = getattr(question.indicators.get(item.indicator), "per_days", 1.0)
+        text += f" over {item.exposure * per:.3g} days"
     return text
 
 
@@ -415,7 +418,7 @@ def attribute(previous: Forecast, current: Forecast, *, seed: int = 0) -> Attrib
                 _stats_change(
                     "removed",
                     it.id,
-                    f"{it.id} removed ({it.indicator} = {_short_value(it)})",
+                    f"{it.id} removed ({it.indicator} = {_short_value(it, new_q)})",
                     [_item_delta(new_q, it, -1.0)],
                     it.date.isoformat(),
                 )
@@ -425,8 +428,8 @@ def attribute(previous: Forecast, current: Forecast, *, seed: int = 0) -> Attrib
                 _stats_change(
                     "changed",
                     it.id,
-                    f"{it.id} changed ({it.indicator}: {_short_value(it)}, "
-                    f"w {it.weight:.2g} -> {_short_value(new)}, w {new.weight:.2g})",
+                    f"{it.id} changed ({it.indicator}: {_short_value(it, new_q)}, "
+                    f"w {it.weight:.2g} -> {_short_value(new, new_q)}, w {new.weight:.2g})",
                     [_item_delta(new_q, it, -1.0), _item_delta(new_q, new, 1.0)],
                     new.date.isoformat(),
                 )
@@ -443,7 +446,7 @@ def attribute(previous: Forecast, current: Forecast, *, seed: int = 0) -> Attrib
         _stats_change(
             "new",
             it.id,
-            f"{it.id}: {it.indicator} = {_short_value(it)} ({it.source}, w {it.weight:.2g})",
+            f"{it.id}: {it.indicator} = {_short_value(it, new_q)} ({it.source}, w {it.weight:.2g})",
             [_item_delta(new_q, it, 1.0)],
             it.date.isoformat(),
         )

@@ -1269,12 +1269,15 @@ def plot_history(history: xr.Dataset, *, ax: Axes | None = None) -> tuple[Figure
         if "interval" in history and n > 1:
             lo = history["interval"].sel({CI_BOUND: "lower"}).values[:, k]
             hi = history["interval"].sel({CI_BOUND: "upper"}).values[:, k]
-            ax.fill_between(dates, lo, hi, color=colors[s], alpha=0.12, lw=0, zorder=1)
+            ax.fill_between(dates, lo, hi, color=colors[s], alpha=0.08, lw=0, zorder=1)
+            for bound in (lo, hi):
+                ax.plot(dates, bound, color=colors[s], lw=0.7, ls="--", alpha=0.6, zorder=2)
         elif "interval" in history:
             lo = history["interval"].sel({CI_BOUND: "lower"}).values[:, k]
             hi = history["interval"].sel({CI_BOUND: "upper"}).values[:, k]
             ax.vlines(dates, lo, hi, color=colors[s], alpha=0.5, lw=3, zorder=1)
-    if "flagged" in history and bool(np.any(history["flagged"].values)):
+    any_flagged = "flagged" in history and bool(np.any(history["flagged"].values))
+    if any_flagged:
         bad = np.asarray(history["flagged"].values, dtype=bool)
         for k in range(len(scenarios)):
             ax.scatter(
@@ -1300,8 +1303,8 @@ def plot_history(history: xr.Dataset, *, ax: Axes | None = None) -> tuple[Figure
         ax,
         f"Trajectory: {title}",
         "Each archived forecast (latest revision per as-of date): lines are the scenario "
-        "probabilities, bands their 90% credible intervals"
-        + ("; ringed: flagged forecasts." if "flagged" in history else "."),
+        "probabilities, dashed bands their 90% credible intervals"
+        + ("; ringed: flagged forecasts." if any_flagged else "."),
         own=own,
     )
     return fig, ax

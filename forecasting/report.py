@@ -37,22 +37,8 @@ class Block:
 
 
 def headline(current: Forecast, previous: Forecast | None) -> str:
-    """The one-line headline of a forecast.
-
-    For example ``"Syria formally joins the coalition: 52% (roughly even chance; 90% interval
-    9-91%), up 11 points since 2025-10-20"``.
-    """
-    k = current.leading
-    p = float(current.probabilities.sel(scenario=k))
-    lo, hi = (float(x) for x in current.interval.sel(scenario=k).values)
-    text = (
-        f"{current.labels[k]}: {_pct(p)} ({estimative(p)}; {PCT}% interval "
-        f"{_pct(lo, sign=False)}-{_pct(hi)})"
-    )
-    if previous is not None and k in previous.scenarios:
-        before = float(previous.probabilities.sel(scenario=k))
-        text += f", {change_words(p - before)} since {previous.as_of.isoformat()}"
-    return text
+    """The report's headline: :meth:`Forecast.headline` with the change since ``previous``."""
+    return current.headline(previous)
 
 
 def build(
@@ -456,38 +442,64 @@ def _watch_blocks(current: Forecast, tree: xr.DataTree, figures: dict[str, Path]
         )
     sentences = next_observation_sentences(current, tree)
     if sentences:
-        out.append(Block("p", "Observations that would change the leading scenario:"))
+        out.append(
+            Block(
+                "p",
+                "Single observations that would change the leading scenario (each taken as "
+                "confirmed, reliability 1):",
+            )
+        )
         out.append(Block("list", rows=tuple((s,) for s in sentences)))
     return out
 
 
 def next_observation_sentences(current: Forecast, tree: xr.DataTree, limit: int = 8) -> list[str]:
-    """Plain sentences: which single next observation would make another scenario lead."""
+    """Plain sentences: which single next observation would make another scenario lead.
+
+    One sentence per indicator and new leader, e.g. "At most 1 joint operation in the next 30
+    days would make *Coordination continues...* lead (chance of seeing it: 36%)". The
+    observation is taken as confirmed (reliability 1).
+    """
     nxt = tree["next_observation"].to_dataset()
     spec = current.question
+    labels = current.labels
     out = []
     for ind in spec["indicators"]:
-        sel = [
-            n
-            for n in range(nxt.sizes["outcome"])
-            if nxt.outcome_indicator.values[n] == ind and bool(nxt.flips.values[n])
-        ]
-        if not sel:
+        rows = [n for n in range(nxt.sizes["outcome"]) if nxt.outcome_indicator.values[n] == ind]
+        flips = [n for n in rows if bool(nxt.flips.values[n])]
+        if not flips:
             continue
-        n = max(sel, key=lambda m: nxt.predictive_probability.values[m])
-        value = str(nxt.outcome_value.values[n])
-        leader = str(nxt.leader.values[n])
         kind = spec["indicators"][ind]["kind"]
-        if kind == "count":
-            per = spec["indicators"][ind].get("per_days", 1)
-            what = f"{value} {ind.replace('_', ' ')} in the next {per:g} days"
-        else:
-            what = f"{ind.replace('_', ' ')} observed as '{value}'"
-        out.append(
-            f"{what} would make `{leader}` lead (chance of seeing it: "
-            f"{_pct(float(nxt.predictive_probability.values[n]))})"
-        )
+        name = ind.replace("_", " ")
+        for leader in dict.fromkeys(str(nxt.leader.values[n]) for n in flips):
+            sel = [n for n in flips if str(nxt.leader.values[n]) == leader]
+            chance = float(sum(nxt.predictive_probability.values[n] for n in sel))
+            if kind == "count":
+                per = spec["indicators"][ind].get("per_days", 1)
+                values = sorted(int(nxt.outcome_value.values[n]) for n in sel)
+                top = max(int(nxt.outcome_value.values[n]) for n in rows)
+                what = f"{_count_range(values, top)} {name} in the next {per:g} day"
+                what += "" if per == 1 else "s"
+            else:
+                values = [str(nxt.outcome_value.values[n]) for n in sel]
+                what = f"{name} observed as " + " or ".join(f"'{v}'" for v in values)
+            out.append(
+                f"{what[0].upper()}{what[1:]} would make '{labels.get(leader, leader)}' lead "
+                f"(chance of seeing it: {_pct(chance)})"
+            )
     return out[:limit]
+
+
+def _count_range(values: list[int], top: int) -> str:
+    """``[0, 1]`` -> "at most 1"; ``[7, ..., top]`` -> "at least 7"; else the values."""
+    contiguous = values == list(range(values[0], values[-1] + 1))
+    if contiguous and values[0] == 0 and len(values) > 1:
+        return f"at most {values[-1]}"
+    if contiguous and values[-1] == top and len(values) > 1:
+        return f"at least {values[0]}"
+    if contiguous and len(values) > 2:
+        return f"{values[0]} to {values[-1]}"
+    return " or ".join(str(v) for v in values)
 
 
 # --- rendering ---------------------------------------------------------------------------------

@@ -206,16 +206,25 @@ class Forecast:
             index=pd.Index(self.scenarios, name=SCENARIO),
         )
 
-    def headline(self) -> str:
-        """One sentence: the leading scenario, its probability and interval."""
+    def headline(self, previous: Forecast | None = None) -> str:
+        """One sentence: the leading scenario, its probability, ICD 203 term and interval.
+
+        With ``previous``, the change since that forecast (``"up 7 points since ..."``).
+        """
+        from .language import change_words, estimative
+
         k = self.leading
         p = float(self.probabilities.sel({SCENARIO: k}))
         lo, hi = (float(x) for x in self.interval.sel({SCENARIO: k}).values)
         pct = int(round(INTERVAL_PROB * 100))
-        return (
-            f"{self.labels[k]}: {_pct(p)} ({pct}% interval {_pct(lo, sign=False)}-"
-            f"{_pct(hi)}) as of {self.as_of.isoformat()}"
+        text = (
+            f"{self.labels[k]}: {_pct(p)} ({estimative(p)}; {pct}% interval "
+            f"{_pct(lo, sign=False)}-{_pct(hi)})"
         )
+        if previous is not None and k in previous.scenarios:
+            before = float(previous.probabilities.sel({SCENARIO: k}))
+            return f"{text}, {change_words(p - before)} since {previous.as_of.isoformat()}"
+        return f"{text} as of {self.as_of.isoformat()}"
 
     def to_dict(self) -> dict[str, Any]:
         """The forecast as the JSON object printed by ``forecast run --json``."""
@@ -339,10 +348,10 @@ def _pct(p: float, *, sign: bool = True) -> str:
     if not math.isfinite(p):
         return "n/a"
     text = f"{100 * p:.0f}" if 0.01 <= p <= 0.99 or p in (0.0, 1.0) else f"{100 * p:.1f}"
-    if text == "0" and p > 0:
-        text = "<1"
-    if text == "100" and p < 1:
-        text = ">99"
+    if text in ("0", "0.0") and p > 0:
+        text = "<0.1"
+    if text in ("100", "100.0") and p < 1:
+        text = ">99.9"
     return text + ("%" if sign else "")
 
 

@@ -70,7 +70,7 @@ def test_run_prints_table_and_headline(capsys):
     for label in question.labels.values():
         assert label in out
     assert re.search(
-        r"^Most likely: .+: \d+(\.\d)?% \(90% interval .+\) as of 2025-10-27$", out, re.M
+        r"^Most likely: .+: \d+(\.\d)?% \([a-z ]+; 90% interval .+\) as of 2025-10-27$", out, re.M
     )
 
 

@@ -170,6 +170,7 @@ def sample(
         target_accept=target_accept,
         nuts_sampler="pymc",
         progressbar=progress,
+        quiet=not progress,
         compute_convergence_checks=False,
         model=model,
     )
