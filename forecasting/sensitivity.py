@@ -862,7 +862,9 @@ def _predictive(
             log_pred_k
             + (special.xlogy(outcomes, exposure) - special.gammaln(outcomes + 1))[:, None]
         )
-    return np.exp(special.logsumexp(log_pred_k + np.log(base.probability)[None, :], axis=1))
+    with np.errstate(divide="ignore"):  # a scenario of probability 0 contributes nothing
+        log_p = np.log(base.probability)
+    return np.exp(special.logsumexp(log_pred_k + log_p[None, :], axis=1))
 
 
 def next_observation(

@@ -63,7 +63,7 @@ KINDS = ("count", "binary", "categorical")
 #: Range of every shape-like parameter (Gamma shape, Beta alpha and beta, Dirichlet alpha).
 #: Beyond it a distribution is in effect a point mass or a spike at the edge, and the engines
 #: lose precision.
-PARAM_MIN, PARAM_MAX = 1e-6, 1e6
+PARAM_MIN, PARAM_MAX = 1e-15, 1e6
 _EXTREME = (
     f"must lie between {PARAM_MIN:g} and {PARAM_MAX:g}: beyond that the distribution is in "
     "effect a single point, so state less extreme certainty"

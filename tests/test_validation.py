@@ -666,7 +666,7 @@ def test_beta_interval_covering_everything(tmp_path):
             "{alpha: 8, beta: 2}",
             "{alpha: 8e8, beta: 2}",
             "indicators.agreement.probability.accession",
-            r"Beta\(alpha=8e\+08, beta=2\); alpha and beta must lie between 1e-06 and 1e\+06",
+            r"Beta\(alpha=8e\+08, beta=2\); alpha and beta must lie between 1e-15 and 1e\+06",
         ),
         (
             "{mean: 0.4, sd: 0.15}",
@@ -682,9 +682,9 @@ def test_beta_interval_covering_everything(tmp_path):
         ),
         (
             "{supportive: 2, hostile: 2}",
-            "{supportive: 2, hostile: 1.0e-9}",
+            "{supportive: 2, hostile: 1.0e-16}",
             "indicators.tone.probabilities.informal.alpha.hostile",
-            r"gives Dirichlet alpha 1e-09; Dirichlet alphas must lie between",
+            r"gives Dirichlet alpha 1e-16; Dirichlet alphas must lie between",
         ),
         (
             "title: Test question\n",

@@ -76,8 +76,13 @@ def run(data: ModelData, *, draws: int = EXACT_DRAWS, seed: int | None = None) -
     """Run the exact engine."""
     rng = np.random.default_rng(seed)
     closed = exact_posterior(data)
-    _, log_pi, thetas = draw_joint(data, closed.probability, draws, rng)
+    scenario, log_pi, thetas = draw_joint(data, closed.probability, draws, rng)
     rb = conditional_probability(data, log_pi, thetas)
+    undefined = ~np.all(np.isfinite(rb), axis=1)
+    if undefined.any():
+        # every scenario's likelihood underflowed to 0 for these draws (extreme parameters):
+        # the conditional is undefined there; the drawn scenario is its limit
+        rb[undefined] = np.eye(data.n_scenarios)[scenario[undefined]]
     posterior = {"pi": np.exp(log_pi)[None], "scenario_probability": rb[None]}
     posterior.update({name: value[None] for name, value in thetas.items()})
     # Monte Carlo check of the Rao-Blackwell identity: mean of the conditional = exact value
