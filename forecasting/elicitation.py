@@ -5,7 +5,9 @@ An analyst states a prior as "I am ``mass`` sure the value lies between
 exactly ``mass`` probability on ``[lower, upper]`` we return the one with the
 largest (differential) entropy, i.e. the least informative distribution that
 honours the statement.  This is the same problem that ``preliz.maxent`` solves;
-this module solves it with numpy and scipy only, and more precisely.
+this module solves it with numpy and scipy only (no preliz at runtime), meets
+the mass constraint to near machine precision, and searches the whole
+constraint curve rather than polishing a single local optimum.
 
 Method
 ------
@@ -34,9 +36,19 @@ interval probability ``F(q) = P(lower <= X <= upper)`` is unimodal in ``q``:
 
 The curve is parameterised by ``tau`` with ``log p = log p_min + tau**2`` (the
 sign of ``tau`` selects the branch), which makes the entropy a smooth function
-of ``tau`` through the junction.  The entropy is then maximised over ``tau``
-with a coarse scan followed by bounded Brent refinement, and the result is
-checked against the mass constraint.
+of ``tau`` through the junction.  The entropy along the curve can have several
+local maxima (it does for Beta statements with a small mass), so it is scanned
+outward from the junction until a rigorous bound shows that no point further
+out can beat the best one found: an entropy ``H`` needs a variance of at least
+``exp(2 H) / (2 pi e)``, and with Cantelli's inequality this caps ``p``.  The
+promising local maxima of the scan are then polished with bounded Brent
+minimisation, and the result is checked against the mass constraint.  When the
+interval touches the edge of the support the curve is a single open branch,
+searched the same way from a moment-matched starting point.
+
+Entropies are evaluated with formulas that stay accurate for very large
+parameters (asymptotic expansions instead of differences of huge terms), so
+that narrow intervals do not produce spurious optima.
 """
 
 from __future__ import annotations
@@ -47,7 +59,7 @@ import numbers
 from collections.abc import Callable, Iterator
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 __all__ = ["ElicitationError", "fit_beta_interval", "fit_gamma_interval"]
 
@@ -60,15 +72,30 @@ MASS_TOLERANCE = 1e-6
 _MAX_LOG_PARAM = math.log(1e12)
 # Smallest shape/alpha we search.  Below this the distribution is degenerate.
 _MIN_LOG_PARAM = math.log(1e-12)
-# Step of the coarse scan along the constraint curve (in ``tau``).
-_SCAN_STEP = 0.2
+# Largest step of the coarse scans, in log-parameter.
+_SCAN_STEP = 0.25
+# Step of the scan in ``tau`` near the junction of the two branches.
+_JUNCTION_STEP = 0.2
 # Number of scan steps added each time the best point sits on a scan edge.
-_SCAN_CHUNK = 10
+_SCAN_CHUNK = 5
+# Local maxima of a scan within this many nats of the best are refined ...
+_REFINE_MARGIN = 1.0
+# ... but no more than this many of them.
+_MAX_REFINEMENTS = 4
+# Safety margin (in log-parameter) added to the entropy-based scan bound.
+_BOUND_MARGIN = 0.25
 # Absolute tolerance of the final 1-D refinement along the curve.
-_REFINE_XATOL = 1e-10
+_REFINE_XATOL = 1e-9
 # Finite stand-in for the entropy of infeasible points during the search.
 _PENALTY = -1e300
 _RTOL = 4 * np.finfo(float).eps
+
+
+def _optimize():
+    """scipy.optimize, imported on first use (it is slow to import; most runs never fit)."""
+    from scipy import optimize
+
+    return optimize
 
 
 class ElicitationError(ValueError):
@@ -254,6 +281,22 @@ def _validate(
     return lower_f, upper_f, mass_f
 
 
+def _failure_hint(family: str, lower: float, mass: float) -> str:
+    """What to do when a valid statement cannot be fitted."""
+    if family == "Gamma" and lower == 0.0 and mass < 0.4:
+        return (
+            "with lower = 0 and a mass this close to 1/e (about 0.3679) the "
+            "maximum-entropy Gamma is degenerate (shape near 0, rate "
+            "underflowing to 0); use a larger mass or a positive lower bound"
+        )
+    return (
+        f"the statement is too extreme for any {family} (for example a very "
+        "high mass on a very narrow interval, a bound extremely close to the "
+        "edge of the support, or a very small mass); widen the interval or "
+        "change the mass"
+    )
+
+
 def _check_fit(
     family: str,
     params: tuple[float, float],
@@ -262,18 +305,23 @@ def _check_fit(
     upper: float,
     mass: float,
 ) -> None:
-    """Raise ElicitationError unless ``params`` are valid and honour ``mass``."""
+    """Raise ElicitationError unless ``params`` are usable and honour ``mass``.
+
+    Usable means finite and at least the smallest normal float: subnormal
+    parameters have lost most of their significant digits.
+    """
     p, q = params
-    ok_params = math.isfinite(p) and math.isfinite(q) and p > 0.0 and q > 0.0
-    if not ok_params or not abs(achieved - mass) <= MASS_TOLERANCE:
-        raise ElicitationError(
-            f"could not fit a {family} with mass {mass} on [{lower}, {upper}]: "
-            f"the best candidate {family}({p:.6g}, {q:.6g}) puts mass "
-            f"{achieved:.9g} there, but the tolerance is {MASS_TOLERANCE:g}. "
-            "The interval is too narrow (or too close to a boundary) for this "
-            "mass to be matched accurately by any member of the family; widen "
-            "the interval or lower the mass"
-        )
+    tiny = float(np.finfo(float).tiny)
+    ok_params = math.isfinite(p) and math.isfinite(q) and p >= tiny and q >= tiny
+    if ok_params and abs(achieved - mass) <= MASS_TOLERANCE:
+        return
+    raise ElicitationError(
+        f"could not fit a {family} with mass {mass} on [{lower}, {upper}]: "
+        f"the best candidate {family}({p:.6g}, {q:.6g}) puts mass "
+        f"{achieved:.9g} there (tolerance {MASS_TOLERANCE:g}) or has parameters "
+        "outside double precision; "
+        f"{_failure_hint(family, lower, mass)}"
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -285,56 +333,155 @@ def _finite_or_penalty(value: float) -> float:
     return value if math.isfinite(value) else _PENALTY
 
 
-def _maximise_along_curve(
+def _scan_line(
     objective: Callable[[float], float],
     start: float,
     stop: float,
     floor: float,
     ceiling: float,
-) -> float:
-    """Maximise ``objective`` on ``[floor, ceiling]``; return the argmax.
+) -> tuple[list[float], list[float]]:
+    """Scan ``objective`` on ``[start, stop]`` with step ``_SCAN_STEP``.
 
-    A coarse scan on ``[start, stop]`` (extended toward ``floor``/``ceiling``
-    while the best value sits on an edge of the scan) locates the best grid
-    point; bounded Brent refinement between its neighbours polishes it.
-    Non-finite objective values are treated as infeasible.
+    The scan is extended toward ``floor``/``ceiling`` while its best value
+    sits on an edge.  Used for the open constraint curves (interval touching
+    the edge of the support), where the entropy is unimodal.
     """
     step = _SCAN_STEP
     start, stop = max(start, floor), min(stop, ceiling)
     n = max(int(math.ceil((stop - start) / step)), 2)
-    grid = list(np.linspace(start, stop, n + 1))
+    grid = [float(x) for x in np.linspace(start, stop, n + 1)]
     values = [_finite_or_penalty(objective(x)) for x in grid]
     while True:
         best = int(np.argmax(values))
-        if values[best] == _PENALTY:
-            raise _SearchFailed("no feasible point on the constraint curve")
+        if (best == len(grid) - 1 and grid[-1] >= ceiling) or (best == 0 and grid[0] <= floor):
+            raise _SearchFailed(_OUT_OF_RANGE)
         if best == len(grid) - 1 and grid[-1] < ceiling:
-            new = [min(grid[-1] + step * (i + 1), ceiling) for i in range(_SCAN_CHUNK)]
-            new = sorted(set(new))
+            new = sorted({min(grid[-1] + step * (i + 1), ceiling) for i in range(_SCAN_CHUNK)})
             grid.extend(new)
             values.extend(_finite_or_penalty(objective(x)) for x in new)
         elif best == 0 and grid[0] > floor:
-            new = [max(grid[0] - step * (i + 1), floor) for i in range(_SCAN_CHUNK)]
-            new = sorted(set(new))
+            new = sorted({max(grid[0] - step * (i + 1), floor) for i in range(_SCAN_CHUNK)})
             grid[:0] = new
             values[:0] = [_finite_or_penalty(objective(x)) for x in new]
         else:
-            break
-    left = grid[max(best - 1, 0)]
-    right = grid[min(best + 1, len(grid) - 1)]
-    result = optimize.minimize_scalar(
-        lambda x: -_finite_or_penalty(objective(x)),
-        bounds=(left, right),
-        method="bounded",
-        options={"xatol": _REFINE_XATOL},
-    )
-    if math.isfinite(result.fun) and -result.fun >= values[best]:
-        return float(result.x)
-    return float(grid[best])
+            return grid, values
+
+
+def _scan_from_junction(
+    objective: Callable[[float], float],
+    log_p_min: float,
+    log_p_bound: Callable[[float], float],
+    two_sided: bool,
+) -> tuple[list[float], list[float]]:
+    """Scan ``objective(tau)``, ``log p = log_p_min + tau**2``, outward from 0.
+
+    The step is ``_JUNCTION_STEP`` in ``tau`` near the junction and at most
+    ``_SCAN_STEP`` in ``log p`` further out.  Each side stops once
+    ``log p`` exceeds ``log_p_bound(best entropy so far)``: no point of the
+    constraint curve beyond that can have a larger entropy.
+    """
+    tau_cap = math.sqrt(max(_MAX_LOG_PARAM - log_p_min, 0.0))
+    grid = [0.0]
+    values = [_finite_or_penalty(objective(0.0))]
+    best = values[0]
+    # Current |tau| of each side still being scanned; the sides advance in
+    # turn so that a good point found on one side tightens the other's bound.
+    active = {1.0: 0.0, -1.0: 0.0} if two_sided else {1.0: 0.0}
+    while active:
+        side = min(active, key=active.__getitem__)
+        tau = active[side]
+        step = _JUNCTION_STEP if tau == 0.0 else min(_JUNCTION_STEP, _SCAN_STEP / (2 * tau))
+        tau = min(tau + step, tau_cap)
+        value = _finite_or_penalty(objective(side * tau))
+        grid.append(side * tau)
+        values.append(value)
+        best = max(best, value)
+        active[side] = tau
+        if tau >= tau_cap or log_p_min + tau * tau > log_p_bound(best):
+            del active[side]
+        for other in [o for o in active if log_p_min + active[o] ** 2 > log_p_bound(best)]:
+            del active[other]
+    order = sorted(range(len(grid)), key=grid.__getitem__)
+    grid, values = [grid[i] for i in order], [values[i] for i in order]
+    best = int(np.argmax(values))
+    if best in (0, len(grid) - 1) and abs(grid[best]) >= tau_cap > 0.0:
+        raise _SearchFailed(_OUT_OF_RANGE)
+    return grid, values
+
+
+def _entropy_bound(upper: float, mass: float) -> Callable[[float], float]:
+    """Return ``best -> log p_max`` beyond which entropy cannot exceed ``best``.
+
+    For a Gamma (``p`` = shape) or Beta (``p`` = alpha) with mean ``mu`` and
+    variance ``v``, ``p <= mu**2 / v``.  Cantelli's inequality and
+    ``P(X <= upper) >= mass`` give ``mu <= upper + sqrt(v (1 - mass) / mass)``,
+    and an entropy of at least ``best`` needs ``v >= exp(2 best) / (2 pi e)``
+    (the normal has the largest entropy for a given variance).  Together:
+    ``p <= (upper / sqrt(v_min) + sqrt((1 - mass) / mass))**2``.
+    """
+    log_scaled_upper = math.log(upper) + 0.5 * math.log(2.0 * math.pi * math.e)
+    log_tail = 0.5 * (math.log1p(-mass) - math.log(mass))
+
+    def bound(best: float) -> float:
+        if best <= _PENALTY:
+            return math.inf
+        return 2.0 * float(np.logaddexp(log_scaled_upper - best, log_tail)) + _BOUND_MARGIN
+
+    return bound
+
+
+def _refine(objective: Callable[[float], float], grid: list[float], values: list[float]) -> float:
+    """Polish the promising local maxima of a scan; return the best argument.
+
+    Every local maximum of the scan within ``_REFINE_MARGIN`` of the best
+    scanned value (at most ``_MAX_REFINEMENTS`` of them, best first) is
+    refined by bounded Brent minimisation between its two neighbours.
+    """
+    n = len(grid)
+    top = max(values)
+    if top <= _PENALTY:
+        raise _SearchFailed("no feasible point found on the constraint curve")
+    peaks = [
+        i
+        for i in range(n)
+        if values[i] >= top - _REFINE_MARGIN
+        and (i == 0 or values[i] >= values[i - 1])
+        and (i == n - 1 or values[i] >= values[i + 1])
+    ]
+    peaks.sort(key=values.__getitem__, reverse=True)
+    best = peaks[0]
+    if (best > 0 and values[best - 1] <= _PENALTY) or (
+        best < n - 1 and values[best + 1] <= _PENALTY
+    ):
+        # The best point borders a point where the computation broke down
+        # (underflow): the optimum is not representable.
+        raise _SearchFailed(_OUT_OF_RANGE)
+    best_x, best_value = grid[best], values[best]
+    for i in peaks[:_MAX_REFINEMENTS]:
+        left, right = grid[max(i - 1, 0)], grid[min(i + 1, n - 1)]
+        if right <= left:
+            continue
+        result = _optimize().minimize_scalar(
+            lambda x: -_finite_or_penalty(objective(x)),
+            bounds=(left, right),
+            method="bounded",
+            options={"xatol": _REFINE_XATOL},
+        )
+        if -result.fun > best_value:
+            best_x, best_value = float(result.x), -float(result.fun)
+    return best_x
 
 
 class _SearchFailed(Exception):
     """Internal signal that the numerical search found no usable point."""
+
+
+_OUT_OF_RANGE = (
+    "the entropy keeps increasing up to the edge of what can be computed "
+    "(first parameter outside 1e-12 to 1e12, or a parameter under- or "
+    "overflowing), so the maximum-entropy distribution is numerically "
+    "degenerate"
+)
 
 
 @contextlib.contextmanager
@@ -347,10 +494,8 @@ def _numerical_failure(family: str, lower: float, upper: float, mass: float) -> 
     except (_SearchFailed, ValueError, ArithmeticError, RuntimeError) as exc:
         raise ElicitationError(
             f"could not fit a {family} with mass {mass} on [{lower}, {upper}]: "
-            f"the numerical search failed ({exc}). The statement is probably "
-            "too extreme for the family (an interval that is very narrow for "
-            "its mass, or a very small mass); widen the interval or change "
-            "the mass"
+            f"the numerical search failed ({exc}); "
+            f"{_failure_hint(family, lower, mass)}"
         ) from exc
 
 
@@ -360,7 +505,7 @@ def _brentq(f: Callable[[float], float], a: float, b: float) -> float:
     Used for log-parameters, so an absolute tolerance of 1e-15 is a relative
     tolerance of 1e-15 on the parameter itself.
     """
-    return float(optimize.brentq(f, a, b, xtol=1e-15, rtol=_RTOL, maxiter=200))
+    return float(_optimize().brentq(f, a, b, xtol=1e-15, rtol=_RTOL, maxiter=200))
 
 
 def _find_threshold(
@@ -370,6 +515,7 @@ def _find_threshold(
 
     Returns ``None`` if ``g(ceiling) < 0``; returns ``floor`` if ``g(floor) >= 0``.
     """
+    start = min(max(start, floor), ceiling)
     lo, hi = start, start
     g_start = g(start)
     if g_start >= 0.0:
@@ -400,7 +546,7 @@ def _find_threshold(
             lo = hi
             step *= 2.0
             hi = lo + step
-    return float(optimize.brentq(g, lo, hi, xtol=1e-13, rtol=_RTOL, maxiter=200))
+    return float(_optimize().brentq(g, lo, hi, xtol=1e-13, rtol=_RTOL, maxiter=200))
 
 
 # ---------------------------------------------------------------------------
@@ -451,17 +597,20 @@ def _gamma_from_zero(upper: float, mass: float) -> tuple[float, float]:
         return _gamma_entropy_std(shape) - math.log(q) + math.log(upper)
 
     s0 = _gamma_start_log_shape(0.0, upper, mass)
-    log_shape = _maximise_along_curve(entropy, s0 - 3.0, s0 + 3.0, _MIN_LOG_PARAM, _MAX_LOG_PARAM)
+    grid, values = _scan_line(entropy, s0 - 2.0, s0 + 2.0, _MIN_LOG_PARAM, _MAX_LOG_PARAM)
+    log_shape = _refine(entropy, grid, values)
     shape = math.exp(log_shape)
     return shape, quantile(shape) / upper
 
 
 def _gamma_interior(lower: float, upper: float, mass: float) -> tuple[float, float]:
     """Max-entropy Gamma with P(lower <= X <= upper) == mass, lower > 0."""
-    ratio = upper / lower
     # For fixed shape k the interval mass, as a function of y = rate * upper,
-    # peaks at y* = k * ratio * log(ratio) / (ratio - 1).
-    peak_factor = ratio * math.log(ratio) / (ratio - 1.0) if ratio < 1e300 else math.log(ratio)
+    # peaks at y* = k * rho * log(rho) / (rho - 1) with rho = upper / lower
+    # (where the densities at the two bounds are equal).  Written to stay
+    # accurate for rho near 1 and finite for rho beyond the float range.
+    log_ratio = math.log(upper) - math.log(lower)
+    peak_factor = log_ratio / -math.expm1(-log_ratio)
 
     def interval_mass(shape: float, y: float) -> float:
         return _gamma_mass(shape, y / upper, lower, upper)
@@ -504,8 +653,8 @@ def _gamma_interior(lower: float, upper: float, mass: float) -> tuple[float, flo
             return -math.inf
         return _gamma_entropy_std(shape) - math.log(y) + math.log(upper)
 
-    tau_ceiling = math.sqrt(max(_MAX_LOG_PARAM - s_min, 0.0))
-    tau = _maximise_along_curve(entropy, 0.0, 3.0, 0.0, tau_ceiling)
+    grid, values = _scan_from_junction(entropy, s_min, _entropy_bound(upper, mass), False)
+    tau = _refine(entropy, grid, values)
     shape = math.exp(s_min + tau * tau)
     return shape, small_rate_root(shape) / upper
 
@@ -515,13 +664,43 @@ def _gamma_interior(lower: float, upper: float, mass: float) -> tuple[float, flo
 # ---------------------------------------------------------------------------
 
 
+def _digamma_increment(x: float, y: float) -> float:
+    """Return ``digamma(x + y) - digamma(x)`` without cancellation for large ``x``."""
+    if x < 1e3:
+        return float(special.digamma(x + y) - special.digamma(x))
+    # digamma(z) = log z - 1/(2z) - 1/(12 z^2) + 1/(120 z^4) - 1/(252 z^6) + ...
+    z = x + y
+    return (
+        math.log1p(y / x)
+        + y / (2.0 * x * z)
+        + y * (x + z) / (12.0 * x * x * z * z)
+        - (1.0 / z**4 - 1.0 / x**4) / 120.0
+        + (1.0 / z**6 - 1.0 / x**6) / 252.0
+    )
+
+
 def _beta_entropy(alpha: float, beta: float) -> float:
-    """Differential entropy of Beta(alpha, beta)."""
+    """Differential entropy of Beta(alpha, beta), accurate for large parameters.
+
+    Uses ``log B(a, b) + (a - 1) [psi(a + b) - psi(a)] + (b - 1) [psi(a + b) - psi(b)]``
+    with the digamma increments computed without cancellation, and the
+    asymptotic expansion when both parameters are large.
+    """
+    a, b = alpha, beta
+    if a >= 1e6 and b >= 1e6:
+        # Expansion of the exact formula (as in scipy.stats.beta).
+        n = a + b
+        log_term = 0.5 * (
+            math.log(2.0 * math.pi) + math.log(a) + math.log(b) - 3.0 * math.log(n) + 1.0
+        )
+        t1 = 110.0 / n + 20.0 / n**2 + 1.0 / n**3 - 2.0 / n**4
+        t2 = -50.0 / a - 10.0 / a**2 - 1.0 / a**3 + 1.0 / a**4
+        t3 = -50.0 / b - 10.0 / b**2 - 1.0 / b**3 + 1.0 / b**4
+        return log_term + (t1 + t2 + t3) / 120.0
     return float(
-        special.betaln(alpha, beta)
-        - (alpha - 1.0) * special.digamma(alpha)
-        - (beta - 1.0) * special.digamma(beta)
-        + (alpha + beta - 2.0) * special.digamma(alpha + beta)
+        special.betaln(a, b)
+        + (a - 1.0) * _digamma_increment(a, b)
+        + (b - 1.0) * _digamma_increment(b, a)
     )
 
 
@@ -560,7 +739,8 @@ def _beta_from_zero(upper: float, mass: float) -> tuple[float, float]:
         return _beta_entropy(alpha, beta)
 
     s0 = _beta_start_log_alpha(0.0, upper, mass)
-    log_alpha = _maximise_along_curve(entropy, s0 - 3.0, s0 + 3.0, _MIN_LOG_PARAM, _MAX_LOG_PARAM)
+    grid, values = _scan_line(entropy, s0 - 2.0, s0 + 2.0, _MIN_LOG_PARAM, _MAX_LOG_PARAM)
+    log_alpha = _refine(entropy, grid, values)
     alpha = math.exp(log_alpha)
     return alpha, solve_beta(alpha)
 
@@ -600,11 +780,11 @@ def _beta_interior(lower: float, upper: float, mass: float) -> tuple[float, floa
         t_right = _find_threshold(g, math.log(alpha * (1.0 - lower) / lower), -700.0, 700.0)
         if t_right is None or t_right <= t_left:
             t_right = t_left + 1.0
-        res = optimize.minimize_scalar(
+        res = _optimize().minimize_scalar(
             lambda t: -interval_mass(alpha, t),
             bounds=(t_left, t_right),
             method="bounded",
-            options={"xatol": 1e-10},
+            options={"xatol": 1e-8},
         )
         return float(res.x), -float(res.fun)
 
@@ -652,6 +832,6 @@ def _beta_interior(lower: float, upper: float, mass: float) -> tuple[float, floa
             return -math.inf
         return _beta_entropy(alpha, beta)
 
-    tau_ceiling = math.sqrt(max(_MAX_LOG_PARAM - s_min, 0.0))
-    tau = _maximise_along_curve(entropy, -3.0, 3.0, -tau_ceiling, tau_ceiling)
+    grid, values = _scan_from_junction(entropy, s_min, _entropy_bound(upper, mass), True)
+    tau = _refine(entropy, grid, values)
     return point(tau)
