@@ -2,7 +2,8 @@
 
 Exit codes: 0 ok; 2 invalid input (every problem on stderr as ``file:line: field: message``);
 3 (``update``) a forecast was produced but is flagged (sampler diagnostics failed, or the new
-evidence is improbable under every scenario); 1 a bug (please report it).
+evidence is improbable under every scenario), (``verify``) the forecast does not reproduce;
+1 a bug (please report it).
 """
 
 from __future__ import annotations
@@ -205,6 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
     archive(back)
     engine(back, draws=True)
     back.set_defaults(handler=_backfill)
+
+    ver = sub.add_parser("verify", help="rerun an archived forecast and check it reproduces")
+    ver.add_argument("file", type=Path, help="a forecast file (.nc) written by save or update")
+    json_flag(ver, "the verification")
+    ver.set_defaults(handler=_verify)
     return parser
 
 
@@ -757,3 +763,21 @@ def _backfill(args: argparse.Namespace) -> int:
     for d, res in results:
         print(f"{d.isoformat()}  {res.status:<9}  {res.entry.path}")
     return EXIT_OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from .verify import verify
+
+    if not args.file.is_file():
+        raise InputError([Problem(str(args.file), None, "file", "no such forecast file")])
+    result = verify(args.file, progress=False)
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        verdict = "reproduces" if result.reproduces else "DOES NOT reproduce"
+        print(f"{args.file}: {verdict}")
+        for d in result.differences:
+            print(f"  differs: {d}")
+        for n in result.notes:
+            print(f"  note: {n}")
+    return EXIT_OK if result.reproduces else EXIT_FLAGGED

@@ -203,3 +203,58 @@ def test_power_scaling_sensitivity(bundled_runs):
     assert np.all(np.isfinite(ps["prior"].values)) and np.all(ps["likelihood"].values > 0)
     tree = sn.sensitivity(f_mcmc)
     assert "power_scaling" in tree.children
+
+
+# --- health and reproducibility -------------------------------------------------------------
+
+
+def test_failed_diagnostics_are_retried_then_reported(mixed_question, compiled):
+    from forecasting.result import make_forecast
+
+    ev = evidence(mixed_question, LEDGERS["several items, w < 1"])
+    data = ModelData.build(mixed_question, ev)
+    closed = exact.exact_posterior(data)
+    result = mcmc.run(data, draws=25, tune=25, seed=1, exact_probability=closed.probability,
+                      model=compiled, progress=False)
+    assert result.settings["retried"] is True
+    assert result.settings["tune"] >= 3000 and result.settings["target_accept"] >= 0.97
+    assert result.diagnostics["first_attempt_problems"]
+    assert any("ESS" in p for p in result.diagnostics["problems"])
+    f = make_forecast(data, result, question=mixed_question, evidence=ev,
+                      as_of=ev.items[0].date, seed=1, engine_requested="mcmc")
+    assert f.warnings and all(w.startswith("MCMC diagnostics failed") for w in f.warnings)
+    assert f.to_dict()["diagnostics"]["warnings"] == f.warnings
+    from forecasting.cli import format_table
+
+    assert "WARNING: MCMC diagnostics failed" in format_table(f)
+
+
+def test_update_with_failing_mcmc_exits_3(tmp_path, capsys):
+    import shutil
+
+    from conftest import BUNDLED_EVIDENCE
+
+    from forecasting.cli import main
+
+    (tmp_path / "models").mkdir()
+    shutil.copy(BUNDLED_QUESTION, tmp_path / "models" / "syria_coalition.yaml")
+    shutil.copytree(BUNDLED_EVIDENCE, tmp_path / "evidence" / "syria-coalition")
+    q = str(tmp_path / "models" / "syria_coalition.yaml")
+    code = main(["update", q, "--as-of", "2025-10-27", "--engine", "mcmc", "--draws", "30"])
+    out = capsys.readouterr()
+    assert code == 3
+    assert "FLAGGED: MCMC diagnostics" in out.out
+    md = (tmp_path / "reports" / "syria-coalition" / "2025-10-27" / "report.md").read_text()
+    assert "WARNING:** Sampler diagnostics" in md
+
+
+def test_mcmc_is_reproducible_and_verifies(bundled_runs, tmp_path):
+    from forecasting.verify import verify
+
+    f_mcmc, _ = bundled_runs
+    again = fc.forecast(BUNDLED_QUESTION, as_of="2025-10-27", engine="mcmc", seed=1,
+                        progress=False)
+    assert again.to_json() == f_mcmc.to_json()
+    path = f_mcmc.save(tmp_path / "mcmc.nc")
+    result = verify(path, progress=False)
+    assert result.reproduces, result.differences

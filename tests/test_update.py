@@ -282,3 +282,28 @@ def test_bundled_archive_ships_a_history():
         f = e.load()
         assert f.question_id == "syria-coalition"
         assert f.as_of == e.as_of
+
+
+# --- verify ------------------------------------------------------------------------------------
+
+
+def test_archived_forecasts_verify(capsys):
+    for entry in Archive(ROOT / "forecasts").entries("syria-coalition"):
+        assert main(["verify", str(entry.path)]) == 0
+        assert "reproduces" in capsys.readouterr().out
+
+
+def test_a_tampered_forecast_does_not_verify(tmp_path, capsys):
+    f = fc.forecast(BUNDLED_QUESTION, as_of="2025-10-27", seed=4)
+    tree = f.tree.copy(deep=True)
+    tree["forecast"]["probability"].values[0] += 0.01
+    path = fc.Forecast(tree).save(tmp_path / "tampered.nc")
+    assert main(["verify", str(path), "--json"]) == 3
+    out = json.loads(capsys.readouterr().out)
+    assert not out["reproduces"]
+    assert any(d.startswith("accession probability") for d in out["differences"])
+    tree.attrs["evidence"] = tree.attrs["evidence"].replace('"value": 4', '"value": 5')
+    path = fc.Forecast(tree).save(tmp_path / "tampered2.nc")
+    assert main(["verify", str(path)]) == 3
+    assert "does not match its recorded SHA-256" in capsys.readouterr().out
+    assert main(["verify", str(tmp_path / "missing.nc")]) == 2

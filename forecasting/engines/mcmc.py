@@ -251,6 +251,7 @@ def run(
         "target_accept": target_accept,
         "sampler": "pymc-nuts",
         "retried": False,
+        "requested": {"draws": draws, "tune": tune, "chains": chains},
     }
     tree = sample(
         model,
