@@ -1,7 +1,7 @@
 """Benchmarks of the forecasting engine, each printed against a baseline in the same run.
 
-    python benchmarks/run.py            # everything (about 3 minutes; MCMC compiles once)
-    python benchmarks/run.py --no-mcmc  # exact engine and whole-process figures only
+    python benchmarks/run.py            # everything (a few minutes; MCMC compiles once)
+    python benchmarks/run.py --no-mcmc --no-scale   # the quick figures only
 
 Figures are medians over repeats; ratios are taken pair by pair (A, B, A, B, ...) so that a
 drifting machine speed cancels out. Timed code never runs inside the unit tests.
@@ -45,30 +45,61 @@ def synthetic(n_items=1000, n_scenarios=16, n_indicators=10, seed=0):
     for j in range(n_indicators):
         kind = ("count", "binary", "categorical")[j % 3]
         if kind == "count":
-            indicators[f"ind{j}"] = {"kind": kind, "description": "d", "rate": {
-                s: {"shape": float(rng.uniform(1, 8)), "rate": float(rng.uniform(0.5, 3))}
-                for s in scen}}
+            indicators[f"ind{j}"] = {
+                "kind": kind,
+                "description": "d",
+                "rate": {
+                    s: {"shape": float(rng.uniform(1, 8)), "rate": float(rng.uniform(0.5, 3))}
+                    for s in scen
+                },
+            }
         elif kind == "binary":
-            indicators[f"ind{j}"] = {"kind": kind, "description": "d", "probability": {
-                s: {"alpha": float(rng.uniform(1, 8)), "beta": float(rng.uniform(1, 8))}
-                for s in scen}}
+            indicators[f"ind{j}"] = {
+                "kind": kind,
+                "description": "d",
+                "probability": {
+                    s: {"alpha": float(rng.uniform(1, 8)), "beta": float(rng.uniform(1, 8))}
+                    for s in scen
+                },
+            }
         else:
             cats = ["x", "y", "z", "w"]
-            indicators[f"ind{j}"] = {"kind": kind, "description": "d", "categories": cats,
-                                     "probabilities": {s: {"alpha": {
-                                         c: float(rng.uniform(0.5, 5)) for c in cats}}
-                                         for s in scen}}
-    q = fc.Question.model_validate({"id": "bench", "title": "Benchmark", "scenarios": {
-        s: {"label": s} for s in scen}, "indicators": indicators})
+            indicators[f"ind{j}"] = {
+                "kind": kind,
+                "description": "d",
+                "categories": cats,
+                "probabilities": {
+                    s: {"alpha": {c: float(rng.uniform(0.5, 5)) for c in cats}} for s in scen
+                },
+            }
+    q = fc.Question.model_validate(
+        {
+            "id": "bench",
+            "title": "Benchmark",
+            "scenarios": {s: {"label": s} for s in scen},
+            "indicators": indicators,
+        }
+    )
     items = []
     names = list(indicators)
     for i in range(n_items):
         name = names[i % n_indicators]
         kind = indicators[name]["kind"]
-        value = (int(rng.poisson(2)) if kind == "count" else bool(rng.random() < 0.5)
-                 if kind == "binary" else str(rng.choice(["x", "y", "z", "w"])))
-        row = {"id": f"e{i}", "indicator": name, "value": value, "date": dt.date(2025, 1, 1),
-               "source": "bench", "reliability": float(rng.uniform(0.3, 1))}
+        value = (
+            int(rng.poisson(2))
+            if kind == "count"
+            else bool(rng.random() < 0.5)
+            if kind == "binary"
+            else str(rng.choice(["x", "y", "z", "w"]))
+        )
+        row = {
+            "id": f"e{i}",
+            "indicator": name,
+            "value": value,
+            "date": dt.date(2025, 1, 1),
+            "source": "bench",
+            "reliability": float(rng.uniform(0.3, 1)),
+        }
         if kind == "count":
             row["exposure"] = float(rng.uniform(0.5, 2))
         items.append(row)
@@ -84,16 +115,19 @@ def bench_exact(repeats: int) -> None:
     qs, evs = synthetic()
     t_big = median_time(lambda: fc.forecast(qs, evs, as_of=AS_OF, engine="exact"), repeats)
     print(f"exact engine, in process (median of {repeats}; 4000 joint-posterior draws)")
-    print(f"  bundled question (4 scenarios, 9 indicators, {len(ev)} items): "
-          f"{1000 * t_bundled:8.1f} ms")
-    print(f"  1,000 items x 16 scenarios x 10 indicators:           "
-          f"{1000 * t_big:8.1f} ms   ({t_big / t_bundled:.1f}x the bundled question)")
+    print(
+        f"  bundled question (4 scenarios, 9 indicators, {len(ev)} items): "
+        f"{1000 * t_bundled:8.1f} ms"
+    )
+    print(
+        f"  1,000 items x 16 scenarios x 10 indicators:           "
+        f"{1000 * t_big:8.1f} ms   ({t_big / t_bundled:.1f}x the bundled question)"
+    )
 
 
 def run_process(cmd: list[str]) -> float:
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   cwd=ROOT)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     return time.perf_counter() - t0
 
 
@@ -109,10 +143,153 @@ def bench_process(repeats: int) -> None:
     ratios = [x / y for x, y in zip(ta, tb, strict=True)]
     print(f"whole process, median of {repeats} interleaved pairs")
     print(f"  forecast run --engine exact (bundled):          {statistics.median(ta):6.2f} s")
-    print(f"  baseline: python -c 'import xarray, scipy.special, pydantic, yaml': "
-          f"{statistics.median(tb):6.2f} s")
-    print(f"  ratio: {statistics.median(ratios):.2f}x (min {min(ratios):.2f}, "
-          f"max {max(ratios):.2f})")
+    print(
+        f"  baseline: python -c 'import xarray, scipy.special, pydantic, yaml': "
+        f"{statistics.median(tb):6.2f} s"
+    )
+    print(
+        f"  ratio: {statistics.median(ratios):.2f}x (min {min(ratios):.2f}, max {max(ratios):.2f})"
+    )
+
+
+def bench_sensitivity(repeats: int) -> None:
+    import tempfile
+
+    import forecasting as fc
+    from forecasting import sensitivity as sn
+
+    f = fc.forecast(QUESTION, as_of=AS_OF)
+    values = np.linspace(0.05, 6.0, 10_000)
+    t_sweep = median_time(
+        lambda: sn.sweep(f, "likelihood:joint_operations:accession", values), repeats
+    )
+    exe = Path(sys.executable).with_name("forecast")
+    with tempfile.TemporaryDirectory() as tmp:
+        a = [str(exe), "sensitivity", str(QUESTION), "--as-of", AS_OF, "--plots", tmp]
+        b = [sys.executable, "-c", "import xarray, scipy.special, pydantic, yaml"]
+        run_process(a), run_process(b)
+        ta, tb = [], []
+        for _ in range(repeats):
+            ta.append(run_process(a))
+            tb.append(run_process(b))
+    print("sensitivity analyses")
+    print(
+        f"  sweep of one judgement over 10,000 settings (one call, in process): "
+        f"{1000 * t_sweep:7.1f} ms"
+    )
+    print(
+        f"  forecast sensitivity --plots (every analysis, every plot), whole process: "
+        f"{statistics.median(ta):5.2f} s (min {min(ta):.2f}, max {max(ta):.2f})"
+    )
+    ratios = [x / y for x, y in zip(ta, tb, strict=True)]
+    print(f"  ratio to the bare-import baseline: {statistics.median(ratios):.2f}x")
+
+
+def write_scale_project(root: Path, n_items=100_000, n_indicators=50, n_scenarios=12) -> Path:
+    """A question and ledger of the scale benchmark (ten files of 10,000 items)."""
+    import yaml
+
+    rng = np.random.default_rng(0)
+    scen = [f"s{k}" for k in range(n_scenarios)]
+    inds = {}
+    for j in range(n_indicators):
+        kind = ("count", "binary", "categorical")[j % 3]
+        if kind == "count":
+            inds[f"ind{j}"] = {
+                "kind": kind,
+                "description": "d",
+                "per_days": 30,
+                "rate": {
+                    s: {"mean": float(rng.uniform(0.5, 5)), "sd": float(rng.uniform(0.3, 2))}
+                    for s in scen
+                },
+            }
+        elif kind == "binary":
+            inds[f"ind{j}"] = {
+                "kind": kind,
+                "description": "d",
+                "probability": {
+                    s: {"alpha": float(rng.uniform(1, 8)), "beta": float(rng.uniform(1, 8))}
+                    for s in scen
+                },
+            }
+        else:
+            cats = ["a", "b", "c", "d"]
+            inds[f"ind{j}"] = {
+                "kind": kind,
+                "description": "d",
+                "categories": cats,
+                "probabilities": {
+                    s: {"alpha": {c: float(rng.uniform(0.5, 4)) for c in cats}} for s in scen
+                },
+            }
+    q = {
+        "id": "scale",
+        "title": "Scale benchmark",
+        "scenarios": {s: {"label": s} for s in scen},
+        "indicators": inds,
+    }
+    (root / "models").mkdir(parents=True, exist_ok=True)
+    (root / "models" / "scale.yaml").write_text(yaml.safe_dump(q, sort_keys=False))
+    ev = root / "evidence" / "scale"
+    ev.mkdir(parents=True, exist_ok=True)
+    names = list(inds)
+    codes = ["A1", "B2", "C3", "B3", "C2", 0.7, 1.0]
+    for start in range(0, n_items, 10_000):
+        rows = []
+        for i in range(start, min(n_items, start + 10_000)):
+            name = names[i % n_indicators]
+            kind = inds[name]["kind"]
+            value = (
+                int(rng.poisson(2))
+                if kind == "count"
+                else bool(rng.random() < 0.5)
+                if kind == "binary"
+                else str(rng.choice(["a", "b", "c", "d"]))
+            )
+            day = dt.date(2024, 1, 1) + dt.timedelta(days=i % 600)
+            row = {
+                "id": f"e{i:06d}",
+                "indicator": name,
+                "value": value,
+                "date": dt.date.fromordinal(day.toordinal()),
+                "source": f"source {i % 37}",
+                "reliability": codes[i % len(codes)],
+            }
+            if kind == "count":
+                row["window"] = [day - dt.timedelta(days=30), day]
+            rows.append(row)
+        (ev / f"part{start // 10_000:03d}.yaml").write_text(yaml.safe_dump(rows, sort_keys=False))
+    return root / "models" / "scale.yaml"
+
+
+def bench_scale(repeats: int) -> None:
+    import resource
+    import tempfile
+
+    exe = Path(sys.executable).with_name("forecast")
+    with tempfile.TemporaryDirectory() as tmp:
+        question = write_scale_project(Path(tmp))
+        cmd = [
+            str(exe),
+            "run",
+            str(question),
+            "--engine",
+            "exact",
+            "--as-of",
+            "2026-01-01",
+            "--json",
+        ]
+        times = []
+        for _ in range(repeats):
+            times.append(run_process(cmd))
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print("scale: 100,000 items, 50 indicators, 12 scenarios (ten YAML files, 11 MB)")
+    print(
+        f"  forecast run --engine exact (validate + forecast), whole process: "
+        f"{statistics.median(times):5.2f} s (min {min(times):.2f}, max {max(times):.2f}); "
+        f"peak memory of any benchmark process so far {peak:.0f} MiB"
+    )
 
 
 def _ess_min(tree) -> float:
@@ -136,8 +313,7 @@ def bench_mcmc() -> None:
         return mcmc.sample(model, draws=draws, seed=1, progress=False)
 
     def plain(draws):
-        return pm.sample(draws, model=model, random_seed=1, progressbar=False,
-                         nuts_sampler="pymc")
+        return pm.sample(draws, model=model, random_seed=1, progressbar=False, nuts_sampler="pymc")
 
     def time_to_ess(fn, target=1000):
         draws = 500
@@ -153,26 +329,40 @@ def bench_mcmc() -> None:
     ours(100), plain(100)  # compile once (both use the same model and backend)
     t_ours, ess_ours, d_ours = time_to_ess(ours)
     t_plain, ess_plain, d_plain = time_to_ess(plain)
-    print("MCMC on the bundled question, time to ESS >= 1000 on every scenario probability "
-          "(compiled model, warm)")
-    print(f"  engine settings (chains in one process, target_accept 0.9): {t_ours:6.1f} s "
-          f"({d_ours} draws/chain, min ESS {ess_ours:.0f})")
-    print(f"  baseline: pm.sample defaults (one process per chain):       {t_plain:6.1f} s "
-          f"({d_plain} draws/chain, min ESS {ess_plain:.0f})")
+    print(
+        "MCMC on the bundled question, time to ESS >= 1000 on every scenario probability "
+        "(compiled model, warm)"
+    )
+    print(
+        f"  engine settings (chains in one process, target_accept 0.9): {t_ours:6.1f} s "
+        f"({d_ours} draws/chain, min ESS {ess_ours:.0f})"
+    )
+    print(
+        f"  baseline: pm.sample defaults (one process per chain):       {t_plain:6.1f} s "
+        f"({d_plain} draws/chain, min ESS {ess_plain:.0f})"
+    )
     print(f"  ratio: {t_ours / t_plain:.2f}x")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-mcmc", action="store_true", help="skip the MCMC benchmark")
+    parser.add_argument("--no-scale", action="store_true", help="skip the 100,000-item run")
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
     os.environ.setdefault("MPLBACKEND", "Agg")
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, "
-          f"{dt.datetime.now().isoformat(timespec='seconds')}\n")
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+        f"{dt.datetime.now().isoformat(timespec='seconds')}\n"
+    )
     bench_exact(args.repeats)
     print()
     bench_process(args.repeats)
+    print()
+    bench_sensitivity(args.repeats)
+    if not args.no_scale:
+        print()
+        bench_scale(3)
     if not args.no_mcmc:
         print()
         bench_mcmc()
