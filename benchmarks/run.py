@@ -35,53 +35,50 @@ def median_time(fn, repeats: int) -> float:
     return statistics.median(times)
 
 
-def synthetic(n_items=1000, n_scenarios=16, n_indicators=10, seed=0):
-    """A question and ledger of the given size, indicators cycling through the three kinds."""
-    import forecasting as fc
+def synthetic_inputs(n_items: int, n_scenarios: int, n_indicators: int, seed: int = 0):
+    """A question (as a mapping) and ledger rows of the given size.
 
+    Indicators cycle through the three kinds; count items have 30-day windows, reliabilities
+    mix Admiralty codes and numbers; every value is its own object (so YAML has no aliases).
+    """
     rng = np.random.default_rng(seed)
     scen = [f"s{k}" for k in range(n_scenarios)]
-    indicators = {}
+    cats = ["a", "b", "c", "d"]
+    indicators: dict = {}
     for j in range(n_indicators):
         kind = ("count", "binary", "categorical")[j % 3]
         if kind == "count":
-            indicators[f"ind{j}"] = {
-                "kind": kind,
-                "description": "d",
+            likelihood = {
                 "rate": {
-                    s: {"shape": float(rng.uniform(1, 8)), "rate": float(rng.uniform(0.5, 3))}
+                    s: {"mean": float(rng.uniform(0.5, 5)), "sd": float(rng.uniform(0.3, 2))}
                     for s in scen
                 },
+                "per_days": 30,
             }
         elif kind == "binary":
-            indicators[f"ind{j}"] = {
-                "kind": kind,
-                "description": "d",
+            likelihood = {
                 "probability": {
                     s: {"alpha": float(rng.uniform(1, 8)), "beta": float(rng.uniform(1, 8))}
                     for s in scen
-                },
+                }
             }
         else:
-            cats = ["x", "y", "z", "w"]
-            indicators[f"ind{j}"] = {
-                "kind": kind,
-                "description": "d",
+            likelihood = {
                 "categories": cats,
                 "probabilities": {
-                    s: {"alpha": {c: float(rng.uniform(0.5, 5)) for c in cats}} for s in scen
+                    s: {"alpha": {c: float(rng.uniform(0.5, 4)) for c in cats}} for s in scen
                 },
             }
-    q = fc.Question.model_validate(
-        {
-            "id": "bench",
-            "title": "Benchmark",
-            "scenarios": {s: {"label": s} for s in scen},
-            "indicators": indicators,
-        }
-    )
-    items = []
+        indicators[f"ind{j}"] = {"kind": kind, "description": "d", **likelihood}
+    question = {
+        "id": "bench",
+        "title": "Benchmark",
+        "indicators": indicators,
+        "scenarios": {s: {"label": s} for s in scen},
+    }
     names = list(indicators)
+    codes = ["A1", "B2", "C3", "B3", "C2", 0.7, 1.0]
+    rows = []
     for i in range(n_items):
         name = names[i % n_indicators]
         kind = indicators[name]["kind"]
@@ -90,20 +87,30 @@ def synthetic(n_items=1000, n_scenarios=16, n_indicators=10, seed=0):
             if kind == "count"
             else bool(rng.random() < 0.5)
             if kind == "binary"
-            else str(rng.choice(["x", "y", "z", "w"]))
+            else str(rng.choice(cats))
         )
+        day = dt.date(2024, 1, 1) + dt.timedelta(days=i % 600)
         row = {
-            "id": f"e{i}",
+            "id": f"e{i:06d}",
             "indicator": name,
             "value": value,
-            "date": dt.date(2025, 1, 1),
-            "source": "bench",
-            "reliability": float(rng.uniform(0.3, 1)),
+            "date": dt.date.fromordinal(day.toordinal()),
+            "source": f"source {i % 37}",
+            "reliability": codes[i % len(codes)],
         }
         if kind == "count":
-            row["exposure"] = float(rng.uniform(0.5, 2))
-        items.append(row)
-    return q, fc.Evidence.from_items(items, q)
+            row["window"] = [day - dt.timedelta(days=30), day]
+        rows.append(row)
+    return question, rows
+
+
+def synthetic(n_items=1000, n_scenarios=16, n_indicators=10, seed=0):
+    """The synthetic question and its evidence, validated."""
+    import forecasting as fc
+
+    body, rows = synthetic_inputs(n_items, n_scenarios, n_indicators, seed)
+    q = fc.Question.model_validate(body)
+    return q, fc.Evidence.from_items(rows, q)
 
 
 def bench_exact(repeats: int) -> None:
@@ -186,80 +193,18 @@ def bench_sensitivity(repeats: int) -> None:
 
 
 def write_scale_project(root: Path, n_items=100_000, n_indicators=50, n_scenarios=12) -> Path:
-    """A question and ledger of the scale benchmark (ten files of 10,000 items)."""
+    """The scale benchmark's question and ledger as files (ten YAML files of 10,000 items)."""
     import yaml
 
-    rng = np.random.default_rng(0)
-    scen = [f"s{k}" for k in range(n_scenarios)]
-    inds = {}
-    for j in range(n_indicators):
-        kind = ("count", "binary", "categorical")[j % 3]
-        if kind == "count":
-            inds[f"ind{j}"] = {
-                "kind": kind,
-                "description": "d",
-                "per_days": 30,
-                "rate": {
-                    s: {"mean": float(rng.uniform(0.5, 5)), "sd": float(rng.uniform(0.3, 2))}
-                    for s in scen
-                },
-            }
-        elif kind == "binary":
-            inds[f"ind{j}"] = {
-                "kind": kind,
-                "description": "d",
-                "probability": {
-                    s: {"alpha": float(rng.uniform(1, 8)), "beta": float(rng.uniform(1, 8))}
-                    for s in scen
-                },
-            }
-        else:
-            cats = ["a", "b", "c", "d"]
-            inds[f"ind{j}"] = {
-                "kind": kind,
-                "description": "d",
-                "categories": cats,
-                "probabilities": {
-                    s: {"alpha": {c: float(rng.uniform(0.5, 4)) for c in cats}} for s in scen
-                },
-            }
-    q = {
-        "id": "scale",
-        "title": "Scale benchmark",
-        "scenarios": {s: {"label": s} for s in scen},
-        "indicators": inds,
-    }
+    body, rows = synthetic_inputs(n_items, n_scenarios, n_indicators)
+    body["id"] = "scale"
     (root / "models").mkdir(parents=True, exist_ok=True)
-    (root / "models" / "scale.yaml").write_text(yaml.safe_dump(q, sort_keys=False))
+    (root / "models" / "scale.yaml").write_text(yaml.safe_dump(body, sort_keys=False))
     ev = root / "evidence" / "scale"
     ev.mkdir(parents=True, exist_ok=True)
-    names = list(inds)
-    codes = ["A1", "B2", "C3", "B3", "C2", 0.7, 1.0]
     for start in range(0, n_items, 10_000):
-        rows = []
-        for i in range(start, min(n_items, start + 10_000)):
-            name = names[i % n_indicators]
-            kind = inds[name]["kind"]
-            value = (
-                int(rng.poisson(2))
-                if kind == "count"
-                else bool(rng.random() < 0.5)
-                if kind == "binary"
-                else str(rng.choice(["a", "b", "c", "d"]))
-            )
-            day = dt.date(2024, 1, 1) + dt.timedelta(days=i % 600)
-            row = {
-                "id": f"e{i:06d}",
-                "indicator": name,
-                "value": value,
-                "date": dt.date.fromordinal(day.toordinal()),
-                "source": f"source {i % 37}",
-                "reliability": codes[i % len(codes)],
-            }
-            if kind == "count":
-                row["window"] = [day - dt.timedelta(days=30), day]
-            rows.append(row)
-        (ev / f"part{start // 10_000:03d}.yaml").write_text(yaml.safe_dump(rows, sort_keys=False))
+        part = rows[start : start + 10_000]
+        (ev / f"part{start // 10_000:03d}.yaml").write_text(yaml.safe_dump(part, sort_keys=False))
     return root / "models" / "scale.yaml"
 
 

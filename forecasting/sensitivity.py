@@ -195,25 +195,51 @@ def evidence_influence(
     for j, ind in enumerate(data.indicators):
         if not ind.item_ids:
             continue
-        loo_stats = ind.stats[None, :] - item_stats(ind)
-        loo_stats = np.where(np.abs(loo_stats) < 1e-12 * (1 + np.abs(ind.stats)), 0.0, loo_stats)
-        lm_loo = ind.family.log_marginal(ind.prior, loo_stats)  # (n_j, K)
+        lm_loo = ind.family.log_marginal(ind.prior, _without_stats(ind, item_stats(ind)))
         rows = [order[i] for i in ind.item_ids]
         lj[rows] = base.log_joint[None, :] - base.log_marginals[j][None, :] + lm_loo
+    return _influence(
+        base, ITEM, list(data.item_ids), lj, coords=_item_coords(base), kind="evidence influence"
+    )
+
+
+def _influence(
+    base: Base,
+    dim: str,
+    names: list[str],
+    lj: np.ndarray,
+    *,
+    coords: dict[str, Any] | None = None,
+    kind: str,
+    n_items: list[int] | None = None,
+) -> xr.Dataset:
+    """The influence Dataset of leaving out each group of items (``lj``: log joint without)."""
+    lj = lj.reshape(len(names), base.data.n_scenarios)
     without = normalise_log(lj)
     log_bf = _logit(base.log_joint)[None, :] - _logit(lj)
     ds = xr.Dataset(
         {
-            "probability_without": ((ITEM, SCENARIO), without),
-            "shift": ((ITEM, SCENARIO), base.probability[None, :] - without),
-            "log_bayes_factor": ((ITEM, SCENARIO), log_bf),
-            "diagnosticity": ((ITEM,), np.max(np.abs(log_bf), axis=1) if len(lj) else np.zeros(0)),
+            "probability_without": ((dim, SCENARIO), without),
+            "shift": ((dim, SCENARIO), base.probability[None, :] - without),
+            "log_bayes_factor": ((dim, SCENARIO), log_bf),
+            "diagnosticity": (
+                (dim,),
+                np.max(np.abs(log_bf), axis=1) if len(names) else np.zeros(0),
+            ),
+            "probability": ((SCENARIO,), base.probability),
         },
-        coords={ITEM: list(data.item_ids), SCENARIO: base.scenarios, **_item_coords(base)},
-        attrs={"kind": "evidence influence", "leader": base.scenarios[base.leader]},
+        coords={dim: names, SCENARIO: base.scenarios, **(coords or {})},
+        attrs={"kind": kind, "leader": base.scenarios[base.leader]},
     )
-    ds["probability"] = ((SCENARIO,), base.probability)
+    if n_items is not None:
+        ds["n_items"] = ((dim,), n_items)
     return ds
+
+
+def _without_stats(ind: IndicatorData, drop: np.ndarray) -> np.ndarray:
+    """Statistics of an indicator without the items in the rows of ``drop`` (n, P)."""
+    st = ind.stats[None, :] - drop
+    return np.where(np.abs(st) < 1e-12 * (1 + np.abs(ind.stats)), 0.0, st)
 
 
 def _item_coords(base: Base) -> dict[str, Any]:
@@ -257,18 +283,13 @@ def indicator_influence(
     base = base_of(source, evidence, as_of)
     names = [ind.id for ind in base.data.indicators]
     lj = base.log_joint[None, :] - base.log_marginals  # drop indicator j's evidence
-    without = normalise_log(lj) if len(names) else np.zeros((0, base.data.n_scenarios))
-    log_bf = _logit(base.log_joint)[None, :] - _logit(lj)
-    return xr.Dataset(
-        {
-            "probability_without": ((INDICATOR, SCENARIO), without),
-            "shift": ((INDICATOR, SCENARIO), base.probability[None, :] - without),
-            "log_bayes_factor": ((INDICATOR, SCENARIO), log_bf),
-            "diagnosticity": ((INDICATOR,), np.max(np.abs(log_bf), axis=1)),
-            "n_items": ((INDICATOR,), [len(i.item_ids) for i in base.data.indicators]),
-        },
-        coords={INDICATOR: names, SCENARIO: base.scenarios},
-        attrs={"kind": "evidence influence by indicator"},
+    return _influence(
+        base,
+        INDICATOR,
+        names,
+        lj,
+        kind="evidence influence by indicator",
+        n_items=[len(i.item_ids) for i in base.data.indicators],
     )
 
 
@@ -289,31 +310,13 @@ def source_influence(
     for s in sources:
         lm = []
         for ind in data.indicators:
-            if not ind.item_ids:
-                lm.append(np.zeros(data.n_scenarios))
-                continue
-            mask = np.array([by_id[i] == s for i in ind.item_ids])
-            st = ind.stats - item_stats(ind)[mask].sum(axis=0)
-            st = np.where(np.abs(st) < 1e-12 * (1 + np.abs(ind.stats)), 0.0, st)
-            lm.append(ind.family.log_marginal(ind.prior, st))
+            mask = np.array([by_id[i] == s for i in ind.item_ids], dtype=bool)
+            drop = item_stats(ind)[mask].sum(axis=0) if ind.item_ids else 0.0
+            lm.append(ind.family.log_marginal(ind.prior, _without_stats(ind, drop)[0]))
         rows.append(base.log_prior + np.sum(lm, axis=0))
-    lj = np.array(rows).reshape(len(sources), data.n_scenarios)
-    without = normalise_log(lj)
-    log_bf = _logit(base.log_joint)[None, :] - _logit(lj)
     counts = [sum(by_id[i] == s for i in data.item_ids) for s in sources]
-    return xr.Dataset(
-        {
-            "probability_without": ((SOURCE, SCENARIO), without),
-            "shift": ((SOURCE, SCENARIO), base.probability[None, :] - without),
-            "log_bayes_factor": ((SOURCE, SCENARIO), log_bf),
-            "diagnosticity": (
-                (SOURCE,),
-                np.max(np.abs(log_bf), axis=1) if sources else np.zeros(0),
-            ),
-            "n_items": ((SOURCE,), counts),
-        },
-        coords={SOURCE: sources, SCENARIO: base.scenarios},
-        attrs={"kind": "evidence influence by source"},
+    return _influence(
+        base, SOURCE, sources, np.array(rows), kind="evidence influence by source", n_items=counts
     )
 
 
