@@ -11,7 +11,7 @@ of dated, sourced evidence into posterior scenario probabilities with credible i
 ``import forecasting`` does not import PyMC; only the MCMC engine does.
 """
 
-from .api import build_pymc_model, forecast
+from .api import build_pymc_model, forecast, set_evidence
 from .errors import ForecastingError, ForecastingWarning, InputError, Problem
 from .evidence import Evidence, EvidenceItem, load_evidence
 from .result import Forecast, package_version
@@ -35,6 +35,7 @@ __all__ = [
     "history",
     "load_evidence",
     "load_question",
+    "set_evidence",
     "update",
     "__version__",
 ]

@@ -171,3 +171,22 @@ def build_pymc_model(
     return mcmc.build_model(
         ModelData.build(question, used), parameters=parameters, extra_loglik=extra_loglik, name=name
     )
+
+
+def set_evidence(
+    model: pm.Model,
+    question: Question | str | Path,
+    evidence: Evidence | str | Path | None = None,
+    *,
+    as_of: dt.date | str | None = None,
+) -> None:
+    """Put another ledger (or as-of date) into a model from :func:`build_pymc_model`.
+
+    The evidence lives in ``pm.Data``, so this neither rebuilds nor recompiles the model.
+    """
+    import pymc as pm
+
+    from .engines import mcmc
+
+    question, used, _ = _inputs(question, evidence, as_of)
+    pm.set_data(mcmc.evidence_data(ModelData.build(question, used)), model=model)

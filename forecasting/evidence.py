@@ -170,6 +170,21 @@ class Evidence:
         text = json.dumps(records, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
+    def to_yaml(self, path: str | Path | None = None) -> str:
+        """Write the items as a ledger file (to ``path`` if given) and return the text."""
+        import yaml
+
+        rows = []
+        for row in self.item_dicts:
+            row = dict(row, date=dt.date.fromisoformat(row["date"]))
+            if "window" in row:
+                row["window"] = [dt.date.fromisoformat(d) for d in row["window"]]
+            rows.append(row)
+        text = yaml.safe_dump(rows, sort_keys=False, allow_unicode=True, width=100)
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
     def to_records(self) -> list[dict[str, Any]]:
         """Items as JSON-ready mappings (for tables and reports)."""
         return [
@@ -186,7 +201,7 @@ class Evidence:
         Dates may be ``datetime.date`` objects or ISO strings (``"2025-10-27"``), as in the
         JSON of a saved forecast.
         """
-        items = [_iso_dates(row) for row in items]
+        items = list(items)
         lines = _yaml.LineMap(source)
         parsed, problems = _parse_items(items, lines, question)
         problems += _duplicate_problems(parsed)
@@ -195,17 +210,14 @@ class Evidence:
         return cls(question.id, tuple(parsed), (source,) if source else ())
 
 
-def _iso_dates(row: Any) -> Any:
-    """A Python-given item with ISO date strings in ``window`` turned into dates."""
-    if not isinstance(row, Mapping) or "window" not in row:
-        return row
-    window = row["window"]
-    if isinstance(window, list | tuple) and all(isinstance(d, str) for d in window):
+def _iso_date(value: Any) -> Any:
+    """``"2025-10-27"`` as a date; anything else unchanged."""
+    if isinstance(value, str):
         try:
-            return dict(row, window=[dt.date.fromisoformat(d) for d in window])
+            return dt.date.fromisoformat(value)
         except ValueError:
-            return row  # reported by the window check
-    return row
+            return value
+    return value
 
 
 def ledger_files(path: str | Path) -> list[Path]:
@@ -247,7 +259,7 @@ def load_evidence(path: str | Path | None, question: Question) -> Evidence:
         if explicit:
             raise InputError([Problem(str(path), None, "", "no such file or directory")])
         warnings.warn(
-            f"no evidence directory {path}: forecasting from the priors alone",
+            f"no evidence directory {path}: no evidence yet (a forecast rests on the priors)",
             ForecastingWarning,
             stacklevel=2,
         )
@@ -267,7 +279,7 @@ def load_evidence(path: str | Path | None, question: Question) -> Evidence:
     files = ledger_files(path)
     if path.is_dir() and not files:
         warnings.warn(
-            f"{path} holds no .yaml files: forecasting from the priors alone",
+            f"{path} holds no .yaml files: no evidence yet (a forecast rests on the priors)",
             ForecastingWarning,
             stacklevel=2,
         )
@@ -526,6 +538,8 @@ def _check_exposure(
         )
         return None, None
     window = row["window"]
+    if isinstance(window, list | tuple):  # a quoted '2025-07-27' is text to YAML: read it too
+        window = [_iso_date(d) for d in window]
     if not (
         isinstance(window, list | tuple)
         and len(window) == 2

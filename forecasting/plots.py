@@ -137,6 +137,8 @@ def _pct(p: float, *, digits: int | None = None) -> str:
     text = f"{100 * p:.{digits}f}"
     if float(text) == 0 and p > 0:
         text = "<0.1" if digits else "<1"
+    elif float(text) == 100 and p < 1:
+        text = ">99.9" if digits else ">99"
     return text + "%"
 
 

@@ -219,7 +219,7 @@ class Forecast:
         pct = int(round(INTERVAL_PROB * 100))
         text = (
             f"{self.labels[k]}: {_pct(p)} ({estimative(p)}; {pct}% interval "
-            f"{_pct(lo, sign=False)}-{_pct(hi)})"
+            f"{_pct(lo, sign=False)}\u2013{_pct(hi)})"
         )
         if previous is not None and k in previous.scenarios:
             before = float(previous.probabilities.sel({SCENARIO: k}))

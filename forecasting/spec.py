@@ -377,10 +377,26 @@ class Question(_Spec):
         """Write the question as YAML (to ``path`` if given) and return the text."""
         import yaml
 
-        text = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
+        text = yaml.safe_dump(
+            _tidy(self.model_dump(mode="python", exclude_none=True)),
+            sort_keys=False,
+            allow_unicode=True,
+            width=100,
+        )
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")
         return text
+
+
+def _tidy(value: Any) -> Any:
+    """Plain data for YAML: whole floats as integers (``7`` not ``7.0``), dates kept as dates."""
+    if isinstance(value, dict):
+        return {k: _tidy(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_tidy(v) for v in value]
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value
 
 
 # --- loading --------------------------------------------------------------------------------

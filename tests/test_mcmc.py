@@ -214,14 +214,28 @@ def test_failed_diagnostics_are_retried_then_reported(mixed_question, compiled):
     ev = evidence(mixed_question, LEDGERS["several items, w < 1"])
     data = ModelData.build(mixed_question, ev)
     closed = exact.exact_posterior(data)
-    result = mcmc.run(data, draws=25, tune=25, seed=1, exact_probability=closed.probability,
-                      model=compiled, progress=False)
+    result = mcmc.run(
+        data,
+        draws=25,
+        tune=25,
+        seed=1,
+        exact_probability=closed.probability,
+        model=compiled,
+        progress=False,
+    )
     assert result.settings["retried"] is True
     assert result.settings["tune"] >= 3000 and result.settings["target_accept"] >= 0.97
     assert result.diagnostics["first_attempt_problems"]
     assert any("ESS" in p for p in result.diagnostics["problems"])
-    f = make_forecast(data, result, question=mixed_question, evidence=ev,
-                      as_of=ev.items[0].date, seed=1, engine_requested="mcmc")
+    f = make_forecast(
+        data,
+        result,
+        question=mixed_question,
+        evidence=ev,
+        as_of=ev.items[0].date,
+        seed=1,
+        engine_requested="mcmc",
+    )
     assert f.warnings and all(w.startswith("MCMC diagnostics failed") for w in f.warnings)
     assert f.to_dict()["diagnostics"]["warnings"] == f.warnings
     from forecasting.cli import format_table
@@ -252,9 +266,23 @@ def test_mcmc_is_reproducible_and_verifies(bundled_runs, tmp_path):
     from forecasting.verify import verify
 
     f_mcmc, _ = bundled_runs
-    again = fc.forecast(BUNDLED_QUESTION, as_of="2025-10-27", engine="mcmc", seed=1,
-                        progress=False)
+    again = fc.forecast(BUNDLED_QUESTION, as_of="2025-10-27", engine="mcmc", seed=1, progress=False)
     assert again.to_json() == f_mcmc.to_json()
     path = f_mcmc.save(tmp_path / "mcmc.nc")
     result = verify(path, progress=False)
     assert result.reproduces, result.differences
+
+
+def test_set_evidence_swaps_the_ledger_without_rebuilding():
+    from forecasting.engines.mcmc import evidence_data
+
+    model = fc.build_pymc_model(BUNDLED_QUESTION, as_of="2025-10-27")
+    fc.set_evidence(model, BUNDLED_QUESTION, as_of="2025-10-20")
+    q = fc.load_question(BUNDLED_QUESTION)
+    expected = evidence_data(
+        ModelData.build(
+            q, fc.load_evidence(None, q).as_of(__import__("datetime").date(2025, 10, 20))
+        )
+    )
+    for name, value in expected.items():
+        np.testing.assert_allclose(model[name].get_value(), value)

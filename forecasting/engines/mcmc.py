@@ -86,6 +86,11 @@ def build_model(
     extra_loglik
         Optional callable ``f(model) -> tensor of shape (K,)``: an additional log-likelihood per
         scenario (a custom likelihood), added inside the marginalisation over the scenario.
+    name
+        Prefix for every variable (``name::pi``...), to hold several questions in one model.
+        Coordinates are shared by all the models in one enclosing model, so such questions
+        must have the same scenario ids in the same order, and categorical indicators with the
+        same id must have the same categories.
     """
     import pymc as pm
     import pytensor.tensor as pt
