@@ -24,6 +24,7 @@ import numpy as np
 from ..constants import (
     AGREEMENT_MCSE,
     ESS_MIN,
+    MCMC_BACKEND,
     MCMC_CHAINS,
     MCMC_DRAWS,
     MCMC_RETRY_TARGET_ACCEPT,
@@ -160,7 +161,8 @@ def sample(
     """NUTS on ``model`` with PyMC's own sampler, chains one after another.
 
     Chains run sequentially in this process: on two cores that is faster than starting worker
-    processes for a model this small, and results do not depend on the core count.
+    processes for a model this small, and results do not depend on the core count. The
+    backend is :data:`~forecasting.constants.MCMC_BACKEND` (C: reproducible draws).
     """
     import pymc as pm
 
@@ -174,6 +176,7 @@ def sample(
         random_seed=seed,
         target_accept=target_accept,
         nuts_sampler="pymc",
+        backend=MCMC_BACKEND,
         progressbar=progress,
         quiet=not progress,
         compute_convergence_checks=False,
