@@ -16,6 +16,7 @@ PyMC is imported only here, and only when this engine is used.
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -168,20 +169,23 @@ def sample(
 
     if progress is None:
         progress = sys.stderr.isatty()
-    return pm.sample(
-        draws,
-        tune=tune,
-        chains=chains,
-        cores=1,
-        random_seed=seed,
-        target_accept=target_accept,
-        nuts_sampler="pymc",
-        backend=MCMC_BACKEND,
-        progressbar=progress,
-        quiet=not progress,
-        compute_convergence_checks=False,
-        model=model,
-    )
+    with warnings.catch_warnings():
+        # the model has no matrix products: a missing BLAS library costs it nothing
+        warnings.filterwarnings("ignore", "PyTensor could not link to a BLAS", UserWarning)
+        return pm.sample(
+            draws,
+            tune=tune,
+            chains=chains,
+            cores=1,
+            random_seed=seed,
+            target_accept=target_accept,
+            nuts_sampler="pymc",
+            backend=MCMC_BACKEND,
+            progressbar=progress,
+            quiet=not progress,
+            compute_convergence_checks=False,
+            model=model,
+        )
 
 
 def diagnose(tree, exact_probability: np.ndarray | None) -> dict[str, Any]:
