@@ -265,33 +265,33 @@ def run(
         "retried": False,
         "requested": {"draws": draws, "tune": tune, "chains": chains},
     }
-    tree = sample(
-        model,
-        draws=draws,
-        tune=tune,
-        chains=chains,
-        target_accept=target_accept,
-        seed=seed,
-        progress=progress,
-    )
-    diag = diagnose(tree, exact_probability)
+    attempts = [(tune, target_accept, seed)]
+    if retry:  # safer settings, used only if the first attempt fails its diagnostics
+        attempts.append(
+            (
+                max(tune, MCMC_RETRY_TUNE),
+                max(target_accept, MCMC_RETRY_TARGET_ACCEPT),
+                None if seed is None else seed + 1,
+            )
+        )
     first_problems: list[str] = []
-    if diag["problems"] and retry:
-        first_problems = diag["problems"]
-        tune = max(tune, MCMC_RETRY_TUNE)
-        target_accept = max(target_accept, MCMC_RETRY_TARGET_ACCEPT)
-        retry_seed = None if seed is None else seed + 1
+    for n, (tune_n, accept_n, seed_n) in enumerate(attempts):
         tree = sample(
             model,
             draws=draws,
-            tune=tune,
+            tune=tune_n,
             chains=chains,
-            target_accept=target_accept,
-            seed=retry_seed,
+            target_accept=accept_n,
+            seed=seed_n,
             progress=progress,
         )
         diag = diagnose(tree, exact_probability)
-        settings.update(tune=tune, target_accept=target_accept, retried=True)
+        if n:
+            settings.update(tune=tune_n, target_accept=accept_n, retried=True)
+        if not diag["problems"]:
+            break
+        if n == 0:
+            first_problems = diag["problems"]
     post = tree["posterior"]
     names = ["pi", "scenario_probability", *(ind.id for ind in data.indicators)]
     posterior = {name: np.asarray(post[name].values) for name in names}
