@@ -61,6 +61,8 @@ from collections.abc import Callable, Iterator
 import numpy as np
 from scipy import special
 
+from ._optim import brentq, fminbound
+
 __all__ = ["ElicitationError", "fit_beta_interval", "fit_gamma_interval"]
 
 #: Largest absolute error allowed between the requested and the fitted mass.
@@ -89,13 +91,6 @@ _REFINE_XATOL = 1e-9
 # Finite stand-in for the entropy of infeasible points during the search.
 _PENALTY = -1e300
 _RTOL = 4 * np.finfo(float).eps
-
-
-def _optimize():
-    """scipy.optimize, imported on first use (it is slow to import; most runs never fit)."""
-    from scipy import optimize
-
-    return optimize
 
 
 class ElicitationError(ValueError):
@@ -461,14 +456,11 @@ def _refine(objective: Callable[[float], float], grid: list[float], values: list
         left, right = grid[max(i - 1, 0)], grid[min(i + 1, n - 1)]
         if right <= left:
             continue
-        result = _optimize().minimize_scalar(
-            lambda x: -_finite_or_penalty(objective(x)),
-            bounds=(left, right),
-            method="bounded",
-            options={"xatol": _REFINE_XATOL},
+        x, fx = fminbound(
+            lambda x: -_finite_or_penalty(objective(x)), left, right, xatol=_REFINE_XATOL
         )
-        if -result.fun > best_value:
-            best_x, best_value = float(result.x), -float(result.fun)
+        if -fx > best_value:
+            best_x, best_value = float(x), -float(fx)
     return best_x
 
 
@@ -505,7 +497,7 @@ def _brentq(f: Callable[[float], float], a: float, b: float) -> float:
     Used for log-parameters, so an absolute tolerance of 1e-15 is a relative
     tolerance of 1e-15 on the parameter itself.
     """
-    return float(_optimize().brentq(f, a, b, xtol=1e-15, rtol=_RTOL, maxiter=200))
+    return float(brentq(f, a, b, xtol=1e-15, rtol=_RTOL, maxiter=200))
 
 
 def _find_threshold(
@@ -546,7 +538,7 @@ def _find_threshold(
             lo = hi
             step *= 2.0
             hi = lo + step
-    return float(_optimize().brentq(g, lo, hi, xtol=1e-13, rtol=_RTOL, maxiter=200))
+    return float(brentq(g, lo, hi, xtol=1e-13, rtol=_RTOL, maxiter=200))
 
 
 # ---------------------------------------------------------------------------
@@ -780,13 +772,8 @@ def _beta_interior(lower: float, upper: float, mass: float) -> tuple[float, floa
         t_right = _find_threshold(g, math.log(alpha * (1.0 - lower) / lower), -700.0, 700.0)
         if t_right is None or t_right <= t_left:
             t_right = t_left + 1.0
-        res = _optimize().minimize_scalar(
-            lambda t: -interval_mass(alpha, t),
-            bounds=(t_left, t_right),
-            method="bounded",
-            options={"xatol": 1e-8},
-        )
-        return float(res.x), -float(res.fun)
+        x, fx = fminbound(lambda t: -interval_mass(alpha, t), t_left, t_right, xatol=1e-8)
+        return float(x), -float(fx)
 
     def peak_excess(log_alpha: float) -> float:
         return peak(math.exp(log_alpha))[1] - mass
