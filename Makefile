@@ -18,10 +18,12 @@ $(VENV)/.created:
 
 $(VENV)/.installed: $(VENV)/.created pyproject.toml
 	$(PY) -m pip install --quiet -e .
+	$(PY) -m compileall -q forecasting
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.created pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m compileall -q forecasting
 	touch $@ $(VENV)/.installed
 
 $(VENV)/.installed-lab: $(VENV)/.created pyproject.toml

@@ -16,9 +16,23 @@ from .errors import ForecastingError, ForecastingWarning, InputError, Problem
 from .evidence import Evidence, EvidenceItem, load_evidence
 from .result import Forecast, package_version
 from .spec import Question, load_question
-from .update import backfill, history, update
 
 __version__ = package_version()
+
+_LAZY = {"update": "update", "history": "update", "backfill": "update"}
+
+
+def __getattr__(name: str):
+    """``update``, ``history`` and ``backfill`` load their module (archive, report) on use."""
+    if name in _LAZY:
+        from importlib import import_module
+
+        module = import_module(f".{_LAZY[name]}", __name__)
+        # importing forecasting.update binds the module to the name ``update``: rebind the
+        # functions over it
+        globals().update({n: getattr(module, n) for n, m in _LAZY.items() if m == _LAZY[name]})
+        return globals()[name]
+    raise AttributeError(f"module 'forecasting' has no attribute '{name}'")
 
 __all__ = [
     "Evidence",

@@ -1364,7 +1364,12 @@ def _sweep_values(js: xr.Dataset, tp: xr.Dataset | None, jid: str, n: int = 161)
 
 
 def save_all(
-    forecast: Forecast, tree: xr.DataTree, directory: str | Path, *, workers: int | None = None
+    forecast: Forecast,
+    tree: xr.DataTree,
+    directory: str | Path,
+    *,
+    workers: int | None = None,
+    only: Sequence[str] | None = None,
 ) -> dict[str, Path]:
     """Write every plot of a forecast and its sensitivity analyses as PNG files.
 
@@ -1379,15 +1384,17 @@ def save_all(
     workers
         Processes that draw (1 or 2); default 2 on a multi-core POSIX system when this
         process runs no other threads, else 1.
+    only
+        Draw only these plots (names as below).
 
     Returns
     -------
     dict
         Plot name to path: ``posterior``, ``evidence_influence``, ``tornado``,
         ``tornado_grid``, ``tipping_points``, ``value_of_information``, ``sweep`` (the
-        judgement with the largest swing of the leader) and ``next_observation`` (the
-        indicator of largest value of information), each ``<name>.png``; analyses missing
-        from ``tree`` are skipped.
+        judgement with the largest swing of the leader), each ``<name>.png``; analyses missing
+        from ``tree`` are skipped. (:func:`plot_next_observation` draws one indicator at a
+        time, on request.)
     """
     _ensure_backend()
     import matplotlib.pyplot as plt
@@ -1403,7 +1410,7 @@ def save_all(
         return tree[name].to_dataset() if name in groups else None
 
     ei, js, tp = ds("evidence_influence"), ds("judgement_sensitivity"), ds("tipping_points")
-    voi, nxt = ds("value_of_information"), ds("next_observation")
+    voi = ds("value_of_information")
     jobs: list[tuple[str, Any]] = [("posterior", lambda: plot_posterior(forecast))]
     if ei is not None:
         jobs.append(("evidence_influence", lambda: plot_evidence_influence(ei, labels=labels)))
@@ -1422,9 +1429,9 @@ def save_all(
             return plot_sweep(curve, labels=labels)
 
         jobs.append(("sweep", _sweep))
-    if nxt is not None and voi is not None and voi.sizes.get(INDICATOR, 0):
-        best = str(voi[INDICATOR].values[int(np.nanargmax(voi["entropy_reduction"].values))])
-        jobs.append(("next_observation", lambda: plot_next_observation(nxt, best, labels=labels)))
+
+    if only is not None:
+        jobs = [job for job in jobs if job[0] in set(only)]
 
     def render(batch: list[tuple[str, Any]]) -> None:
         # matplotlib makes many small objects per figure; pausing the cyclic garbage
@@ -1489,7 +1496,6 @@ _COST = {
     "tornado": 23,
     "value_of_information": 16,
     "sweep": 12,
-    "next_observation": 12,
     "posterior": 10,
 }
 

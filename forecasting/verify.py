@@ -6,6 +6,9 @@ embedded inputs, reruns the forecast with the same engine, settings and seed, an
 published numbers (probabilities, intervals, MCSE, the evidence used and excluded, diagnostics).
 It also says whether the question and ledger files named in the provenance still hold the same
 inputs, and which package versions differ from the ones that made the file.
+
+Numbers agreeing to within :data:`TOLERANCE` (floating-point noise, e.g. from another version
+of a numerical library) count as reproduced; the largest difference is reported.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from .result import Forecast, _versions
+
+#: Largest absolute difference of a published number that still counts as reproduced.
+TOLERANCE = 1e-9
 
 
 @dataclass
@@ -68,7 +74,10 @@ def verify(path: str | Path, *, progress: bool | None = None) -> Verification:
         tune=requested.get("tune") if engine == "mcmc" else None,
         progress=progress,
     )
-    differences += _compare(original.to_dict(), rerun.to_dict())
+    largest = [0.0]
+    differences += _compare(original.to_dict(), rerun.to_dict(), largest)
+    if largest[0] > 0 and not differences:
+        notes.append(f"numbers agree to within {largest[0]:.2g} (tolerance {TOLERANCE:g})")
 
     then, now = prov.get("versions", {}), _versions(engine)
     changed = [f"{k} {then[k]} -> {now.get(k)}" for k in then if then[k] != now.get(k)]
@@ -96,17 +105,17 @@ def verify(path: str | Path, *, progress: bool | None = None) -> Verification:
     return Verification(str(path), not differences, differences, notes, rerun)
 
 
-def _compare(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+def _compare(a: dict[str, Any], b: dict[str, Any], largest: list[float]) -> list[str]:
     out = []
     for key in ("question", "as_of", "engine", "interval_prob"):
         if a.get(key) != b.get(key):
             out.append(f"{key}: {a.get(key)!r} then, {b.get(key)!r} now")
     for sa, sb in zip(a["scenarios"], b["scenarios"], strict=False):
         for key in ("probability", "mcse"):
-            if not _same(sa[key], sb[key]):
+            if not _same(sa[key], sb[key], largest):
                 out.append(f"{sa['id']} {key}: {sa[key]!r} then, {sb[key]!r} now")
         for bound in ("lower", "upper"):
-            if not _same(sa["interval"][bound], sb["interval"][bound]):
+            if not _same(sa["interval"][bound], sb["interval"][bound], largest):
                 out.append(
                     f"{sa['id']} interval {bound}: {sa['interval'][bound]!r} then, "
                     f"{sb['interval'][bound]!r} now"
@@ -118,14 +127,18 @@ def _compare(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     da = {k: v for k, v in a["diagnostics"].items()}
     db = {k: v for k, v in b["diagnostics"].items()}
     for key in sorted(set(da) | set(db)):
-        if not _same(da.get(key), db.get(key)):
+        if not _same(da.get(key), db.get(key), largest):
             out.append(f"diagnostics {key}: {da.get(key)!r} then, {db.get(key)!r} now")
     return out
 
 
-def _same(x: Any, y: Any) -> bool:
+def _same(x: Any, y: Any, largest: list[float]) -> bool:
     if isinstance(x, float) and isinstance(y, float):
-        return x == y or (math.isnan(x) and math.isnan(y))
+        if x == y or (math.isnan(x) and math.isnan(y)):
+            return True
+        diff = abs(x - y)
+        largest[0] = max(largest[0], diff)
+        return diff <= TOLERANCE
     if isinstance(x, list) and isinstance(y, list):
-        return len(x) == len(y) and all(_same(u, v) for u, v in zip(x, y, strict=True))
+        return len(x) == len(y) and all(_same(u, v, largest) for u, v in zip(x, y, strict=True))
     return x == y

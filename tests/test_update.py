@@ -296,6 +296,10 @@ def test_archived_forecasts_verify(capsys):
 def test_a_tampered_forecast_does_not_verify(tmp_path, capsys):
     f = fc.forecast(BUNDLED_QUESTION, as_of="2025-10-27", seed=4)
     tree = f.tree.copy(deep=True)
+    tree["forecast"]["probability"].values[0] += 1e-12  # floating-point noise: still the same
+    path = fc.Forecast(tree).save(tmp_path / "noise.nc")
+    assert main(["verify", str(path)]) == 0
+    assert "agree to within 1e-12" in capsys.readouterr().out
     tree["forecast"]["probability"].values[0] += 0.01
     path = fc.Forecast(tree).save(tmp_path / "tampered.nc")
     assert main(["verify", str(path), "--json"]) == 3
