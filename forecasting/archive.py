@@ -27,7 +27,7 @@ import xarray as xr
 
 from .dims import AS_OF, CI_BOUND, SCENARIO
 from .errors import ForecastingError
-from .result import Forecast
+from .result import Forecast, _display_path
 
 _NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.r(\d+))?\.nc$")
 
@@ -120,7 +120,7 @@ class Archive:
                     return WriteResult(
                         "unchanged",
                         entry,
-                        f"{entry.path} already holds this "
+                        f"{_display_path(str(entry.path))} already holds this "
                         "forecast (identical inputs); nothing written",
                     )
             revision = max((e.revision for e in existing), default=0) + 1
@@ -130,13 +130,13 @@ class Archive:
             _fsync_dir(path.parent)
             entry = Entry(path, forecast.as_of, revision)
             if revision == 1:
-                return WriteResult("written", entry, f"wrote {path}")
+                return WriteResult("written", entry, f"wrote {_display_path(str(path))}")
             return WriteResult(
                 "revision",
                 entry,
-                f"{existing[-1].path} holds a forecast for "
+                f"{_display_path(str(existing[-1].path))} holds a forecast for "
                 f"{forecast.as_of} from different inputs; kept it and wrote "
-                f"revision {revision} to {path}",
+                f"revision {revision} to {_display_path(str(path))}",
             )
 
     def history(self, question_id: str) -> xr.Dataset:

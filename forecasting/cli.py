@@ -711,9 +711,11 @@ def _update(args: argparse.Namespace) -> int:
                     f"  {100 * parts.contribution.values[n, k]:+5.1f}  "
                     f"{str(parts.change_label.values[n])[:90]}"
                 )
+        from .result import _display_path as shown
+
         print(f"\nArchive: {res.archived.message}")
-        print(f"Report: {res.report['html']}")
-        print(f"        {res.report['markdown']}")
+        print(f"Report: {shown(str(res.report['html']))}")
+        print(f"        {shown(str(res.report['markdown']))}")
         for reason in res.reasons:
             print(f"FLAGGED: {reason}")
     if res.flagged:
