@@ -14,7 +14,7 @@ import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
@@ -284,31 +284,70 @@ def load_evidence(path: str | Path | None, question: Question) -> Evidence:
             stacklevel=2,
         )
     items: list[EvidenceItem] = []
-    for f in files:
-        try:
-            raw, lines = _yaml.load(f)
-        except InputError as exc:
-            problems.extend(exc.problems)
-            continue
-        if raw is None:
-            warnings.warn(
-                f"{f} is empty: it adds no evidence items", ForecastingWarning, stacklevel=2
-            )
-            continue
-        if not isinstance(raw, list):
-            what = "a mapping" if isinstance(raw, dict) else type(raw).__name__
-            hint = " (start each item with '- ')" if isinstance(raw, dict) else ""
-            problems.append(
-                lines.problem((), f"an evidence file must be a list of items, got {what}{hint}")
-            )
-            continue
-        parsed, found = _parse_items(raw, lines, question)
-        items.extend(parsed)
+    for found_items, found, notes in _read_files(files, question):
+        items.extend(found_items)
         problems.extend(found)
+        for note in notes:
+            warnings.warn(note, ForecastingWarning, stacklevel=2)
     problems.extend(_duplicate_problems(items))
     if problems:
         raise InputError(problems)
     return Evidence(question.id, tuple(items), tuple(str(f) for f in files))
+
+
+#: Ledgers at least this large (bytes, all files) are read by two processes where possible.
+PARALLEL_BYTES = 4 * 1024 * 1024
+
+
+def _read_file(f: Path, question: Question) -> tuple[list[EvidenceItem], list[Problem], list[str]]:
+    """Items, problems and warnings of one ledger file."""
+    try:
+        raw, lines = _yaml.load(f)
+    except InputError as exc:
+        return [], list(exc.problems), []
+    if raw is None:
+        return [], [], [f"{f} is empty: it adds no evidence items"]
+    if not isinstance(raw, list):
+        what = "a mapping" if isinstance(raw, dict) else type(raw).__name__
+        hint = " (start each item with '- ')" if isinstance(raw, dict) else ""
+        message = f"an evidence file must be a list of items, got {what}{hint}"
+        return [], [lines.problem((), message)], []
+    items, problems = _parse_items(raw, lines, question)
+    return items, problems, []
+
+
+def _read_files(files: list[Path], question: Question) -> list:
+    """:func:`_read_file` of every file, in order; large ledgers in two processes."""
+    size = sum(f.stat().st_size for f in files if f.is_file())
+    if len(files) < 2 or size < PARALLEL_BYTES or not _can_fork():
+        return [_read_file(f, question) for f in files]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with warnings.catch_warnings():
+        # the only other threads are idle BLAS worker pools (no Python threads: _can_fork)
+        warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
+        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_read_file, files, [question] * len(files)))
+
+
+def _can_fork() -> bool:
+    import os
+    import sys
+    import threading
+
+    return sys.platform != "win32" and (os.cpu_count() or 1) >= 2 and threading.active_count() == 1
+
+
+def _table(question: Question) -> tuple[tuple[str, float], ...] | None:
+    codes = question.reliability_codes
+    return tuple(sorted(codes.items())) if codes else None
+
+
+@lru_cache(maxsize=4096)
+def _code_weight(code: str, table: tuple[tuple[str, float], ...] | None) -> float:
+    """:func:`code_weight`, remembered (ledgers repeat a handful of codes)."""
+    return code_weight(code, dict(table) if table else None)
 
 
 def _duplicate_problems(items: Sequence[EvidenceItem]) -> list[Problem]:
@@ -407,7 +446,7 @@ def _check_item(
         reliability = 1.0
     if isinstance(reliability, str):
         try:
-            weight = code_weight(reliability, question.reliability_codes)
+            weight = _code_weight(reliability, _table(question))
             reliability = reliability.strip().upper()
         except ValueError as exc:
             bad(("reliability",), str(exc))

@@ -486,7 +486,9 @@ def _item_table(evidence: Evidence) -> xr.Dataset:
             ),
             "item_date": (
                 (ITEM,),
-                np.array([np.datetime64(it.date, "D") for it in items], dtype="datetime64[ns]"),
+                np.array([it.date.isoformat() for it in items], dtype="datetime64[D]").astype(
+                    "datetime64[ns]"
+                ),
             ),
         },
         coords={ITEM: np.array([it.id for it in items], dtype=str)},

@@ -309,3 +309,26 @@ def test_loading_something_else_says_what_is_wrong(tmp_path):
     (tmp_path / "junk.nc").write_text("hello")
     with pytest.raises(fc.ForecastingError, match="not a readable forecast file"):
         fc.Forecast.load(tmp_path / "junk.nc")
+
+
+def test_large_ledgers_read_in_two_processes_give_the_same_evidence(mixed, tmp_path, monkeypatch):
+    import yaml
+
+    from forecasting import evidence as ev_module
+
+    q, items = mixed
+    ledger = tmp_path / "ledger"
+    ledger.mkdir()
+    for k, chunk in enumerate([items[:2], items[2:5], items[5:]]):
+        rows = [dict(r, date=r["date"].isoformat()) for r in chunk]
+        (ledger / f"part{k}.yaml").write_text(yaml.safe_dump(rows))
+    serial = fc.load_evidence(ledger, q)
+    monkeypatch.setattr(ev_module, "PARALLEL_BYTES", 0)
+    parallel = fc.load_evidence(ledger, q)
+    assert parallel.items == serial.items and parallel.files == serial.files
+    (ledger / "part1.yaml").write_text("- id: x\n  indicator: nope\n")
+    (ledger / "part2.yaml").write_text("- id: y\n  indicator: fact\n  value: 3\n")
+    with pytest.raises(fc.InputError) as err:
+        fc.load_evidence(ledger, q)
+    files = {p.file.rsplit("/", 1)[-1] for p in err.value.problems}
+    assert files == {"part1.yaml", "part2.yaml"}

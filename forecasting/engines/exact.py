@@ -60,15 +60,15 @@ def draw_joint(
     top = np.max(log_g, axis=1, keepdims=True)
     log_pi = log_g - (top + np.log(np.sum(np.exp(log_g - top), axis=1, keepdims=True)))
     thetas = {}
+    rows = np.arange(draws)
     for ind in data.indicators:
         fam = ind.family
-        prior_draws = fam.draw(ind.prior, rng, draws)
+        theta = fam.draw(ind.prior, rng, draws)
         if len(ind.item_ids):
-            post_draws = fam.draw(fam.posterior(ind.prior, ind.stats), rng, draws)
-            mask = chosen if prior_draws.ndim == 2 else chosen[..., None]
-            thetas[ind.id] = np.where(mask, post_draws, prior_draws)
-        else:
-            thetas[ind.id] = prior_draws
+            # the drawn scenario's parameter from its posterior (one draw per row)
+            posterior = fam.posterior(ind.prior, ind.stats)[scenario]  # (draws, P)
+            theta[rows, scenario] = fam.draw(posterior, rng, 1)[0]
+        thetas[ind.id] = theta
     return scenario, log_pi, thetas
 
 
