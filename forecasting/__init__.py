@@ -34,6 +34,7 @@ def __getattr__(name: str):
         return globals()[name]
     raise AttributeError(f"module 'forecasting' has no attribute '{name}'")
 
+
 __all__ = [
     "Evidence",
     "EvidenceItem",
