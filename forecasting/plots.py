@@ -259,50 +259,299 @@ def _scenario_order(ds: xr.Dataset) -> list[str]:
 
 
 # --- figures ---------------------------------------------------------------------------------
+#
+# Figures made here get a fixed layout computed from their content: the room each text needs
+# is its width measured from the font's advance widths (no drawing), its height from its
+# number of lines. That is about a third cheaper to save than constrained layout, which lays
+# every text out several times, and it sizes the figure to its rows. Axes given by a caller
+# are left to the caller's layout.
+
+#: Room (points) between the figure's edge and its outermost texts.
+_EDGE = 6.0
+#: Room (points) between the title (or the caption) and the axes block.
+_GAP = 8.0
+#: Size (points) of the figure title and of the caption.
+_TITLE_SIZE = 12.0
+_NOTE_SIZE = 8.5
+_NOTE_SPACING = 1.3
+
+#: Advance width (em) of each character, per font file.
+_ADVANCES: dict[str, dict[str, float]] = {}
+
+
+def _font_path(bold: bool) -> str:
+    from matplotlib.font_manager import FontProperties, findfont
+
+    return findfont(FontProperties(weight="bold" if bold else "normal"))
+
+
+def _advances(chars: set[str], bold: bool) -> dict[str, float]:
+    """Advance widths (em) of ``chars`` in the default font, measured once per character."""
+    path = _font_path(bold)
+    table = _ADVANCES.setdefault(path, {})
+    missing = chars - table.keys()
+    if missing:
+        from matplotlib import ft2font
+
+        font = ft2font.FT2Font(path)
+        font.set_size(100, 72)  # 100 pixels per em
+        flags = getattr(ft2font, "LoadFlags", None)
+        no_hinting = flags.NO_HINTING if flags is not None else ft2font.LOAD_NO_HINTING
+        for c in missing:
+            if not font.get_char_index(ord(c)):
+                table[c] = 1.0  # drawn by a fallback font: assume a wide glyph
+                continue
+            glyph = font.load_char(ord(c), flags=no_hinting)
+            table[c] = glyph.linearHoriAdvance / 65536 / 100
+    return table
+
+
+def _text_width(text: str, size: float, *, bold: bool = False) -> float:
+    """Width (points) of the widest line of ``text`` (kerning ignored: slightly wide)."""
+    text = str(text)
+    if not text:
+        return 0.0
+    adv = _advances(set(text) - {"\n"}, bold)
+    return size * max(sum(adv[c] for c in line) for line in text.split("\n"))
+
+
+def _widest(texts: Sequence[str], size: float, *, bold: bool = False) -> float:
+    return max((_text_width(t, size, bold=bold) for t in texts), default=0.0)
+
+
+def _text_height(text: str, size: float, spacing: float = 1.2) -> float:
+    """Height (points) of ``text``: its lines at ``spacing`` (an upper bound for any version)."""
+    return size * (spacing * str(text).count("\n") + max(spacing, 1.17))
+
+
+def _wrap_to(text: str, width: float, size: float, *, bold: bool = False) -> str:
+    """``text`` wrapped at spaces to lines at most ``width`` points wide (long words split)."""
+    text = str(text)
+    adv = _advances(set(text) - {"\n"}, bold)
+    space = adv.get(" ", 0.3) * size
+    out = []
+    for para in text.split("\n"):
+        line, used = "", 0.0
+        for word in para.split(" "):
+            w = size * sum(adv[c] for c in word)
+            while w > width and len(word) > 1:  # a word wider than a line: split it
+                cut, acc = 0, 0.0
+                while cut < len(word) - 1 and acc + size * adv[word[cut]] <= width:
+                    acc += size * adv[word[cut]]
+                    cut += 1
+                cut = max(cut, 1)
+                if line:
+                    out.append(line)
+                out.append(word[:cut])
+                line, used = "", 0.0
+                word = word[cut:]
+                w = size * sum(adv[c] for c in word)
+            if line and used + space + w > width:
+                out.append(line)
+                line, used = word, w
+            elif line:
+                line, used = f"{line} {word}", used + space + w
+            else:
+                line, used = word, w
+        out.append(line)
+    return "\n".join(out)
+
+
+def _rc_size(key: str) -> float:
+    """A font size from rcParams (``"medium"`` and the like) in points."""
+    from matplotlib import rcParams
+    from matplotlib.font_manager import FontProperties
+
+    return FontProperties(size=rcParams[key]).get_size_in_points()
+
+
+def _tick_room(axis: str = "y") -> float:
+    """Points between an axes' edge and its tick labels (tick length plus pad)."""
+    from matplotlib import rcParams
+
+    return float(rcParams[f"{axis}tick.major.size"]) + float(rcParams[f"{axis}tick.major.pad"])
+
+
+def _xaxis_room(
+    ticks: Sequence[str] | None = None, *, xlabel: str = "", size: float | None = None
+) -> float:
+    """Points below an axes taken by its x tick labels (``ticks``: the widest lines) and label."""
+    from matplotlib import rcParams
+
+    size = _rc_size("xtick.labelsize") if size is None else size
+    lines = max((str(t).count("\n") + 1 for t in ticks), default=1) if ticks else 1
+    room = _tick_room("x") + _text_height("\n" * (lines - 1), size)
+    if xlabel:
+        room += float(rcParams["axes.labelpad"]) + _text_height(xlabel, _rc_size("axes.labelsize"))
+    return room
+
+
+def _yaxis_room(labels: Sequence[str], size: float | None = None, *, ylabel: str = "") -> float:
+    """Points left of an axes taken by its y tick labels and label."""
+    from matplotlib import rcParams
+
+    size = _rc_size("ytick.labelsize") if size is None else size
+    room = _tick_room("y") + _widest(labels, size)
+    if ylabel:
+        room += float(rcParams["axes.labelpad"]) + _text_height(ylabel, _rc_size("axes.labelsize"))
+    return room
+
+
+def _legend_size(labels: Sequence[str], size: float) -> tuple[float, float]:
+    """Width and height (points) of a frameless legend of ``labels`` in one column."""
+    from matplotlib import rcParams
+
+    em = size
+    width = _widest(labels, size) + em * (
+        2 * float(rcParams["legend.borderpad"])
+        + float(rcParams["legend.handlelength"])
+        + float(rcParams["legend.handletextpad"])
+        + float(rcParams["legend.borderaxespad"])
+    )
+    height = sum(_text_height(t, size) for t in labels) + em * (
+        float(rcParams["legend.labelspacing"]) * max(len(labels) - 1, 0)
+        + 2 * float(rcParams["legend.borderpad"])
+    )
+    return width, height
 
 
 def _figure(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes, bool]:
-    """The figure and axes to draw into, and whether the figure was made here."""
+    """The figure and axes to draw into, and whether the figure was made here.
+
+    A figure made here has no layout engine: :func:`_fit` places everything in it.
+    """
     if ax is not None:
         return ax.figure, ax, False
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=size, layout="constrained")
+    fig, ax = plt.subplots(figsize=size, layout="none")
     return fig, ax, True
+
+
+def _header(fig: Figure, title: str, note: str, width: float) -> tuple[float, float, Any]:
+    """Title (top-left) and caption (bottom-left) of a figure ``width`` inches wide.
+
+    Both are wrapped to the figure's width. Returns the room they take at the top and at the
+    bottom (points, edges and gaps included) and a function that pins them once the figure's
+    height is known.
+    """
+    room = width * 72 - 2 * _EDGE
+    title = _wrap_to(title, room, _TITLE_SIZE, bold=True)
+    top = _EDGE + _text_height(title, _TITLE_SIZE) + _GAP
+    bottom = _EDGE
+    if note:
+        note = _wrap_to(note, room, _NOTE_SIZE)
+        bottom += _text_height(note, _NOTE_SIZE, _NOTE_SPACING) + _GAP
+
+    def pin(height: float) -> None:
+        w, h = width * 72, height
+        fig.suptitle(
+            title,
+            x=_EDGE / w,
+            y=1 - _EDGE / h,
+            ha="left",
+            va="top",
+            fontsize=_TITLE_SIZE,
+            fontweight="bold",
+        )
+        if note:
+            fig.supxlabel(
+                note,
+                x=_EDGE / w,
+                y=_EDGE / h,
+                ha="left",
+                va="bottom",
+                fontsize=_NOTE_SIZE,
+                color="0.3",
+                linespacing=_NOTE_SPACING,
+            )
+
+    return top, bottom, pin
+
+
+def _fit(
+    ax: Axes,
+    *,
+    title: str,
+    note: str = "",
+    width: float,
+    plot_height: float,
+    left: float,
+    right: float,
+    below: float,
+    above: float = 0.0,
+    xticks: float | None = None,
+    yticks: float | None = None,
+) -> float:
+    """Lay out a one-axes figure made here; return the axes' width (inches).
+
+    The figure is ``width`` inches wide; its height is the axes' ``plot_height`` (inches) plus
+    the room around them (points): ``left``/``right``/``below``/``above`` for what belongs to
+    the axes (tick labels, axis labels, legends), the title above and the caption below.
+    ``xticks``/``yticks``: the room of the tick labels alone, to pin the axis labels beyond
+    them (:func:`_pin_labels`).
+    """
+    fig = ax.figure
+    top, bottom, pin = _header(fig, title, note, width)
+    top += above
+    bottom += below
+    w = width * 72
+    h = top + 72 * plot_height + bottom
+    fig.set_size_inches(width, h / 72)
+    left += _EDGE
+    right += _EDGE
+    ax.set_position([left / w, bottom / h, (w - left - right) / w, 72 * plot_height / h])
+    pin(h)
+    _pin_labels(ax, w - left - right, 72 * plot_height, xticks=xticks, yticks=yticks)
+    return (w - left - right) / 72
+
+
+def _pin_labels(
+    ax: Axes, width: float, height: float, *, xticks: float | None, yticks: float | None
+) -> None:
+    """Put the axis labels of axes ``width`` x ``height`` points where matplotlib would.
+
+    ``xticks``/``yticks`` are the room (points) the tick labels take below and left of the
+    axes. Placed by hand, the labels spare matplotlib measuring every tick label once more
+    at each draw to place them.
+    """
+    from matplotlib import rcParams
+
+    pad = float(rcParams["axes.labelpad"])
+    if xticks is not None:
+        ax.xaxis.set_label_coords(0.5, -(xticks + pad) / height)
+    if yticks is not None:
+        ax.yaxis.set_label_coords(-(yticks + pad) / width, 0.5)
+
+
+def _plot_width(width: float, left: float, right: float) -> float:
+    """Width (inches) that :func:`_fit` leaves for the axes."""
+    return (width * 72 - left - right - 2 * _EDGE) / 72
 
 
 def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.fill(p, width) for p in text.split("\n"))
 
 
-def _titles(ax: Axes, title: str, note: str = "", *, own: bool = True) -> None:
-    """A bold title and a grey note saying how to read the plot.
+def _titles(ax: Axes, title: str, note: str = "") -> None:
+    """A bold title and a grey note saying how to read the plot, above axes given by a caller.
 
-    On a figure made here, the title heads the figure and the note is a caption at its foot,
-    both left-aligned and laid out by constrained layout (so long ones are never clipped).
-    On an axes given by the caller, both go above the axes.
+    (On a figure made here the title heads the figure and the note is a caption at its foot:
+    see :func:`_fit`.)
     """
-    if own:
-        fig = ax.figure
-        width = fig.get_figwidth()
-        fig.suptitle(
-            _wrap(title, int(width * 9.5)),
-            x=0.01,
-            ha="left",
-            fontsize=12,
-            fontweight="bold",
-        )
-        if note:
-            fig.supxlabel(
-                _wrap(note, int(width * 14)),
-                x=0.01,
-                ha="left",
-                fontsize=8.5,
-                color="0.3",
-                linespacing=1.3,
-            )
-        return
-    note = _wrap(note, 90) if note else ""
+    # Wrapped to the room the axes will have: its grid cell less its y tick labels, which a
+    # layout engine will make room for by narrowing the axes.
+    fig = ax.figure
+    spec = ax.get_subplotspec()
+    if spec is not None:
+        cell = len(spec.colspan) / spec.get_gridspec().ncols
+    else:
+        cell = ax.get_position().width
+    ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    room = cell * fig.get_figwidth() * 72 - (_yaxis_room(ticks) if ticks else 0.0)
+    room = max(0.9 * room - 2 * _EDGE, 72.0)
+    title = _wrap_to(title, room, 11, bold=True)
+    note = _wrap_to(note, room, 8.5) if note else ""
     lines = note.count("\n") + 1 if note else 0
     ax.set_title(title, loc="left", fontsize=11, fontweight="bold", pad=6 + 11 * lines)
     if note:
@@ -398,9 +647,13 @@ def plot_posterior(forecast: Forecast, *, ax: Axes | None = None) -> tuple[Figur
         zorder=4,
         label="prior",
     )
-    for yi, (pk, lk, hk) in enumerate(zip(p, lo, hi, strict=True)):
+    pcts = [_pct(pk) for pk in p]
+    spans = [f"[{_pct(lk)}\u2013{_pct(hk)}]" for lk, hk in zip(lo, hi, strict=True)]
+    # the interval starts after the widest probability
+    at = max(48.0, 16 + _widest(pcts, 10, bold=True))
+    for yi, (pct, span) in enumerate(zip(pcts, spans, strict=True)):
         ax.annotate(
-            f"{_pct(pk)}",
+            pct,
             xy=(1.0, yi),
             xycoords=("axes fraction", "data"),
             xytext=(8, 0),
@@ -412,29 +665,44 @@ def plot_posterior(forecast: Forecast, *, ax: Axes | None = None) -> tuple[Figur
             color=_text_color(colors[scenarios[yi]]),
         )
         ax.annotate(
-            f"[{_pct(lk)}\u2013{_pct(hk)}]",
+            span,
             xy=(1.0, yi),
             xycoords=("axes fraction", "data"),
-            xytext=(48, 0),
+            xytext=(at, 0),
             textcoords="offset points",
             ha="left",
             va="center",
             fontsize=9,
             color="0.35",
         )
-    ax.set_yticks(y, [textwrap.fill(labels[s], 30) for s in scenarios])
+    rows = [textwrap.fill(labels[s], 30) for s in scenarios]
+    ax.set_yticks(y, rows)
     ax.set_ylim(k - 0.5, -0.5)
     ax.set_xlim(0, 1)
     _percent_axis(ax.xaxis)
     ax.set_xlabel("probability")
     _clean(ax)
     as_of = getattr(forecast, "as_of", None)
-    _titles(
-        ax,
-        _shorten(str(forecast.title), 70),
+    title = _shorten(str(forecast.title), 70)
+    note = (
         f"Posterior scenario probabilities as of {as_of} (bars) with {_pct(float(level))} "
-        "credible intervals (whiskers) and the prior (\u25c7).",
-        own=own,
+        "credible intervals (whiskers) and the prior (\u25c7)."
+    )
+    if not own:
+        _titles(ax, title, note)
+        return fig, ax
+    lines = max(r.count("\n") + 1 for r in rows) if rows else 1
+    _fit(
+        ax,
+        title=title,
+        note=note,
+        width=8.5,
+        plot_height=max(k, 1) * max(0.55, 0.2 + lines * 0.18),
+        left=_yaxis_room(rows),
+        right=at + _widest(spans, 9) + 2,
+        below=_xaxis_room(xlabel="probability"),
+        xticks=_xaxis_room(),
+        yticks=_yaxis_room(rows),
     )
     return fig, ax
 
@@ -481,9 +749,13 @@ def plot_evidence_influence(
     fig, ax, own = _figure(ax, (10.0, 2.2 + 0.3 * max(n, 3)))
     title = "Evidence influence: how much each item of evidence moves the forecast"
     if n == 0 or not scenarios:
-        _titles(ax, title, own=own)
         _note(ax, "No evidence items.")
+        if own:
+            _fit(ax, title=title, width=10.0, plot_height=1.5, left=0, right=0, below=0)
+        else:
+            _titles(ax, title)
         return fig, ax
+    k = len(scenarios)
     shift = np.asarray(influence["shift"].transpose(ITEM, SCENARIO).values, dtype=float)[order]
     indicators = _coord(influence, "item_indicator", ITEM)
     vmax = float(np.nanmax(np.abs(shift))) if np.isfinite(shift).any() else 0.0
@@ -491,14 +763,14 @@ def plot_evidence_influence(
     im = ax.imshow(
         shift, cmap=DIVERGING, vmin=-vmax, vmax=vmax, aspect="auto", interpolation="nearest"
     )
+    cells = [[_pp(v) for v in row] for row in shift]
     for r in range(n):
-        for c in range(len(scenarios)):
-            v = shift[r, c]
-            dark = abs(v) > 0.6 * vmax
+        for c in range(k):
+            dark = abs(shift[r, c]) > 0.6 * vmax
             ax.text(
                 c,
                 r,
-                _pp(v),
+                cells[r][c],
                 ha="center",
                 va="center",
                 fontsize=8.5,
@@ -509,23 +781,54 @@ def plot_evidence_influence(
     for i in order:
         ind = indicators[i]
         rows.append(f"{_shorten(items[i])}  [{_readable(ind)}]" if ind else _shorten(items[i]))
-    ax.set_yticks(np.arange(n), rows, fontsize=8.5)
-    ax.set_xticks(
-        np.arange(len(scenarios)), [textwrap.fill(names[s], 18) for s in scenarios], fontsize=9
+    columns = [textwrap.fill(names[s], 18) for s in scenarios]
+    diags = [f"{diag[i]:.2f}" for i in order]
+    shrink = min(1.0, 6 / max(n, 1) + 0.3)
+    shown = f"the {n} most diagnostic of {len(items)} items" if n < len(items) else "items"
+    note = (
+        "Cells: the probability with the item minus without it, in percentage points. "
+        f"Rows: {shown}, sorted by diagnosticity (|log BF|: the largest absolute log Bayes "
+        "factor of one scenario against the rest)."
     )
+    if own:
+        # room right of the cells: the diagnosticity column, then the colorbar with its
+        # tick labels (at most as wide as the widest end value) and its label
+        cbar_gap, cbar_w = 18.0, 13.0
+        ends = [_pp(v) for v in (-vmax, vmax, -10 * vmax, 10 * vmax)]
+        diag_w = max(_widest(diags, 8), _text_width("|log BF|", 8, bold=True))
+        side = diag_w + cbar_gap + cbar_w + _tick_room("y") + _widest(ends, 8) + 4
+        side += _text_height("shift", 9)
+        left = _yaxis_room(rows, 8.5)
+        # each column at least as wide as its cells and the longest word of its heading;
+        # headings wider than their column are wrapped to it
+        words = [w for s in scenarios for w in names[s].split()]
+        col_w = max(_widest(words, 9, bold=True), _widest([c for r in cells for c in r], 8.5))
+        width = 10.0
+        heat_w = _plot_width(width, left, side) * 72 / 1.015
+        if heat_w < k * (col_w + 8):
+            width = math.ceil((k * (col_w + 8) * 1.015 + left + side + 2 * _EDGE) / 7.2) / 10
+            heat_w = _plot_width(width, left, side) * 72 / 1.015
+        room = heat_w / k - 8
+        columns = [
+            c if _text_width(c, 9, bold=True) <= room else _wrap_to(names[s], room, 9, bold=True)
+            for c, s in zip(columns, scenarios, strict=True)
+        ]
+    ax.set_yticks(np.arange(n), rows, fontsize=8.5)
+    ax.set_xticks(np.arange(k), columns, fontsize=9)
     for tick, s in zip(ax.get_xticklabels(), scenarios, strict=True):
         tick.set_color(_text_color(colors[s]))
         tick.set_fontweight("bold")
-    ax.tick_params(length=0)
+    # no tick marks (and none drawn): the cells are labelled
+    ax.tick_params(length=0, left=False, bottom=False)
     # white cell borders, drawn once (minor ticks would cost a tick artist per line)
-    ax.hlines(np.arange(0.5, n - 1), -0.5, len(scenarios) - 0.5, color="white", linewidth=1.5)
-    ax.vlines(np.arange(0.5, len(scenarios) - 1), -0.5, n - 0.5, color="white", linewidth=1.5)
+    ax.hlines(np.arange(0.5, n - 1), -0.5, k - 0.5, color="white", linewidth=1.5)
+    ax.vlines(np.arange(0.5, k - 1), -0.5, n - 0.5, color="white", linewidth=1.5)
     for spine in ax.spines.values():
         spine.set_visible(False)
     # the diagnosticity of each row, as a column of text right of the cells
     right = ax.get_yaxis_transform()  # x in axes fraction, y in data
-    for r, i in enumerate(order):
-        ax.text(1.015, r, f"{diag[i]:.2f}", transform=right, ha="left", va="center", fontsize=8)
+    for r, text in enumerate(diags):
+        ax.text(1.015, r, text, transform=right, ha="left", va="center", fontsize=8)
     ax.text(
         1.015,
         n - 0.5,
@@ -537,19 +840,32 @@ def plot_evidence_influence(
         fontweight="bold",
         color="0.3",
     )
-    cbar = ax.figure.colorbar(im, ax=ax, shrink=min(1.0, 6 / max(n, 1) + 0.3), pad=0.08)
+    if not own:
+        cbar = fig.colorbar(im, ax=ax, shrink=shrink, pad=0.08)
+    else:
+        _fit(
+            ax,
+            title=title,
+            note=note,
+            width=width,
+            plot_height=0.32 * max(n, 2),
+            left=left,
+            right=side + 0.015 * heat_w,
+            below=_xaxis_room(columns, size=9),
+            xticks=_xaxis_room(columns, size=9),
+            yticks=left,
+        )
+        box = ax.get_position()
+        fw = width * 72
+        x0 = box.x1 + (0.015 * heat_w + diag_w + cbar_gap) / fw
+        h = box.height * shrink
+        cax = fig.add_axes((x0, box.y0 + (box.height - h) / 2, cbar_w / fw, h))
+        cbar = fig.colorbar(im, cax=cax)
     cbar.ax.yaxis.set_major_formatter(lambda v, _pos: _pp(v).removesuffix(".0"))
     cbar.set_label("shift (percentage points)", fontsize=9)
     cbar.ax.tick_params(labelsize=8)
-    shown = f"the {n} most diagnostic of {len(items)} items" if n < len(items) else "items"
-    _titles(
-        ax,
-        title,
-        "Cells: the probability with the item minus without it, in percentage points. "
-        f"Rows: {shown}, sorted by diagnosticity (|log BF|: the largest absolute log Bayes "
-        "factor of one scenario against the rest).",
-        own=own,
-    )
+    if not own:
+        _titles(ax, title, note)
     return fig, ax
 
 
@@ -575,19 +891,27 @@ _TORNADO_NOTE = (
 )
 
 
-def _label_pad(ax: Axes, span: float, chars: int, fontsize: float) -> float:
-    """Room (in data units) beside a bar for a label of ``chars`` characters.
+def _label_pad(ax: Axes, span: float, text_width: float, plot_width: float | None) -> float:
+    """Room (in data units) beside a bar for a label ``text_width`` points wide.
 
-    Estimated from the axes' width before layout (tick labels will take part of it).
+    ``plot_width`` is the axes' width in inches when known (a figure made here); otherwise it
+    is estimated from the axes' width before layout (tick labels will take part of it).
     """
-    width_in = 0.55 * ax.get_position().width * ax.figure.get_figwidth()
-    frac = min((chars * fontsize * 0.6 + 6) / 72 / max(width_in, 0.5), 0.3)
+    if plot_width is None:
+        plot_width = 0.55 * ax.get_position().width * ax.figure.get_figwidth()
+    frac = min((text_width + 6) / 72 / max(plot_width, 0.5), 0.3)
     return span * frac / (1 - 2 * frac)
 
 
 def _quantiles(ds: xr.Dataset) -> dict[str, str]:
     q = ds.attrs.get("quantiles", (0.05, 0.95))
     return {"q0": _pct(float(q[0])), "q1": _pct(float(q[1]))}
+
+
+def _tornado_rows(ds: xr.Dataset, scenario: str, top: int) -> np.ndarray:
+    """The judgements of a tornado chart, by decreasing absolute swing of ``scenario``."""
+    swing = np.asarray(ds["swing"].sel({SCENARIO: scenario}).values, dtype=float)
+    return np.argsort(-np.abs(swing), kind="stable")[: max(int(top), 0)]
 
 
 def _draw_tornado(
@@ -598,19 +922,21 @@ def _draw_tornado(
     color: str,
     top: int,
     compact: bool,
+    names: Sequence[str] | None = None,
+    plot_width: float | None = None,
 ) -> int:
-    """Draw the tornado of ``scenario`` into ``ax``; return the number of bars."""
-    swing = np.asarray(ds["swing"].sel({SCENARIO: scenario}).values, dtype=float)
-    order = np.argsort(-np.abs(swing), kind="stable")[: max(int(top), 0)]
+    """Draw the tornado of ``scenario`` into ``ax``; return the number of bars.
+
+    ``names`` are the judgements' row labels (:func:`_judgement_names`, computed when
+    ``None``); ``plot_width`` the axes' width in inches when known.
+    """
+    order = _tornado_rows(ds, scenario, top)
     probs = ds["probability"].sel({SCENARIO: scenario})
     p_low = np.asarray(probs.sel({SETTING: "low"}).values, dtype=float)[order]
     p_high = np.asarray(probs.sel({SETTING: "high"}).values, dtype=float)[order]
     base = _base_probability(ds, scenario)
-    all_names = _judgement_names(ds)
-    names = [all_names[i] for i in order]
-    units = _coord(ds, "judgement_unit", JUDGEMENT)
-    low_v = _coord(ds, "low_value", JUDGEMENT, math.nan)
-    high_v = _coord(ds, "high_value", JUDGEMENT, math.nan)
+    all_names = _judgement_names(ds) if names is None else names
+    rows = [all_names[i] for i in order]
     n = len(order)
     if n == 0:
         _note(ax, "No judgements.")
@@ -644,27 +970,33 @@ def _draw_tornado(
     if math.isfinite(base):
         ax.axvline(base, color="0.15", linewidth=1.0, zorder=3)
     fs = 7 if compact else 8
-    for yi, j in enumerate(order if not compact else ()):  # small multiples: bars only
-        ends = [
-            (p_low[yi], _fmt_value(low_v[j], units[j])),
-            (p_high[yi], _fmt_value(high_v[j], units[j])),
-        ]
-        ends.sort(key=lambda e: e[0])
-        for (x, text), side in zip(ends, (-1, 1), strict=True):
-            ax.annotate(
-                text,
-                xy=(x, yi),
-                xytext=(3 * side, 0),
-                textcoords="offset points",
-                ha="right" if side < 0 else "left",
-                va="center",
-                fontsize=fs,
-                fontstyle="italic",
-                color="0.3",
-                annotation_clip=False,
-                in_layout=False,  # inside the axes: no need to measure it for the layout
-            )
-    ax.set_yticks(y, names, fontsize=fs + 0.5)
+    ends_text: list[str] = []
+    if not compact:  # small multiples: bars only
+        units = _coord(ds, "judgement_unit", JUDGEMENT)
+        low_v = _coord(ds, "low_value", JUDGEMENT, math.nan)
+        high_v = _coord(ds, "high_value", JUDGEMENT, math.nan)
+        for yi, j in enumerate(order):
+            ends = [
+                (p_low[yi], _fmt_value(low_v[j], units[j])),
+                (p_high[yi], _fmt_value(high_v[j], units[j])),
+            ]
+            ends.sort(key=lambda e: e[0])
+            for (x, text), side in zip(ends, (-1, 1), strict=True):
+                ends_text.append(text)
+                ax.annotate(
+                    text,
+                    xy=(x, yi),
+                    xytext=(3 * side, 0),
+                    textcoords="offset points",
+                    ha="right" if side < 0 else "left",
+                    va="center",
+                    fontsize=fs,
+                    fontstyle="italic",
+                    color="0.3",
+                    annotation_clip=False,
+                    in_layout=False,  # inside the axes: no need to measure it for the layout
+                )
+    ax.set_yticks(y, rows, fontsize=fs + 0.5)
     ax.set_ylim(n - 0.5, -0.6)
     lo = float(np.nanmin(np.concatenate([p_low, p_high, centre])))
     hi = float(np.nanmax(np.concatenate([p_low, p_high, centre])))
@@ -672,8 +1004,7 @@ def _draw_tornado(
     if compact:
         pad = 0.08 * span
     else:
-        longest = max(len(_fmt_value(v[j], units[j])) for j in order for v in (low_v, high_v))
-        pad = max(0.12 * span, _label_pad(ax, span, longest, fs))
+        pad = max(0.12 * span, _label_pad(ax, span, _widest(ends_text, fs), plot_width))
     _bounded_percent_axis(ax, lo - pad, hi + pad)
     ax.tick_params(axis="x", labelsize=fs + 0.5)
     _clean(ax)
@@ -719,13 +1050,40 @@ def plot_tornado(
     color = scenario_colors(scenarios)[scenario]
     n_rows = min(int(top), sensitivity.sizes.get(JUDGEMENT, 0))
     fig, ax, own = _figure(ax, (10.5, 2.0 + 0.32 * max(n_rows, 3)))
-    _draw_tornado(ax, sensitivity, scenario, color=color, top=top, compact=False)
-    ax.set_xlabel(f"probability of: {_clip(names[scenario], 60)}")
-    _titles(
+    title = f"Judgement sensitivity: {_clip(names[scenario], 60)}"
+    xlabel = f"probability of: {_clip(names[scenario], 60)}"
+    note = _TORNADO_NOTE.format(**_quantiles(sensitivity))
+    if not own:
+        _draw_tornado(ax, sensitivity, scenario, color=color, top=top, compact=False)
+        ax.set_xlabel(xlabel)
+        _titles(ax, title, note)
+        return fig, ax
+    jnames = _judgement_names(sensitivity)
+    rows = [jnames[i] for i in _tornado_rows(sensitivity, scenario, top)]
+    width, left, right = 10.5, _yaxis_room(rows, 8.5), 14.0
+    plot_width = _plot_width(width, left, right)
+    _draw_tornado(
         ax,
-        f"Judgement sensitivity: {_clip(names[scenario], 60)}",
-        _TORNADO_NOTE.format(**_quantiles(sensitivity)),
-        own=own,
+        sensitivity,
+        scenario,
+        color=color,
+        top=top,
+        compact=False,
+        names=jnames,
+        plot_width=plot_width,
+    )
+    ax.set_xlabel(xlabel)
+    _fit(
+        ax,
+        title=title,
+        note=note,
+        width=width,
+        plot_height=0.34 * max(n_rows, 3),
+        left=left,
+        right=right,
+        below=_xaxis_room(size=8.5, xlabel=xlabel),
+        xticks=_xaxis_room(size=8.5),
+        yticks=left,
     )
     return fig, ax
 
@@ -758,67 +1116,154 @@ def plot_tornado_grid(
     scenarios = _scenario_order(sensitivity)
     names = _labels_of(labels, scenarios)
     colors = scenario_colors(scenarios)
-    k = max(len(scenarios), 1)
+    jnames = _judgement_names(sensitivity)
+    titles = {s: _wrap(names[s], 40) for s in scenarios}
     made_here = axes is None
     if made_here:
         import matplotlib.pyplot as plt
 
+        k = max(len(scenarios), 1)
         ncols = 1 if k == 1 else 2
         nrows = math.ceil(k / ncols)
-        rows = min(int(top), sensitivity.sizes.get(JUDGEMENT, 0))
-        fig, axes = plt.subplots(
-            nrows,
-            ncols,
-            figsize=(7.2 * ncols, nrows * (1.0 + 0.27 * max(rows, 3)) + 0.9),
-            layout="constrained",
-            squeeze=False,
-        )
-        fig.suptitle(
-            "Judgement sensitivity by scenario: the elicited quantities that move each "
-            "probability most",
-            x=0.01,
-            ha="left",
-            fontsize=12,
-            fontweight="bold",
-        )
+        fig, axes = plt.subplots(nrows, ncols, figsize=(7.2 * ncols, 8.0), layout="none")
+        axes = np.asarray(axes, dtype=object).reshape(nrows, ncols)
+        _grid_layout(fig, axes, sensitivity, scenarios, jnames, names, titles, top)
     axes = np.asarray(axes, dtype=object)
     flat = axes.reshape(-1)
     if len(flat) < len(scenarios):
         raise ValueError(f"need {len(scenarios)} axes, got {len(flat)}")
     fig = flat[0].figure
     for a, s in zip(flat, scenarios, strict=False):
-        _draw_tornado(a, sensitivity, s, color=colors[s], top=top, compact=True)
+        _draw_tornado(a, sensitivity, s, color=colors[s], top=top, compact=True, names=jnames)
         a.set_title(
-            _wrap(names[s], 40),
+            titles[s],
             loc="left",
             fontsize=10,
             fontweight="bold",
             color=_text_color(colors[s]),
+            # on a figure made here nothing is above the axes: a fixed title position
+            # spares measuring the tick labels again to place it
+            y=1.0 if made_here else None,
         )
     for a in flat[len(scenarios) :]:
         a.set_visible(False)
-    if made_here:
-        from matplotlib.lines import Line2D
-        from matplotlib.patches import Patch
-
-        q = _quantiles(sensitivity)
-        handles = [
-            Patch(facecolor="0.45", alpha=0.38, label="judgement at its low value"),
-            Patch(facecolor="0.45", alpha=0.95, label="judgement at its high value"),
-            Line2D([], [], color="0.15", linewidth=1.0, label="probability as elicited"),
-        ]
-        fig.legend(
-            handles=handles,
-            loc="outside lower center",
-            ncol=3,
-            fontsize=8.5,
-            frameon=False,
-            title=f"Each elicited quantity moved over its range (likelihoods: {q['q0']}\u2013"
-            f"{q['q1']} quantiles; priors, reliabilities: odds halved and doubled), "
-            "the others as elicited",
-            title_fontsize=8.5,
-        )
     return fig, axes
+
+
+_GRID_TITLE = (
+    "Judgement sensitivity by scenario: the elicited quantities that move each probability most"
+)
+
+
+def _grid_layout(
+    fig: Figure,
+    axes: np.ndarray,
+    ds: xr.Dataset,
+    scenarios: list[str],
+    jnames: list[str],
+    names: dict[str, str],
+    titles: dict[str, str],
+    top: int,
+) -> None:
+    """Fixed layout of a tornado grid made here: panels sized to their labels, legend below.
+
+    Also writes the figure title and the legend; wraps panel titles wider than their room
+    (``titles`` is updated).
+    """
+    from matplotlib import rcParams
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    nrows, ncols = axes.shape
+    fs = 7.5  # tick labels of compact tornados
+    rows = min(int(top), ds.sizes.get(JUDGEMENT, 0))
+    panel = {}  # (r, c) -> scenario
+    for i, s in enumerate(scenarios):
+        panel[divmod(i, ncols)] = s
+    lefts = []
+    for c in range(ncols):
+        labels = [
+            jnames[j]
+            for r in range(nrows)
+            if (r, c) in panel
+            for j in _tornado_rows(ds, panel[(r, c)], top)
+        ]
+        lefts.append(_yaxis_room(labels, fs))
+    right, gap, row_gap = 14.0, 22.0, 12.0
+    width = 7.2 * ncols
+    pw = (width * 72 - 2 * _EDGE - sum(lefts) - ncols * right - (ncols - 1) * gap) / ncols
+    if pw < 160:  # long labels: a wider figure rather than narrow panels
+        width = math.ceil((width * 72 + ncols * (160 - pw)) / 72 * 10) / 10
+        pw = 160.0
+    # panel titles wider than the room up to the next panel's title are wrapped to it
+    for (_r, c), s in panel.items():
+        room = pw + right + (gap + lefts[c + 1] if c + 1 < ncols else _EDGE - 2)
+        if _text_width(titles[s], 10, bold=True) > room:
+            titles[s] = _wrap_to(names[s], room, 10, bold=True)
+    q = _quantiles(ds)
+    legend_title = _wrap_to(
+        f"Each elicited quantity moved over its range (likelihoods: {q['q0']}\u2013"
+        f"{q['q1']} quantiles; priors, reliabilities: odds halved and doubled), "
+        "the others as elicited",
+        width * 72 - 2 * _EDGE,
+        8.5,
+    )
+    em = 8.5
+    legend_h = (
+        _text_height(legend_title, em)
+        + _text_height("x", em)
+        + em * (float(rcParams["legend.labelspacing"]) + 2 * float(rcParams["legend.borderpad"]))
+    )
+    top_room, _, pin = _header(fig, _GRID_TITLE, "", width)
+    title_pad = float(rcParams["axes.titlepad"])
+    title_h = [
+        max(
+            (_text_height(titles[panel[(r, c)]], 10) for c in range(ncols) if (r, c) in panel),
+            default=0.0,
+        )
+        + title_pad
+        for r in range(nrows)
+    ]
+    plot_h = 72 * 0.27 * max(rows, 3)
+    below = _xaxis_room(size=fs)
+    height = (
+        top_room
+        + sum(title_h)
+        + nrows * (plot_h + below)
+        + (nrows - 1) * row_gap
+        + _GAP
+        + legend_h
+        + _EDGE
+    )
+    fig.set_size_inches(width, height / 72)
+    w = width * 72
+    y = height - top_room
+    for r in range(nrows):
+        y -= title_h[r] + plot_h
+        x = _EDGE
+        for c in range(ncols):
+            x += lefts[c]
+            axes[r, c].set_position((x / w, y / height, pw / w, plot_h / height))
+            _pin_labels(axes[r, c], pw, plot_h, xticks=below, yticks=lefts[c])
+            x += pw + right + gap
+        y -= below + row_gap
+    pin(height)
+    handles = [
+        Patch(facecolor="0.45", alpha=0.38, label="judgement at its low value"),
+        Patch(facecolor="0.45", alpha=0.95, label="judgement at its high value"),
+        Line2D([], [], color="0.15", linewidth=1.0, label="probability as elicited"),
+    ]
+    fig.legend(
+        handles=handles,
+        loc="lower center",
+        bbox_to_anchor=(0.5, _EDGE / height),
+        borderaxespad=0,
+        ncol=3,
+        fontsize=8.5,
+        frameon=False,
+        title=legend_title,
+        title_fontsize=8.5,
+    )
 
 
 # --- 5. tipping points -----------------------------------------------------------------------
@@ -881,19 +1326,24 @@ def plot_tipping_points(
     leader_name = _shorten(names.get(leader, leader), 50)
     title = "Judgement sensitivity: tipping points of the leading scenario"
     if n == 0:
-        _titles(ax, title, own=own)
         _note(
             ax,
             f"No judgement, moved anywhere within its allowed range,\ncan change the leading "
             f"scenario ({leader_name}).",
         )
+        if own:
+            _fit(ax, title=title, width=9.5, plot_height=1.5, left=0, right=0, below=0)
+        else:
+            _titles(ax, title)
         return fig, ax
     jnames = _judgement_names(tipping)
+    legend: list[str] = []
     units = _coord(tipping, "judgement_unit", JUDGEMENT)
     lead_b = _coord(tipping, "leader_below", JUDGEMENT)
     lead_a = _coord(tipping, "leader_above", JUDGEMENT)
     y = np.arange(n)
     seen: set[str] = set()
+    legend.append(_legend_label("range the judgement was moved over (low\u2013high)"))
     for yi, j in enumerate(order):
         ax.plot(
             [low_rel[j], high_rel[j]],
@@ -902,9 +1352,7 @@ def plot_tipping_points(
             linewidth=9,
             solid_capstyle="butt",
             zorder=1,
-            label=_legend_label("range the judgement was moved over (low\u2013high)")
-            if yi == 0
-            else None,
+            label=legend[-1] if yi == 0 else None,
         )
         ends = [v for v in (rel_b[j], rel_a[j]) if math.isfinite(v)]
         ax.plot([min(ends + [0.0]), max(ends + [0.0])], [yi, yi], color="0.35", lw=1.2, zorder=2)
@@ -915,6 +1363,8 @@ def plot_tipping_points(
             if not math.isfinite(rel):
                 continue
             who = str(who)
+            if who not in seen:
+                legend.append(_legend_label(f"then leads: {names.get(who, who)}"))
             ax.scatter(
                 rel,
                 yi,
@@ -923,9 +1373,7 @@ def plot_tipping_points(
                 edgecolor="white",
                 linewidth=0.8,
                 zorder=4,
-                label=_legend_label(f"then leads: {names.get(who, who)}")
-                if who not in seen
-                else None,
+                label=legend[-1] if who not in seen else None,
             )
             seen.add(who)
             ax.annotate(
@@ -945,23 +1393,39 @@ def plot_tipping_points(
     shown = shown[np.isfinite(shown)]
     lim = float(np.max(np.abs(shown))) if len(shown) else 1.0
     ax.set_xlim(-lim * 1.25 - 0.05, lim * 1.25 + 0.05)
-    ax.set_yticks(y, [jnames[j] for j in order], fontsize=8.5)
+    rows = [jnames[j] for j in order]
+    ax.set_yticks(y, rows, fontsize=8.5)
     ax.set_ylim(n - 0.5, -0.7)
-    ax.set_xlabel(
-        "(flip value \u2212 value as elicited) / (high \u2212 low value of the judgement)"
-    )
+    xlabel = "(flip value \u2212 value as elicited) / (high \u2212 low value of the judgement)"
+    ax.set_xlabel(xlabel)
     _clean(ax)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     n_all = int(has.sum())
     shown_txt = f"the {n} nearest of {n_all}" if n < n_all else f"all {n_all}"
-    _titles(
-        ax,
-        title,
+    note = (
         f"How far each elicited quantity must move before the leader ({leader_name}) changes: "
         f"{shown_txt} judgements that can change it. Dots: the tipping values, in the "
         "judgement's own unit; 0: as elicited; grey: the range it was moved over in the "
-        "tornado chart.",
-        own=own,
+        "tornado chart."
+    )
+    if not own:
+        _titles(ax, title, note)
+        return fig, ax
+    width, left = 9.5, _yaxis_room(rows, 8.5)
+    legend_w, legend_h = _legend_size(legend, 8)
+    # the legend starts 1% of the axes' width right of them
+    plot_w = (_plot_width(width, left, legend_w) * 72) / 1.01
+    _fit(
+        ax,
+        title=title,
+        note=note,
+        width=width,
+        plot_height=max(0.36 * max(n, 3), legend_h / 72),
+        left=left,
+        right=legend_w + 0.01 * plot_w,
+        below=_xaxis_room(xlabel=xlabel),
+        xticks=_xaxis_room(),
+        yticks=left,
     )
     return fig, ax
 
@@ -993,14 +1457,18 @@ def plot_value_of_information(voi: xr.Dataset, *, ax: Axes | None = None) -> tup
     fig, ax, own = _figure(ax, (9.0, 1.9 + 0.4 * max(n, 3)))
     title = "Value of information: which indicator to watch next"
     if n == 0:
-        _titles(ax, title, own=own)
         _note(ax, "No indicators.")
+        if own:
+            _fit(ax, title=title, width=9.0, plot_height=1.5, left=0, right=0, below=0)
+        else:
+            _titles(ax, title)
         return fig, ax
     y = np.arange(n)
     ax.barh(y, gain[order], height=0.62, color=NEUTRAL, alpha=0.85, zorder=2)
-    for yi, j in enumerate(order):
+    notes = [f"{gain[j]:.3f}   leader changes: {_pct(change[j])}" for j in order]
+    for yi, (j, text) in enumerate(zip(order, notes, strict=True)):
         ax.annotate(
-            f"{gain[j]:.3f}   leader changes: {_pct(change[j])}",
+            text,
             xy=(gain[j], yi),
             xytext=(5, 0),
             textcoords="offset points",
@@ -1011,11 +1479,12 @@ def plot_value_of_information(voi: xr.Dataset, *, ax: Axes | None = None) -> tup
             annotation_clip=False,
             in_layout=False,  # inside the axes: no need to measure it for the layout
         )
-    ax.set_yticks(y, [_shorten(_readable(inds[j])) for j in order], fontsize=9)
+    rows = [_shorten(_readable(inds[j])) for j in order]
+    ax.set_yticks(y, rows, fontsize=9)
     ax.set_ylim(n - 0.5, -0.5)
-    gmax = float(np.nanmax(gain)) if np.isfinite(gain).any() else 0.0
-    ax.set_xlim(0, max(gmax, 1e-6) * 1.55)
-    ax.set_xlabel("expected reduction in the entropy of the scenario probabilities (nats)")
+    gmax = max(float(np.nanmax(gain)) if np.isfinite(gain).any() else 0.0, 1e-6)
+    xlabel = "expected reduction in the entropy of the scenario probabilities (nats)"
+    ax.set_xlabel(xlabel)
     _clean(ax)
     h0 = voi.attrs.get("entropy")
     leader = voi.attrs.get("leader")
@@ -1024,7 +1493,26 @@ def plot_value_of_information(voi: xr.Dataset, *, ax: Axes | None = None) -> tup
         sub += f" (current entropy of the scenario probabilities: {float(h0):.2f} nats)"
     sub += "; annotated: the probability that it changes the leading scenario"
     sub += f" ({leader})." if leader else "."
-    _titles(ax, title, sub, own=own)
+    if not own:
+        ax.set_xlim(0, gmax * 1.55)
+        _titles(ax, title, sub)
+        return fig, ax
+    width, left, right = 9.0, _yaxis_room(rows, 9), 14.0
+    # room right of the longest bar for its annotation
+    frac = min((_widest(notes, 8.5) + 10) / 72 / _plot_width(width, left, right), 0.6)
+    ax.set_xlim(0, gmax * max(1.55, 1 / (1 - frac)))
+    _fit(
+        ax,
+        title=title,
+        note=sub,
+        width=width,
+        plot_height=0.42 * max(n, 3),
+        left=left,
+        right=right,
+        below=_xaxis_room(xlabel=xlabel),
+        xticks=_xaxis_room(),
+        yticks=left,
+    )
     return fig, ax
 
 
@@ -1061,13 +1549,14 @@ def plot_sweep(
     value_dim = next(d for d in curve.dims if d != SCENARIO)
     x = np.asarray(curve[value_dim].values, dtype=float)
     order = np.argsort(x)
-    for s in scenarios:
+    legend = [_legend_label(names[s]) for s in scenarios]
+    for s, text in zip(scenarios, legend, strict=True):
         ax.plot(
             x[order],
             np.asarray(curve.sel({SCENARIO: s}).values, dtype=float)[order],
             color=colors[s],
             linewidth=2.0,
-            label=_legend_label(names[s]),
+            label=text,
         )
     base = curve.attrs.get("base")
     unit = str(curve.attrs.get("unit", value_dim))
@@ -1107,12 +1596,28 @@ def plot_sweep(
             "judgement_label": (JUDGEMENT, [label]),
         }
     )
-    _titles(
-        ax,
-        f"Judgement sensitivity: {_judgement_names(jd)[0]}",
+    title = f"Judgement sensitivity: {_judgement_names(jd)[0]}"
+    note = (
         "Scenario probabilities as this one elicited quantity moves, all else as elicited; "
-        "dashed line: its value as elicited.",
-        own=own,
+        "dashed line: its value as elicited."
+    )
+    if not own:
+        _titles(ax, title, note)
+        return fig, ax
+    width, left = 9.0, _yaxis_room(["100%"], ylabel="probability")
+    legend_w, legend_h = _legend_size(legend, 8.5)
+    plot_w = (_plot_width(width, left, legend_w) * 72) / 1.01
+    _fit(
+        ax,
+        title=title,
+        note=note,
+        width=width,
+        plot_height=max(3.4, legend_h / 72),
+        left=left,
+        right=legend_w + 0.01 * plot_w,
+        below=_xaxis_room(xlabel=unit),
+        xticks=_xaxis_room(),
+        yticks=_yaxis_room(["100%"]),
     )
     return fig, ax
 
@@ -1213,13 +1718,33 @@ def plot_next_observation(
     _clean(ax, grid="")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False)
     leader = nxt.attrs.get("leader")
-    _titles(
-        ax,
-        f"Next observation: {_shorten(_readable(indicator), 50)}",
+    title = f"Next observation: {_shorten(_readable(indicator), 50)}"
+    note = (
         "Scenario probabilities after each possible next observation (one more item of "
         "evidence), with how likely each is"
-        + (f"; outlined: the leader ({leader}) would change." if leader else "."),
-        own=own,
+        + (f"; outlined: the leader ({leader}) would change." if leader else ".")
+    )
+    if not own:
+        _titles(ax, title, note)
+        return fig, ax
+    legend = [_legend_label(names[s]) for s in scenarios]
+    if len(flipping):
+        legend.append("changes the leader")
+    width = 6.8 + 0.55 * m
+    left = _yaxis_room(["100%"], ylabel="probability after the observation")
+    legend_w, legend_h = _legend_size(legend, 8.5)
+    plot_w = (_plot_width(width, left, legend_w) * 72) / 1.01
+    _fit(
+        ax,
+        title=title,
+        note=note,
+        width=width,
+        plot_height=max(3.2, legend_h / 72),
+        left=left,
+        right=legend_w + 0.01 * plot_w,
+        below=_xaxis_room(ticks, xlabel="next observation (and how likely it is)", size=8.5),
+        xticks=_xaxis_room(ticks, size=8.5),
+        yticks=_yaxis_room(["100%"]),
     )
     return fig, ax
 
@@ -1300,14 +1825,32 @@ def plot_history(history: xr.Dataset, *, ax: Axes | None = None) -> tuple[Figure
     ax.tick_params(axis="x", labelrotation=30)
     _clean(ax, grid="y")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False)
-    title = str(history.attrs.get("title", "")) or "Forecast"
-    _titles(
-        ax,
-        f"Trajectory: {title}",
+    title = f"Trajectory: {str(history.attrs.get('title', '')) or 'Forecast'}"
+    note = (
         "Each archived forecast (latest revision per as-of date): lines are the scenario "
         "probabilities, dashed bands their 90% credible intervals"
-        + ("; ringed: flagged forecasts." if any_flagged else "."),
-        own=own,
+        + ("; ringed: flagged forecasts." if any_flagged else ".")
+    )
+    if not own:
+        _titles(ax, title, note)
+        return fig, ax
+    legend = [_legend_label(names[s]) for s in scenarios]
+    width, left = 8.4, _yaxis_room(["100%"], ylabel="probability")
+    legend_w, legend_h = _legend_size(legend, 8.5)
+    plot_w = (_plot_width(width, left, legend_w) * 72) / 1.01
+    # date labels turned by 30 degrees
+    size = _rc_size("xtick.labelsize")
+    date_w, date_h = _text_width("2025-10-27", size), _text_height("0", size)
+    _fit(
+        ax,
+        title=title,
+        note=note,
+        width=width,
+        plot_height=max(3.2, legend_h / 72),
+        left=left,
+        right=legend_w + 0.01 * plot_w,
+        below=_tick_room("x") + date_w * 0.5 + date_h * 0.87,
+        yticks=_yaxis_room(["100%"]),
     )
     return fig, ax
 
@@ -1320,11 +1863,65 @@ def save_figure(fig: Figure, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with plt.rc_context(_FAST_TEXT):
-            fig.savefig(path, dpi=DPI, facecolor="white", pil_kwargs={"compress_level": 1})
+        _write_png(fig, path)
     finally:
         plt.close(fig)
     return path
+
+
+def _write_png(fig: Figure, path: Path) -> None:
+    """Draw ``fig`` at :data:`DPI` on white and write it as an RGB PNG.
+
+    With the Agg canvas (the default) the figure is drawn once and its pixels are written by
+    :func:`_png` (half the time Pillow takes through ``savefig``); with any other canvas,
+    through ``savefig``. Either way the figure is left at :data:`DPI`: close it after.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    with plt.rc_context(_FAST_TEXT):
+        if type(fig.canvas) is not FigureCanvasAgg:
+            fig.savefig(path, dpi=DPI, facecolor="white", pil_kwargs={"compress_level": 1})
+            return
+        fig.set_dpi(DPI)
+        fig.patch.set_facecolor("white")
+        fig.canvas.draw()
+    path.write_bytes(_png(np.asarray(fig.canvas.buffer_rgba())))
+
+
+def _png(rgba: np.ndarray) -> bytes:
+    """An opaque RGBA image as an RGB PNG: no row filter, fastest deflate, :data:`DPI`.
+
+    Plots are mostly flat colour, so unfiltered rows compress as well as Pillow's adaptive
+    filters, which take most of its encoding time.
+    """
+    import struct
+    import zlib
+
+    import matplotlib
+
+    h, w = rgba.shape[:2]
+    rows = np.empty((h, 1 + 3 * w), dtype=np.uint8)
+    rows[:, 0] = 0  # filter type None
+    rows[:, 1:].reshape(h, w, 3)[...] = rgba[..., :3]
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    ppm = round(DPI / 0.0254)
+    software = f"Software\0Matplotlib version{matplotlib.__version__}, https://matplotlib.org/"
+    return b"".join(
+        [
+            b"\x89PNG\r\n\x1a\n",
+            chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)),
+            chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)),
+            chunk(b"tEXt", software.encode("latin-1")),
+            chunk(b"IDAT", zlib.compress(rows, 1)),
+            chunk(b"IEND", b""),
+        ]
+    )
 
 
 # --- 9. everything to files ------------------------------------------------------------------
@@ -1442,15 +2039,9 @@ def save_all(
             for name, job in batch:
                 fig, _ = job()
                 try:
-                    # constrained layout already fits every label inside the figure, so no
+                    # the fixed layout already fits every label inside the figure, so no
                     # bbox_inches="tight": it would lay every text out once more (~25% slower)
-                    with plt.rc_context(_FAST_TEXT):
-                        fig.savefig(
-                            directory / f"{name}.png",
-                            dpi=DPI,
-                            facecolor="white",
-                            pil_kwargs={"compress_level": 1},  # fast; files barely larger
-                        )
+                    _write_png(fig, directory / f"{name}.png")
                 finally:
                     plt.close(fig)
         finally:
