@@ -529,6 +529,32 @@ def _plot_width(width: float, left: float, right: float) -> float:
     return (width * 72 - left - right - 2 * _EDGE) / 72
 
 
+def _fit_legend_right(
+    ax: Axes,
+    legend: Sequence[str],
+    *,
+    width: float,
+    left: float,
+    min_height: float,
+    **kwargs: Any,
+) -> float:
+    """:func:`_fit` for axes with a one-column legend (8.5 pt) anchored at x = 1.01 beside them.
+
+    The axes are at least ``min_height`` inches tall, taller if the legend needs it;
+    ``kwargs`` go to :func:`_fit`.
+    """
+    legend_w, legend_h = _legend_size(legend, 8.5)
+    plot_w = (_plot_width(width, left, legend_w) * 72) / 1.01
+    return _fit(
+        ax,
+        width=width,
+        plot_height=max(min_height, legend_h / 72),
+        left=left,
+        right=legend_w + 0.01 * plot_w,
+        **kwargs,
+    )
+
+
 def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.fill(p, width) for p in text.split("\n"))
 
@@ -1604,17 +1630,14 @@ def plot_sweep(
     if not own:
         _titles(ax, title, note)
         return fig, ax
-    width, left = 9.0, _yaxis_room(["100%"], ylabel="probability")
-    legend_w, legend_h = _legend_size(legend, 8.5)
-    plot_w = (_plot_width(width, left, legend_w) * 72) / 1.01
-    _fit(
+    _fit_legend_right(
         ax,
+        legend,
+        width=9.0,
+        left=_yaxis_room(["100%"], ylabel="probability"),
+        min_height=3.4,
         title=title,
         note=note,
-        width=width,
-        plot_height=max(3.4, legend_h / 72),
-        left=left,
-        right=legend_w + 0.01 * plot_w,
         below=_xaxis_room(xlabel=unit),
         xticks=_xaxis_room(),
         yticks=_yaxis_room(["100%"]),
@@ -1730,18 +1753,14 @@ def plot_next_observation(
     legend = [_legend_label(names[s]) for s in scenarios]
     if len(flipping):
         legend.append("changes the leader")
-    width = 6.8 + 0.55 * m
-    left = _yaxis_room(["100%"], ylabel="probability after the observation")
-    legend_w, legend_h = _legend_size(legend, 8.5)
-    plot_w = (_plot_width(width, left, legend_w) * 72) / 1.01
-    _fit(
+    _fit_legend_right(
         ax,
+        legend,
+        width=6.8 + 0.55 * m,
+        left=_yaxis_room(["100%"], ylabel="probability after the observation"),
+        min_height=3.2,
         title=title,
         note=note,
-        width=width,
-        plot_height=max(3.2, legend_h / 72),
-        left=left,
-        right=legend_w + 0.01 * plot_w,
         below=_xaxis_room(ticks, xlabel="next observation (and how likely it is)", size=8.5),
         xticks=_xaxis_room(ticks, size=8.5),
         yticks=_yaxis_room(["100%"]),
@@ -1835,20 +1854,17 @@ def plot_history(history: xr.Dataset, *, ax: Axes | None = None) -> tuple[Figure
         _titles(ax, title, note)
         return fig, ax
     legend = [_legend_label(names[s]) for s in scenarios]
-    width, left = 8.4, _yaxis_room(["100%"], ylabel="probability")
-    legend_w, legend_h = _legend_size(legend, 8.5)
-    plot_w = (_plot_width(width, left, legend_w) * 72) / 1.01
     # date labels turned by 30 degrees
     size = _rc_size("xtick.labelsize")
     date_w, date_h = _text_width("2025-10-27", size), _text_height("0", size)
-    _fit(
+    _fit_legend_right(
         ax,
+        legend,
+        width=8.4,
+        left=_yaxis_room(["100%"], ylabel="probability"),
+        min_height=3.2,
         title=title,
         note=note,
-        width=width,
-        plot_height=max(3.2, legend_h / 72),
-        left=left,
-        right=legend_w + 0.01 * plot_w,
         below=_tick_room("x") + date_w * 0.5 + date_h * 0.87,
         yticks=_yaxis_room(["100%"]),
     )
