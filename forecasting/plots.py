@@ -969,30 +969,19 @@ def _draw_tornado(
         return 0
     y = np.arange(n)
     centre = np.full(n, base) if math.isfinite(base) else 0.5 * (p_low + p_high)
-    ax.barh(
-        y,
-        p_low - centre,
-        left=centre,
-        height=0.64,
-        color=color,
-        alpha=0.38,
-        edgecolor=color,
-        linewidth=0.8,
-        label="judgement at its low value",
-        zorder=2,
-    )
-    ax.barh(
-        y,
-        p_high - centre,
-        left=centre,
-        height=0.64,
-        color=color,
-        alpha=0.95,
-        edgecolor=color,
-        linewidth=0.8,
-        label="judgement at its high value",
-        zorder=2,
-    )
+    for end, alpha, which in ((p_low, 0.38, "low"), (p_high, 0.95, "high")):
+        ax.barh(
+            y,
+            end - centre,
+            left=centre,
+            height=0.64,
+            color=color,
+            alpha=alpha,
+            edgecolor=color,
+            linewidth=0.8,
+            label=f"judgement at its {which} value",
+            zorder=2,
+        )
     if math.isfinite(base):
         ax.axvline(base, color="0.15", linewidth=1.0, zorder=3)
     fs = 7 if compact else 8

@@ -36,6 +36,11 @@ class Block:
     path: str = ""
 
 
+def _figure(figures: dict[str, Path], name: str, caption: str) -> list[Block]:
+    """The figure ``name`` as a block, or nothing when it was not drawn."""
+    return [Block("figure", caption, path=str(figures[name]))] if name in figures else []
+
+
 def headline(current: Forecast, previous: Forecast | None) -> str:
     """The report's headline: :meth:`Forecast.headline` with the change since ``previous``."""
     return current.headline(previous)
@@ -113,22 +118,13 @@ def build(
             "analyst's judgements; it narrows as evidence accumulates.",
         )
     )
-    if "posterior" in figures:
-        b.append(
-            Block(
-                "figure",
-                "Posterior probabilities with intervals, beside the prior",
-                path=str(figures["posterior"]),
-            )
-        )
+    b += _figure(figures, "posterior", "Posterior probabilities with intervals, beside the prior")
     if "trajectory" in figures:
         b.append(Block("h2", "Trajectory"))
-        b.append(
-            Block(
-                "figure",
-                "Every scenario's probability and interval over the archived as-of dates",
-                path=str(figures["trajectory"]),
-            )
+        b += _figure(
+            figures,
+            "trajectory",
+            "Every scenario's probability and interval over the archived as-of dates",
         )
 
     # what changed and why
@@ -325,14 +321,9 @@ def _driver_blocks(current: Forecast, tree: xr.DataTree, figures: dict[str, Path
                 rows=tuple(rows),
             )
         )
-    if "evidence_influence" in figures:
-        out.append(
-            Block(
-                "figure",
-                "Evidence influence: signed shift per item and scenario",
-                path=str(figures["evidence_influence"]),
-            )
-        )
+    out += _figure(
+        figures, "evidence_influence", "Evidence influence: signed shift per item and scenario"
+    )
     js = tree["judgement_sensitivity"].to_dataset()
     order = np.argsort(-js["leader_swing"].values)[:8]
     rows = [
@@ -358,14 +349,7 @@ def _driver_blocks(current: Forecast, tree: xr.DataTree, figures: dict[str, Path
             rows=tuple(rows),
         )
     )
-    if "tornado" in figures:
-        out.append(
-            Block(
-                "figure",
-                "Judgement sensitivity: swing of the leading scenario",
-                path=str(figures["tornado"]),
-            )
-        )
+    out += _figure(figures, "tornado", "Judgement sensitivity: swing of the leading scenario")
     tips = tree["tipping_points"].to_dataset()
     dist = tips["distance"].values
     close = [n for n in np.argsort(dist) if np.isfinite(dist[n])][:6]
@@ -408,8 +392,7 @@ def _driver_blocks(current: Forecast, tree: xr.DataTree, figures: dict[str, Path
                 "range changes the leading scenario.",
             )
         )
-    if "tipping_points" in figures:
-        out.append(Block("figure", "Tipping points", path=str(figures["tipping_points"])))
+    out += _figure(figures, "tipping_points", "Tipping points")
     return out
 
 
@@ -432,14 +415,9 @@ def _watch_blocks(current: Forecast, tree: xr.DataTree, figures: dict[str, Path]
             rows=tuple(rows),
         )
     )
-    if "value_of_information" in figures:
-        out.append(
-            Block(
-                "figure",
-                "Value of one more observation of each indicator",
-                path=str(figures["value_of_information"]),
-            )
-        )
+    out += _figure(
+        figures, "value_of_information", "Value of one more observation of each indicator"
+    )
     sentences = next_observation_sentences(current, tree)
     if sentences:
         out.append(
