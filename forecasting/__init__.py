@@ -8,31 +8,83 @@ of dated, sourced evidence into posterior scenario probabilities with credible i
 >>> f = fc.forecast(q, as_of="2025-10-27")       # doctest: +SKIP
 >>> f.summary()                                   # doctest: +SKIP
 
-``import forecasting`` does not import PyMC; only the MCMC engine does.
+The names below load their module on first use, so ``import forecasting`` (and the ``forecast``
+command before it knows what to do) imports neither numpy nor xarray; PyMC loads only with the
+MCMC engine.
 """
 
-from .api import build_pymc_model, forecast, set_evidence
-from .errors import ForecastingError, ForecastingWarning, InputError, Problem
-from .evidence import Evidence, EvidenceItem, load_evidence
-from .result import Forecast, package_version
-from .spec import Question, load_question
+from __future__ import annotations
 
-__version__ = package_version()
+import sys
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-_LAZY = {"update": "update", "history": "update", "backfill": "update"}
+if TYPE_CHECKING:  # pragma: no cover - what the lazy names below resolve to
+    from .api import build_pymc_model, forecast, set_evidence
+    from .errors import ForecastingError, ForecastingWarning, InputError, Problem
+    from .evidence import Evidence, EvidenceItem, load_evidence
+    from .result import Forecast
+    from .spec import Question, load_question
+    from .update import backfill, history, update
+
+#: Public name to the module that defines it.
+_EXPORTS = {
+    "build_pymc_model": "api",
+    "forecast": "api",
+    "set_evidence": "api",
+    "ForecastingError": "errors",
+    "ForecastingWarning": "errors",
+    "InputError": "errors",
+    "Problem": "errors",
+    "Evidence": "evidence",
+    "EvidenceItem": "evidence",
+    "load_evidence": "evidence",
+    "Forecast": "result",
+    "package_version": "_version",
+    "Question": "spec",
+    "load_question": "spec",
+    "update": "update",
+    "history": "update",
+    "backfill": "update",
+}
 
 
 def __getattr__(name: str):
-    """``update``, ``history`` and ``backfill`` load their module (archive, report) on use."""
-    if name in _LAZY:
-        from importlib import import_module
+    """Load the module behind a public name on first use (PEP 562)."""
+    if name == "__version__":
+        from ._version import package_version
 
-        module = import_module(f".{_LAZY[name]}", __name__)
-        # importing forecasting.update binds the module to the name ``update``: rebind the
-        # functions over it
-        globals().update({n: getattr(module, n) for n, m in _LAZY.items() if m == _LAZY[name]})
-        return globals()[name]
-    raise AttributeError(f"module 'forecasting' has no attribute '{name}'")
+        globals()["__version__"] = version = package_version()
+        return version
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'forecasting' has no attribute '{name}'")
+    from importlib import import_module
+
+    module = import_module(f".{module_name}", __name__)
+    # bind every name of that module at once
+    globals().update({n: getattr(module, n) for n, m in _EXPORTS.items() if m == module_name})
+    return globals()[name]
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(ModuleType):
+    """The package's module type, so that ``forecasting.update`` stays the function.
+
+    Importing the submodule ``forecasting.update`` (``from forecasting.update import ...``)
+    binds it to the package's name ``update``, which would hide the function of that name.
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if isinstance(value, ModuleType) and _EXPORTS.get(name) == name and hasattr(value, name):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 __all__ = [

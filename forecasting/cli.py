@@ -9,6 +9,7 @@ evidence is improbable under every scenario), (``verify``) the forecast does not
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import sys
@@ -276,7 +277,7 @@ def console() -> None:
 
 
 def _version() -> str:
-    from .result import package_version
+    from ._version import package_version
 
     return package_version()
 
@@ -491,10 +492,6 @@ def format_description(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
-
-
 # --- sensitivity -----------------------------------------------------------------------------
 
 
@@ -551,17 +548,8 @@ def _plain(v: Any) -> Any:
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
-    from .api import forecast
-    from .sensitivity import sensitivity
-
-    def compute():
-        f = forecast(args.question, args.evidence, as_of=args.as_of)
-        return f, sensitivity(f)
-
     written = {}
     if args.plots is not None:
-        from . import plots
-
         if args.plots.exists() and not args.plots.is_dir():
             raise InputError(
                 [
@@ -573,12 +561,20 @@ def _sensitivity(args: argparse.Namespace) -> int:
                     )
                 ]
             )
-        import matplotlib.pyplot  # noqa: F401  (before the fork in save_all: imported once)
+        from ._plotworker import PlotWorker
 
-        f, tree = compute()
-        written = plots.save_all(f, tree, args.plots)
+        # before numpy and xarray load: the worker imports matplotlib meanwhile
+        with PlotWorker.start() or contextlib.nullcontext() as worker:
+            f, tree = _sensitivity_analyses(args)
+            from . import plots
+
+            figures = plots.figure_data(f, tree)
+            args.plots.mkdir(parents=True, exist_ok=True)
+            written = worker.render(figures, args.plots) if worker is not None else None
+            if written is None:
+                written = plots.render_figures(figures, args.plots)
     else:
-        f, tree = compute()
+        f, tree = _sensitivity_analyses(args)
     if args.json:
         out = {
             "question": f.question_id,
@@ -595,6 +591,14 @@ def _sensitivity(args: argparse.Namespace) -> int:
     if written:
         print(f"\nPlots written to {args.plots}/: " + ", ".join(p.name for p in written.values()))
     return EXIT_OK
+
+
+def _sensitivity_analyses(args: argparse.Namespace) -> tuple[Any, Any]:
+    from .api import forecast
+    from .sensitivity import sensitivity
+
+    f = forecast(args.question, args.evidence, as_of=args.as_of)
+    return f, sensitivity(f)
 
 
 def format_sensitivity(f, tree) -> str:
@@ -818,3 +822,7 @@ def _verify(args: argparse.Namespace) -> int:
         for n in result.notes:
             print(f"  note: {n}")
     return EXIT_OK if result.reproduces else EXIT_FLAGGED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

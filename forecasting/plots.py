@@ -27,6 +27,7 @@ import re
 import textwrap
 import warnings
 from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +53,8 @@ __all__ = [
     "plot_tornado",
     "plot_tornado_grid",
     "plot_value_of_information",
+    "figure_data",
+    "render_figures",
     "save_all",
     "save_figure",
     "scenario_colors",
@@ -623,13 +626,17 @@ def _clean(ax: Axes, *, grid: str = "x") -> None:
 # --- 1. the posterior ------------------------------------------------------------------------
 
 
-def plot_posterior(forecast: Forecast, *, ax: Axes | None = None) -> tuple[Figure, Axes]:
+def plot_posterior(
+    forecast: Forecast | xr.Dataset, *, ax: Axes | None = None
+) -> tuple[Figure, Axes]:
     """Each scenario's posterior probability with its credible interval, beside the prior.
 
     Parameters
     ----------
     forecast
-        A :class:`~forecasting.Forecast`.
+        A :class:`~forecasting.Forecast`, or its ``forecast`` group as a Dataset (variables
+        ``probability``, ``prior``, ``interval``; scenario labels from a ``label`` coordinate;
+        title and as-of date from the attributes ``title`` and ``as_of`` when present).
     ax
         Axes to draw into; a new figure when ``None``.
 
@@ -639,16 +646,18 @@ def plot_posterior(forecast: Forecast, *, ax: Axes | None = None) -> tuple[Figur
         One horizontal bar per scenario (declared order, first at top; ``ax.patches``), the
         interval as an error bar and the prior as a hollow diamond.
     """
-    scenarios = list(forecast.scenarios)
-    labels = _labels_of(forecast.labels, scenarios)
+    ds = forecast if isinstance(forecast, xr.Dataset) else _posterior_data(forecast)
+    scenarios = [str(s) for s in ds[SCENARIO].values]
+    names = _coord(ds, "label", SCENARIO, None)
+    labels = _labels_of({s: n for s, n in zip(scenarios, names, strict=True) if n}, scenarios)
     colors = scenario_colors(scenarios)
     k = len(scenarios)
     fig, ax, own = _figure(ax, (8.5, 1.3 + 0.55 * k))
-    p = np.asarray(forecast.probabilities.values, dtype=float)
-    prior = np.asarray(forecast.prior.values, dtype=float)
-    lo = np.asarray(forecast.interval.sel({CI_BOUND: "lower"}).values, dtype=float)
-    hi = np.asarray(forecast.interval.sel({CI_BOUND: "upper"}).values, dtype=float)
-    level = forecast.tree["forecast"].attrs.get("interval_prob", 0.9)
+    p = np.asarray(ds["probability"].values, dtype=float)
+    prior = np.asarray(ds["prior"].values, dtype=float)
+    lo = np.asarray(ds["interval"].sel({CI_BOUND: "lower"}).values, dtype=float)
+    hi = np.asarray(ds["interval"].sel({CI_BOUND: "upper"}).values, dtype=float)
+    level = ds.attrs.get("interval_prob", 0.9)
     y = np.arange(k)
     ax.barh(y, p, height=0.6, color=[colors[s] for s in scenarios], alpha=0.85, zorder=2)
     ax.errorbar(
@@ -708,11 +717,11 @@ def plot_posterior(forecast: Forecast, *, ax: Axes | None = None) -> tuple[Figur
     _percent_axis(ax.xaxis)
     ax.set_xlabel("probability")
     _clean(ax)
-    as_of = getattr(forecast, "as_of", None)
-    title = _shorten(str(forecast.title), 70)
+    as_of = ds.attrs.get("as_of")
+    title = _shorten(str(ds.attrs.get("title", "Scenario probabilities")), 70)
     note = (
-        f"Posterior scenario probabilities as of {as_of} (bars) with {_pct(float(level))} "
-        "credible intervals (whiskers) and the prior (\u25c7)."
+        f"Posterior scenario probabilities{f' as of {as_of}' if as_of else ''} (bars) with "
+        f"{_pct(float(level))} credible intervals (whiskers) and the prior (\u25c7)."
     )
     if not own:
         _titles(ax, title, note)
@@ -731,6 +740,15 @@ def plot_posterior(forecast: Forecast, *, ax: Axes | None = None) -> tuple[Figur
         yticks=_yaxis_room(rows),
     )
     return fig, ax
+
+
+def _posterior_data(forecast: Forecast) -> xr.Dataset:
+    """The ``forecast`` group of a forecast, with its labels, title and as-of date."""
+    ds = forecast.tree["forecast"].to_dataset()
+    labels = forecast.labels
+    ds = ds.assign_coords(label=(SCENARIO, [labels.get(s, s) for s in forecast.scenarios]))
+    ds.attrs.update(title=str(forecast.title), as_of=str(forecast.as_of))
+    return ds
 
 
 # --- 2. evidence influence -------------------------------------------------------------------
@@ -1998,13 +2016,24 @@ def save_all(
         from ``tree`` are skipped. (:func:`plot_next_observation` draws one indicator at a
         time, on request.)
     """
-    _ensure_backend()
-    import matplotlib.pyplot as plt
+    return render_figures(figure_data(forecast, tree, only=only), directory, workers=workers)
 
+
+#: One figure of :func:`save_all` as plain data: its name, the plot function's name in this
+#: module, and the function's arguments (Datasets and strings: they pickle).
+FigureData = tuple[str, str, tuple[Any, ...], dict[str, Any]]
+
+
+def figure_data(
+    forecast: Forecast, tree: xr.DataTree, *, only: Sequence[str] | None = None
+) -> list[FigureData]:
+    """The figures of :func:`save_all` as data, computed without matplotlib.
+
+    :func:`render_figures` draws them, in this process or another one (the ``forecast``
+    command hands them to a process that loaded matplotlib while the analyses ran).
+    """
     from . import sensitivity as sn
 
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     labels = dict(forecast.labels)
     groups = set(tree.children)
 
@@ -2013,27 +2042,42 @@ def save_all(
 
     ei, js, tp = ds("evidence_influence"), ds("judgement_sensitivity"), ds("tipping_points")
     voi = ds("value_of_information")
-    jobs: list[tuple[str, Any]] = [("posterior", lambda: plot_posterior(forecast))]
+    out: list[FigureData] = [("posterior", "plot_posterior", (_posterior_data(forecast),), {})]
     if ei is not None:
-        jobs.append(("evidence_influence", lambda: plot_evidence_influence(ei, labels=labels)))
+        out.append(("evidence_influence", "plot_evidence_influence", (ei,), {"labels": labels}))
     if js is not None:
-        jobs.append(("tornado", lambda: plot_tornado(js, labels=labels)))
-        jobs.append(("tornado_grid", lambda: plot_tornado_grid(js, labels=labels)))
+        out.append(("tornado", "plot_tornado", (js,), {"labels": labels}))
+        out.append(("tornado_grid", "plot_tornado_grid", (js,), {"labels": labels}))
     if tp is not None:
-        jobs.append(("tipping_points", lambda: plot_tipping_points(tp, labels=labels)))
+        out.append(("tipping_points", "plot_tipping_points", (tp,), {"labels": labels}))
     if voi is not None:
-        jobs.append(("value_of_information", lambda: plot_value_of_information(voi)))
-    if js is not None and js.sizes.get(JUDGEMENT, 0):
+        out.append(("value_of_information", "plot_value_of_information", (voi,), {}))
+    if (only is None or "sweep" in only) and js is not None and js.sizes.get(JUDGEMENT, 0):
         jid = str(js[JUDGEMENT].values[int(np.argmax(js["leader_swing"].values))])
-
-        def _sweep() -> tuple[Figure, Any]:
-            curve = sn.sweep(forecast, jid, _sweep_values(js, tp, jid))
-            return plot_sweep(curve, labels=labels)
-
-        jobs.append(("sweep", _sweep))
-
+        curve = sn.sweep(forecast, jid, _sweep_values(js, tp, jid))
+        out.append(("sweep", "plot_sweep", (curve,), {"labels": labels}))
     if only is not None:
-        jobs = [job for job in jobs if job[0] in set(only)]
+        out = [fd for fd in out if fd[0] in set(only)]
+    return out
+
+
+def render_figures(
+    figures: Sequence[FigureData], directory: str | Path, *, workers: int | None = None
+) -> dict[str, Path]:
+    """Draw :func:`figure_data` output into ``directory`` as ``<name>.png``.
+
+    ``workers`` as in :func:`save_all`. Returns plot name to path.
+    """
+    _ensure_backend()
+    import matplotlib.pyplot as plt
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    plot_functions = {name: globals()[name] for name in __all__ if name.startswith("plot_")}
+    jobs: list[tuple[str, Any]] = [
+        (name, partial(plot_functions[function], *args, **kwargs))
+        for name, function, args, kwargs in figures
+    ]
 
     def render(batch: list[tuple[str, Any]]) -> None:
         # matplotlib makes many small objects per figure; pausing the cyclic garbage

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ._version import package_version
 from .constants import INTERVAL_KIND, INTERVAL_PROB, LOG_LIKELIHOOD_MAX_VALUES
 from .dims import CHAIN, CI_BOUND, DRAW, ITEM, SCENARIO, category_dim
 from .engines.common import EngineResult, item_log_likelihood
@@ -45,14 +46,6 @@ from .spec import Question
 from .stats import eti
 
 FORMAT_VERSION = 1
-
-
-def package_version() -> str:
-    """Installed version of this package."""
-    try:
-        return metadata.version("forecasting")
-    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
-        return "0+unknown"
 
 
 def _versions(engine: str) -> dict[str, str]:

@@ -1,0 +1,185 @@
+"""Figures drawn by a worker forked before the heavy imports; the light package import."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+
+import forecasting as fc  # noqa: E402
+from forecasting import plots  # noqa: E402
+from forecasting._plotworker import PlotWorker  # noqa: E402
+from forecasting.cli import main  # noqa: E402
+from forecasting.sensitivity import sensitivity  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLED = ROOT / "models" / "syria_coalition.yaml"
+HEAVY = ("numpy", "xarray", "pandas", "scipy", "pydantic", "matplotlib", "pymc")
+
+needs_fork = pytest.mark.skipif(
+    not hasattr(os, "fork") or (os.cpu_count() or 1) < 2,
+    reason="the worker forks, on a POSIX system with several cores",
+)
+
+
+@pytest.fixture(scope="module")
+def figures():
+    f = fc.forecast(BUNDLED, as_of="2025-10-27")
+    return plots.figure_data(f, sensitivity(f))
+
+
+def _no_children_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def _start() -> PlotWorker:
+    if threading.active_count() > 1:
+        pytest.skip("this test process runs threads: the worker is not forked")
+    worker = PlotWorker.start()
+    assert worker is not None
+    return worker
+
+
+def test_package_and_cli_load_nothing_heavy_until_needed():
+    code = (
+        "import sys, forecasting, forecasting.cli as cli\n"
+        "cli.build_parser().parse_args(['sensitivity', 'q.yaml', '--plots', 'p'])\n"
+        "v = forecasting.__version__\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+        "forecasting.load_question\n"
+        "print('pydantic' in sys.modules, 'matplotlib' in sys.modules, 'pymc' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.splitlines() == ["[]", "True False False"]
+
+
+def test_lazy_names_resolve_and_update_stays_the_function():
+    code = (
+        "import forecasting as fc, types\n"
+        "from forecasting.update import history\n"  # binds the submodule to the name
+        "assert callable(fc.update) and not isinstance(fc.update, types.ModuleType)\n"
+        "assert fc.history is history\n"
+        "for name in fc.__all__: getattr(fc, name)\n"
+        "assert set(fc.__all__) <= set(dir(fc))\n"
+        "print(fc.__version__)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == fc.__version__
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        fc.nope  # noqa: B018
+
+
+def test_module_runs_as_a_script():
+    out = subprocess.run(
+        [sys.executable, "-m", "forecasting.cli", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == f"forecast {fc.__version__}"
+
+
+@needs_fork
+def test_worker_draws_the_same_files_as_this_process(figures, tmp_path):
+    here = plots.render_figures(figures, tmp_path / "here", workers=1)
+    worker = _start()
+    there = worker.render(figures, tmp_path / "there")
+    assert there is not None and set(there) == set(here)
+    for name, path in here.items():
+        assert there[name].read_bytes() == path.read_bytes(), name
+    assert _no_children_left()
+
+
+@needs_fork
+def test_a_failing_worker_returns_none_and_leaves_no_stale_file(figures, tmp_path):
+    (tmp_path / "posterior.png").write_bytes(b"stale")
+    broken = [("posterior", "plot_nothing", (), {})]  # no such plot: the worker fails
+    worker = _start()
+    assert worker.render(broken, tmp_path) is None
+    assert not (tmp_path / "posterior.png").exists()
+    assert _no_children_left()
+
+
+@needs_fork
+def test_close_stops_an_idle_worker_at_once():
+    worker = _start()
+    with worker:
+        pass
+    assert _no_children_left()
+    assert worker.render([], "unused") is None  # closed: the caller draws
+
+
+def test_cli_draws_in_process_when_the_worker_fails(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(PlotWorker, "render", lambda self, figures, directory: None)
+    args = ["sensitivity", str(BUNDLED), "--as-of", "2025-10-27", "--plots", str(tmp_path)]
+    assert main(args) == 0
+    assert len(list(tmp_path.glob("*.png"))) == 7
+    assert "Plots written to" in capsys.readouterr().out
+    assert _no_children_left()
+
+
+def test_cli_bad_input_with_plots_exits_2_and_leaves_no_process(tmp_path, capsys):
+    bad = tmp_path / "q.yaml"
+    bad.write_text("id: x\ntitle: [unclosed\n")
+    assert main(["sensitivity", str(bad), "--plots", str(tmp_path / "p")]) == 2
+    assert "q.yaml:2" in capsys.readouterr().err
+    assert not list(tmp_path.glob("p/*.png"))
+    assert _no_children_left()
+
+
+def test_forecast_command_forks_before_the_heavy_imports(tmp_path):
+    """The installed command path end to end: same PNGs as drawn in this process."""
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "forecasting.cli",
+            "sensitivity",
+            str(BUNDLED),
+            "--as-of",
+            "2025-10-27",
+            "--plots",
+            str(tmp_path / "cli"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == ""
+    f = fc.forecast(BUNDLED, as_of="2025-10-27")
+    here = plots.save_all(f, sensitivity(f), tmp_path / "here", workers=1)
+    for name, path in here.items():
+        assert (tmp_path / "cli" / f"{name}.png").read_bytes() == path.read_bytes(), name
+
+
+def test_posterior_plot_takes_the_forecast_group(figures):
+    f = fc.forecast(BUNDLED, as_of="2025-10-27")
+    ds = f.tree["forecast"].to_dataset().drop_vars("label")  # no title, date or labels
+    _, ax = plots.plot_posterior(ds)
+    assert [t.get_text() for t in ax.get_yticklabels()] == f.scenarios
+    texts = [t.get_text() for t in ax.figure.texts]
+    assert "Scenario probabilities" in texts and not any("as of" in t for t in texts)
+    (name, function, (data,), _), *_ = figures
+    assert (name, function, data.attrs["as_of"]) == ("posterior", "plot_posterior", "2025-10-27")
+    _, ax = plots.plot_posterior(data)
+    labels = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+    assert labels == [f.labels[s] for s in f.scenarios]
+    matplotlib.pyplot.close("all")
