@@ -1,11 +1,12 @@
 """A process that loads matplotlib while this one computes, then draws the figures.
 
-Importing matplotlib (about 0.6 s) and drawing are most of the time of a ``forecast`` command
+Importing matplotlib (about 0.5 s) and drawing are most of the time of a ``forecast`` command
 that writes plots, and neither needs the forecast until the drawing starts. So the command
-forks before it imports numpy, xarray or SciPy: the fork imports matplotlib and the plotting
-module while the parent reads the files and runs the analyses, then receives the figures as
-plain data (:func:`forecasting.plots.figure_data`, pickled through a pipe) and draws them, in
-two processes again (:func:`forecasting.plots.render_figures`).
+forks early, before it imports SciPy or reads a file: the fork imports matplotlib and the
+plotting module while the parent reads the files and runs the analyses, then receives the
+figures as plain data (:func:`forecasting.plots.figure_data`, pickled through a pipe, in one
+or more batches) and draws each batch as it arrives, in two processes again
+(:func:`forecasting.plots.render_figures`), while the parent goes on with its own work.
 
 Whatever goes wrong in the fork, the parent draws the figures itself: a worker never decides
 whether the plots get written, only how fast.
@@ -20,19 +21,22 @@ import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 
 class PlotWorker:
-    """A forked process waiting for figures to draw; see the module docstring.
+    """A forked process that draws figures sent to it; see the module docstring.
 
-    Use :meth:`start` (``None`` where forking is not possible or not useful), then either
-    :meth:`render` once or :meth:`close`; as a context manager it closes itself.
+    Use :meth:`start` (``None`` where forking is not possible or not useful), then
+    :meth:`send` batches of figures and :meth:`finish`, or :meth:`close` to stop it; as a
+    context manager it closes itself.
     """
 
     def __init__(self, pid: int, pipe: int) -> None:
         self._pid: int | None = pid
-        self._pipe: int | None = pipe
+        self._pipe: BinaryIO | None = open(pipe, "wb")  # noqa: SIM115 - closed by finish/close
+        self._paths: dict[str, Path] = {}
+        self._failed = False
 
     @classmethod
     def start(cls) -> PlotWorker | None:
@@ -62,31 +66,51 @@ class PlotWorker:
             finally:
                 os._exit(code)
         os.close(read)
+        try:  # room for a batch (~0.2 MB for the bundled question): send does not wait
+            import fcntl
+
+            fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, 1 << 20)
+        except (ImportError, AttributeError, OSError):  # not Linux, or over the system limit
+            pass
         return cls(pid, write)
 
-    def render(self, figures: Sequence[Any], directory: str | Path) -> dict[str, Path] | None:
-        """Hand the figures to the worker and wait until it has drawn them.
-
-        Returns plot name to path, or ``None`` if the worker failed or some file is missing
-        (then draw them in this process: :func:`forecasting.plots.render_figures`).
-        """
-        if self._pipe is None:
-            return None
+    def send(self, figures: Sequence[Any], directory: str | Path) -> None:
+        """Hand a batch of figures to the worker, which draws them into ``directory``."""
         directory = Path(directory)
         paths = {fd[0]: directory / f"{fd[0]}.png" for fd in figures}
         for path in paths.values():  # a stale file must not pass for a new one
             path.unlink(missing_ok=True)
-        payload = pickle.dumps((list(figures), str(directory)), protocol=pickle.HIGHEST_PROTOCOL)
-        pipe, self._pipe = self._pipe, None
+        self._paths.update(paths)
+        if self._pipe is None or self._failed:
+            self._failed = True
+            return
         try:
-            with open(pipe, "wb") as out:
-                out.write(payload)
-        except OSError:  # the worker died early (BrokenPipeError): draw here
-            self._reap()
+            pickle.dump((list(figures), str(directory)), self._pipe, pickle.HIGHEST_PROTOCOL)
+            self._pipe.flush()
+        except OSError:  # the worker died (BrokenPipeError): the caller draws
+            self._failed = True
+
+    def finish(self) -> dict[str, Path] | None:
+        """Wait until every batch is drawn.
+
+        Returns plot name to path, or ``None`` if the worker failed or some file is missing
+        (then draw them in this process: :func:`forecasting.plots.render_figures`).
+        """
+        if self._pipe is not None:
+            try:
+                self._pipe.close()
+            except OSError:
+                self._failed = True
+            self._pipe = None
+        code = self._reap()
+        if self._failed or code != 0 or not all(p.is_file() for p in self._paths.values()):
             return None
-        if self._reap() != 0 or not all(p.is_file() for p in paths.values()):
-            return None
-        return paths
+        return dict(self._paths)
+
+    def render(self, figures: Sequence[Any], directory: str | Path) -> dict[str, Path] | None:
+        """:meth:`send` one batch and :meth:`finish`."""
+        self.send(figures, directory)
+        return self.finish()
 
     def close(self) -> None:
         """Stop the worker unless it has finished (e.g. the input was invalid, or Ctrl-C).
@@ -94,15 +118,18 @@ class PlotWorker:
         Before it has been given figures it has written nothing; it is killed rather than
         left to finish importing.
         """
-        if self._pipe is not None:
-            os.close(self._pipe)
-            self._pipe = None
         if self._pid is not None:
             try:
                 os.kill(self._pid, signal.SIGKILL)
             except ProcessLookupError:  # pragma: no cover - already gone
                 pass
             self._reap()
+        if self._pipe is not None:
+            try:
+                self._pipe.close()
+            except OSError:  # pragma: no cover - a reader killed with unread data
+                pass
+            self._pipe = None
 
     def _reap(self) -> int:
         pid, self._pid = self._pid, None
@@ -122,16 +149,16 @@ class PlotWorker:
 
 
 def _serve(read: int) -> int:
-    """The worker: import, wait for the figures, draw them."""
+    """The worker: import, then draw each batch of figures as it arrives."""
     from . import plots
 
     plots._ensure_backend()
     import matplotlib.pyplot  # noqa: F401
 
     with open(read, "rb") as pipe:
-        payload = pipe.read()
-    if not payload:  # closed without figures
-        return 0
-    figures, directory = pickle.loads(payload)
-    plots.render_figures(figures, directory)
-    return 0
+        while True:
+            try:
+                figures, directory = pickle.load(pipe)
+            except EOFError:  # the parent has sent everything
+                return 0
+            plots.render_figures(figures, directory)

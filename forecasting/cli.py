@@ -683,19 +683,25 @@ def format_sensitivity(f, tree) -> str:
 
 
 def _update(args: argparse.Namespace) -> int:
-    from .update import update
+    from ._plotworker import PlotWorker
 
-    res = update(
-        args.question,
-        args.evidence,
-        as_of=args.as_of,
-        archive=args.archive,
-        reports=args.reports,
-        engine=args.engine,
-        seed=args.seed,
-        draws=args.draws,
-        chains=args.chains,
-    )
+    # before numpy and xarray load: the worker imports matplotlib meanwhile, then draws the
+    # figures while this process archives and compares
+    with PlotWorker.start() or contextlib.nullcontext() as worker:
+        from .update import _update
+
+        res = _update(
+            args.question,
+            args.evidence,
+            worker=worker,
+            as_of=args.as_of,
+            archive=args.archive,
+            reports=args.reports,
+            engine=args.engine,
+            seed=args.seed,
+            draws=args.draws,
+            chains=args.chains,
+        )
     if args.json:
         print(json.dumps(res.summary, default=str))
     else:

@@ -12,7 +12,7 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xarray as xr
@@ -24,6 +24,9 @@ from .attribution import Attribution, attribute, surprise
 from .evidence import Evidence
 from .result import Forecast
 from .spec import Question, load_question
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._plotworker import PlotWorker
 
 
 def project_root(question: Question) -> Path:
@@ -72,37 +75,77 @@ def update(
     ``archive`` defaults to ``forecasts/`` and ``reports`` to ``reports/`` beside the
     question's ``models/`` folder. The report goes to ``reports/<id>/<as-of>/``.
     """
-    from . import plots
-    from .sensitivity import sensitivity
-
-    if not isinstance(question, Question):
-        question = load_question(question)
-    root = project_root(question)
-    store = Archive(archive if archive is not None else root / "forecasts")
-    out_root = Path(reports) if reports is not None else root / "reports"
-    current = forecast(
+    return _update(
         question,
         evidence,
         as_of=as_of,
+        archive=archive,
+        reports=reports,
         engine=engine,
         seed=seed,
         draws=draws,
         chains=chains,
         progress=progress,
     )
+
+
+def _update(
+    question: Question | str | Path,
+    evidence: Evidence | str | Path | None = None,
+    *,
+    worker: PlotWorker | None = None,
+    **options: Any,
+) -> UpdateResult:
+    """:func:`update`, drawing the figures in ``worker`` if given (the ``forecast`` command).
+
+    The figures of the sensitivity analyses go to the worker as soon as they are known, so
+    they are drawn while this process archives, compares and reads the history.
+    """
+    from . import plots
+    from .sensitivity import sensitivity
+
+    if not isinstance(question, Question):
+        question = load_question(question)
+    root = project_root(question)
+    archive, reports = options.get("archive"), options.get("reports")
+    store = Archive(archive if archive is not None else root / "forecasts")
+    out_root = Path(reports) if reports is not None else root / "reports"
+    current = forecast(
+        question,
+        evidence,
+        as_of=options.get("as_of"),
+        engine=options.get("engine", "auto"),
+        seed=options.get("seed"),
+        draws=options.get("draws"),
+        chains=options.get("chains"),
+        progress=options.get("progress"),
+    )
     tree = sensitivity(current)
-    written = store.write(current)
+    directory = out_root / question.id / current.as_of.isoformat()
+    figure_dir = directory / "figures"
+    drawn = plots.figure_data(current, tree)
+    if worker is not None:
+        figure_dir.mkdir(parents=True, exist_ok=True)
+        worker.send(drawn, figure_dir)
+    written = store.write(current)  # archived first: a figure that fails to draw loses nothing
+    if worker is None:
+        figures = plots.render_figures(drawn, figure_dir)
     prev_entry = store.latest(question.id, before=current.as_of)
     previous = prev_entry.load() if prev_entry is not None else None
     attribution = attribute(previous, current) if previous is not None else None
     sur = surprise(previous, current)
 
-    directory = out_root / question.id / current.as_of.isoformat()
-    figures = plots.save_all(current, tree, directory / "figures")
     history = store.history(question.id)
     if history.sizes.get("as_of", 0) >= 1:
-        fig, _ = plots.plot_history(history)
-        figures["trajectory"] = plots.save_figure(fig, directory / "figures" / "trajectory.png")
+        trajectory: list[plots.FigureData] = [("trajectory", "plot_history", (history,), {})]
+        drawn += trajectory
+        if worker is not None:
+            worker.send(trajectory, figure_dir)
+        else:
+            figures.update(plots.render_figures(trajectory, figure_dir, workers=1))
+    if worker is not None:
+        # None: the worker failed, so draw here (the same files)
+        figures = worker.finish() or plots.render_figures(drawn, figure_dir)
 
     reasons = [f"MCMC diagnostics: {w}" for w in current.warnings]
     if sur.attrs.get("flagged"):

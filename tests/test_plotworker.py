@@ -183,3 +183,45 @@ def test_posterior_plot_takes_the_forecast_group(figures):
     labels = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
     assert labels == [f.labels[s] for s in f.scenarios]
     matplotlib.pyplot.close("all")
+
+
+def _project(root: Path) -> Path:
+    (root / "models").mkdir(parents=True)
+    q = root / "models" / "syria_coalition.yaml"
+    q.write_text(BUNDLED.read_text())
+    ev = root / "evidence" / "syria-coalition"
+    ev.mkdir(parents=True)
+    for f in (ROOT / "evidence" / "syria-coalition").glob("*.yaml"):
+        (ev / f.name).write_text(f.read_text())
+    return q
+
+
+def _figures(q: Path) -> dict[str, bytes]:
+    folder = q.parent.parent / "reports" / "syria-coalition" / "2025-10-27" / "figures"
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.png"))}
+
+
+def test_update_draws_the_same_report_with_or_without_the_worker(tmp_path, monkeypatch):
+    # the library draws in this process; the command hands the figures to the worker
+    lib, cli = _project(tmp_path / "lib"), _project(tmp_path / "cli")
+    for q in (lib, cli):
+        fc.update(q, as_of="2025-10-20")
+    fc.update(lib, as_of="2025-10-27")
+    assert main(["update", str(cli), "--as-of", "2025-10-27"]) == 0
+    assert _no_children_left()
+    here, there = _figures(lib), _figures(cli)
+    assert "trajectory.png" in here and len(here) == 8
+    assert there == here
+    lib_page, cli_page = (
+        (q.parent.parent / "reports/syria-coalition/2025-10-27/report.html").read_text()
+        for q in (lib, cli)
+    )
+    lib_page, cli_page = lib_page.replace("/lib/", "/"), cli_page.replace("/cli/", "/")
+    assert lib_page == cli_page
+    # a worker that fails: this process draws the same files
+    monkeypatch.setattr(PlotWorker, "finish", lambda self: self.close())
+    for png in (cli.parent.parent / "reports").rglob("*.png"):
+        png.unlink()
+    assert main(["update", str(cli), "--as-of", "2025-10-27"]) == 0
+    assert _figures(cli) == here
+    assert _no_children_left()
