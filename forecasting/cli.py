@@ -245,18 +245,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ForecastingError as exc:
         print(f"forecast: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except OSError as exc:
+        if exc.filename is None:
+            return _internal_error()
+        # a path the command could not create, read or write (e.g. --reports on a read-only
+        # disk): the archive is written atomically, so nothing stored was touched
+        reason = exc.strerror or exc
+        print(f"forecast: error: cannot create or write {exc.filename}: {reason}", file=sys.stderr)
+        return EXIT_INPUT
     except KeyboardInterrupt:
         print("forecast: interrupted", file=sys.stderr)
         return 130
     except Exception:
-        print(
-            "forecast: internal error. This is a bug; please report it with the text below.",
-            file=sys.stderr,
-        )
-        traceback.print_exc(file=sys.stderr)
-        return EXIT_BUG
+        return _internal_error()
     finally:
         warnings.showwarning = shown
+
+
+def _internal_error() -> int:
+    print(
+        "forecast: internal error. This is a bug; please report it with the text below.",
+        file=sys.stderr,
+    )
+    traceback.print_exc(file=sys.stderr)
+    return EXIT_BUG
 
 
 def console() -> None:
@@ -561,6 +573,19 @@ def _sensitivity(args: argparse.Namespace) -> int:
                     )
                 ]
             )
+        try:
+            args.plots.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(
+                [
+                    Problem(
+                        str(args.plots),
+                        None,
+                        "--plots",
+                        f"cannot create the directory: {exc.strerror or exc}",
+                    )
+                ]
+            ) from None
         from ._plotworker import PlotWorker
 
         # before numpy and xarray load: the worker imports matplotlib meanwhile
@@ -569,7 +594,6 @@ def _sensitivity(args: argparse.Namespace) -> int:
             from . import plots
 
             figures = plots.figure_data(f, tree)
-            args.plots.mkdir(parents=True, exist_ok=True)
             written = worker.render(figures, args.plots) if worker is not None else None
             if written is None:
                 written = plots.render_figures(figures, args.plots)

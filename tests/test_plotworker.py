@@ -225,3 +225,19 @@ def test_update_draws_the_same_report_with_or_without_the_worker(tmp_path, monke
     assert main(["update", str(cli), "--as-of", "2025-10-27"]) == 0
     assert _figures(cli) == here
     assert _no_children_left()
+
+
+def test_paths_that_cannot_be_written_exit_2_without_a_traceback(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    args = ["sensitivity", str(BUNDLED), "--as-of", "2025-10-27"]
+    assert main([*args, "--plots", str(blocker / "plots")]) == 2
+    err = capsys.readouterr().err
+    assert f"{blocker / 'plots'}: --plots: cannot create the directory" in err
+    assert "Traceback" not in err and _no_children_left()
+    q = _project(tmp_path / "p")
+    update = ["update", str(q), "--as-of", "2025-10-27", "--reports", str(blocker / "r")]
+    assert main(update) == 2
+    err = capsys.readouterr().err
+    assert f"forecast: error: cannot create or write {blocker / 'r'}" in err
+    assert "Traceback" not in err and _no_children_left()
