@@ -16,12 +16,32 @@ from __future__ import annotations
 
 import os
 import pickle
+import select
 import signal
+import sys
 import threading
+import time
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
+
+#: Seconds :meth:`PlotWorker.finish` waits for the drawing (about 1 s for the bundled question;
+#: the plots show a bounded number of rows, so larger questions take little longer). A worker
+#: still busy then is stopped and the figures are drawn in this process.
+TIMEOUT = 120.0
+
+
+def fork_is_safe() -> bool:
+    """Whether drawing may fork this process: Linux, several cores, no other Python threads.
+
+    Not on macOS, where system libraries (Accelerate, which numpy may use for BLAS) are not
+    safe to use after a fork without exec, nor on Windows, which cannot fork; not in a process
+    running threads (a Jupyter kernel), where a fork can copy a held lock.
+    """
+    if not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2:
+        return False
+    return threading.active_count() == 1
 
 
 class PlotWorker:
@@ -40,10 +60,8 @@ class PlotWorker:
 
     @classmethod
     def start(cls) -> PlotWorker | None:
-        """Fork a worker now, or ``None`` (no fork on Windows, on one core, or with threads)."""
-        if not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
-            return None
-        if threading.active_count() > 1:  # e.g. a Jupyter kernel: never fork threaded code
+        """Fork a worker now, or ``None`` where that is not safe (:func:`fork_is_safe`)."""
+        if not fork_is_safe():
             return None
         # both processes need xarray (and numpy): load it once, before the fork
         import xarray  # noqa: F401
@@ -56,9 +74,10 @@ class PlotWorker:
                 "ignore", "This process .* is multi-threaded", DeprecationWarning
             )
             pid = os.fork()
-        if pid == 0:  # the worker
+        if pid == 0:  # the worker, leading a process group of its own with its helper
             code = 1
             try:
+                os.setpgid(0, 0)
                 os.close(write)
                 code = _serve(read)
             except BaseException:  # the parent draws whatever is missing
@@ -66,6 +85,10 @@ class PlotWorker:
             finally:
                 os._exit(code)
         os.close(read)
+        try:  # the group exists before the parent may have to stop it
+            os.setpgid(pid, pid)
+        except OSError:  # the worker has set it already
+            pass
         try:  # room for a batch (~0.2 MB for the bundled question): send does not wait
             import fcntl
 
@@ -102,10 +125,31 @@ class PlotWorker:
             except OSError:
                 self._failed = True
             self._pipe = None
+        if not self._wait(TIMEOUT):
+            self.close()  # hung: stop it and its helper
+            return None
         code = self._reap()
         if self._failed or code != 0 or not all(p.is_file() for p in self._paths.values()):
             return None
         return dict(self._paths)
+
+    def _wait(self, timeout: float) -> bool:
+        """Whether the worker exited within ``timeout`` seconds (it is not reaped)."""
+        if self._pid is None:
+            return True
+        try:
+            fd = os.pidfd_open(self._pid)
+        except (AttributeError, OSError):  # before Linux 5.3: poll
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if os.waitid(os.P_PID, self._pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
+                    return True
+                time.sleep(0.005)
+            return False
+        try:
+            return bool(select.select([fd], [], [], timeout)[0])
+        finally:
+            os.close(fd)
 
     def render(self, figures: Sequence[Any], directory: str | Path) -> dict[str, Path] | None:
         """:meth:`send` one batch and :meth:`finish`."""
@@ -120,7 +164,7 @@ class PlotWorker:
         """
         if self._pid is not None:
             try:
-                os.kill(self._pid, signal.SIGKILL)
+                os.killpg(self._pid, signal.SIGKILL)  # the worker and its drawing helper
             except ProcessLookupError:  # pragma: no cover - already gone
                 pass
             self._reap()

@@ -2002,7 +2002,7 @@ def save_all(
     directory
         Where to write (created if missing).
     workers
-        Processes that draw (1 or 2); default 2 on a multi-core POSIX system when this
+        Processes that draw (1 or 2); default 2 on a multi-core Linux system when this
         process runs no other threads, else 1.
     only
         Draw only these plots (names as below).
@@ -2119,14 +2119,21 @@ def render_figures(
             )
             child.start()
         render(mine)
-        child.join()
-        missing = [(n, j) for n, j in theirs if not (directory / f"{n}.png").is_file()]
-        if child.exitcode != 0 or missing:
-            render(missing or theirs)
+        child.join(timeout=_HELPER_TIMEOUT)
+        if child.is_alive():  # hung: stop it and draw its figures here
+            child.kill()
+            child.join()
+        missing = [n for n, _ in theirs if not (directory / f"{n}.png").is_file()]
+        if child.exitcode != 0 or missing:  # all of them: a file may be half written
+            render(theirs)
     else:
         render(jobs)
     return {name: directory / f"{name}.png" for name, _ in jobs}
 
+
+#: Seconds to wait for the forked helper of :func:`render_figures` once this process has drawn
+#: its share (the two shares take about the same time: about 0.5 s each here).
+_HELPER_TIMEOUT = 120.0
 
 #: Relative drawing times of the figures of :func:`save_all` (measured on the bundled question).
 _COST = {
@@ -2162,13 +2169,7 @@ def _render_and_exit(render: Any, batch: list[tuple[str, Any]]) -> None:
 
 
 def _default_workers() -> int:
-    """2 where forking is safe and useful: several cores, a POSIX system, no other threads."""
-    import os
-    import sys
-    import threading
+    """2 where forking is safe and useful (:func:`forecasting._plotworker.fork_is_safe`)."""
+    from ._plotworker import fork_is_safe
 
-    if sys.platform == "win32" or (os.cpu_count() or 1) < 2:
-        return 1
-    if threading.active_count() > 1:  # e.g. a Jupyter kernel: forking a threaded process
-        return 1
-    return 2
+    return 2 if fork_is_safe() else 1
