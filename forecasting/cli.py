@@ -712,9 +712,9 @@ def _update(args: argparse.Namespace) -> int:
     # before numpy and xarray load: the worker imports matplotlib meanwhile, then draws the
     # figures while this process archives and compares
     with PlotWorker.start() or contextlib.nullcontext() as worker:
-        from .update import _update
+        from .update import update
 
-        res = _update(
+        res = update(
             args.question,
             args.evidence,
             worker=worker,

@@ -69,37 +69,14 @@ def update(
     draws: int | None = None,
     chains: int | None = None,
     progress: bool | None = None,
+    worker: PlotWorker | None = None,
 ) -> UpdateResult:
     """Forecast, analyse, archive, compare with the previous forecast, and report.
 
     ``archive`` defaults to ``forecasts/`` and ``reports`` to ``reports/`` beside the
-    question's ``models/`` folder. The report goes to ``reports/<id>/<as-of>/``.
-    """
-    return _update(
-        question,
-        evidence,
-        as_of=as_of,
-        archive=archive,
-        reports=reports,
-        engine=engine,
-        seed=seed,
-        draws=draws,
-        chains=chains,
-        progress=progress,
-    )
-
-
-def _update(
-    question: Question | str | Path,
-    evidence: Evidence | str | Path | None = None,
-    *,
-    worker: PlotWorker | None = None,
-    **options: Any,
-) -> UpdateResult:
-    """:func:`update`, drawing the figures in ``worker`` if given (the ``forecast`` command).
-
-    The figures of the sensitivity analyses go to the worker as soon as they are known, so
-    they are drawn while this process archives, compares and reads the history.
+    question's ``models/`` folder. The report goes to ``reports/<id>/<as-of>/``. ``worker``
+    (the ``forecast`` command passes one) draws the figures in another process while this one
+    archives and compares; without one, or if it fails, they are drawn here.
     """
     from . import plots
     from .sensitivity import sensitivity
@@ -107,29 +84,26 @@ def _update(
     if not isinstance(question, Question):
         question = load_question(question)
     root = project_root(question)
-    archive, reports = options.get("archive"), options.get("reports")
     store = Archive(archive if archive is not None else root / "forecasts")
     out_root = Path(reports) if reports is not None else root / "reports"
     current = forecast(
         question,
         evidence,
-        as_of=options.get("as_of"),
-        engine=options.get("engine", "auto"),
-        seed=options.get("seed"),
-        draws=options.get("draws"),
-        chains=options.get("chains"),
-        progress=options.get("progress"),
+        as_of=as_of,
+        engine=engine,
+        seed=seed,
+        draws=draws,
+        chains=chains,
+        progress=progress,
     )
     tree = sensitivity(current)
     directory = out_root / question.id / current.as_of.isoformat()
     figure_dir = directory / "figures"
+    figure_dir.mkdir(parents=True, exist_ok=True)
     drawn = plots.figure_data(current, tree)
     if worker is not None:
-        figure_dir.mkdir(parents=True, exist_ok=True)
         worker.send(drawn, figure_dir)
-    written = store.write(current)  # archived first: a figure that fails to draw loses nothing
-    if worker is None:
-        figures = plots.render_figures(drawn, figure_dir)
+    written = store.write(current)
     prev_entry = store.latest(question.id, before=current.as_of)
     previous = prev_entry.load() if prev_entry is not None else None
     attribution = attribute(previous, current) if previous is not None else None
@@ -141,11 +115,9 @@ def _update(
         drawn += trajectory
         if worker is not None:
             worker.send(trajectory, figure_dir)
-        else:
-            figures.update(plots.render_figures(trajectory, figure_dir, workers=1))
-    if worker is not None:
-        # None: the worker failed, so draw here (the same files)
-        figures = worker.finish() or plots.render_figures(drawn, figure_dir)
+    figures = worker.finish() if worker is not None else None
+    if figures is None:  # no worker, or it failed: draw here (the same files)
+        figures = plots.render_figures(drawn, figure_dir)
 
     reasons = [f"MCMC diagnostics: {w}" for w in current.warnings]
     if sur.attrs.get("flagged"):
