@@ -39,7 +39,7 @@ def median_time(fn, repeats: int) -> float:
 def synthetic_inputs(n_items: int, n_scenarios: int, n_indicators: int, seed: int = 0):
     """A question (as a mapping) and ledger rows of the given size.
 
-    Indicators cycle through the three kinds; count items have 30-day windows, reliabilities
+    Indicators cycle through the four kinds; count items have 30-day windows, reliabilities
     mix Admiralty codes and numbers; every value is its own object (so YAML has no aliases).
     """
     rng = np.random.default_rng(seed)
@@ -47,7 +47,7 @@ def synthetic_inputs(n_items: int, n_scenarios: int, n_indicators: int, seed: in
     cats = ["a", "b", "c", "d"]
     indicators: dict = {}
     for j in range(n_indicators):
-        kind = ("count", "binary", "categorical")[j % 3]
+        kind = ("count", "binary", "categorical", "continuous")[j % 4]
         if kind == "count":
             likelihood = {
                 "rate": {
@@ -62,6 +62,14 @@ def synthetic_inputs(n_items: int, n_scenarios: int, n_indicators: int, seed: in
                     s: {"alpha": float(rng.uniform(1, 8)), "beta": float(rng.uniform(1, 8))}
                     for s in scen
                 }
+            }
+        elif kind == "continuous":
+            likelihood = {
+                "sd": float(rng.uniform(1, 3)),
+                "mean": {
+                    s: {"mean": float(rng.uniform(-5, 5)), "sd": float(rng.uniform(0.5, 3))}
+                    for s in scen
+                },
             }
         else:
             likelihood = {
@@ -83,13 +91,12 @@ def synthetic_inputs(n_items: int, n_scenarios: int, n_indicators: int, seed: in
     for i in range(n_items):
         name = names[i % n_indicators]
         kind = indicators[name]["kind"]
-        value = (
-            int(rng.poisson(2))
-            if kind == "count"
-            else bool(rng.random() < 0.5)
-            if kind == "binary"
-            else str(rng.choice(cats))
-        )
+        value = {
+            "count": lambda: int(rng.poisson(2)),
+            "binary": lambda: bool(rng.random() < 0.5),
+            "categorical": lambda: str(rng.choice(cats)),
+            "continuous": lambda: round(float(rng.normal(0, 3)), 3),
+        }[kind]()
         day = dt.date(2024, 1, 1) + dt.timedelta(days=i % 600)
         row = {
             "id": f"e{i:06d}",
@@ -139,62 +146,82 @@ def run_process(cmd: list[str]) -> float:
     return time.perf_counter() - t0
 
 
-def bench_process(repeats: int) -> None:
-    exe = Path(sys.executable).with_name("forecast")
-    a = [str(exe), "run", str(QUESTION), "--engine", "exact", "--as-of", AS_OF]
-    b = [sys.executable, "-c", "import xarray, scipy.special, pydantic, yaml"]
+#: What every command imports before it can do anything: the baselines of the ratios.
+BARE = "import xarray, scipy.special, pydantic, yaml"
+BARE_PLOTS = "import xarray, scipy.special, pydantic, yaml, matplotlib.pyplot"
+
+
+def paired(a: list[str], b: list[str], repeats: int) -> tuple[list[float], list[float]]:
+    """Whole-process times of ``a`` and ``b``, interleaved A B A B after one warm-up each."""
     run_process(a), run_process(b)  # warm-up (file cache)
     ta, tb = [], []
     for _ in range(repeats):
         ta.append(run_process(a))
         tb.append(run_process(b))
+    return ta, tb
+
+
+def report_pair(what: str, ta: list[float], tb: list[float], baseline: str, target: float) -> None:
     ratios = [x / y for x, y in zip(ta, tb, strict=True)]
+    print(f"  {what}: {statistics.median(ta):5.2f} s (min {min(ta):.2f}, max {max(ta):.2f})")
+    print(f"  baseline python -c '{baseline}': {statistics.median(tb):5.2f} s")
+    print(
+        f"  ratio {statistics.median(ratios):.2f}x (min {min(ratios):.2f}, max "
+        f"{max(ratios):.2f}); target <= {target:g}x"
+    )
+
+
+def bench_process(repeats: int) -> None:
+    exe = Path(sys.executable).with_name("forecast")
+    a = [str(exe), "run", str(QUESTION), "--engine", "exact", "--as-of", AS_OF]
+    ta, tb = paired(a, [sys.executable, "-c", BARE], repeats)
     print(f"whole process, median of {repeats} interleaved pairs")
-    print(f"  forecast run --engine exact (bundled):          {statistics.median(ta):6.2f} s")
-    print(
-        f"  baseline: python -c 'import xarray, scipy.special, pydantic, yaml': "
-        f"{statistics.median(tb):6.2f} s"
-    )
-    print(
-        f"  ratio: {statistics.median(ratios):.2f}x (min {min(ratios):.2f}, max {max(ratios):.2f})"
-    )
+    report_pair("forecast run --engine exact (bundled)", ta, tb, BARE, 1.2)
 
 
 def bench_sensitivity(repeats: int) -> None:
     import tempfile
 
     import forecasting as fc
-    from forecasting import sensitivity as sn
+    from forecasting import analyses
 
     f = fc.forecast(QUESTION, as_of=AS_OF)
     values = np.linspace(0.05, 6.0, 10_000)
     t_sweep = median_time(
-        lambda: sn.sweep(f, "likelihood:joint_operations:accession", values), repeats
+        lambda: analyses.sweep(f, "likelihood:joint_operations:accession", values), repeats
     )
-    exe = Path(sys.executable).with_name("forecast")
-    with tempfile.TemporaryDirectory() as tmp:
-        a = [str(exe), "sensitivity", str(QUESTION), "--as-of", AS_OF, "--plots", tmp]
-        b = [sys.executable, "-c", "import xarray, scipy.special, pydantic, yaml"]
-        run_process(a), run_process(b)
-        ta, tb = [], []
-        for _ in range(repeats):
-            ta.append(run_process(a))
-            tb.append(run_process(b))
     print("sensitivity analyses")
     print(
         f"  sweep of one judgement over 10,000 settings (one call, in process): "
         f"{1000 * t_sweep:7.1f} ms"
     )
-    print(
-        f"  forecast sensitivity --plots (every analysis, every plot), whole process: "
-        f"{statistics.median(ta):5.2f} s (min {min(ta):.2f}, max {max(ta):.2f})"
-    )
-    ratios = [x / y for x, y in zip(ta, tb, strict=True)]
-    print(f"  ratio to the bare-import baseline: {statistics.median(ratios):.2f}x")
+    exe = Path(sys.executable).with_name("forecast")
+    with tempfile.TemporaryDirectory() as tmp:
+        a = [str(exe), "sensitivity", str(QUESTION), "--as-of", AS_OF, "--plots", tmp]
+        ta, tb = paired(a, [sys.executable, "-c", BARE_PLOTS], repeats)
+    report_pair("forecast sensitivity --plots (every analysis and plot)", ta, tb, BARE_PLOTS, 2.5)
+
+
+def bench_update(repeats: int) -> None:
+    import shutil
+    import tempfile
+
+    exe = Path(sys.executable).with_name("forecast")
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = Path(tmp) / "forecasts"
+        shutil.copytree(ROOT / "forecasts", archive)
+        a = [str(exe), "update", str(QUESTION), "--as-of", AS_OF, "--archive", str(archive)]
+        a += ["--reports", str(Path(tmp) / "reports")]
+        ta, tb = paired(a, [sys.executable, "-c", BARE_PLOTS], repeats)
+    print("the weekly update of the bundled question (forecast, analyses, archive, comparison,")
+    print("8 figures, report in three formats)")
+    report_pair("forecast update", ta, tb, BARE_PLOTS, 3.0)
 
 
 def write_scale_project(root: Path, n_items=100_000, n_indicators=50, n_scenarios=12) -> Path:
-    """The scale benchmark's question and ledger as files (ten YAML files of 10,000 items)."""
+    """The scale benchmark's question (YAML) and ledger (ten JSON Lines files of 10,000 items)."""
+    import json
+
     import yaml
 
     body, rows = synthetic_inputs(n_items, n_scenarios, n_indicators)
@@ -205,36 +232,40 @@ def write_scale_project(root: Path, n_items=100_000, n_indicators=50, n_scenario
     ev.mkdir(parents=True, exist_ok=True)
     for start in range(0, n_items, 10_000):
         part = rows[start : start + 10_000]
-        (ev / f"part{start // 10_000:03d}.yaml").write_text(yaml.safe_dump(part, sort_keys=False))
+        text = "".join(json.dumps(r, default=str) + "\n" for r in part)
+        (ev / f"part{start // 10_000:03d}.jsonl").write_text(text)
     return root / "models" / "scale.yaml"
 
 
+def run_measured(cmd: list[str]) -> tuple[float, float]:
+    """Wall time (s) and peak resident memory (MiB) of one process."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - t0
+    if status != 0:
+        raise RuntimeError(f"{cmd} failed with status {status}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
 def bench_scale(repeats: int) -> None:
-    import resource
     import tempfile
 
     exe = Path(sys.executable).with_name("forecast")
     with tempfile.TemporaryDirectory() as tmp:
         question = write_scale_project(Path(tmp))
-        cmd = [
-            str(exe),
-            "run",
-            str(question),
-            "--engine",
-            "exact",
-            "--as-of",
-            "2026-01-01",
-            "--json",
-        ]
-        times = []
-        for _ in range(repeats):
-            times.append(run_process(cmd))
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print("scale: 100,000 items, 50 indicators, 12 scenarios (ten YAML files, 11 MB)")
+        size = sum(p.stat().st_size for p in (Path(tmp) / "evidence" / "scale").iterdir())
+        cmd = [str(exe), "run", str(question), "--engine", "exact", "--as-of", "2026-01-01"]
+        runs = [run_measured([*cmd, "--json"]) for _ in range(repeats)]
+    times = [t for t, _ in runs]
+    print(
+        "scale: 100,000 items, 50 indicators (all four kinds), 12 scenarios "
+        f"(ten JSON Lines files, {size / 2**20:.0f} MB)"
+    )
     print(
         f"  forecast run --engine exact (validate + forecast), whole process: "
         f"{statistics.median(times):5.2f} s (min {min(times):.2f}, max {max(times):.2f}); "
-        f"peak memory of any benchmark process so far {peak:.0f} MiB"
+        f"peak memory {max(m for _, m in runs):.0f} MiB; target < 10 s, < 1024 MiB"
     )
 
 
@@ -309,6 +340,8 @@ def main() -> None:
     bench_process(args.repeats)
     print()
     bench_sensitivity(args.repeats)
+    print()
+    bench_update(args.repeats)
     if not args.no_scale:
         print()
         bench_scale(3)

@@ -1,51 +1,71 @@
 """Bayesian scenario forecasting.
 
 Turn an analyst's judgements (how likely each observation is under each scenario) and a ledger
-of dated, sourced evidence into posterior scenario probabilities with credible intervals.
+of dated, sourced evidence into posterior scenario probabilities.
 
 >>> import forecasting as fc
 >>> q = fc.load_question("models/syria_coalition.yaml")
 >>> f = fc.forecast(q, as_of="2025-10-27")       # doctest: +SKIP
 >>> f.summary()                                   # doctest: +SKIP
 
+The package follows the flow of the data: :mod:`.inputs` (question and evidence files) ->
+:mod:`.kinds` (what each indicator kind means) -> :mod:`.model` (arrays, and the PyMC model) ->
+:mod:`.engines` (exact, MCMC) -> :mod:`.results` (the :class:`Forecast`) -> :mod:`.analyses`
+-> :mod:`.presentation` (text, tables, plots, report) -> :mod:`.pipeline` (archive, weekly
+update, verify) -> :mod:`.cli`; :mod:`.core` holds what all of them share.
+
 The names below load their module on first use, so ``import forecasting`` (and the ``forecast``
 command before it knows what to do) imports neither numpy nor xarray; PyMC loads only with the
-MCMC engine.
+MCMC engine or :func:`build_pymc_model`, matplotlib only with :mod:`plots`.
 """
 
 from __future__ import annotations
 
-import sys
-from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover - what the lazy names below resolve to
+    from . import analyses, kinds
+    from .analyses import attribute, sensitivity, surprise
     from .api import build_pymc_model, forecast, set_evidence
-    from .errors import ForecastingError, ForecastingWarning, InputError, Problem
-    from .evidence import Evidence, EvidenceItem, load_evidence
-    from .result import Forecast
-    from .spec import Question, load_question
-    from .update import backfill, history, update
+    from .core.errors import ForecastingError, ForecastingWarning, InputError, Problem
+    from .inputs.evidence import Evidence, EvidenceItem, load_evidence
+    from .inputs.question import Question, load_question
+    from .pipeline.verify import verify
+    from .pipeline.weekly import backfill, history, update
+    from .presentation import plots, report, tables, text
+    from .presentation.tables import describe
+    from .results.forecast import Forecast
 
-#: Public name to the module that defines it.
-_EXPORTS = {
-    "build_pymc_model": "api",
-    "forecast": "api",
-    "set_evidence": "api",
-    "ForecastingError": "errors",
-    "ForecastingWarning": "errors",
-    "InputError": "errors",
-    "Problem": "errors",
-    "Evidence": "evidence",
-    "EvidenceItem": "evidence",
-    "load_evidence": "evidence",
-    "Forecast": "result",
-    "package_version": "_version",
-    "Question": "spec",
-    "load_question": "spec",
-    "update": "update",
-    "history": "update",
-    "backfill": "update",
+#: Public name -> (module, attribute); attribute ``None`` means the module itself.
+_EXPORTS: dict[str, tuple[str, str | None]] = {
+    "build_pymc_model": ("api", "build_pymc_model"),
+    "forecast": ("api", "forecast"),
+    "set_evidence": ("api", "set_evidence"),
+    "ForecastingError": ("core.errors", "ForecastingError"),
+    "ForecastingWarning": ("core.errors", "ForecastingWarning"),
+    "InputError": ("core.errors", "InputError"),
+    "Problem": ("core.errors", "Problem"),
+    "Evidence": ("inputs.evidence", "Evidence"),
+    "EvidenceItem": ("inputs.evidence", "EvidenceItem"),
+    "load_evidence": ("inputs.evidence", "load_evidence"),
+    "Question": ("inputs.question", "Question"),
+    "load_question": ("inputs.question", "load_question"),
+    "Forecast": ("results.forecast", "Forecast"),
+    "package_version": ("_version", "package_version"),
+    "update": ("pipeline.weekly", "update"),
+    "history": ("pipeline.weekly", "history"),
+    "backfill": ("pipeline.weekly", "backfill"),
+    "verify": ("pipeline.verify", "verify"),
+    "sensitivity": ("analyses", "sensitivity"),
+    "attribute": ("analyses", "attribute"),
+    "surprise": ("analyses", "surprise"),
+    "describe": ("presentation.tables", "describe"),
+    "analyses": ("analyses", None),
+    "kinds": ("kinds", None),
+    "plots": ("presentation.plots", None),
+    "report": ("presentation.report", None),
+    "tables": ("presentation.tables", None),
+    "text": ("presentation.text", None),
 }
 
 
@@ -56,35 +76,20 @@ def __getattr__(name: str):
 
         globals()["__version__"] = version = package_version()
         return version
-    module_name = _EXPORTS.get(name)
-    if module_name is None:
+    target = _EXPORTS.get(name)
+    if target is None:
         raise AttributeError(f"module 'forecasting' has no attribute '{name}'")
     from importlib import import_module
 
+    module_name, attribute = target
     module = import_module(f".{module_name}", __name__)
-    # bind every name of that module at once
-    globals().update({n: getattr(module, n) for n, m in _EXPORTS.items() if m == module_name})
-    return globals()[name]
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
-
-
-class _Package(ModuleType):
-    """The package's module type, so that ``forecasting.update`` stays the function.
-
-    Importing the submodule ``forecasting.update`` (``from forecasting.update import ...``)
-    binds it to the package's name ``update``, which would hide the function of that name.
-    """
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if isinstance(value, ModuleType) and _EXPORTS.get(name) == name and hasattr(value, name):
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
 
 
 __all__ = [
@@ -96,13 +101,24 @@ __all__ = [
     "InputError",
     "Problem",
     "Question",
+    "analyses",
+    "attribute",
     "backfill",
     "build_pymc_model",
+    "describe",
     "forecast",
     "history",
+    "kinds",
     "load_evidence",
     "load_question",
+    "plots",
+    "report",
+    "sensitivity",
     "set_evidence",
+    "surprise",
+    "tables",
+    "text",
     "update",
+    "verify",
     "__version__",
 ]

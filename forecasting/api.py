@@ -1,4 +1,8 @@
-"""The user-facing entry points: :func:`forecast` and :func:`build_pymc_model`."""
+"""The library's front door: :func:`forecast`, and the PyMC model for research code.
+
+Here the flow is put together: inputs (question and evidence) -> model (arrays) -> an engine ->
+the :class:`~forecasting.results.forecast.Forecast`.
+"""
 
 from __future__ import annotations
 
@@ -8,53 +12,21 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .constants import DEFAULT_SEED, EXACT_DRAWS, MCMC_CHAINS, MCMC_DRAWS, MCMC_TUNE
+from .core.constants import DEFAULT_SEED, EXACT_DRAWS, MCMC_CHAINS, MCMC_DRAWS, MCMC_TUNE
+from .core.errors import ForecastingWarning, InputError, Problem
 from .engines import exact
-from .errors import ForecastingWarning, InputError, Problem
-from .evidence import Evidence, load_evidence
-from .model_data import ModelData
-from .result import Forecast, make_forecast
-from .spec import Question, load_question
+from .inputs.evidence import Evidence
+from .inputs.question import Question
+from .inputs.resolve import resolve_inputs
+from .model.data import ModelData
+from .results.assemble import make_forecast
+from .results.forecast import Forecast
 
 if TYPE_CHECKING:
     import pymc as pm
 
 Engine = Literal["auto", "exact", "mcmc"]
 ENGINES = ("auto", "exact", "mcmc")
-
-
-def _inputs(
-    question: Question | str | Path,
-    evidence: Evidence | str | Path | None,
-    as_of: dt.date | str | None,
-) -> tuple[Question, Evidence, dt.date]:
-    if not isinstance(question, Question):
-        question = load_question(question)
-    if not isinstance(evidence, Evidence):
-        evidence = load_evidence(evidence, question)
-    elif evidence.question_id != question.id:
-        raise InputError(
-            [
-                Problem(
-                    None,
-                    None,
-                    "evidence",
-                    f"the evidence is for question '{evidence.question_id}', not '{question.id}'",
-                )
-            ]
-        )
-    if as_of is None:
-        as_of = dt.date.today()
-    elif isinstance(as_of, str):
-        try:
-            as_of = dt.date.fromisoformat(as_of)
-        except ValueError:
-            raise InputError(
-                [Problem(None, None, "as_of", f"'{as_of}' is not a date; use YYYY-MM-DD")]
-            ) from None
-    elif isinstance(as_of, dt.datetime):
-        as_of = as_of.date()
-    return question, evidence.as_of(as_of), as_of
 
 
 def forecast(
@@ -69,7 +41,7 @@ def forecast(
     tune: int | None = None,
     progress: bool | None = None,
 ) -> Forecast:
-    """Posterior scenario probabilities with credible intervals.
+    """Posterior scenario probabilities.
 
     Parameters
     ----------
@@ -83,7 +55,7 @@ def forecast(
     engine
         ``"exact"`` (closed form plus i.i.d. draws), ``"mcmc"`` (PyMC NUTS, also checked
         against the exact answer) or ``"auto"`` (exact whenever the model allows, which is every
-        question made of count, binary and categorical indicators).
+        question the package's indicator kinds can express).
     seed
         Random seed; the same inputs and seed give the same forecast. Default: a fixed seed.
     draws, chains, tune
@@ -110,7 +82,7 @@ def forecast(
             raise InputError(
                 [Problem(None, None, name, f"must be a positive whole number, got {value!r}")]
             )
-    question, used, as_of = _inputs(question, evidence, as_of)
+    question, used, as_of = resolve_inputs(question, evidence, as_of)
     if question.resolves is not None and as_of > question.resolves:
         warnings.warn(
             f"question '{question.id}' resolved on {question.resolves.isoformat()}; this "
@@ -162,13 +134,13 @@ def build_pymc_model(
     Variables: ``pi`` (scenario probabilities, dims ``scenario``), one per indicator named by
     its id (the per-scenario parameter), the potential ``evidence`` (the scenario marginalised
     out) and the deterministic ``scenario_probability``. Evidence enters as ``pm.Data``.
-    See :func:`forecasting.engines.mcmc.build_model` for ``parameters``, ``extra_loglik`` and
+    See :func:`forecasting.model.pymc_model.build_model` for ``parameters``, ``extra_loglik`` and
     ``name``.
     """
-    from .engines import mcmc
+    from .model.pymc_model import build_model
 
-    question, used, _ = _inputs(question, evidence, as_of)
-    return mcmc.build_model(
+    question, used, _ = resolve_inputs(question, evidence, as_of)
+    return build_model(
         ModelData.build(question, used), parameters=parameters, extra_loglik=extra_loglik, name=name
     )
 
@@ -186,7 +158,7 @@ def set_evidence(
     """
     import pymc as pm
 
-    from .engines import mcmc
+    from .model.pymc_model import evidence_data
 
-    question, used, _ = _inputs(question, evidence, as_of)
-    pm.set_data(mcmc.evidence_data(ModelData.build(question, used)), model=model)
+    question, used, _ = resolve_inputs(question, evidence, as_of)
+    pm.set_data(evidence_data(ModelData.build(question, used)), model=model)

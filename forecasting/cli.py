@@ -9,7 +9,6 @@ evidence is improbable under every scenario), (``verify``) the forecast does not
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
 import sys
@@ -19,8 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .constants import INTERVAL_PROB
-from .errors import ForecastingError, ForecastingWarning, InputError, Problem
+from .core.errors import ForecastingError, ForecastingWarning, InputError, Problem
 
 EXIT_OK = 0
 EXIT_BUG = 1
@@ -299,6 +297,7 @@ def _version() -> str:
 
 def _run(args: argparse.Namespace) -> int:
     from .api import forecast
+    from .presentation.tables import format_table
 
     if args.save is not None and args.save.is_dir():
         raise InputError(
@@ -345,47 +344,13 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def format_table(result, *, headline: bool = True) -> str:
-    """The readable table (and, unless ``headline=False``, the headline) of a forecast."""
-    pct = int(round(INTERVAL_PROB * 100))
-    labels = result.labels
-    width = max(len("scenario"), *(len(labels[s]) for s in result.scenarios))
-    n_used, n_excl = len(result.evidence_items), len(result.excluded)
-    lines = [
-        result.title,
-        f"as of {result.as_of.isoformat()} | {result.engine} engine | {n_used} evidence "
-        f"item{'s' if n_used != 1 else ''} used, {n_excl} excluded",
-        "",
-        f"  {'scenario':<{width}}  {'prior':>6}  {'posterior':>9}  {f'{pct}% interval':>14}",
-    ]
-    mcse = result.mcse.values
-    for k, s in enumerate(result.scenarios):
-        p = float(result.probabilities.values[k])
-        lo, hi = (float(x) for x in result.interval.values[k])
-        post = _pct(p) + (f" ±{100 * mcse[k]:.1f}" if mcse[k] > 0 else "")
-        lines.append(
-            f"  {labels[s]:<{width}}  {_pct(float(result.prior.values[k])):>6}  "
-            f"{post:>9}  {_pct(lo):>6} - {_pct(hi):<6}"
-        )
-    if headline:
-        lines += ["", f"Most likely: {result.headline()}"]
-    for w in result.warnings:
-        lines.append(f"WARNING: {w}")
-    return "\n".join(lines)
-
-
-def _pct(p: float) -> str:
-    from .result import _pct as fmt
-
-    return fmt(p)
-
-
 # --- validate --------------------------------------------------------------------------------
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .evidence import load_evidence
-    from .spec import load_question
+    from .inputs.evidence import load_evidence
+    from .inputs.question import load_question
+    from .presentation.tables import describe, format_description
 
     question = load_question(args.question)
     evidence = load_evidence(args.evidence, question)
@@ -397,171 +362,12 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def describe(question, evidence) -> dict[str, Any]:
-    """What ``forecast validate`` found: scenarios, fitted likelihoods, evidence counts."""
-    scenarios = question.scenario_ids
-    prior = question.prior
-    out: dict[str, Any] = {
-        "question": question.id,
-        "title": question.title,
-        "file": question.source,
-        "scenarios": [
-            {"id": s, "label": question.scenarios[s].label, "prior": float(prior[k])}
-            for k, s in enumerate(scenarios)
-        ],
-        "prior_concentration": question.concentration,
-        "indicators": [],
-        "evidence": {"files": list(evidence.files), "items": len(evidence.items)},
-    }
-    counts: dict[str, int] = {}
-    for it in evidence.items:
-        counts[it.indicator] = counts.get(it.indicator, 0) + 1
-    for name, ind in question.indicators.items():
-        entry: dict[str, Any] = {
-            "id": name,
-            "kind": ind.kind,
-            "items": counts.get(name, 0),
-            "likelihoods": {},
-        }
-        if ind.kind == "count":
-            entry["per_days"] = ind.per_days
-            for s in scenarios:
-                g = ind.rate[s]
-                shape, rate = g.params
-                entry["likelihoods"][s] = {
-                    "form": g.form,
-                    "distribution": "Gamma",
-                    "shape": shape,
-                    "rate": rate,
-                    "mean": shape / rate,
-                    "sd": shape**0.5 / rate,
-                }
-        elif ind.kind == "binary":
-            for s in scenarios:
-                b = ind.probability[s]
-                a, bb = b.params
-                m = a / (a + bb)
-                entry["likelihoods"][s] = {
-                    "form": b.form,
-                    "distribution": "Beta",
-                    "alpha": a,
-                    "beta": bb,
-                    "mean": m,
-                    "sd": (m * (1 - m) / (a + bb + 1)) ** 0.5,
-                }
-        else:
-            alpha = ind.prior_params(scenarios)
-            entry["categories"] = list(ind.categories)
-            for k, s in enumerate(scenarios):
-                entry["likelihoods"][s] = {
-                    "distribution": "Dirichlet",
-                    "alpha": dict(zip(ind.categories, alpha[k].tolist(), strict=True)),
-                    "mean": dict(
-                        zip(ind.categories, (alpha[k] / alpha[k].sum()).tolist(), strict=True)
-                    ),
-                }
-        out["indicators"].append(entry)
-    if evidence.items:
-        dates = sorted(it.date for it in evidence.items)
-        out["evidence"]["first_date"] = dates[0].isoformat()
-        out["evidence"]["last_date"] = dates[-1].isoformat()
-    return out
-
-
-def format_description(report: dict[str, Any]) -> str:
-    """Readable form of :func:`describe`."""
-    lines = [
-        f"question {report['question']}: {report['title']}  ({report['file']})",
-        f"  {len(report['scenarios'])} scenarios (prior, concentration "
-        f"{report['prior_concentration']:g}):",
-    ]
-    for s in report["scenarios"]:
-        lines.append(f"    {s['id']:<16} {s['prior']:.3f}  {s['label']}")
-    lines.append(f"  {len(report['indicators'])} indicators:")
-    for ind in report["indicators"]:
-        extra = f", per {ind['per_days']:g} days" if ind["kind"] == "count" else ""
-        lines.append(f"    {ind['id']} ({ind['kind']}{extra}; {ind['items']} items)")
-        for s, lk in ind["likelihoods"].items():
-            if lk["distribution"] == "Gamma":
-                text = (
-                    f"Gamma(shape={lk['shape']:.3g}, rate={lk['rate']:.3g})  "
-                    f"mean {lk['mean']:.3g}, sd {lk['sd']:.3g}  [{lk['form']}]"
-                )
-            elif lk["distribution"] == "Beta":
-                text = (
-                    f"Beta({lk['alpha']:.3g}, {lk['beta']:.3g})  mean {lk['mean']:.3g}, "
-                    f"sd {lk['sd']:.3g}  [{lk['form']}]"
-                )
-            else:
-                text = (
-                    "Dirichlet(" + ", ".join(f"{c}={a:.3g}" for c, a in lk["alpha"].items()) + ")"
-                )
-            lines.append(f"      {s:<16} {text}")
-    ev = report["evidence"]
-    span = f", dated {ev['first_date']} to {ev['last_date']}" if ev.get("first_date") else ""
-    lines.append(f"  evidence: {ev['items']} items in {len(ev['files'])} files{span}")
-    lines.append("OK: no problems found")
-    return "\n".join(lines)
-
-
 # --- sensitivity -----------------------------------------------------------------------------
-
-
-def dataset_records(ds) -> dict[str, Any]:
-    """A Dataset as JSON: a list of records along its first non-scenario dimension.
-
-    Variables with a ``scenario`` dimension become ``{scenario: value}`` mappings, so the ids
-    are those of the question and the evidence.
-    """
-    import numpy as np
-
-    dims = [d for d in ds.dims if d not in ("scenario", "ci_bound")]
-    attrs = {k: _plain(v) for k, v in ds.attrs.items()}
-    if not dims:
-        return {"attrs": attrs, "values": {n: _plain(ds[n].values) for n in ds.data_vars}}
-    row_dim = dims[0]
-    records = []
-    for n in range(ds.sizes[row_dim]):
-        row = ds.isel({row_dim: n})
-        rec: dict[str, Any] = {row_dim: _plain(row[row_dim].values)}
-        for name in row.coords:
-            if name != row_dim and row[name].dims == ():
-                rec[name] = _plain(row[name].values)
-        for name, var in row.data_vars.items():
-            if "scenario" in var.dims and var.ndim == 1:
-                rec[name] = {
-                    str(s): _plain(v)
-                    for s, v in zip(row["scenario"].values, var.values, strict=True)
-                }
-            elif var.ndim == 0:
-                rec[name] = _plain(var.values)
-            else:
-                rec[name] = _plain(np.asarray(var.values))
-        records.append(rec)
-    return {"attrs": attrs, row_dim: records}
-
-
-def _plain(v: Any) -> Any:
-    import math
-
-    import numpy as np
-
-    if isinstance(v, np.ndarray):
-        if v.ndim == 0:
-            return _plain(v.item())
-        return [_plain(x) for x in v.tolist()]
-    if isinstance(v, list | tuple):
-        return [_plain(x) for x in v]
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
     written = {}
-    if args.plots is not None:
+    if args.plots is not None:  # checked before any work
         if args.plots.exists() and not args.plots.is_dir():
             raise InputError(
                 [
@@ -586,19 +392,14 @@ def _sensitivity(args: argparse.Namespace) -> int:
                     )
                 ]
             ) from None
-        from ._plotworker import PlotWorker
+    f, tree = _sensitivity_analyses(args)
+    if args.plots is not None:
+        from .presentation.plots import save_all
 
-        # before numpy and xarray load: the worker imports matplotlib meanwhile
-        with PlotWorker.start() or contextlib.nullcontext() as worker:
-            f, tree = _sensitivity_analyses(args)
-            from . import plots
+        written = save_all(f, tree, args.plots)
+    from .presentation.records import dataset_records
+    from .presentation.tables import format_sensitivity
 
-            figures = plots.figure_data(f, tree)
-            written = worker.render(figures, args.plots) if worker is not None else None
-            if written is None:
-                written = plots.render_figures(figures, args.plots)
-    else:
-        f, tree = _sensitivity_analyses(args)
     if args.json:
         out = {
             "question": f.question_id,
@@ -618,114 +419,32 @@ def _sensitivity(args: argparse.Namespace) -> int:
 
 
 def _sensitivity_analyses(args: argparse.Namespace) -> tuple[Any, Any]:
+    from .analyses.overview import sensitivity
     from .api import forecast
-    from .sensitivity import sensitivity
 
     f = forecast(args.question, args.evidence, as_of=args.as_of)
     return f, sensitivity(f)
-
-
-def format_sensitivity(f, tree) -> str:
-    """The top drivers as readable tables."""
-    import numpy as np
-
-    from .report import next_observation_sentences
-
-    lead = f.leading
-    k = f.scenarios.index(lead)
-    lines = [
-        f"{f.title}: what the forecast rests on (as of {f.as_of})",
-        f"Leading scenario: {f.labels[lead]} ({_pct(float(f.probabilities.values[k]))})",
-        "",
-    ]
-    infl = tree["evidence_influence"].to_dataset()
-    lines.append("EVIDENCE INFLUENCE (each item left out in turn)")
-    if infl.sizes.get("item", 0):
-        lines.append(f"  {'item':<42} {'indicator':<26} {'shift':>7} {'diag.':>6}")
-        for n in np.argsort(-infl["diagnosticity"].values)[:10]:
-            lines.append(
-                f"  {str(infl.item.values[n])[:42]:<42} "
-                f"{str(infl.item_indicator.values[n])[:26]:<26} "
-                f"{100 * infl['shift'].values[n, k]:+6.1f}p "
-                f"{infl['diagnosticity'].values[n]:6.2f}"
-            )
-        lines.append(
-            f"  shift: points of '{lead}' the item adds; diag.: largest |log Bayes "
-            "factor| of the item for any scenario against the rest"
-        )
-    else:
-        lines.append("  (no evidence)")
-    js = tree["judgement_sensitivity"].to_dataset()
-    lines += [
-        "",
-        "JUDGEMENT SENSITIVITY (each elicited quantity over its own range)",
-        f"  {'judgement':<48} {'range':<30} {'swing':>7}",
-    ]
-    for n in np.argsort(-js["leader_swing"].values)[:10]:
-        rng = (
-            f"{js.low_value.values[n]:.3g}-{js.high_value.values[n]:.3g} "
-            f"{js.judgement_unit.values[n]}"
-        )
-        lines.append(
-            f"  {str(js.judgement_label.values[n])[:48]:<48} {rng[:30]:<30} "
-            f"{100 * js['leader_swing'].values[n]:6.1f}p"
-        )
-    tips = tree["tipping_points"].to_dataset()
-    dist = tips["distance"].values
-    order = [n for n in np.argsort(dist) if np.isfinite(dist[n])][:6]
-    lines += ["", "TIPPING POINTS (nearest value of a judgement that changes the leader)"]
-    if not order:
-        lines.append("  no single judgement within its allowed range changes the leader")
-    for n in order:
-        b, lo, hi = tips.base_value.values[n], tips.flip_below.values[n], tips.flip_above.values[n]
-        use_lo = np.isfinite(lo) and (not np.isfinite(hi) or abs(lo - b) <= abs(hi - b))
-        flip, who = (
-            (lo, tips.leader_below.values[n]) if use_lo else (hi, tips.leader_above.values[n])
-        )
-        lines.append(
-            f"  {str(tips.judgement_label.values[n])[:48]:<48} now {b:.3g}, "
-            f"flips at {flip:.3g} -> {who}"
-        )
-    voi = tree["value_of_information"].to_dataset()
-    lines += [
-        "",
-        "WHAT TO WATCH NEXT (value of one more observation)",
-        f"  {'indicator':<30} {'information':>11} {'P(leader changes)':>18}",
-    ]
-    for n in np.argsort(-voi["entropy_reduction"].values):
-        lines.append(
-            f"  {str(voi.indicator.values[n]):<30} "
-            f"{voi['entropy_reduction'].values[n]:11.3f} "
-            f"{_pct(float(voi['p_leader_change'].values[n])):>18}"
-        )
-    for sentence in next_observation_sentences(f, tree):
-        lines.append(f"  - {sentence}")
-    return "\n".join(lines)
 
 
 # --- update, history, backfill ---------------------------------------------------------------
 
 
 def _update(args: argparse.Namespace) -> int:
-    from ._plotworker import PlotWorker
+    from .core.paths import display_path
+    from .pipeline.weekly import update
+    from .presentation.tables import format_table
 
-    # before numpy and xarray load: the worker imports matplotlib meanwhile, then draws the
-    # figures while this process archives and compares
-    with PlotWorker.start() or contextlib.nullcontext() as worker:
-        from .update import update
-
-        res = update(
-            args.question,
-            args.evidence,
-            worker=worker,
-            as_of=args.as_of,
-            archive=args.archive,
-            reports=args.reports,
-            engine=args.engine,
-            seed=args.seed,
-            draws=args.draws,
-            chains=args.chains,
-        )
+    res = update(
+        args.question,
+        args.evidence,
+        as_of=args.as_of,
+        archive=args.archive,
+        reports=args.reports,
+        engine=args.engine,
+        seed=args.seed,
+        draws=args.draws,
+        chains=args.chains,
+    )
     if args.json:
         print(json.dumps(res.summary, default=str))
     else:
@@ -745,11 +464,9 @@ def _update(args: argparse.Namespace) -> int:
                     f"  {100 * parts.contribution.values[n, k]:+5.1f}  "
                     f"{str(parts.change_label.values[n])[:90]}"
                 )
-        from .result import _display_path as shown
-
         print(f"\nArchive: {res.archived.message}")
-        print(f"Report: {shown(str(res.report['html']))}")
-        print(f"        {shown(str(res.report['markdown']))}")
+        print(f"Report: {display_path(res.report['html'])}")
+        print(f"        {display_path(res.report['markdown'])}")
         for reason in res.reasons:
             print(f"FLAGGED: {reason}")
     if res.flagged:
@@ -760,17 +477,19 @@ def _update(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
-    from .spec import load_question
-    from .update import history
+    from .inputs.question import load_question
+    from .pipeline.weekly import history
+    from .presentation.records import plain
+    from .presentation.text import pct
 
     q = load_question(args.question)
     hist = history(q, archive=args.archive)
     n = hist.sizes.get("as_of", 0)
     if args.plot is not None and n:
-        from . import plots
+        from .presentation.plots import plot_history, save_figure
 
-        fig, _ = plots.plot_history(hist)
-        plots.save_figure(fig, args.plot)
+        fig, _ = plot_history(hist)
+        save_figure(fig, args.plot)
     if args.json:
         rows = []
         for i in range(n):
@@ -785,10 +504,10 @@ def _history(args: argparse.Namespace) -> int:
                     "scenarios": [
                         {
                             "id": str(s),
-                            "probability": _plain(h.probability.values[k]),
+                            "probability": plain(h.probability.values[k]),
                             "interval": {
-                                "lower": _plain(h.interval.values[k, 0]),
-                                "upper": _plain(h.interval.values[k, 1]),
+                                "lower": plain(h.interval.values[k, 0]),
+                                "upper": plain(h.interval.values[k, 1]),
                             },
                         }
                         for k, s in enumerate(hist.scenario.values)
@@ -808,7 +527,7 @@ def _history(args: argparse.Namespace) -> int:
     print(f"  {'as of':<10}  {'items':>5}  " + "  ".join(f"{s[:width]:>{width}}" for s in scen))
     for i in range(n):
         h = hist.isel(as_of=i)
-        cells = "  ".join(f"{_pct(float(p)):>{width}}" for p in h.probability.values)
+        cells = "  ".join(f"{pct(float(p)):>{width}}" for p in h.probability.values)
         flag = "  (flagged)" if bool(h.flagged.values) else ""
         print(f"  {str(h.as_of.values)[:10]:<10}  {int(h.n_items.values):>5}  {cells}{flag}")
     if args.plot is not None:
@@ -817,7 +536,7 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _backfill(args: argparse.Namespace) -> int:
-    from .update import backfill
+    from .pipeline.weekly import backfill
 
     results = backfill(
         args.question,
@@ -837,7 +556,7 @@ def _backfill(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from .verify import verify
+    from .pipeline.verify import verify
 
     if not args.file.is_file():
         raise InputError([Problem(str(args.file), None, "file", "no such forecast file")])

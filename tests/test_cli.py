@@ -14,11 +14,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import BUNDLED_EVIDENCE, BUNDLED_QUESTION, ROOT
+from builders import BUNDLED_EVIDENCE, BUNDLED_QUESTION, ROOT
 
 import forecasting as fc
 from forecasting.cli import EXIT_INPUT, EXIT_OK, main
-from forecasting.elicitation import fit_gamma_interval
+from forecasting.kinds.elicitation import fit_gamma_interval
 
 Q = str(BUNDLED_QUESTION)
 AS_OF = "2025-10-27"
@@ -135,7 +135,7 @@ def test_run_save_to_a_directory_is_an_input_error(capsys, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.filterwarnings("default::forecasting.errors.ForecastingWarning")
+@pytest.mark.filterwarnings("default::forecasting.core.errors.ForecastingWarning")
 def test_run_warning_goes_to_stderr(capsys):
     code, out, err = run(capsys, "run", Q, "--as-of", "2026-07-01", "--json")
     assert code == EXIT_OK

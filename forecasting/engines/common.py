@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from ..model_data import ModelData
-from ..stats import normalise_log
+from ..core.stats import normalise_log
+from ..model.data import ModelData
 
 
 @dataclass
@@ -39,7 +39,7 @@ def scenario_log_weights(
     out = np.array(log_pi, dtype=float, copy=True)
     for ind in data.indicators:
         if len(ind.item_ids):
-            out = out + ind.family.kernel(thetas[ind.id], ind.stats)
+            out = out + ind.kind.kernel(thetas[ind.id], ind.stats)
     return out
 
 
@@ -62,7 +62,5 @@ def item_log_likelihood(data: ModelData, thetas: dict[str, np.ndarray]) -> np.nd
         if not ind.item_ids:
             continue
         cols = [order[i] for i in ind.item_ids]
-        out[..., cols] = ind.family.item_loglik(
-            thetas[ind.id], ind.values, ind.weights, ind.exposures
-        )
+        out[..., cols] = ind.kind.item_loglik(thetas[ind.id], ind)
     return out

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..constants import EXACT_DRAWS
-from ..model_data import ModelData
-from ..stats import normalise_log
+from ..core.constants import EXACT_DRAWS
+from ..core.stats import normalise_log
+from ..model.data import ModelData
 from .common import EngineResult, conditional_probability
 
 
@@ -62,7 +62,7 @@ def draw_joint(
     thetas = {}
     rows = np.arange(draws)
     for ind in data.indicators:
-        fam = ind.family
+        fam = ind.kind
         theta = fam.draw(ind.prior, rng, draws)
         if len(ind.item_ids):
             # the drawn scenario's parameter from its posterior (one draw per row)

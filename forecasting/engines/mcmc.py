@@ -1,28 +1,19 @@
-"""The MCMC engine: a PyMC model with the scenario marginalised out, sampled with NUTS.
+"""The MCMC engine: the PyMC model of :mod:`forecasting.model.pymc_model`, sampled with NUTS.
 
-The model (``pi`` and every indicator's per-scenario parameter are random variables)::
-
-    pi ~ Dirichlet(c * prior)                                  dims: scenario
-    theta_j ~ Gamma | Beta | Dirichlet (elicited)              dims: scenario[, j_category]
-    log w_k = log pi_k + sum_j tempered log-lik of indicator j under theta_kj
-    Potential("evidence", logsumexp_k log w_k)                 # S marginalised out
-    scenario_probability = softmax(log w)                      # Deterministic, dims: scenario
-
-The evidence enters only through ``pm.Data`` (the tempered sufficient statistics), so one
-compiled model serves any ledger of the same question: use ``pm.set_data`` and sample again.
-PyMC is imported only here, and only when this engine is used.
+Chains run one after another in this process; diagnostics (r_hat, ESS, divergences, agreement
+with the exact engine) decide whether to retry once with safer settings. PyMC is imported only
+when this engine is used.
 """
 
 from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..constants import (
+from ..core.constants import (
     AGREEMENT_MCSE,
     ESS_MIN,
     MCMC_BACKEND,
@@ -34,119 +25,12 @@ from ..constants import (
     MCMC_TUNE,
     RHAT_MAX,
 )
-from ..dims import SCENARIO, category_dim
-from ..model_data import ModelData
+from ..model.data import ModelData
+from ..model.pymc_model import build_model, evidence_data
 from .common import EngineResult
 
 if TYPE_CHECKING:
     import pymc as pm
-
-
-def data_names(data: ModelData) -> list[str]:
-    """Names of the ``pm.Data`` containers that hold the evidence."""
-    names = []
-    for ind in data.indicators:
-        names += (
-            [f"{ind.id}__stats"]
-            if ind.kind == "categorical"
-            else [f"{ind.id}__stat0", f"{ind.id}__stat1"]
-        )
-    return names
-
-
-def evidence_data(data: ModelData) -> dict[str, np.ndarray]:
-    """Values for the evidence ``pm.Data`` containers (for ``pm.set_data``)."""
-    out: dict[str, np.ndarray] = {}
-    for ind in data.indicators:
-        stats = ind.stats
-        if ind.kind == "categorical":
-            out[f"{ind.id}__stats"] = stats
-        else:
-            out[f"{ind.id}__stat0"] = np.asarray(stats[0])
-            out[f"{ind.id}__stat1"] = np.asarray(stats[1])
-    return out
-
-
-def build_model(
-    data: ModelData,
-    *,
-    parameters: Mapping[str, Any] | None = None,
-    extra_loglik: Callable[[pm.Model], Any] | None = None,
-    name: str = "",
-) -> pm.Model:
-    """Build the PyMC model of a question and its evidence (see the module docstring).
-
-    Parameters
-    ----------
-    data
-        The question and evidence as arrays.
-    parameters
-        Optional replacements for indicator parameters, keyed by indicator id: a PyTensor
-        expression of shape ``(K,)`` (or ``(K, C)`` for a categorical indicator) built inside the
-        surrounding model, e.g. a hierarchical prior shared with another question. It is recorded
-        as a Deterministic under the indicator's id.
-    extra_loglik
-        Optional callable ``f(model) -> tensor of shape (K,)``: an additional log-likelihood per
-        scenario (a custom likelihood), added inside the marginalisation over the scenario.
-    name
-        Prefix for every variable (``name::pi``...), to hold several questions in one model.
-        Coordinates are shared by all the models in one enclosing model, so such questions
-        must have the same scenario ids in the same order, and categorical indicators with the
-        same id must have the same categories.
-    """
-    import pymc as pm
-    import pytensor.tensor as pt
-
-    parameters = dict(parameters or {})
-    unknown = set(parameters) - {ind.id for ind in data.indicators}
-    if unknown:
-        raise ValueError(f"parameters given for unknown indicators: {sorted(unknown)}")
-    coords: dict[str, list[str]] = {SCENARIO: list(data.scenarios)}
-    for ind in data.indicators:
-        if ind.kind == "categorical":
-            coords[category_dim(ind.id)] = list(ind.categories or ())
-    # Inside an enclosing ``with pm.Model():`` block this becomes a submodel (named ``name``).
-    with pm.Model(coords=coords, name=name) as m:
-        pi_alpha = pm.Data("pi__alpha", data.concentration * data.prior, dims=SCENARIO)
-        pi = pm.Dirichlet("pi", a=pi_alpha, dims=SCENARIO)
-        log_w = pt.log(pi)
-        values = evidence_data(data)
-        for ind in data.indicators:
-            if ind.kind == "categorical":
-                dims: tuple[str, ...] = (SCENARIO, category_dim(ind.id))
-                stats: Any = pm.Data(f"{ind.id}__stats", values[f"{ind.id}__stats"], dims=dims[1])
-            else:
-                dims = (SCENARIO,)
-                stats = [
-                    pm.Data(f"{ind.id}__stat0", values[f"{ind.id}__stat0"]),
-                    pm.Data(f"{ind.id}__stat1", values[f"{ind.id}__stat1"]),
-                ]
-            if ind.id in parameters:
-                theta = pm.Deterministic(ind.id, parameters[ind.id], dims=dims)
-            elif ind.kind == "count":
-                theta = pm.Gamma(
-                    ind.id,
-                    alpha=pm.Data(f"{ind.id}__shape", ind.prior[:, 0], dims=SCENARIO),
-                    beta=pm.Data(f"{ind.id}__rate", ind.prior[:, 1], dims=SCENARIO),
-                    dims=dims,
-                )
-            elif ind.kind == "binary":
-                theta = pm.Beta(
-                    ind.id,
-                    alpha=pm.Data(f"{ind.id}__alpha", ind.prior[:, 0], dims=SCENARIO),
-                    beta=pm.Data(f"{ind.id}__beta", ind.prior[:, 1], dims=SCENARIO),
-                    dims=dims,
-                )
-            else:
-                theta = pm.Dirichlet(
-                    ind.id, a=pm.Data(f"{ind.id}__alpha", ind.prior, dims=dims), dims=dims
-                )
-            log_w = log_w + ind.family.pt_kernel(theta, stats)
-        if extra_loglik is not None:
-            log_w = log_w + extra_loglik(m)
-        pm.Potential("evidence", pm.math.logsumexp(log_w))
-        pm.Deterministic("scenario_probability", pt.special.softmax(log_w), dims=SCENARIO)
-    return m
 
 
 def sample(

@@ -1,0 +1,511 @@
+"""What changed between two forecasts, and why: Shapley attribution.
+
+The change of every scenario's probability from a previous forecast to the current one is split
+into named parts that add up exactly to the total:
+
+1. **edits of the question file** (scenario priors, each indicator x scenario likelihood,
+   indicators removed or redefined, the reliability table; wording and the prior concentration
+   are listed with a contribution of 0 since they do not move the point probabilities);
+2. **evidence items whose content changed, or that were removed**;
+3. **new evidence items**, by Shapley values (each item's average contribution over every
+   order of adding them), so the result does not depend on an arbitrary order: exact up to
+   :data:`MAX_EXACT` items, estimated from random orders beyond (the standard error is stated);
+   also, for reading, the change as the new items arrive in date order;
+4. for MCMC forecasts, the Monte Carlo difference between the reported and the exact value.
+
+Within the first two groups parts are Shapley values too. All parts are computed in closed form.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ..core.dims import SCENARIO
+from ..core.stats import normalise_log
+from ..inputs.evidence import Evidence, EvidenceItem
+from ..inputs.question import Question
+from ..kinds import Kind, get_kind
+from ..model.data import ModelData
+from ..results.forecast import Forecast
+
+CHANGE = "change"
+#: Largest number of changes in a group for which Shapley values are computed exactly.
+MAX_EXACT = 12
+#: Random orders drawn when a group is larger than :data:`MAX_EXACT`.
+PERMUTATIONS = 2000
+
+
+# --- state: everything the closed form needs, as arrays --------------------------------------
+
+
+@dataclass
+class _State:
+    """Prior, per-indicator prior parameters and statistics; value = posterior probabilities."""
+
+    log_prior: np.ndarray
+    params: dict[str, np.ndarray]
+    stats: dict[str, np.ndarray]
+    kinds: dict[str, Kind]
+
+    def copy(self) -> _State:
+        return _State(
+            self.log_prior.copy(),
+            {k: v.copy() for k, v in self.params.items()},
+            {k: v.copy() for k, v in self.stats.items()},
+            dict(self.kinds),
+        )
+
+    def probability(self) -> np.ndarray:
+        lj = self.log_prior.copy()
+        for name, p in self.params.items():
+            lj = lj + self.kinds[name].log_marginal(p, self.stats[name])
+        return normalise_log(lj)
+
+
+def _state(data: ModelData) -> _State:
+    with np.errstate(divide="ignore"):
+        log_prior = np.log(data.prior)
+    return _State(
+        log_prior,
+        {i.id: i.prior.copy() for i in data.indicators},
+        {i.id: i.stats.copy() for i in data.indicators},
+        {i.id: i.kind for i in data.indicators},
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    """One named change; ``apply`` edits a state in place (changes of a group commute)."""
+
+    kind: str
+    id: str
+    label: str
+    apply: Callable[[_State], None]
+    date: str = ""
+
+
+# --- Shapley values ---------------------------------------------------------------------------
+
+
+def shapley(
+    start: _State, changes: Sequence[Change], *, seed: int = 0, permutations: int = PERMUTATIONS
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Shapley value of each change (rows) for every scenario (columns).
+
+    Also returns the standard errors (zero when exact) and the method used (``exact`` or
+    ``sampled``).
+    """
+    n = len(changes)
+    k = len(start.log_prior)
+    if n == 0:
+        return np.zeros((0, k)), np.zeros((0, k)), "exact"
+
+    def value(subset: Sequence[int]) -> np.ndarray:
+        s = start.copy()
+        for i in sorted(subset):
+            changes[i].apply(s)
+        return s.probability()
+
+    if n <= MAX_EXACT:
+        cache = {}
+        for r in range(n + 1):
+            for subset in itertools.combinations(range(n), r):
+                cache[frozenset(subset)] = value(subset)
+        phi = np.zeros((n, k))
+        fact = [math.factorial(i) for i in range(n + 1)]
+        for subset_key, v in cache.items():
+            size = len(subset_key)
+            for i in range(n):
+                if i in subset_key:
+                    continue
+                w = fact[size] * fact[n - size - 1] / fact[n]
+                phi[i] += w * (cache[subset_key | {i}] - v)
+        return phi, np.zeros((n, k)), "exact"
+    rng = np.random.default_rng(seed)
+    samples = np.zeros((permutations, n, k))
+    for m in range(permutations):
+        order = rng.permutation(n)
+        s = start.copy()
+        prev = s.probability()
+        for i in order:
+            changes[i].apply(s)
+            cur = s.probability()
+            samples[m, i] = cur - prev
+            prev = cur
+    return samples.mean(0), samples.std(0, ddof=1) / math.sqrt(permutations), "sampled"
+
+
+# --- finding the changes ----------------------------------------------------------------------
+
+
+def _question_changes(
+    old_q: Question, new_q: Question, old_ev: Evidence, kept_old: Evidence
+) -> list[Change]:
+    """Named edits of the question, as changes of the old state (old evidence)."""
+    changes: list[Change] = []
+    scen = new_q.scenario_ids
+    old_prior, new_prior = old_q.prior, new_q.prior
+    if not np.allclose(old_prior, new_prior, rtol=0, atol=1e-15):
+        text = ", ".join(
+            f"{s} {a:.3g}->{b:.3g}"
+            for s, a, b in zip(scen, old_prior, new_prior, strict=True)
+            if a != b
+        )
+
+        def set_prior(st: _State, p=new_prior) -> None:
+            with np.errstate(divide="ignore"):
+                st.log_prior = np.log(p)
+
+        changes.append(Change("question", "prior", f"scenario priors: {text}", set_prior))
+    if old_q.concentration != new_q.concentration:
+        changes.append(
+            Change(
+                "question",
+                "prior_concentration",
+                f"prior concentration {old_q.concentration:g} -> "
+                f"{new_q.concentration:g} (moves intervals, not probabilities)",
+                lambda st: None,
+            )
+        )
+    old_ind, new_ind = old_q.indicators, new_q.indicators
+    for name, spec in old_ind.items():
+        new = new_ind.get(name)
+        n_items = sum(1 for it in old_ev.items if it.indicator == name)
+        if new is None or _redefined(spec, new):
+            what = "removed" if new is None else "redefined"
+
+            def drop(st: _State, name=name, new=new) -> None:
+                st.stats[name] = np.zeros_like(st.stats[name])
+                if new is not None:  # the new definition, without the old items' evidence
+                    st.params[name] = new.prior_params(scen)
+                    st.kinds[name] = get_kind(new.kind)
+                    st.stats[name] = np.zeros(st.params[name].shape[1])
+
+            changes.append(
+                Change(
+                    "question",
+                    f"indicator:{name}",
+                    f"indicator {name} {what}"
+                    + (f" (its {n_items} earlier items no longer count)" if n_items else ""),
+                    drop,
+                )
+            )
+            continue
+        old_p, new_p = spec.prior_params(scen), new.prior_params(scen)
+        for k, s in enumerate(scen):
+            if not np.array_equal(old_p[k], new_p[k]):
+
+                def edit(st: _State, name=name, k=k, row=new_p[k]) -> None:
+                    st.params[name][k] = row
+
+                changes.append(
+                    Change(
+                        "question",
+                        f"likelihood:{name}:{s}",
+                        f"likelihood of {name} under {s}: "
+                        f"{_describe(spec, old_p[k])} -> {_describe(new, new_p[k])}",
+                        edit,
+                    )
+                )
+    for name, new in new_ind.items():
+        if name not in old_ind:
+
+            def add(st: _State, name=name, new=new) -> None:
+                st.params[name] = new.prior_params(scen)
+                st.kinds[name] = get_kind(new.kind)
+                st.stats[name] = np.zeros(st.params[name].shape[1])
+
+            changes.append(Change("question", f"indicator:{name}", f"indicator {name} added", add))
+    if (old_q.reliability_codes or {}) != (new_q.reliability_codes or {}):
+        new_stats = ModelData.build(new_q, kept_old)
+
+        def retable(st: _State, data=new_stats) -> None:
+            for ind in data.indicators:
+                if ind.id in st.stats and st.kinds[ind.id] is ind.kind:
+                    st.stats[ind.id] = ind.stats.copy()
+
+        changes.append(
+            Change(
+                "question",
+                "reliability_codes",
+                "reliability table (reliability_codes) changed",
+                retable,
+            )
+        )
+    wording = [
+        k for k in ("title", "question", "resolves") if getattr(old_q, k) != getattr(new_q, k)
+    ]
+    wording += [
+        f"{s} label"
+        for s in scen
+        if s in old_q.scenarios and old_q.scenarios[s].label != new_q.scenarios[s].label
+    ]
+    if wording:
+        changes.append(
+            Change(
+                "question",
+                "wording",
+                "wording edited (" + ", ".join(wording) + "; no effect on the numbers)",
+                lambda st: None,
+            )
+        )
+    return changes
+
+
+def _redefined(old, new) -> bool:
+    return get_kind(old.kind).redefined(old, new)
+
+
+def _describe(spec, row: np.ndarray) -> str:
+    return get_kind(spec.kind).likelihood_text(spec, row)
+
+
+def _item_delta(question: Question, item: EvidenceItem, sign: float) -> tuple[str, np.ndarray]:
+    """Statistics that an item adds (sign +1) or removes (-1) under ``question``."""
+    data = ModelData.build(question, Evidence(question.id, (item,)))
+    ind = next(i for i in data.indicators if i.id == item.indicator)
+    return item.indicator, sign * ind.stats
+
+
+def _stats_change(
+    kind: str, id_: str, label: str, deltas: list[tuple[str, np.ndarray]], date: str = ""
+) -> Change:
+    def apply(st: _State) -> None:
+        for name, d in deltas:
+            st.stats[name] = st.kinds[name].clip_stats(st.stats[name] + d)
+
+    return Change(kind, id_, label, apply, date)
+
+
+def _short_value(item: EvidenceItem, question: Question) -> str:
+    spec = question.indicators[item.indicator]
+    return get_kind(spec.kind).item_text(spec, item.value, item.exposure, item.window)
+
+
+@dataclass
+class Attribution:
+    """The result of :func:`attribute`."""
+
+    parts: xr.Dataset
+    sequential: xr.Dataset
+    total: np.ndarray
+    previous_as_of: str
+    current_as_of: str
+    comparable: bool
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary."""
+        scen = [str(s) for s in self.parts[SCENARIO].values]
+        return {
+            "previous_as_of": self.previous_as_of,
+            "current_as_of": self.current_as_of,
+            "comparable": self.comparable,
+            "total": dict(zip(scen, map(float, self.total), strict=True)),
+            "parts": [
+                {
+                    "kind": str(self.parts.change_kind.values[n]),
+                    "id": str(self.parts.change_id.values[n]),
+                    "label": str(self.parts.change_label.values[n]),
+                    "date": str(self.parts.change_date.values[n]),
+                    "method": str(self.parts.method.values[n]),
+                    "contribution": dict(
+                        zip(scen, map(float, self.parts.contribution.values[n]), strict=True)
+                    ),
+                    "standard_error": dict(
+                        zip(scen, map(float, self.parts.standard_error.values[n]), strict=True)
+                    ),
+                }
+                for n in range(self.parts.sizes[CHANGE])
+            ],
+            "notes": self.notes,
+        }
+
+
+def attribute(previous: Forecast, current: Forecast, *, seed: int = 0) -> Attribution:
+    """Split the change from ``previous`` to ``current`` into named parts (see module doc)."""
+    old_q, new_q = previous.question_spec(), current.question_spec()
+    old_ev, new_ev = previous.evidence(), current.evidence()
+    total = current.probabilities.values - _aligned(previous, current.scenarios)
+    notes: list[str] = []
+    if old_q.scenario_ids != new_q.scenario_ids:
+        added = [s for s in new_q.scenario_ids if s not in old_q.scenario_ids]
+        removed = [s for s in old_q.scenario_ids if s not in new_q.scenario_ids]
+        label = (
+            "scenario set changed"
+            + (f"; added {', '.join(added)}" if added else "")
+            + (f"; removed {', '.join(removed)}" if removed else "")
+        )
+        if not added and not removed:
+            label = "scenarios reordered"
+        notes.append("the scenarios changed, so the change is not split further")
+        parts = _parts(
+            current.scenarios,
+            [Change("question", "scenarios", label, lambda st: None)],
+            total[None, :],
+            np.zeros((1, len(total))),
+            ["whole"],
+        )
+        return Attribution(
+            parts,
+            _parts(current.scenarios, [], np.zeros((0, len(total))), np.zeros((0, len(total))), []),
+            total,
+            previous.as_of.isoformat(),
+            current.as_of.isoformat(),
+            False,
+            notes,
+        )
+
+    # old items that still validate under the new question (kept for the question step)
+    kept_rows = [
+        it.to_dict()
+        for it in old_ev.items
+        if it.indicator in new_q.indicators
+        and not _redefined(old_q.indicators[it.indicator], new_q.indicators[it.indicator])
+    ]
+    kept_old = Evidence.from_items(kept_rows, new_q) if kept_rows else Evidence(new_q.id, ())
+
+    start = _state(ModelData.build(old_q, old_ev))
+    exact_old = start.probability()
+    q_changes = _question_changes(old_q, new_q, old_ev, kept_old)
+    q_phi, q_se, q_method = shapley(start, q_changes, seed=seed)
+    mid = start.copy()
+    for c in q_changes:
+        c.apply(mid)
+
+    old_by_id = {it.id: it for it in kept_old.items}
+    new_by_id = {it.id: it for it in new_ev.items}
+    item_changes: list[Change] = []
+    for it in kept_old.items:
+        new = new_by_id.get(it.id)
+        if new is None:
+            item_changes.append(
+                _stats_change(
+                    "removed",
+                    it.id,
+                    f"{it.id} removed ({it.indicator} = {_short_value(it, new_q)})",
+                    [_item_delta(new_q, it, -1.0)],
+                    it.date.isoformat(),
+                )
+            )
+        elif new.to_dict() != it.to_dict() or new.weight != it.weight:
+            item_changes.append(
+                _stats_change(
+                    "changed",
+                    it.id,
+                    f"{it.id} changed ({it.indicator}: {_short_value(it, new_q)}, "
+                    f"w {it.weight:.2g} -> {_short_value(new, new_q)}, w {new.weight:.2g})",
+                    [_item_delta(new_q, it, -1.0), _item_delta(new_q, new, 1.0)],
+                    new.date.isoformat(),
+                )
+            )
+    c_phi, c_se, c_method = shapley(mid, item_changes, seed=seed)
+    after_changes = mid.copy()
+    for c in item_changes:
+        c.apply(after_changes)
+
+    added = sorted(
+        (it for it in new_ev.items if it.id not in old_by_id), key=lambda it: (it.date, it.id)
+    )
+    add_changes = [
+        _stats_change(
+            "new",
+            it.id,
+            f"{it.id}: {it.indicator} = {_short_value(it, new_q)} ({it.source}, w {it.weight:.2g})",
+            [_item_delta(new_q, it, 1.0)],
+            it.date.isoformat(),
+        )
+        for it in added
+    ]
+    a_phi, a_se, a_method = shapley(after_changes, add_changes, seed=seed)
+
+    # the new items in date order, for reading
+    seq = np.zeros((len(add_changes), len(total)))
+    s = after_changes.copy()
+    prev = s.probability()
+    for n, c in enumerate(add_changes):
+        c.apply(s)
+        cur = s.probability()
+        seq[n] = cur - prev
+        prev = cur
+    exact_new = s.probability()
+
+    changes = q_changes + item_changes + add_changes
+    phi = np.concatenate([q_phi, c_phi, a_phi]) if changes else np.zeros((0, len(total)))
+    se = np.concatenate([q_se, c_se, a_se]) if changes else np.zeros((0, len(total)))
+    methods = (
+        [q_method] * len(q_changes) + [c_method] * len(item_changes) + [a_method] * len(add_changes)
+    )
+    mc_old = exact_old - _aligned(previous, current.scenarios)
+    mc_new = current.probabilities.values - exact_new
+    if "mcmc" in (previous.engine, current.engine):
+        changes.append(
+            Change(
+                "engine",
+                "monte_carlo",
+                "Monte Carlo error of the MCMC estimates (reported minus exact)",
+                lambda st: None,
+            )
+        )
+        phi = np.concatenate([phi, (mc_old + mc_new)[None, :]])
+        se = np.concatenate([se, np.zeros((1, len(total)))])
+        methods.append("difference")
+    residual = (
+        float(np.max(np.abs(phi.sum(0) - total))) if len(phi) else float(np.max(np.abs(total)))
+    )
+    if residual > 1e-9:
+        notes.append(f"parts differ from the total by up to {residual:.2g}")
+    if "sampled" in methods:
+        notes.append(
+            f"Shapley values of groups with more than {MAX_EXACT} changes are "
+            f"estimated from {PERMUTATIONS} random orders; standard errors are given"
+        )
+    parts = _parts(current.scenarios, changes, phi, se, methods)
+    sequential = _parts(
+        current.scenarios, add_changes, seq, np.zeros_like(seq), ["date order"] * len(add_changes)
+    )
+    return Attribution(
+        parts, sequential, total, previous.as_of.isoformat(), current.as_of.isoformat(), True, notes
+    )
+
+
+def _aligned(forecast: Forecast, scenarios: list[str]) -> np.ndarray:
+    p = dict(zip(forecast.scenarios, forecast.probabilities.values, strict=True))
+    return np.array([p.get(s, np.nan) for s in scenarios])
+
+
+def _parts(
+    scenarios: list[str],
+    changes: Sequence[Change],
+    phi: np.ndarray,
+    se: np.ndarray,
+    methods: list[str],
+) -> xr.Dataset:
+    return xr.Dataset(
+        {
+            "contribution": (
+                (CHANGE, SCENARIO),
+                np.asarray(phi).reshape(len(changes), len(scenarios)),
+            ),
+            "standard_error": (
+                (CHANGE, SCENARIO),
+                np.asarray(se).reshape(len(changes), len(scenarios)),
+            ),
+            "method": ((CHANGE,), list(methods)),
+        },
+        coords={
+            CHANGE: np.arange(len(changes)),
+            SCENARIO: list(scenarios),
+            "change_kind": (CHANGE, [c.kind for c in changes]),
+            "change_id": (CHANGE, [c.id for c in changes]),
+            "change_label": (CHANGE, [c.label for c in changes]),
+            "change_date": (CHANGE, [c.date for c in changes]),
+        },
+    )

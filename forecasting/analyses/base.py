@@ -1,0 +1,119 @@
+"""What every analysis starts from: a model and its closed-form posterior (:class:`Base`).
+
+Analyses take a :class:`~forecasting.results.forecast.Forecast`, a :class:`Base`, or a question
+(with evidence and an as-of date) and return xarray objects keyed by the question's and the
+ledger's ids. Everything here is exact and vectorised over settings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import special
+
+from ..core.stats import normalise_log
+from ..inputs.evidence import Evidence
+from ..inputs.question import Question
+from ..inputs.resolve import resolve_inputs
+from ..model.data import IndicatorData, ModelData
+from ..results.forecast import Forecast
+
+
+@dataclass(frozen=True)
+class Base:
+    """A model with its closed-form pieces, shared by every analysis."""
+
+    data: ModelData
+    question: Question | None = None
+    evidence: Evidence | None = None
+
+    @cached_property
+    def log_marginals(self) -> np.ndarray:
+        """Per-indicator log marginal likelihoods without constants, ``(J, K)``."""
+        if not self.data.indicators:
+            return np.zeros((0, self.data.n_scenarios))
+        return np.stack([i.kind.log_marginal(i.prior, i.stats) for i in self.data.indicators])
+
+    @cached_property
+    def log_prior(self) -> np.ndarray:
+        """Log prior scenario probabilities."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.data.prior)
+
+    @cached_property
+    def log_joint(self) -> np.ndarray:
+        """``log prior_k + sum_j log m_kj`` (unnormalised log posterior)."""
+        return self.log_prior + self.log_marginals.sum(axis=0)
+
+    @cached_property
+    def probability(self) -> np.ndarray:
+        """``P(S = k | E)``."""
+        return normalise_log(self.log_joint)
+
+    @property
+    def leader(self) -> int:
+        """Index of the most probable scenario."""
+        return int(np.argmax(self.probability))
+
+    @property
+    def scenarios(self) -> list[str]:
+        """Scenario ids."""
+        return list(self.data.scenarios)
+
+    def indicator(self, name: str) -> tuple[int, IndicatorData]:
+        """Position and data of an indicator."""
+        return self.data.indicator(name)
+
+    def item(self, item_id: str) -> tuple[int, IndicatorData, int]:
+        """Indicator position, indicator data and position within it, of an item."""
+        for j, ind in enumerate(self.data.indicators):
+            if item_id in ind.item_ids:
+                return j, ind, ind.item_ids.index(item_id)
+        raise KeyError(f"no evidence item '{item_id}'")
+
+    def with_indicator_stats(self, j: int, stats: np.ndarray) -> np.ndarray:
+        """Unnormalised log posteriors ``(n, K)`` with indicator ``j``'s statistics replaced.
+
+        ``stats`` is a batch ``(n, P)`` of statistics for the indicator (e.g. with one item
+        left out, or one more observation added).
+        """
+        ind = self.data.indicators[j]
+        return (
+            self.log_joint[None, :]
+            - self.log_marginals[j][None, :]
+            + ind.kind.log_marginal(ind.prior, stats)
+        )
+
+
+def base_of(
+    source: Any, evidence: Evidence | str | Path | None = None, as_of: dt.date | str | None = None
+) -> Base:
+    """A :class:`Base` from a Forecast, a :class:`Base`, or a question (+ evidence, as-of)."""
+    if isinstance(source, Base):
+        return source
+    if isinstance(source, Forecast):
+        question, ev = source.question_spec(), source.evidence()
+        return Base(ModelData.build(question, ev), question, ev)
+    question, used, _ = resolve_inputs(source, evidence, as_of)
+    return Base(ModelData.build(question, used), question, used)
+
+
+def logit(log_joint: np.ndarray) -> np.ndarray:
+    """``log P_k - log(1 - P_k)`` from unnormalised log weights, in log space."""
+    k = log_joint.shape[-1]
+    out = np.empty_like(log_joint)
+    for i in range(k):
+        rest = np.delete(log_joint, i, axis=-1)
+        out[..., i] = log_joint[..., i] - special.logsumexp(rest, axis=-1)
+    return out
+
+
+def margin(lj: np.ndarray, leader: int) -> np.ndarray:
+    """Leader's log weight minus the best other scenario's (positive while it leads)."""
+    rest = np.delete(lj, leader, axis=-1)
+    return lj[..., leader] - rest.max(axis=-1)

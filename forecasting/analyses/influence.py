@@ -1,0 +1,166 @@
+"""Evidence influence: how much each item of evidence (or indicator, or source) moves the forecast.
+
+For every item, the posterior without it (leave-one-out), the shift per scenario, and its log
+Bayes factor for each scenario against the rest (its *diagnosticity*). An item equally likely
+under every scenario has Bayes factors near 1 and is not diagnostic, however surprising it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ..core.dims import INDICATOR, ITEM, SCENARIO
+from ..core.stats import normalise_log
+from ..inputs.evidence import Evidence
+from ..kinds import get_kind
+from ..model.data import IndicatorData
+from .base import Base, base_of, logit
+
+#: Dimension of source influence.
+SOURCE = "source"
+
+
+def evidence_influence(
+    source: Any,
+    evidence: Evidence | str | Path | None = None,
+    *,
+    as_of: dt.date | str | None = None,
+) -> xr.Dataset:
+    """Leave-one-out influence of every evidence item (exact, vectorised).
+
+    Returns a Dataset with dims ``(item, scenario)``: ``probability_without`` (the posterior
+    without the item), ``shift`` (with minus without), ``log_bayes_factor`` (the item's
+    Bayes factor for each scenario against the rest, given the other items) and, per item,
+    ``diagnosticity`` (largest absolute log Bayes factor). Coordinates name each item's
+    indicator, source, value and weight. Items are in ledger order; sort by diagnosticity.
+    """
+    base = base_of(source, evidence, as_of)
+    data = base.data
+    order = {item: n for n, item in enumerate(data.item_ids)}
+    lj = np.tile(base.log_joint, (len(data.item_ids), 1))
+    for j, ind in enumerate(data.indicators):
+        if not ind.item_ids:
+            continue
+        lm_loo = ind.kind.log_marginal(ind.prior, _without_stats(ind, ind.kind.item_stats(ind)))
+        rows = [order[i] for i in ind.item_ids]
+        lj[rows] = base.log_joint[None, :] - base.log_marginals[j][None, :] + lm_loo
+    return influence_dataset(
+        base, ITEM, list(data.item_ids), lj, coords=item_coords(base), kind="evidence influence"
+    )
+
+
+def influence_dataset(
+    base: Base,
+    dim: str,
+    names: list[str],
+    lj: np.ndarray,
+    *,
+    coords: dict[str, Any] | None = None,
+    kind: str,
+    n_items: list[int] | None = None,
+) -> xr.Dataset:
+    """The influence Dataset of leaving out each group of items (``lj``: log joint without)."""
+    lj = lj.reshape(len(names), base.data.n_scenarios)
+    without = normalise_log(lj)
+    log_bf = logit(base.log_joint)[None, :] - logit(lj)
+    ds = xr.Dataset(
+        {
+            "probability_without": ((dim, SCENARIO), without),
+            "shift": ((dim, SCENARIO), base.probability[None, :] - without),
+            "log_bayes_factor": ((dim, SCENARIO), log_bf),
+            "diagnosticity": (
+                (dim,),
+                np.max(np.abs(log_bf), axis=1) if len(names) else np.zeros(0),
+            ),
+            "probability": ((SCENARIO,), base.probability),
+        },
+        coords={dim: names, SCENARIO: base.scenarios, **(coords or {})},
+        attrs={"kind": kind, "leader": base.scenarios[base.leader]},
+    )
+    if n_items is not None:
+        ds["n_items"] = ((dim,), n_items)
+    return ds
+
+
+def _without_stats(ind: IndicatorData, drop: np.ndarray) -> np.ndarray:
+    """Statistics of an indicator without the items in the rows of ``drop`` (n, P)."""
+    st = ind.stats[None, :] - drop
+    return np.where(np.abs(st) < 1e-12 * (1 + np.abs(ind.stats)), 0.0, st)
+
+
+def item_coords(base: Base) -> dict[str, Any]:
+    """Coordinates that say what each item is: indicator, source, value, date and weight."""
+    data = base.data
+    if base.evidence is not None:
+        by_id = {it.id: it for it in base.evidence.items}
+        src = [by_id[i].source for i in data.item_ids]
+        val = [get_kind(by_id[i].kind).value_text(by_id[i].value) for i in data.item_ids]
+        date = [by_id[i].date.isoformat() for i in data.item_ids]
+    else:
+        src = [""] * len(data.item_ids)
+        val = [""] * len(data.item_ids)
+        date = [""] * len(data.item_ids)
+    weight = np.zeros(len(data.item_ids))
+    order = {item: n for n, item in enumerate(data.item_ids)}
+    for ind in data.indicators:
+        for item, w in zip(ind.item_ids, ind.weights, strict=True):
+            weight[order[item]] = w
+    return {
+        "item_indicator": (ITEM, list(data.item_indicator)),
+        "item_source": (ITEM, src),
+        "item_value": (ITEM, val),
+        "item_date": (ITEM, date),
+        "item_weight": (ITEM, weight),
+    }
+
+
+def indicator_influence(
+    source: Any,
+    evidence: Evidence | str | Path | None = None,
+    *,
+    as_of: dt.date | str | None = None,
+) -> xr.Dataset:
+    """Influence of all items of each indicator together (dims ``indicator, scenario``)."""
+    base = base_of(source, evidence, as_of)
+    names = [ind.id for ind in base.data.indicators]
+    lj = base.log_joint[None, :] - base.log_marginals  # drop indicator j's evidence
+    return influence_dataset(
+        base,
+        INDICATOR,
+        names,
+        lj,
+        kind="evidence influence by indicator",
+        n_items=[len(i.item_ids) for i in base.data.indicators],
+    )
+
+
+def source_influence(
+    source: Any,
+    evidence: Evidence | str | Path | None = None,
+    *,
+    as_of: dt.date | str | None = None,
+) -> xr.Dataset:
+    """Influence of all items of each source together (dims ``source, scenario``)."""
+    base = base_of(source, evidence, as_of)
+    data = base.data
+    if base.evidence is None:
+        raise ValueError("source influence needs the evidence items (their sources)")
+    by_id = {it.id: it.source for it in base.evidence.items}
+    sources = sorted({by_id[i] for i in data.item_ids})
+    rows = []
+    for s in sources:
+        lm = []
+        for ind in data.indicators:
+            mask = np.array([by_id[i] == s for i in ind.item_ids], dtype=bool)
+            drop = ind.kind.item_stats(ind)[mask].sum(axis=0) if ind.item_ids else 0.0
+            lm.append(ind.kind.log_marginal(ind.prior, _without_stats(ind, drop)[0]))
+        rows.append(base.log_prior + np.sum(lm, axis=0))
+    counts = [sum(by_id[i] == s for i in data.item_ids) for s in sources]
+    return influence_dataset(
+        base, SOURCE, sources, np.array(rows), kind="evidence influence by source", n_items=counts
+    )

@@ -1,0 +1,368 @@
+"""Judgement sensitivity: how much each elicited quantity moves the forecast.
+
+The judgements are every indicator x scenario likelihood (its centre moved between the 5% and
+95% quantiles of the elicited distribution, spread kept; each kind says how, see
+:meth:`~forecasting.kinds.base.Kind.judgements`), each scenario prior (odds halved and doubled),
+the prior concentration (halved and doubled) and each item's reliability (odds halved and
+doubled; a weight of 1 is moved down to 0.5 only). What each judgement is travels as typed
+coordinates (``judgement_kind``, ``judgement_target``, ``judgement_scenario``,
+``judgement_category``, ``judgement_quantity``, ``judgement_unit``...), never as text to parse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ..core.constants import INTERVAL_PROB
+from ..core.dims import CI_BOUND, SCENARIO
+from ..core.errors import did_you_mean
+from ..core.stats import eti, normalise_log
+from ..engines import exact
+from ..engines.common import conditional_probability
+from ..inputs.evidence import Evidence
+from ..kinds.base import QUANTILES, LikelihoodJudgement
+from ..model.data import IndicatorData
+from .base import Base, base_of
+
+JUDGEMENT = "judgement"
+SETTING = "setting"
+VALUE = "value"
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """One elicited quantity, in the units the analyst thinks in.
+
+    ``kind`` is ``likelihood``, ``prior``, ``concentration`` or ``reliability``; ``target`` the
+    indicator, scenario or item it belongs to; ``quantity`` what the value is (``probability``,
+    ``rate``, ``mean``, ``weight``, ``concentration``). ``low``/``high`` is the range the
+    sensitivity analysis moves it over, ``lower_limit``/``upper_limit`` the range searched for
+    tipping points, ``scale`` how that range is searched (``log`` or ``linear``).
+    """
+
+    id: str
+    kind: str
+    target: str
+    scenario: str
+    category: str
+    indicator_kind: str
+    quantity: str
+    unit: str
+    unit_short: str
+    scale: str
+    base: float
+    low: float
+    high: float
+    lower_limit: float
+    upper_limit: float
+    label: str
+    likelihood: LikelihoodJudgement | None = None
+
+
+def judgements(base: Base) -> list[Judgement]:
+    """Every elicited quantity of the model with its base value and sensitivity range."""
+    data = base.data
+    out: list[Judgement] = []
+    for ind in data.indicators:
+        for k, s in enumerate(data.scenarios):
+            for lk in ind.kind.judgements(ind, k, s):
+                out.append(
+                    Judgement(
+                        f"likelihood:{ind.id}:{s}" + (f":{lk.category}" if lk.category else ""),
+                        "likelihood",
+                        ind.id,
+                        s,
+                        lk.category,
+                        ind.kind.name,
+                        lk.quantity,
+                        lk.unit,
+                        lk.unit_short,
+                        lk.scale,
+                        lk.base,
+                        lk.low,
+                        lk.high,
+                        lk.lower_limit,
+                        lk.upper_limit,
+                        lk.label,
+                        lk,
+                    )
+                )
+    for k, s in enumerate(data.scenarios):
+        p = data.prior[k]
+        out.append(
+            Judgement(
+                f"prior:{s}",
+                "prior",
+                s,
+                s,
+                "",
+                "",
+                "probability",
+                "prior probability",
+                "",
+                "linear",
+                p,
+                _odds_scale(p, 0.5),
+                _odds_scale(p, 2.0),
+                1e-4,
+                1 - 1e-4,
+                f"prior | {s}",
+            )
+        )
+    c = data.concentration
+    out.append(
+        Judgement(
+            "concentration",
+            "concentration",
+            "",
+            "",
+            "",
+            "",
+            "concentration",
+            "prior concentration",
+            "",
+            "linear",
+            c,
+            c / 2,
+            2 * c,
+            c / 100,
+            c * 100,
+            "prior concentration",
+        )
+    )
+    for ind in data.indicators:
+        for item, w in zip(ind.item_ids, ind.weights, strict=True):
+            low = 0.5 if w >= 1.0 else _odds_scale(w, 0.5)
+            high = 1.0 if w >= 1.0 else _odds_scale(w, 2.0)
+            out.append(
+                Judgement(
+                    f"reliability:{item}",
+                    "reliability",
+                    item,
+                    "",
+                    "",
+                    "",
+                    "weight",
+                    "reliability weight",
+                    "",
+                    "linear",
+                    float(w),
+                    low,
+                    high,
+                    0.0,
+                    1.0,
+                    f"reliability | {item}",
+                )
+            )
+    return out
+
+
+def _odds_scale(p: float, factor: float) -> float:
+    if p <= 0:
+        return 0.0
+    if p >= 1:
+        return 1.0
+    o = p / (1 - p) * factor
+    return o / (1 + o)
+
+
+def find_judgement(base: Base, judgement_id: str) -> Judgement:
+    """The judgement with this id (``KeyError`` with the nearest id otherwise)."""
+    every = judgements(base)
+    for jd in every:
+        if jd.id == judgement_id:
+            return jd
+    ids = [jd.id for jd in every]
+    raise KeyError(f"no judgement '{judgement_id}'{did_you_mean(judgement_id, ids)}")
+
+
+def sweep_log_joint(base: Base, jd: Judgement, values: np.ndarray) -> np.ndarray:
+    """Unnormalised log posterior ``(n, K)`` with judgement ``jd`` set to each of ``values``."""
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    data = base.data
+    lj = np.tile(base.log_joint, (n, 1))
+    if jd.kind == "likelihood":
+        j, ind = base.indicator(jd.target)
+        k = data.scenarios.index(jd.scenario)
+        params = ind.kind.move_centre(ind, k, jd.likelihood, values)
+        lm_new = ind.kind.log_marginal(params, ind.stats)  # settings play the scenario axis
+        lj[:, k] = base.log_joint[k] - base.log_marginals[j, k] + lm_new
+    elif jd.kind == "prior":
+        k = data.scenarios.index(jd.scenario)
+        p = np.tile(data.prior, (n, 1))
+        rest = 1.0 - data.prior[k]
+        p *= ((1.0 - values) / rest)[:, None]
+        p[:, k] = values
+        with np.errstate(divide="ignore"):
+            lj = np.log(p) + base.log_marginals.sum(axis=0)[None, :]
+    elif jd.kind == "reliability":
+        j, ind, i = base.item(jd.target)
+        unit = (
+            ind.kind.item_stats(ind)[i] / ind.weights[i]
+            if ind.weights[i] > 0
+            else _unit_stats(ind, i)
+        )
+        new_stats = ind.stats[None, :] + (values - ind.weights[i])[:, None] * unit[None, :]
+        lj = base.with_indicator_stats(j, ind.kind.clip_stats(new_stats))
+    # concentration: the point probability does not depend on it (the interval does)
+    return lj
+
+
+def _unit_stats(ind: IndicatorData, i: int) -> np.ndarray:
+    """Item ``i``'s statistics at weight 1."""
+    w = np.zeros_like(ind.weights)
+    w[i] = 1.0
+    return ind.kind.item_stats(replace(ind, weights=w))[i]
+
+
+def sweep(
+    source: Any,
+    judgement: str,
+    values: Any,
+    *,
+    evidence: Evidence | str | Path | None = None,
+    as_of: dt.date | str | None = None,
+) -> xr.DataArray:
+    """Scenario probabilities with one judgement set to each of ``values`` (vectorised).
+
+    ``judgement`` is an id from :func:`judgement_sensitivity` (e.g.
+    ``"likelihood:joint_operations:accession"`` in units of the mean rate,
+    ``"likelihood:us_rhetoric:informal:hostile"``, ``"prior:collapse"``, ``"concentration"``,
+    ``"reliability:<item id>"``). Returns dims ``(value, scenario)``; the attributes say what
+    the judgement is (as the coordinates of :func:`judgement_sensitivity` do).
+    """
+    base = base_of(source, evidence, as_of)
+    jd = find_judgement(base, judgement)
+    values = np.atleast_1d(np.asarray(values, dtype=float))
+    probs = normalise_log(sweep_log_joint(base, jd, values))
+    return xr.DataArray(
+        probs,
+        dims=(VALUE, SCENARIO),
+        coords={VALUE: values, SCENARIO: base.scenarios},
+        name="probability",
+        attrs={
+            "judgement": jd.id,
+            "unit": jd.unit,
+            "base": jd.base,
+            "label": jd.label,
+            **{f"judgement_{k}": v for k, v in _typed(jd).items()},
+        },
+    )
+
+
+def judgement_sensitivity(
+    source: Any,
+    evidence: Evidence | str | Path | None = None,
+    *,
+    as_of: dt.date | str | None = None,
+) -> xr.Dataset:
+    """Swing of every scenario's probability as each judgement moves over its range.
+
+    Dims ``(judgement, setting, scenario)`` for ``probability`` (settings ``low``/``high``)
+    and ``(judgement, scenario)`` for ``swing`` (high minus low); coordinates give each
+    judgement's kind, target, scenario, category, quantity, unit, scale, label, base/low/high
+    values and the limits of its tipping-point search.
+    """
+    base = base_of(source, evidence, as_of)
+    jds = judgements(base)
+    probs = np.empty((len(jds), 2, base.data.n_scenarios))
+    for n, jd in enumerate(jds):
+        probs[n] = normalise_log(sweep_log_joint(base, jd, np.array([jd.low, jd.high])))
+    swing = probs[:, 1] - probs[:, 0]
+    return xr.Dataset(
+        {
+            "probability": ((JUDGEMENT, SETTING, SCENARIO), probs),
+            "swing": ((JUDGEMENT, SCENARIO), swing),
+            "leader_swing": ((JUDGEMENT,), np.abs(swing[:, base.leader])),
+        },
+        coords={
+            JUDGEMENT: [jd.id for jd in jds],
+            SETTING: ["low", "high"],
+            SCENARIO: base.scenarios,
+            **judgement_coords(jds),
+        },
+        attrs={
+            "kind": "judgement sensitivity",
+            "leader": base.scenarios[base.leader],
+            "quantiles": list(QUANTILES),
+        },
+    )
+
+
+def _typed(jd: Judgement) -> dict[str, Any]:
+    return {
+        "kind": jd.kind,
+        "target": jd.target,
+        "scenario": jd.scenario,
+        "category": jd.category,
+        "indicator_kind": jd.indicator_kind,
+        "quantity": jd.quantity,
+        "unit": jd.unit,
+        "unit_short": jd.unit_short,
+        "scale": jd.scale,
+        "label": jd.label,
+        "lower_limit": jd.lower_limit,
+        "upper_limit": jd.upper_limit,
+    }
+
+
+def judgement_coords(jds: list[Judgement]) -> dict[str, Any]:
+    """What each judgement is, as coordinates along ``judgement``."""
+    return {
+        "judgement_kind": (JUDGEMENT, [j.kind for j in jds]),
+        "judgement_target": (JUDGEMENT, [j.target for j in jds]),
+        "judgement_scenario": (JUDGEMENT, [j.scenario for j in jds]),
+        "judgement_category": (JUDGEMENT, [j.category for j in jds]),
+        "judgement_indicator_kind": (JUDGEMENT, [j.indicator_kind for j in jds]),
+        "judgement_quantity": (JUDGEMENT, [j.quantity for j in jds]),
+        "judgement_unit": (JUDGEMENT, [j.unit for j in jds]),
+        "judgement_unit_short": (JUDGEMENT, [j.unit_short for j in jds]),
+        "judgement_scale": (JUDGEMENT, [j.scale for j in jds]),
+        "judgement_label": (JUDGEMENT, [j.label for j in jds]),
+        "base_value": (JUDGEMENT, [j.base for j in jds]),
+        "low_value": (JUDGEMENT, [j.low for j in jds]),
+        "high_value": (JUDGEMENT, [j.high for j in jds]),
+        "lower_limit": (JUDGEMENT, [j.lower_limit for j in jds]),
+        "upper_limit": (JUDGEMENT, [j.upper_limit for j in jds]),
+    }
+
+
+def concentration_intervals(
+    source: Any,
+    evidence: Evidence | str | Path | None = None,
+    *,
+    as_of: dt.date | str | None = None,
+    draws: int = 4000,
+    seed: int = 0,
+) -> xr.DataArray:
+    """Credible intervals with the prior concentration halved, as given, and doubled.
+
+    The concentration does not move the point probabilities, only their intervals.
+    Dims ``(setting, scenario, ci_bound)``.
+    """
+    base = base_of(source, evidence, as_of)
+    out = []
+    for factor in (0.5, 1.0, 2.0):
+        data = replace(base.data, concentration=base.data.concentration * factor)
+        rng = np.random.default_rng(seed)
+        _, log_pi, thetas = exact.draw_joint(data, base.probability, draws, rng)
+        rb = conditional_probability(data, log_pi, thetas)
+        out.append(eti(rb, INTERVAL_PROB, axis=0))
+    return xr.DataArray(
+        np.array(out),
+        dims=(SETTING, SCENARIO, CI_BOUND),
+        coords={
+            SETTING: ["low", "base", "high"],
+            SCENARIO: base.scenarios,
+            CI_BOUND: ["lower", "upper"],
+            "concentration": (SETTING, [base.data.concentration * f for f in (0.5, 1.0, 2.0)]),
+        },
+        name="interval",
+    )

@@ -1,0 +1,169 @@
+"""Tipping points: how far a judgement, or an item's value, must move before another leads.
+
+For each judgement the nearest value below and above its base value (in its own units, within
+its allowed range) at which the leading scenario changes: found on a grid (logarithmic where
+the judgement's scale says so), then refined on finer and finer vectorised grids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ..core.dims import ITEM
+from ..inputs.evidence import Evidence
+from .base import Base, base_of, margin
+from .influence import item_coords
+from .judgements import JUDGEMENT, Judgement, judgement_coords, judgements, sweep_log_joint
+
+#: Grid size of the coarse search for tipping points (refined by root finding).
+TIPPING_GRID = 512
+
+
+def _grid(jd: Judgement) -> np.ndarray:
+    lo, hi = jd.lower_limit, jd.upper_limit
+    if jd.scale == "log":
+        g = np.geomspace(lo, hi, TIPPING_GRID)
+    else:
+        g = np.linspace(lo, hi, TIPPING_GRID)
+    return np.unique(np.concatenate([g, [jd.base]]))
+
+
+def _tip(base: Base, jd: Judgement) -> tuple[float, str, float, str]:
+    """Nearest flipping values below and above the base value, and who then leads."""
+    if jd.kind == "concentration":
+        return np.nan, "", np.nan, ""
+    grid = _grid(jd)
+    lj = sweep_log_joint(base, jd, grid)
+    m = margin(lj, base.leader)
+    b = int(np.searchsorted(grid, jd.base))
+    results = []
+    for direction in (-1, 1):
+        idx = range(b - 1, -1, -1) if direction < 0 else range(b + 1, len(grid))
+        prev = b
+        found = None
+        for i in idx:
+            if m[i] < 0:
+                found = (prev, i)
+                break
+            prev = i
+        if found is None:
+            results += [np.nan, ""]
+            continue
+        x0, x1 = grid[found[0]], grid[found[1]]
+        for _ in range(4):  # refine on finer and finer vectorised grids (64**4 ~ 1.7e7)
+            fine = np.linspace(x0, x1, 65)
+            ok = margin(sweep_log_joint(base, jd, fine), base.leader) >= 0
+            first_bad = int(np.argmin(ok)) if not ok.all() else len(fine) - 1
+            x0, x1 = fine[max(first_bad - 1, 0)], fine[first_bad]
+        new = int(np.argmax(sweep_log_joint(base, jd, np.array([x1]))[0]))
+        results += [float(x1), base.scenarios[new]]
+    return results[0], results[1], results[2], results[3]
+
+
+def tipping_points(
+    source: Any,
+    evidence: Evidence | str | Path | None = None,
+    *,
+    as_of: dt.date | str | None = None,
+) -> xr.Dataset:
+    """How far each judgement must move before the leading scenario changes.
+
+    For each judgement: the nearest value below and above its base value (in its own units,
+    within its allowed range) at which another scenario takes the lead, and which one; NaN
+    and ``""`` where no value in the allowed range flips it. ``distance`` is the smaller move.
+    """
+    base = base_of(source, evidence, as_of)
+    jds = judgements(base)
+    rows = [_tip(base, jd) for jd in jds]
+    below = np.array([r[0] for r in rows], dtype=float)
+    above = np.array([r[2] for r in rows], dtype=float)
+    base_values = np.array([jd.base for jd in jds])
+    dist = np.fmin(np.abs(below - base_values), np.abs(above - base_values))
+    return xr.Dataset(
+        {
+            "flip_below": ((JUDGEMENT,), below),
+            "leader_below": ((JUDGEMENT,), [r[1] for r in rows]),
+            "flip_above": ((JUDGEMENT,), above),
+            "leader_above": ((JUDGEMENT,), [r[3] for r in rows]),
+            "distance": ((JUDGEMENT,), dist),
+        },
+        coords={JUDGEMENT: [jd.id for jd in jds], **judgement_coords(jds)},
+        attrs={"kind": "tipping points", "leader": base.scenarios[base.leader]},
+    )
+
+
+def item_tipping_points(
+    source: Any,
+    evidence: Evidence | str | Path | None = None,
+    *,
+    as_of: dt.date | str | None = None,
+    max_count: int = 1000,
+) -> xr.Dataset:
+    """For each item, the nearest different value that would change the leading scenario.
+
+    Each kind says which other values an item could have had
+    (:meth:`~forecasting.kinds.base.Kind.alternatives`: counts up and down to 0 and to
+    ``max_count``, the other yes/no value, every other category...); where values have an order
+    the nearest flipping one is taken. ``flip_value`` is the value in words (``""`` where no
+    value flips it), ``flip_code`` the number the model computes with (NaN where none).
+    """
+    base = base_of(source, evidence, as_of)
+    data = base.data
+    order = {item: n for n, item in enumerate(data.item_ids)}
+    n_items = len(data.item_ids)
+    flip_value = [""] * n_items
+    flip_code = np.full(n_items, np.nan)
+    flip_leader = [""] * n_items
+    for j, ind in enumerate(data.indicators):
+        unit_items = ind.kind.item_stats(ind)
+        for i, item in enumerate(ind.item_ids):
+            y = ind.values[i]
+            alts = ind.kind.alternatives(ind, y, max_count)
+            if not len(alts):
+                continue
+            new = ind.kind.outcome_stats(ind, alts, ind.weights[i], ind.exposures[i])
+            st = ind.kind.clip_stats(ind.stats[None, :] - unit_items[i][None, :] + new)
+            lj = base.with_indicator_stats(j, st)
+            flips = np.argmax(lj, axis=1) != base.leader
+            if flips.any():
+                cand = np.flatnonzero(flips)
+                best = cand[np.argmin(np.abs(alts[cand] - y))] if ind.kind.ordered else cand[0]
+                flip_value[order[item]] = ind.kind.outcome_text(ind, alts[best])
+                flip_code[order[item]] = alts[best]
+                flip_leader[order[item]] = base.scenarios[int(np.argmax(lj[best]))]
+    return xr.Dataset(
+        {
+            "flip_value": ((ITEM,), flip_value),
+            "flip_code": ((ITEM,), flip_code),
+            "leader_after": ((ITEM,), flip_leader),
+        },
+        coords={ITEM: list(data.item_ids), **item_coords(base)},
+        attrs={"kind": "item tipping points", "leader": base.scenarios[base.leader]},
+    )
+
+
+def sweep_range(js: xr.Dataset, tp: xr.Dataset | None, jid: str, n: int = 161) -> np.ndarray:
+    """Values over which to sweep a judgement: its range, widened to show any flip.
+
+    ``js`` and ``tp`` are the outputs of :func:`~forecasting.analyses.judgement_sensitivity`
+    and :func:`tipping_points`; the values stay within the judgement's allowed range.
+    """
+    one = js.sel({JUDGEMENT: jid})
+    base = float(one["base_value"])
+    low, high = float(one["low_value"]), float(one["high_value"])
+    width = max(high - low, 1e-9)
+    lo, hi = low - 0.5 * width, high + 0.5 * width
+    if tp is not None and jid in [str(j) for j in tp[JUDGEMENT].values]:
+        row = tp.sel({JUDGEMENT: jid})
+        for name in ("flip_below", "flip_above"):
+            v = float(row[name])
+            if np.isfinite(v):
+                lo, hi = min(lo, v - 0.15 * width), max(hi, v + 0.15 * width)
+    lo = max(lo, float(one["lower_limit"]))
+    hi = min(hi, float(one["upper_limit"]))
+    return np.unique(np.concatenate([np.linspace(lo, hi, n), [base]]))

@@ -1,0 +1,55 @@
+"""Array-level statistics (numpy only), wrapped by the engines and analyses."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+from .constants import INTERVAL_PROB
+
+
+def normalise_log(log_weights: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Probabilities from unnormalised log weights along ``axis``, in log space.
+
+    Entries of ``-inf`` get probability exactly 0; the result sums to 1 (within 1e-12) wherever
+    at least one entry is finite. Rows with no finite entry come back as NaN.
+    """
+    log_weights = np.asarray(log_weights, dtype=float)
+    top = np.max(log_weights, axis=axis, keepdims=True)
+    finite_top = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        w = np.exp(log_weights - finite_top)
+        total = np.sum(w, axis=axis, keepdims=True)
+        p = w / total
+    p = np.where(np.isfinite(top), p, np.nan)
+    # one more pass makes the sum exact to rounding
+    with np.errstate(invalid="ignore"):
+        return p / np.sum(p, axis=axis, keepdims=True)
+
+
+def eti(samples: np.ndarray, prob: float = INTERVAL_PROB, axis=(0, 1)) -> np.ndarray:
+    """Equal-tailed interval: the ``(1-prob)/2`` and ``(1+prob)/2`` quantiles over ``axis``.
+
+    Returns an array with a trailing dimension of length 2 (lower, upper).
+    """
+    lo = (1.0 - prob) / 2.0
+    q = np.quantile(samples, [lo, 1.0 - lo], axis=axis)
+    return np.moveaxis(q, 0, -1)
+
+
+def entropy(p: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Shannon entropy (nats) of probability vectors along ``axis``."""
+    p = np.asarray(p, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, -p * np.log(p), 0.0)
+    return terms.sum(axis=axis)
+
+
+def dirichlet_logpdf(x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Log density of ``Dirichlet(alpha)`` at ``x`` (last axis: the components)."""
+    with np.errstate(divide="ignore"):
+        return (
+            special.gammaln(alpha.sum(-1))
+            - special.gammaln(alpha).sum(-1)
+            + np.sum(special.xlogy(alpha - 1, x), axis=-1)
+        )

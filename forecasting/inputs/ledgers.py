@@ -1,0 +1,170 @@
+"""Ledger files in three formats, read into the same rows with the same line numbers.
+
+* ``.yaml`` / ``.yml``: a YAML list of items (what analysts write; :mod:`.safe_yaml`).
+* ``.jsonl``: JSON Lines, one item object per line (what machines write). Dates are ISO text
+  (``"2025-10-27"``), a count's window a list of two dates.
+* ``.csv``: a header row naming the fields, then one item per row. Cells are text: a value is
+  read by its indicator's kind (``5``, ``true``, ``hostile``), ``reliability`` is a number or
+  an Admiralty code, a ``window`` is ``start/end`` (ISO 8601 interval, e.g.
+  ``2025-07-27/2025-10-18``); an empty cell is a field not given.
+
+Every row is then validated the same way whatever its format (:mod:`.evidence`), and every
+problem names the file and the line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import InputError, Problem
+from . import safe_yaml
+from .safe_yaml import LineMap
+
+#: What a reader gives: the rows (``None`` for an empty file), their lines, and whether values
+#: are text to be read by each indicator's kind (CSV).
+Rows = tuple[list[Any] | None, LineMap, bool]
+
+
+def read_yaml(path: Path) -> Rows:
+    """A YAML ledger file."""
+    raw, lines = safe_yaml.load(path)
+    if raw is not None and not isinstance(raw, list):
+        what = "a mapping" if isinstance(raw, dict) else type(raw).__name__
+        hint = " (start each item with '- ')" if isinstance(raw, dict) else ""
+        message = f"an evidence file must be a list of items, got {what}{hint}"
+        raise InputError([lines.problem((), message)])
+    return raw, lines, False
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows; write a finite number")
+
+
+def read_jsonl(path: Path) -> Rows:
+    """A JSON Lines ledger file: one JSON object per non-blank line."""
+    text = safe_yaml.read_text(path)
+    source = str(path)
+    rows: list[Any] = []
+    where: dict[tuple, int] = {}
+    problems: list[Problem] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line, parse_constant=_no_constant)
+        except (ValueError, RecursionError) as exc:
+            problems.append(Problem(source, number, "", f"malformed JSON: {exc}"))
+            continue
+        if not isinstance(row, dict):
+            problems.append(
+                Problem(
+                    source,
+                    number,
+                    "",
+                    "each line of a JSON Lines ledger must be one item object "
+                    f'({{"id": ..., "indicator": ...}}), got {type(row).__name__}',
+                )
+            )
+            continue
+        where[(len(rows),)] = number
+        rows.append(row)
+    if problems:
+        raise InputError(problems)
+    if not rows:
+        return None, LineMap(source), False
+    return rows, LineMap(source, where), False
+
+
+#: Fields of a CSV ledger that are not text: how a cell reads.
+def _reliability_cell(text: str) -> Any:
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return number if math.isfinite(number) else text
+
+
+def _number_cell(text: str) -> Any:
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _window_cell(text: str) -> Any:
+    parts = text.split("/")
+    return [p.strip() for p in parts] if len(parts) == 2 else text
+
+
+_CSV_CELLS: dict[str, Callable[[str], Any]] = {
+    "reliability": _reliability_cell,
+    "exposure": _number_cell,
+    "window": _window_cell,
+}
+
+
+def read_csv(path: Path) -> Rows:
+    """A CSV ledger file: a header row of field names, then one item per row."""
+    text = safe_yaml.read_text(path)
+    source = str(path)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[Any] = []
+    where: dict[tuple, int] = {}
+    try:
+        header = next(reader, None)
+        if header is None:
+            return None, LineMap(source), False
+        names = [h.strip() for h in header]
+        dup = sorted({n for n in names if n and names.count(n) > 1})
+        if dup:
+            raise InputError(
+                [Problem(source, 1, "", f"the header names {', '.join(dup)} more than once")]
+            )
+        start = reader.line_num + 1
+        for cells in reader:
+            line = start
+            start = reader.line_num + 1
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) > len(names):
+                raise InputError(
+                    [
+                        Problem(
+                            source,
+                            line,
+                            "",
+                            f"the row has {len(cells)} cells but the header names "
+                            f"{len(names)} fields",
+                        )
+                    ]
+                )
+            row: dict[str, Any] = {}
+            for name, cell in zip(names, cells, strict=False):
+                if not name or cell == "":
+                    continue
+                row[name] = _CSV_CELLS.get(name, str)(cell)
+            where[(len(rows),)] = line
+            rows.append(row)
+    except csv.Error as exc:
+        raise InputError([Problem(source, reader.line_num, "", f"malformed CSV: {exc}")]) from None
+    return (rows or None), LineMap(source, where), True
+
+
+#: File suffix (lower case) -> reader.
+READERS: dict[str, Callable[[Path], Rows]] = {
+    ".yaml": read_yaml,
+    ".yml": read_yaml,
+    ".jsonl": read_jsonl,
+    ".csv": read_csv,
+}
+
+
+def read_rows(path: Path) -> Rows:
+    """The rows of one ledger file, by its suffix (YAML when the suffix is unknown)."""
+    return READERS.get(path.suffix.lower(), read_yaml)(path)

@@ -1,0 +1,374 @@
+"""The question file: scenarios, indicators and the analyst's elicited likelihoods.
+
+A question is validated once, as a whole, when it is loaded: every problem is reported together
+with its file, line and field. Pydantic checks the shape of each part (each indicator's schema
+comes from its kind, :mod:`forecasting.kinds`); :func:`_cross_check` checks what relates parts
+to each other (every indicator gives a likelihood for every scenario, priors sum to 1, names
+are unique), and each kind checks what relates the parts of its indicators.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, model_validator
+
+from ..core.constants import PRIOR_SUM_TOL
+from ..core.dims import CATEGORY
+from ..core.errors import InputError, Problem, did_you_mean, one_of
+from ..core.schema import (
+    EXTREME,
+    PARAM_MAX,
+    PARAM_MIN,
+    Date,
+    PositiveFloat,
+    Spec,
+    Text,
+    UnitFloat,
+    is_number,
+    typename,
+)
+from ..kinds import get_kind, indicator_type, kind_names
+from . import safe_yaml
+from .problems import pydantic_problems, relevant_errors
+from .reliability import check_code_table
+
+QUESTION_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+#: Names the engine uses for its own variables and dimensions.
+RESERVED = frozenset(
+    {
+        "pi",
+        "scenario_probability",
+        "evidence",
+        "scenario",
+        "indicator",
+        "item",
+        CATEGORY,
+        "chain",
+        "draw",
+        "as_of",
+        "prior",
+        "probability",
+        "lower",
+        "upper",
+        "mcse",
+        "ci_bound",
+    }
+)
+
+
+class ScenarioSpec(Spec):
+    """One scenario of a question."""
+
+    label: Text
+    prior: UnitFloat | None = None
+    description: str | None = None
+
+
+class Question(Spec):
+    """A forecasting question: mutually exclusive scenarios and the indicators that bear on them.
+
+    Build it from a YAML file with :func:`load_question`, or in Python with keyword arguments
+    of the same names as the file's keys.
+    """
+
+    ID_HELP: ClassVar[str] = (
+        "question id: use lowercase letters, digits and single '-' (e.g. 'syria-coalition')"
+    )
+
+    id: str = Field(pattern=QUESTION_ID.pattern)
+    title: Text
+    question: str | None = None
+    resolves: Date | None = None
+    scenarios: dict[str, ScenarioSpec] = Field(min_length=2)
+    prior_concentration: PositiveFloat | None = None
+    indicators: dict[str, indicator_type()] = Field(min_length=1)
+    reliability_codes: dict[str, UnitFloat] | None = None
+    _source: str | None = PrivateAttr(default=None)
+    _lines: safe_yaml.LineMap | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _check_relations(self, info: ValidationInfo) -> Question:
+        if info.context and info.context.get("cross_checked"):
+            return self
+        problems = _cross_check(self.model_dump(mode="python"), safe_yaml.LineMap(None))
+        if problems:
+            raise ValueError("; ".join(f"{p.field}: {p.message}" for p in problems))
+        return self
+
+    # --- derived, array-valued views -------------------------------------------------------
+    @property
+    def scenario_ids(self) -> list[str]:
+        """Scenario ids in declared (display) order."""
+        return list(self.scenarios)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Scenario id to label."""
+        return {k: s.label for k, s in self.scenarios.items()}
+
+    @property
+    def prior(self) -> np.ndarray:
+        """Prior scenario probabilities, shape ``(K,)`` (uniform when none are given)."""
+        given = [s.prior for s in self.scenarios.values()]
+        if all(p is None for p in given):
+            return np.full(len(given), 1.0 / len(given))
+        p = np.array(given, dtype=float)
+        return p / p.sum()
+
+    @property
+    def concentration(self) -> float:
+        """Dirichlet concentration ``c`` of ``pi ~ Dirichlet(c * prior)``."""
+        c = self.prior_concentration
+        return float(c) if c is not None else float(len(self.scenarios))
+
+    @property
+    def source(self) -> str | None:
+        """The file the question was read from, if any."""
+        return self._source
+
+    @property
+    def lines(self) -> safe_yaml.LineMap:
+        """Line numbers of the question file's values (empty when built in Python)."""
+        return self._lines if self._lines is not None else safe_yaml.LineMap(self._source)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The question as plain JSON-ready data, in file order, without unset fields."""
+        return self.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
+
+    def sha256(self) -> str:
+        """SHA-256 of the question's canonical JSON (formatting and comments do not count)."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def to_yaml(self, path: str | Path | None = None) -> str:
+        """Write the question as YAML (to ``path`` if given) and return the text."""
+        import yaml
+
+        text = yaml.safe_dump(
+            _tidy(self.model_dump(mode="python", exclude_none=True)),
+            sort_keys=False,
+            allow_unicode=True,
+            width=100,
+        )
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+
+def _tidy(value: Any) -> Any:
+    """Plain data for YAML: whole floats as integers (``7`` not ``7.0``), dates kept as dates."""
+    if isinstance(value, dict):
+        return {k: _tidy(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_tidy(v) for v in value]
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+def load_question(path: str | Path) -> Question:
+    """Read and validate a question file.
+
+    Parameters
+    ----------
+    path
+        A YAML question file (``models/<name>.yaml``).
+
+    Raises
+    ------
+    InputError
+        With every problem found, each naming file, line and field.
+    """
+    path = Path(path)
+    raw, lines = safe_yaml.load(path)
+    return parse_question(raw, lines)
+
+
+def parse_question(raw: Any, lines: safe_yaml.LineMap) -> Question:
+    """Validate already-parsed YAML data as a question (see :func:`load_question`)."""
+    if raw is None:
+        raise InputError(
+            [
+                Problem(
+                    lines.source,
+                    1,
+                    "",
+                    "the question file is empty; it needs at least id, title, scenarios "
+                    "and indicators",
+                )
+            ]
+        )
+    if not isinstance(raw, dict):
+        raise InputError(
+            [lines.problem((), f"a question file must be a mapping of keys, got {typename(raw)}")]
+        )
+    problems = _cross_check(raw, lines)
+    question = None
+    try:
+        question = Question.model_validate(raw, context={"cross_checked": True})
+    except ValidationError as exc:
+        # a value the cross-check already explained (e.g. an unquoted yes) needs no second,
+        # generic type error
+        explained = {p.field for p in problems}
+        problems.extend(
+            p
+            for p, err in zip(
+                pydantic_problems(exc, lines, Question, raw),
+                relevant_errors(exc),
+                strict=True,
+            )
+            if not (p.field in explained and err["type"].endswith("_type"))
+        )
+    if problems:
+        raise InputError(problems)
+    assert question is not None
+    question._source = lines.source
+    question._lines = lines
+    return question
+
+
+# --- checks that relate parts to each other -------------------------------------------------
+
+
+def _cross_check(raw: Mapping[str, Any], lines: safe_yaml.LineMap) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def bad(path: tuple, message: str) -> None:
+        problems.append(lines.problem(path, message))
+
+    scenarios = raw.get("scenarios")
+    scenario_ids: list[str] = []
+    if isinstance(scenarios, dict):
+        scenario_ids = [k for k in scenarios if isinstance(k, str)]
+        for sid in scenario_ids:
+            if not NAME.match(sid):
+                bad(
+                    ("scenarios", sid),
+                    f"scenario id '{sid}' must be lowercase letters, digits "
+                    "and single underscores, starting with a letter (e.g. 'formal_accession')",
+                )
+            elif sid in RESERVED:
+                bad(("scenarios", sid), f"'{sid}' is reserved for the engine; choose another id")
+        priors = {k: v.get("prior") for k, v in scenarios.items() if isinstance(v, dict)}
+        given = [k for k, p in priors.items() if p is not None]
+        if given and len(given) != len(priors):
+            missing = [k for k, p in priors.items() if p is None]
+            bad(
+                ("scenarios",),
+                "prior is given for some scenarios but not for "
+                f"{one_of(missing)}; give it for all or none (none means uniform)",
+            )
+        elif given and all(is_number(priors[k]) for k in given):
+            total = sum(float(priors[k]) for k in given)
+            if abs(total - 1.0) > PRIOR_SUM_TOL:
+                bad(("scenarios",), f"scenario priors sum to {total:.6g}; they must sum to 1")
+            zero = [k for k in given if float(priors[k]) == 0.0]
+            for k in zero:
+                bad(
+                    ("scenarios", k, "prior"),
+                    "a prior of 0 rules the scenario out whatever the "
+                    "evidence; remove the scenario or give it a small positive prior",
+                )
+        _check_prior_alphas(raw, priors, bad)
+
+    indicators = raw.get("indicators")
+    if isinstance(indicators, dict):
+        names = [k for k in indicators if isinstance(k, str)]
+        derived = {
+            dim: k
+            for k, v in indicators.items()
+            if isinstance(k, str) and isinstance(v, dict) and v.get("kind") in kind_names()
+            for dim in get_kind(v["kind"]).extra_dims(k, v)
+        }
+        for name in names:
+            if not NAME.match(name):
+                bad(
+                    ("indicators", name),
+                    f"indicator id '{name}' must be lowercase letters, "
+                    "digits and single underscores, starting with a letter "
+                    "(e.g. 'joint_operations')",
+                )
+            elif name in RESERVED or name in scenario_ids:
+                bad(
+                    ("indicators", name),
+                    f"'{name}' is reserved or already a scenario id; choose another indicator id",
+                )
+            elif name in derived:
+                bad(
+                    ("indicators", name),
+                    f"'{name}' clashes with the category dimension of "
+                    f"indicator '{derived[name]}'; choose another id",
+                )
+        for name, ind in indicators.items():
+            if isinstance(ind, dict):
+                _check_indicator(str(name), ind, scenario_ids, bad, lines)
+
+    codes = raw.get("reliability_codes")
+    if isinstance(codes, dict):
+        for key in codes:
+            message = check_code_table(key)
+            if message:
+                bad(("reliability_codes", key), message)
+    return problems
+
+
+def _check_prior_alphas(raw: Mapping[str, Any], priors: dict[str, Any], bad) -> None:
+    """``prior_concentration * prior`` (the Dirichlet alphas of the scenarios) must be moderate."""
+    values = list(priors.values())
+    if not values or (
+        any(p is not None for p in values) and not all(is_number(p) and 0 < p <= 1 for p in values)
+    ):
+        return  # missing, zero or invalid priors are reported elsewhere
+    conc = raw.get("prior_concentration")
+    given = is_number(conc) and math.isfinite(conc) and conc > 0
+    c = float(conc) if given else float(len(priors))
+    weights = {k: (float(p) if p is not None else 1 / len(priors)) for k, p in priors.items()}
+    extreme = [k for k, w in weights.items() if not PARAM_MIN <= c * w <= PARAM_MAX]
+    if extreme:
+        bad(
+            ("prior_concentration",) if given else ("scenarios",),
+            f"prior_concentration * prior is {c * weights[extreme[0]]:.4g} for scenario "
+            f"'{extreme[0]}'; these Dirichlet alphas {EXTREME}",
+        )
+
+
+def _check_indicator(
+    name: str, ind: Mapping[str, Any], scenarios: list[str], bad, lines: safe_yaml.LineMap
+) -> None:
+    base = ("indicators", name)
+    kind_name = ind.get("kind")
+    if not isinstance(kind_name, str) or kind_name not in kind_names():
+        return  # a missing, mistyped or unknown kind is reported by the schema
+    kind = get_kind(kind_name)
+    field = kind.likelihood_field
+    entries = ind.get(field)
+    if not isinstance(entries, dict):
+        return
+    if scenarios:
+        for sid in entries:
+            if sid not in scenarios:
+                bad(
+                    base + (field, sid),
+                    f"'{sid}' is not a scenario of this question"
+                    f"{did_you_mean(sid, scenarios)}; scenarios are {one_of(scenarios)}",
+                )
+        missing = [s for s in scenarios if s not in entries]
+        if missing:
+            bad(
+                base + (field,),
+                f"no likelihood for scenario{'s' if len(missing) > 1 else ''} "
+                f"{one_of(missing)}: every indicator needs an entry for every scenario",
+            )
+    kind.check_question(name, ind, scenarios, bad, lines)

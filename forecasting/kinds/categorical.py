@@ -1,0 +1,369 @@
+"""One of several states: ``y ~ Categorical(theta_k)``, ``theta_k ~ Dirichlet``.
+
+Each scenario gives either probabilities per category (``alpha = concentration * p``) or
+``{alpha: {category: value}}``. Tempered statistics: ``sum w [y = c]`` per category ``c``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+from pydantic import Field
+from scipy import special
+
+from ..core.constants import PRIOR_SUM_TOL
+from ..core.dims import category_dim
+from ..core.errors import did_you_mean, one_of
+from ..core.schema import (
+    EXTREME,
+    PARAM_MAX,
+    PARAM_MIN,
+    PositiveFloat,
+    Text,
+    is_number,
+    short_value,
+    typename,
+)
+from ..core.stats import dirichlet_logpdf
+from .base import (
+    QUANTILES,
+    IndicatorSpec,
+    ItemValue,
+    Kind,
+    LikelihoodJudgement,
+    Report,
+    finite_outcomes,
+    tail_from_table,
+    temper,
+)
+
+
+class CategoricalIndicator(IndicatorSpec):
+    """One of several states: ``y ~ Categorical(theta_k)``, ``theta_k ~ Dirichlet``.
+
+    Each scenario gives either probabilities per category (``alpha = concentration * p``) or
+    ``{alpha: {category: value}}``.
+    """
+
+    kind: Literal["categorical"]
+    categories: list[Text] = Field(min_length=2)
+    concentration: PositiveFloat | None = None
+    probabilities: dict[str, dict[str, Any]]
+
+    def prior_params(self, scenarios: list[str]) -> np.ndarray:
+        """Dirichlet ``alpha`` per scenario, shape ``(K, C)``."""
+        conc = self.concentration if self.concentration is not None else len(self.categories)
+        rows = []
+        for s in scenarios:
+            entry = self.probabilities[s]
+            if set(entry) == {"alpha"}:
+                rows.append([float(entry["alpha"][c]) for c in self.categories])
+            else:
+                rows.append([conc * float(entry[c]) for c in self.categories])
+        return np.array(rows, dtype=float)
+
+
+class Categorical(Kind):
+    """Categorical observations; Dirichlet(alpha) category probabilities."""
+
+    name: ClassVar[str] = "categorical"
+    spec: ClassVar[type[IndicatorSpec]] = CategoricalIndicator
+    likelihood_field: ClassVar[str] = "probabilities"
+    parameter: ClassVar[str] = "probabilities"
+    model: ClassVar[str] = "y ~ Categorical(theta_k); theta_k ~ Dirichlet"
+
+    # --- the question file -------------------------------------------------------------------
+    def check_question(self, name, raw, scenarios, bad, lines):
+        base = ("indicators", name)
+        entries = raw.get(self.likelihood_field)
+        categories = raw.get("categories")
+        if not (isinstance(categories, list) and all(isinstance(c, str) for c in categories)):
+            if isinstance(categories, list):
+                for i, c in enumerate(categories):
+                    if not isinstance(c, str):
+                        written = lines.text(base + ("categories", i))
+                        shown = f"'{written}' (read as {c!r})" if written else repr(c)
+                        bad(
+                            base + ("categories", i),
+                            f"category {shown} must be text; YAML reads "
+                            "yes/no/on/off/true/false and numbers as other types, so quote it",
+                        )
+            return
+        dup = sorted({c for c in categories if categories.count(c) > 1})
+        if dup:
+            bad(base + ("categories",), f"categories must be unique; repeated: {one_of(dup)}")
+            categories = list(dict.fromkeys(categories))
+        for sid, entry in entries.items():
+            path = base + (self.likelihood_field, sid)
+            if not isinstance(entry, dict):
+                bad(
+                    path,
+                    f"must be a mapping of category probabilities or {{alpha: ...}}, "
+                    f"got {typename(entry)}",
+                )
+                continue
+            if set(entry) == {"alpha"}:
+                alpha = entry["alpha"]
+                if not isinstance(alpha, dict):
+                    bad(
+                        path + ("alpha",),
+                        f"must map each category to a positive number, got {typename(alpha)}",
+                    )
+                    continue
+                _check_category_values(alpha, categories, path + ("alpha",), bad, scale=None)
+            else:
+                conc = raw.get("concentration")
+                scale = float(conc) if is_number(conc) and conc > 0 else float(len(categories))
+                _check_category_values(entry, categories, path, bad, scale=scale)
+
+    def extra_dims(self, name, raw):
+        return (category_dim(name),)
+
+    def coords(self, ind):
+        return {category_dim(ind.id): list(ind.spec.categories)}
+
+    def describe(self, spec: CategoricalIndicator, scenarios: list[str]) -> dict[str, Any]:
+        alpha = spec.prior_params(scenarios)
+        out: dict[str, Any] = {"likelihoods": {}, "categories": list(spec.categories)}
+        for k, s in enumerate(scenarios):
+            out["likelihoods"][s] = {
+                "distribution": "Dirichlet",
+                "alpha": dict(zip(spec.categories, alpha[k].tolist(), strict=True)),
+                "mean": dict(
+                    zip(spec.categories, (alpha[k] / alpha[k].sum()).tolist(), strict=True)
+                ),
+            }
+        return out
+
+    def describe_text(self, entry: Mapping[str, Any]) -> str:
+        return "Dirichlet(" + ", ".join(f"{c}={a:.3g}" for c, a in entry["alpha"].items()) + ")"
+
+    def likelihood_text(self, spec: CategoricalIndicator, row: np.ndarray) -> str:
+        return (
+            "Dirichlet("
+            + ", ".join(f"{c}={x:.3g}" for c, x in zip(spec.categories, row, strict=True))
+            + ")"
+        )
+
+    def redefined(self, old, new):
+        return old.kind != new.kind or list(old.categories) != list(new.categories)
+
+    # --- ledger items --------------------------------------------------------------------------
+    def parse_item(self, row, spec: CategoricalIndicator, bad: Report, written):
+        cats = spec.categories
+        value = row.get("value")
+        name = row.get("indicator")
+        if isinstance(value, bool) and written is not None:
+            bad(
+                ("value",),
+                f"must be one of the categories {one_of(cats)}, got {written} unquoted, "
+                f"which YAML reads as {str(value).lower()}: quote it, value: '{written}'",
+            )
+            return None
+        if not isinstance(value, str):
+            bad(
+                ("value",),
+                f"must be one of the categories {one_of(cats)}, got {short_value(value)}"
+                + (
+                    " (quote it: YAML reads yes/no/on/off as true/false)"
+                    if isinstance(value, bool)
+                    else ""
+                ),
+            )
+            return None
+        if value not in cats:
+            bad(
+                ("value",),
+                f"'{value}' is not a category of '{name}'"
+                f"{did_you_mean(value, cats)}; categories are {one_of(cats)}",
+            )
+            return None
+        return ItemValue(value)
+
+    def encode(self, spec: CategoricalIndicator, value: Any) -> float:
+        return float(spec.categories.index(value))
+
+    # --- tempered statistics -----------------------------------------------------------------
+    def stats(self, ind):
+        idx = np.asarray(ind.values, dtype=int)
+        return np.bincount(idx, weights=ind.weights, minlength=len(ind.spec.categories)).astype(
+            float
+        )
+
+    def item_stats(self, ind):
+        y, w = ind.values, ind.weights
+        onehot = np.zeros((len(y), len(ind.spec.categories)))
+        onehot[np.arange(len(y)), y.astype(int)] = 1.0
+        return onehot * w[:, None]
+
+    def outcome_stats(self, ind, outcomes, weight, exposure):
+        outcomes = np.asarray(outcomes, dtype=float)
+        onehot = np.zeros((len(outcomes), len(ind.spec.categories)))
+        onehot[np.arange(len(outcomes)), outcomes.astype(int)] = weight
+        return onehot
+
+    # --- closed form -------------------------------------------------------------------------
+    def log_marginal(self, prior, stats):
+        a0 = prior.sum(axis=1)
+        n = stats.sum(axis=-1)[..., None]
+        return (
+            special.gammaln(a0)
+            - special.gammaln(a0 + n)
+            + np.sum(special.gammaln(prior + stats[..., None, :]) - special.gammaln(prior), axis=-1)
+        )
+
+    def posterior(self, prior, stats):
+        return prior + stats[None, :]
+
+    # --- draws and densities -----------------------------------------------------------------
+    def draw(self, params, rng, n):
+        g = rng.gamma(params, size=(n, *params.shape))
+        total = g.sum(axis=-1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            theta = g / total
+        bad = ~np.isfinite(theta).all(axis=-1)
+        if bad.any():
+            mean = params / params.sum(axis=-1, keepdims=True)
+            theta = np.where(bad[..., None], np.broadcast_to(mean, theta.shape), theta)
+        return theta
+
+    def kernel(self, theta, stats):
+        return np.sum(special.xlogy(stats, theta), axis=-1)
+
+    def item_loglik(self, theta, ind):
+        idx = np.asarray(ind.values, dtype=int)
+        picked = theta[..., idx]  # (..., K, n)
+        return temper(ind.weights, special.xlogy(1.0, picked))
+
+    def prior_mean(self, prior):
+        return prior / prior.sum(axis=1, keepdims=True)
+
+    def log_prior_density(self, theta, prior):
+        return dirichlet_logpdf(theta, prior).sum(-1)
+
+    # --- PyMC --------------------------------------------------------------------------------
+    def pymc_stats(self, ind):
+        return {"stats": (self.stats(ind), (category_dim(ind.id),))}
+
+    def pymc_prior(self, ind, dims):
+        import pymc as pm
+
+        return pm.Dirichlet(ind.id, a=pm.Data(f"{ind.id}__alpha", ind.prior, dims=dims), dims=dims)
+
+    def pt_kernel(self, theta, stats):
+        import pytensor.tensor as pt
+
+        return pt.sum(stats[0] * pt.log(theta), axis=-1)
+
+    # --- the next observation ----------------------------------------------------------------
+    def outcomes(self, ind, probability, exposure, predictive):
+        return finite_outcomes(np.arange(len(ind.spec.categories), dtype=float), predictive)
+
+    def alternatives(self, ind, value, max_count):
+        return np.array([c for c in range(len(ind.spec.categories)) if c != value], dtype=float)
+
+    def tail(self, ind, value, exposure, weights):
+        post = self.posterior(ind.prior, ind.stats)
+        theta = post / post.sum(axis=1, keepdims=True)
+        return tail_from_table(np.log(theta.T), list(ind.spec.categories).index(value), weights)
+
+    def outcome_text(self, ind, value):
+        return ind.spec.categories[int(value)]
+
+    # --- examples ------------------------------------------------------------------------------
+    def example(self, scenarios):
+        rows = [(0.6, 0.3, 0.1), (0.3, 0.5, 0.2), (0.1, 0.3, 0.6), (0.2, 0.5, 0.3)]
+        cats = ["supportive", "mixed", "hostile"]
+        return {
+            "kind": "categorical",
+            "description": "Tone of US officials' statements",
+            "categories": cats,
+            "concentration": 8,
+            "probabilities": {
+                s: dict(zip(cats, rows[k % 4], strict=True)) for k, s in enumerate(scenarios)
+            },
+        }
+
+    def example_values(self):
+        return ["supportive", "mixed", "hostile"]
+
+    # --- judgements ----------------------------------------------------------------------------
+    def judgements(self, ind, k, scenario):
+        alpha = ind.prior[k]
+        total = alpha.sum()
+        out = []
+        for c, cat in enumerate(ind.spec.categories):
+            lo, hi = special.betaincinv(alpha[c], total - alpha[c], np.array(QUANTILES))
+            out.append(
+                LikelihoodJudgement(
+                    category=cat,
+                    quantity="probability",
+                    unit=f"P({cat})",
+                    unit_short="",
+                    base=alpha[c] / total,
+                    low=lo,
+                    high=hi,
+                    lower_limit=1e-4,
+                    upper_limit=1 - 1e-4,
+                    scale="linear",
+                    label=f"{ind.id}={cat} | {scenario}",
+                )
+            )
+        return out
+
+    def move_centre(self, ind, k, judgement, values):
+        alpha = ind.prior[k]
+        c = list(ind.spec.categories).index(judgement.category)
+        total, old = alpha.sum(), alpha[c] / alpha.sum()
+        scale = (1 - values) / (1 - old)
+        params = alpha[None, :] * scale[:, None]
+        params[:, c] = values * total
+        return params
+
+
+def _check_category_values(
+    values: Mapping, categories: list[str], path: tuple, bad: Report, *, scale: float | None
+) -> None:
+    """Check one scenario's category probabilities (times ``scale``) or, without it, alphas."""
+    probabilities = scale is not None
+    for c in values:
+        if c not in categories:
+            hint = " ('alpha' must be the only key when given)" if c == "alpha" else ""
+            bad(
+                path + (c,),
+                f"'{c}' is not a category of this indicator"
+                f"{did_you_mean(c, categories)}{hint}; categories are {one_of(categories)}",
+            )
+    missing = [c for c in categories if c not in values]
+    if missing:
+        bad(path, f"no value for categor{'ies' if len(missing) > 1 else 'y'} {one_of(missing)}")
+    ok = True
+    for c, v in values.items():
+        if not is_number(v) or not math.isfinite(float(v)):
+            bad(path + (c,), f"must be a number, got {v!r}")
+            ok = False
+        elif float(v) <= 0:
+            what = "probability" if probabilities else "Dirichlet alpha"
+            bad(
+                path + (c,),
+                f"{what} {v!r} must be > 0 (a Dirichlet needs positive parameters; "
+                "use a small value such as 0.01 for 'almost never')",
+            )
+            ok = False
+        elif probabilities and float(v) > 1:
+            bad(path + (c,), f"probability {v!r} must be at most 1")
+            ok = False
+        elif not PARAM_MIN <= float(v) * (scale or 1.0) <= PARAM_MAX:
+            alpha = float(v) * (scale or 1.0)
+            bad(path + (c,), f"gives Dirichlet alpha {alpha:.4g}; Dirichlet alphas {EXTREME}")
+            ok = False
+    if probabilities and ok and not missing:
+        total = sum(float(values[c]) for c in categories)
+        if abs(total - 1.0) > PRIOR_SUM_TOL:
+            bad(path, f"category probabilities sum to {total:.6g}; they must sum to 1")
+
+
+KIND = Categorical()

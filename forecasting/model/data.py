@@ -1,0 +1,137 @@
+"""Question plus evidence, as the arrays both engines compute with.
+
+This is the single translation from validated data to numbers: prior parameters per scenario,
+tempered sufficient statistics per indicator, and the item table. Engines and analyses take a
+:class:`ModelData` and never read the question or the ledger themselves; everything that
+depends on an indicator's kind is asked of its :class:`~forecasting.kinds.Kind`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..inputs.evidence import Evidence
+from ..inputs.question import Question
+from ..kinds import IndicatorSpec, Kind, get_kind
+
+
+@dataclass(frozen=True)
+class IndicatorData:
+    """One indicator: its kind, its specification, prior parameters and its items' data."""
+
+    id: str
+    kind: Kind
+    spec: IndicatorSpec
+    prior: np.ndarray  # (K, P)
+    item_ids: tuple[str, ...]
+    values: np.ndarray  # (n,) float, as the kind encodes them
+    weights: np.ndarray  # (n,)
+    exposures: np.ndarray  # (n,); 1 where the kind has no exposure
+
+    @property
+    def stats(self) -> np.ndarray:
+        """Tempered sufficient statistics of all its items."""
+        return self.kind.stats(self)
+
+    @property
+    def constant(self) -> float:
+        """Parameter-free part of the tempered log-likelihood (same for every scenario)."""
+        return self.kind.constant(self)
+
+    def log_marginal(self) -> np.ndarray:
+        """Log marginal likelihood of its items per scenario, shape ``(K,)``."""
+        return self.kind.log_marginal(self.prior, self.stats) + self.constant
+
+    def with_items(self, mask: np.ndarray) -> IndicatorData:
+        """The same indicator with only the items where ``mask`` is true."""
+        return replace(
+            self,
+            item_ids=tuple(i for i, m in zip(self.item_ids, mask, strict=True) if m),
+            values=self.values[mask],
+            weights=self.weights[mask],
+            exposures=self.exposures[mask],
+        )
+
+
+@dataclass(frozen=True)
+class ModelData:
+    """Everything the engines need, as arrays in scenario order."""
+
+    question_id: str
+    scenarios: tuple[str, ...]
+    labels: tuple[str, ...]
+    prior: np.ndarray  # (K,)
+    concentration: float
+    indicators: tuple[IndicatorData, ...]
+    item_ids: tuple[str, ...]  # ledger order
+    item_indicator: tuple[str, ...]
+
+    @classmethod
+    def build(cls, question: Question, evidence: Evidence) -> ModelData:
+        """Translate a validated question and (already as-of filtered) evidence."""
+        scenarios = question.scenario_ids
+        by_indicator: dict[str, list] = {k: [] for k in question.indicators}
+        for it in evidence.items:
+            by_indicator[it.indicator].append(it)
+        indicators = []
+        for name, spec in question.indicators.items():
+            items = by_indicator[name]
+            kind = get_kind(spec.kind)
+            indicators.append(
+                IndicatorData(
+                    id=name,
+                    kind=kind,
+                    spec=spec,
+                    prior=spec.prior_params(scenarios),
+                    item_ids=tuple(it.id for it in items),
+                    values=np.array([kind.encode(spec, it.value) for it in items], dtype=float),
+                    weights=np.array([it.weight for it in items], dtype=float),
+                    exposures=np.array(
+                        [1.0 if it.exposure is None else it.exposure for it in items], dtype=float
+                    ),
+                )
+            )
+        return cls(
+            question_id=question.id,
+            scenarios=tuple(scenarios),
+            labels=tuple(question.labels[s] for s in scenarios),
+            prior=question.prior,
+            concentration=question.concentration,
+            indicators=tuple(indicators),
+            item_ids=tuple(it.id for it in evidence.items),
+            item_indicator=tuple(it.indicator for it in evidence.items),
+        )
+
+    @property
+    def n_scenarios(self) -> int:
+        """Number of scenarios ``K``."""
+        return len(self.scenarios)
+
+    def log_marginals(self) -> np.ndarray:
+        """Per-indicator log marginal likelihoods, shape ``(J, K)``."""
+        if not self.indicators:
+            return np.zeros((0, self.n_scenarios))
+        return np.stack([ind.log_marginal() for ind in self.indicators])
+
+    def indicator(self, name: str) -> tuple[int, IndicatorData]:
+        """Position and data of an indicator."""
+        for j, ind in enumerate(self.indicators):
+            if ind.id == name:
+                return j, ind
+        raise KeyError(f"no indicator '{name}'")
+
+    def without_items(self, ids: set[str]) -> ModelData:
+        """The same model with the items ``ids`` removed."""
+        indicators = tuple(
+            ind.with_items(np.array([i not in ids for i in ind.item_ids], dtype=bool))
+            for ind in self.indicators
+        )
+        keep = [k for k, i in enumerate(self.item_ids) if i not in ids]
+        return replace(
+            self,
+            indicators=indicators,
+            item_ids=tuple(self.item_ids[k] for k in keep),
+            item_indicator=tuple(self.item_indicator[k] for k in keep),
+        )

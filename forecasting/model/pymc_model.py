@@ -1,0 +1,101 @@
+"""The PyMC model of a question: the scenario marginalised out, evidence in ``pm.Data``.
+
+The model (``pi`` and every indicator's per-scenario parameter are random variables)::
+
+    pi ~ Dirichlet(c * prior)                                  dims: scenario
+    theta_j ~ the kind's prior (elicited)                     dims: scenario[, j_category]
+    log w_k = log pi_k + sum_j tempered log-lik of indicator j under theta_kj
+    Potential("evidence", logsumexp_k log w_k)                 # S marginalised out
+    scenario_probability = softmax(log w)                      # Deterministic, dims: scenario
+
+The evidence enters only through ``pm.Data`` (the tempered sufficient statistics), so one
+compiled model serves any ledger of the same question: use ``pm.set_data`` and sample again.
+PyMC is imported only when a model is built (by the MCMC engine or research code).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..core.dims import SCENARIO
+from .data import ModelData
+
+if TYPE_CHECKING:
+    import pymc as pm
+
+
+def data_names(data: ModelData) -> list[str]:
+    """Names of the ``pm.Data`` containers that hold the evidence."""
+    return [f"{ind.id}__{suffix}" for ind in data.indicators for suffix in ind.kind.pymc_stats(ind)]
+
+
+def evidence_data(data: ModelData) -> dict[str, np.ndarray]:
+    """Values for the evidence ``pm.Data`` containers (for ``pm.set_data``)."""
+    return {
+        f"{ind.id}__{suffix}": values
+        for ind in data.indicators
+        for suffix, (values, _) in ind.kind.pymc_stats(ind).items()
+    }
+
+
+def build_model(
+    data: ModelData,
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    extra_loglik: Callable[[pm.Model], Any] | None = None,
+    name: str = "",
+) -> pm.Model:
+    """Build the PyMC model of a question and its evidence (see the module docstring).
+
+    Parameters
+    ----------
+    data
+        The question and evidence as arrays.
+    parameters
+        Optional replacements for indicator parameters, keyed by indicator id: a PyTensor
+        expression of shape ``(K,)`` (or ``(K, C)`` for a categorical indicator) built inside the
+        surrounding model, e.g. a hierarchical prior shared with another question. It is recorded
+        as a Deterministic under the indicator's id.
+    extra_loglik
+        Optional callable ``f(model) -> tensor of shape (K,)``: an additional log-likelihood per
+        scenario (a custom likelihood), added inside the marginalisation over the scenario.
+    name
+        Prefix for every variable (``name::pi``...), to hold several questions in one model.
+        Coordinates are shared by all the models in one enclosing model, so such questions
+        must have the same scenario ids in the same order, and categorical indicators with the
+        same id must have the same categories.
+    """
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    parameters = dict(parameters or {})
+    unknown = set(parameters) - {ind.id for ind in data.indicators}
+    if unknown:
+        raise ValueError(f"parameters given for unknown indicators: {sorted(unknown)}")
+    coords: dict[str, list[str]] = {SCENARIO: list(data.scenarios)}
+    for ind in data.indicators:
+        coords.update(ind.kind.coords(ind))
+    # Inside an enclosing ``with pm.Model():`` block this becomes a submodel (named ``name``).
+    with pm.Model(coords=coords, name=name) as m:
+        pi_alpha = pm.Data("pi__alpha", data.concentration * data.prior, dims=SCENARIO)
+        pi = pm.Dirichlet("pi", a=pi_alpha, dims=SCENARIO)
+        log_w = pt.log(pi)
+        for ind in data.indicators:
+            dims: tuple[str, ...] = (SCENARIO, *ind.kind.coords(ind))
+            stats = [
+                pm.Data(f"{ind.id}__{suffix}", values, dims=stat_dims or None)
+                for suffix, (values, stat_dims) in ind.kind.pymc_stats(ind).items()
+            ]
+            if ind.id in parameters:
+                theta = pm.Deterministic(ind.id, parameters[ind.id], dims=dims)
+            else:
+                theta = ind.kind.pymc_prior(ind, dims)
+            log_w = log_w + ind.kind.pt_kernel(theta, stats)
+        if extra_loglik is not None:
+            log_w = log_w + extra_loglik(m)
+        pm.Potential("evidence", pm.math.logsumexp(log_w))
+        pm.Deterministic("scenario_probability", pt.special.softmax(log_w), dims=SCENARIO)
+    return m

@@ -1,0 +1,222 @@
+"""What to watch next: the value of information, and the forecast after each next observation."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+import xarray as xr
+
+from ...core.dims import INDICATOR, SCENARIO
+from ..text import pct, readable, scenario_names, shorten
+from .layout import (
+    axes_width,
+    caller_titles,
+    figure_and_axes,
+    fit_axes,
+    fit_legend_right,
+    widest,
+    xaxis_room,
+    yaxis_room,
+)
+from .style import (
+    NEUTRAL,
+    clean_axes,
+    empty_note,
+    legend_label,
+    percent_axis,
+    scenario_colors,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+
+def plot_value_of_information(voi: xr.Dataset, *, ax: Axes | None = None) -> tuple[Figure, Axes]:
+    """What one more observation of each indicator is expected to tell.
+
+    Parameters
+    ----------
+    voi
+        Output of :func:`forecasting.sensitivity.value_of_information`.
+    ax
+        Axes to draw into; a new figure when ``None``.
+
+    Returns
+    -------
+    fig, ax
+        One bar per indicator, sorted (most informative at top): the expected entropy
+        reduction in nats, annotated with the probability that the leading scenario changes.
+    """
+    inds = [str(i) for i in voi[INDICATOR].values]
+    gain = np.asarray(voi["entropy_reduction"].values, dtype=float)
+    change = np.asarray(voi["p_leader_change"].values, dtype=float)
+    order = np.argsort(-np.nan_to_num(gain, nan=-np.inf), kind="stable")
+    n = len(order)
+    fig, ax, own = figure_and_axes(ax, (9.0, 1.9 + 0.4 * max(n, 3)))
+    title = "Value of information: which indicator to watch next"
+    if n == 0:
+        empty_note(ax, "No indicators.")
+        if own:
+            fit_axes(ax, title=title, width=9.0, plot_height=1.5, left=0, right=0, below=0)
+        else:
+            caller_titles(ax, title)
+        return fig, ax
+    y = np.arange(n)
+    ax.barh(y, gain[order], height=0.62, color=NEUTRAL, alpha=0.85, zorder=2)
+    notes = [f"{gain[j]:.3f}   leader changes: {pct(change[j])}" for j in order]
+    for yi, (j, text) in enumerate(zip(order, notes, strict=True)):
+        ax.annotate(
+            text,
+            xy=(gain[j], yi),
+            xytext=(5, 0),
+            textcoords="offset points",
+            ha="left",
+            va="center",
+            fontsize=8.5,
+            color="0.2",
+            annotation_clip=False,
+            in_layout=False,  # inside the axes: no need to measure it for the layout
+        )
+    rows = [shorten(readable(inds[j])) for j in order]
+    ax.set_yticks(y, rows, fontsize=9)
+    ax.set_ylim(n - 0.5, -0.5)
+    gmax = max(float(np.nanmax(gain)) if np.isfinite(gain).any() else 0.0, 1e-6)
+    xlabel = "expected reduction in the entropy of the scenario probabilities (nats)"
+    ax.set_xlabel(xlabel)
+    clean_axes(ax)
+    h0 = voi.attrs.get("entropy")
+    leader = voi.attrs.get("leader")
+    sub = "Expected information from one more confirmed observation of each indicator"
+    if h0 is not None:
+        sub += f" (current entropy of the scenario probabilities: {float(h0):.2f} nats)"
+    sub += "; annotated: the probability that it changes the leading scenario"
+    sub += f" ({leader})." if leader else "."
+    if not own:
+        ax.set_xlim(0, gmax * 1.55)
+        caller_titles(ax, title, sub)
+        return fig, ax
+    width, left, right = 9.0, yaxis_room(rows, 9), 14.0
+    # room right of the longest bar for its annotation
+    frac = min((widest(notes, 8.5) + 10) / 72 / axes_width(width, left, right), 0.6)
+    ax.set_xlim(0, gmax * max(1.55, 1 / (1 - frac)))
+    fit_axes(
+        ax,
+        title=title,
+        note=sub,
+        width=width,
+        plot_height=0.42 * max(n, 3),
+        left=left,
+        right=right,
+        below=xaxis_room(xlabel=xlabel),
+        xticks=xaxis_room(),
+        yticks=left,
+    )
+    return fig, ax
+
+
+def plot_next_observation(
+    nxt: xr.Dataset,
+    indicator: str,
+    *,
+    labels: Mapping[str, str] | None = None,
+    ax: Axes | None = None,
+) -> tuple[Figure, Axes]:
+    """The forecast after each possible next observation of one indicator.
+
+    Parameters
+    ----------
+    nxt
+        Output of :func:`forecasting.sensitivity.next_observation`.
+    indicator
+        The indicator whose next observation is shown.
+    labels
+        Scenario id to label, for the legend (ids when ``None``).
+    ax
+        Axes to draw into; a new figure when ``None``.
+
+    Returns
+    -------
+    fig, ax
+        One stacked bar per possible outcome (scenario colours), each topped by the
+        outcome's predictive probability; outlined bars change the leading scenario.
+    """
+    scenarios = [str(s) for s in nxt[SCENARIO].values]
+    colors = scenario_colors(scenarios)
+    names = scenario_names(labels, scenarios)
+    which = np.asarray(nxt["outcome_indicator"].values).astype(str) == str(indicator)
+    if not which.any():
+        known = sorted(set(np.asarray(nxt["outcome_indicator"].values).astype(str)))
+        raise KeyError(f"no indicator '{indicator}' (indicators: {', '.join(known)})")
+    sub = nxt.isel(outcome=np.flatnonzero(which))
+    values = [readable(v) for v in np.asarray(sub["outcome_value"].values).astype(str)]
+    pred = np.asarray(sub["predictive_probability"].values, dtype=float)
+    post = np.asarray(sub["probability"].transpose(..., SCENARIO).values, dtype=float)
+    flips = np.asarray(sub["flips"].values, dtype=bool)
+    m = len(values)
+    fig, ax, own = figure_and_axes(ax, (6.8 + 0.55 * m, 4.8))
+    x = np.arange(m)
+    # the first scenario on top, as in the legend and in the other plots
+    tops = np.cumsum(post[:, ::-1], axis=1)[:, ::-1]
+    for k, s in enumerate(scenarios):
+        ax.bar(
+            x,
+            post[:, k],
+            bottom=tops[:, k] - post[:, k],
+            width=0.72,
+            color=colors[s],
+            edgecolor="white",
+            linewidth=0.5,
+            label=legend_label(names[s]),
+            zorder=2,
+        )
+    flipping = np.flatnonzero(flips)
+    if len(flipping):
+        ax.bar(
+            flipping,
+            np.ones(len(flipping)),
+            width=0.72,
+            fill=False,
+            edgecolor="0.1",
+            linewidth=1.8,
+            zorder=3,
+            label="changes the leader",
+        )
+    ticks = [f"{textwrap.fill(v, 12)}\n{pct(p)}" for v, p in zip(values, pred, strict=True)]
+    ax.set_xticks(x, ticks, fontsize=8.5)
+    ax.set_ylim(0, 1.0)
+    ax.set_xlim(-0.6, m - 0.4)
+    percent_axis(ax.yaxis)
+    ax.set_ylabel("probability after the observation")
+    ax.set_xlabel("next observation (and how likely it is)")
+    clean_axes(ax, grid="")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False)
+    leader = nxt.attrs.get("leader")
+    title = f"Next observation: {shorten(readable(indicator), 50)}"
+    note = (
+        "Scenario probabilities after each possible next observation (one more item of "
+        "evidence), with how likely each is"
+        + (f"; outlined: the leader ({leader}) would change." if leader else ".")
+    )
+    if not own:
+        caller_titles(ax, title, note)
+        return fig, ax
+    legend = [legend_label(names[s]) for s in scenarios]
+    if len(flipping):
+        legend.append("changes the leader")
+    fit_legend_right(
+        ax,
+        legend,
+        width=6.8 + 0.55 * m,
+        left=yaxis_room(["100%"], ylabel="probability after the observation"),
+        min_height=3.2,
+        title=title,
+        note=note,
+        below=xaxis_room(ticks, xlabel="next observation (and how likely it is)", size=8.5),
+        xticks=xaxis_room(ticks, size=8.5),
+        yticks=yaxis_room(["100%"]),
+    )
+    return fig, ax

@@ -1,0 +1,164 @@
+"""What every figure shares: the palette, scenario colours, percent axes, axes furniture.
+
+Scenarios keep one colour everywhere (:func:`scenario_colors`, by position in the declared
+scenario order, Okabe-Ito palette). Numbers and names are formatted by
+:mod:`forecasting.presentation.text`, as in the CLI and the report.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import xarray as xr
+
+from ...core.dims import SCENARIO
+from ..text import judgement_name
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+#: Okabe-Ito colour-blind-safe qualitative palette, in the order scenarios take it
+#: (yellow and black last: yellow is faint on white, black is kept for reference marks).
+OKABE_ITO: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+#: Colour of bars that belong to no scenario.
+NEUTRAL = "#5B6770"
+#: Diverging colormap of signed shifts (red: the item lowers the probability, blue: raises).
+DIVERGING = "RdBu"
+#: Resolution of saved figures.
+DPI = 110
+
+JUDGEMENT = "judgement"
+SETTING = "setting"
+
+
+def scenario_colors(scenarios: Sequence[str]) -> dict[str, str]:
+    """One colour per scenario, by its position in the declared scenario order.
+
+    Parameters
+    ----------
+    scenarios
+        Scenario ids in declared order (e.g. ``Forecast.scenarios``).
+
+    Returns
+    -------
+    dict
+        Scenario id to hex colour: the Okabe-Ito palette for up to 8 scenarios, ``tab20``
+        beyond that (cycled past 20).
+    """
+    scenarios = [str(s) for s in scenarios]
+    if len(scenarios) <= len(OKABE_ITO):
+        palette = list(OKABE_ITO)
+    else:
+        from matplotlib import colormaps
+        from matplotlib.colors import to_hex
+
+        palette = [to_hex(c) for c in colormaps["tab20"].colors]
+    return {s: palette[k % len(palette)] for k, s in enumerate(scenarios)}
+
+
+def text_color(color: str) -> str:
+    """A scenario colour for text: pale colours (yellow) are darkened to stay legible."""
+    from matplotlib.colors import to_rgb
+
+    r, g, b = to_rgb(color)
+    return color if 0.299 * r + 0.587 * g + 0.114 * b < 0.75 else "0.25"
+
+
+def percent_axis(axis: Any) -> None:
+    """Tick labels of a probability axis as percentages, without trailing zeros."""
+    from matplotlib.ticker import FuncFormatter
+
+    def fmt(x: float, _pos: Any) -> str:
+        text = f"{100 * x:.2f}".rstrip("0").rstrip(".")
+        return ("0" if text in ("-0", "") else text) + "%"
+
+    axis.set_major_formatter(FuncFormatter(fmt))
+
+
+def bounded_percent_axis(ax: Axes, lo: float, hi: float) -> None:
+    """Set the x range to ``lo``-``hi`` (room for labels), with percentage ticks in [0, 1]."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.set_xlim(lo, hi)
+    ticks = MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]).tick_values(max(lo, 0), min(hi, 1))
+    ax.set_xticks([t for t in ticks if max(lo, 0) - 1e-12 <= t <= min(hi, 1) + 1e-12])
+    percent_axis(ax.xaxis)
+
+
+def coord_values(ds: xr.Dataset, name: str, dim: str, default: Any = "") -> list[Any]:
+    """The values of coordinate (or variable) ``name`` along ``dim``, ``default`` if absent."""
+    if name in ds.coords or name in ds.data_vars:
+        return [v.item() if hasattr(v, "item") else v for v in ds[name].values]
+    return [default] * ds.sizes.get(dim, 0)
+
+
+def judgement_names(ds: xr.Dataset) -> list[str]:
+    """Readable, bounded-length names of the judgements of a sensitivity Dataset.
+
+    Built from the typed coordinates (``judgement_kind``, ``judgement_target``...), as
+    :func:`forecasting.presentation.text.judgement_name`.
+    """
+    n = ds.sizes.get(JUDGEMENT, 0)
+    kinds = coord_values(ds, "judgement_kind", JUDGEMENT)
+    targets = coord_values(ds, "judgement_target", JUDGEMENT)
+    scens = coord_values(ds, "judgement_scenario", JUDGEMENT)
+    cats = coord_values(ds, "judgement_category", JUDGEMENT)
+    quantities = coord_values(ds, "judgement_quantity", JUDGEMENT)
+    return [
+        judgement_name(kinds[i], targets[i], scens[i], cats[i], quantities[i]) for i in range(n)
+    ]
+
+
+def legend_label(text: str) -> str:
+    """A legend entry wrapped to 30 characters a line."""
+    return textwrap.fill(str(text), 30)
+
+
+def scenario_order(ds: xr.Dataset) -> list[str]:
+    """Declared scenario order: the ``scenario`` coordinate, else the judgements' scenarios."""
+    if SCENARIO in ds.coords:
+        return [str(s) for s in ds[SCENARIO].values]
+    order: list[str] = []
+    for s in coord_values(ds, "judgement_scenario", JUDGEMENT):
+        if s and s not in order:
+            order.append(str(s))
+    return order
+
+
+def empty_note(ax: Axes, text: str) -> None:
+    """Say on empty axes why there is nothing to draw."""
+    ax.text(
+        0.5,
+        0.5,
+        text,
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize=10,
+        color="0.3",
+        wrap=True,
+    )
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+def clean_axes(ax: Axes, *, grid: str = "x") -> None:
+    """No top and right spines; a light grid behind the data along ``grid``."""
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if grid:
+        ax.grid(axis=grid, color="0.9", linewidth=0.8)
+        ax.set_axisbelow(True)

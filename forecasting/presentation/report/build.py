@@ -1,0 +1,388 @@
+"""The weekly report's content, as blocks in reading order (:func:`build`).
+
+The report is built once as a list of blocks (:mod:`.blocks`) and rendered by every format of
+:mod:`.formats` (Markdown, HTML, JSON), so every format says the same thing. Figures are the
+PNG files of the plot registry, with its captions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ...core.constants import INTERVAL_PROB
+from ...results.forecast import Forecast
+from ..plots.registry import figure as figure_spec
+from ..text import change_words, estimative, headline, next_observation_sentences, pct
+from .blocks import Block, Bullets, Figure, Heading, Paragraph, Table, Warning
+
+PCT = int(round(INTERVAL_PROB * 100))
+
+
+def _figure(figures: dict[str, Path], name: str) -> list[Block]:
+    """The figure ``name`` with its caption, or nothing when it was not drawn."""
+    if name not in figures:
+        return []
+    return [Figure(str(figures[name]), figure_spec(name).caption)]
+
+
+def build(
+    current: Forecast,
+    *,
+    previous: Forecast | None,
+    attribution: Any,
+    surprise: xr.Dataset,
+    sensitivity: xr.DataTree,
+    figures: dict[str, Path],
+    archive_message: str,
+) -> list[Block]:
+    """The report's blocks, in reading order."""
+    b: list[Block] = [Heading(f"{current.title}: forecast as of {current.as_of}", 1)]
+    b.append(Paragraph(f"**{headline(current, previous)}**"))
+    for w in current.warnings:
+        b.append(Warning(f"Sampler diagnostics: {w}. Treat the numbers as unreliable."))
+    if surprise.attrs.get("flagged"):
+        items = [
+            str(i)
+            for i, bad in zip(surprise["item"].values, surprise["improbable"].values, strict=True)
+            if bad
+        ]
+        b.append(
+            Warning(
+                "The new evidence is improbable under every scenario "
+                f"({', '.join(items)}: tail probability below "
+                f"{surprise.attrs['threshold']:g} whichever scenario holds). The "
+                "scenario set may be incomplete; review the question.",
+            )
+        )
+
+    # scenarios
+    rows = []
+    for k, s in enumerate(current.scenarios):
+        p = float(current.probabilities.values[k])
+        lo, hi = current.interval.values[k]
+        change = ""
+        if previous is not None and s in previous.scenarios:
+            change = change_words(p - float(previous.probabilities.sel(scenario=s)))
+        rows.append(
+            (
+                current.labels[s],
+                estimative(p),
+                pct(p),
+                f"{pct(lo, sign=False)}-{pct(hi)}",
+                pct(float(current.prior.values[k])),
+                change,
+            )
+        )
+    b.append(Heading("Scenarios"))
+    b.append(
+        Table(
+            header=(
+                "scenario",
+                "estimative term",
+                "probability",
+                f"{PCT}% interval",
+                "prior",
+                "since last",
+            ),
+            rows=tuple(rows),
+        )
+    )
+    b.append(
+        Paragraph(
+            "The estimative terms follow ICD 203. The interval is the "
+            f"{PCT}% credible range of each probability given the uncertainty in the "
+            "analyst's judgements; it narrows as evidence accumulates.",
+        )
+    )
+    b += _figure(figures, "posterior")
+    if "trajectory" in figures:
+        b.append(Heading("Trajectory"))
+        b += _figure(figures, "trajectory")
+
+    # what changed and why
+    b.append(Heading("What changed and why"))
+    if previous is None:
+        b.append(
+            Paragraph(
+                "This is the first archived forecast of the question: there is "
+                "nothing to compare with yet.",
+            )
+        )
+    elif attribution is not None:
+        b.extend(_attribution_blocks(current, attribution))
+
+    # new evidence
+    b.append(Heading("New evidence"))
+    new_ids = set(str(i) for i in surprise["item"].values)
+    items = [it for it in current.evidence_items if it["id"] in new_ids]
+    if not items:
+        b.append(Paragraph("No new evidence since the previous forecast."))
+    else:
+        tails = surprise["tail_forecast"].to_series() if len(new_ids) else {}
+        rows = []
+        for it in sorted(items, key=lambda r: (r["date"], r["id"])):
+            value = it["value"]
+            value = ("true" if value else "false") if isinstance(value, bool) else str(value)
+            rows.append(
+                (
+                    it["date"],
+                    it["id"],
+                    it["indicator"],
+                    value,
+                    it["source"],
+                    str(it.get("reliability", 1)),
+                    f"{float(tails[it['id']]):.2g}",
+                )
+            )
+        b.append(
+            Table(
+                header=(
+                    "date",
+                    "item",
+                    "indicator",
+                    "value",
+                    "source",
+                    "reliability",
+                    "predictive tail",
+                ),
+                rows=tuple(rows),
+            )
+        )
+        b.append(
+            Paragraph(
+                "Predictive tail: before the item arrived, the probability (under "
+                "the previous forecast) of an observation at most as probable as this "
+                "one. Small values mean surprising evidence.",
+            )
+        )
+
+    # drivers
+    b.append(Heading("What the forecast rests on"))
+    b.extend(_driver_blocks(current, sensitivity, figures))
+
+    # what to watch next
+    b.append(Heading("What to watch next"))
+    b.extend(_watch_blocks(current, sensitivity, figures))
+
+    # diagnostics
+    b.append(Heading("Diagnostics and provenance"))
+    prov = current.provenance
+    diag = current.diagnostics
+    rows = [
+        ("engine", current.engine),
+        ("as-of", current.as_of.isoformat()),
+        ("evidence items used", str(len(current.evidence_items))),
+        ("evidence items excluded", str(len(current.excluded))),
+        ("seed", str(prov.get("seed"))),
+        ("question SHA-256", str(prov.get("question_sha256", ""))[:16] + "..."),
+        ("evidence SHA-256", str(prov.get("evidence_sha256", ""))[:16] + "..."),
+        ("package version", str(prov.get("package_version"))),
+        ("archive", archive_message),
+    ]
+    for key in ("divergences", "rhat_max", "ess_bulk_min", "ess_tail_min", "agreement_z_max"):
+        if key in diag:
+            rows.append(
+                (key, f"{diag[key]:.4g}" if isinstance(diag[key], float) else str(diag[key]))
+            )
+    b.append(Table(header=("item", "value"), rows=tuple(rows)))
+    return b
+
+
+def _attribution_blocks(current: Forecast, attribution) -> list[Block]:
+    out: list[Block] = []
+    parts = attribution.parts
+    k = current.scenarios.index(current.leading)
+    lead = current.labels[current.leading]
+    total = attribution.total
+    out.append(
+        Paragraph(
+            f"Since {attribution.previous_as_of}: "
+            + "; ".join(
+                f"{current.labels[s]} {change_words(float(total[n]))}"
+                for n, s in enumerate(current.scenarios)
+            )
+            + ".",
+        )
+    )
+    if parts.sizes.get("change", 0):
+        order = np.argsort(-np.abs(parts.contribution.values[:, k]))
+        rows = []
+        for n in order:
+            contrib = parts.contribution.values[n]
+            se = parts.standard_error.values[n, k]
+            cell = f"{100 * contrib[k]:+.1f}" + (f" ± {100 * se:.1f}" if se > 0 else "")
+            others = ", ".join(
+                f"{s} {100 * contrib[j]:+.1f}" for j, s in enumerate(current.scenarios) if j != k
+            )
+            rows.append(
+                (str(parts.change_kind.values[n]), str(parts.change_label.values[n]), cell, others)
+            )
+        out.append(
+            Table(
+                header=("kind", "change", f"{lead} (points)", "other scenarios (points)"),
+                rows=tuple(rows),
+            )
+        )
+        out.append(
+            Paragraph(
+                "Each part is the change's Shapley value: its average "
+                "contribution over every order of applying the changes, so the parts "
+                "add up exactly to the total whatever the order.",
+            )
+        )
+    seq = attribution.sequential
+    if seq.sizes.get("change", 0) > 1:
+        rows = [
+            (
+                str(seq.change_date.values[n]),
+                str(seq.change_id.values[n]),
+                f"{100 * seq.contribution.values[n, k]:+.1f}",
+            )
+            for n in range(seq.sizes["change"])
+        ]
+        out.append(
+            Paragraph(
+                "The same new items in the order they arrived (each item's "
+                f"effect on {lead} given the items before it):",
+            )
+        )
+        out.append(Table(header=("date", "item", "points"), rows=tuple(rows)))
+    for note in attribution.notes:
+        out.append(Paragraph(f"Note: {note}."))
+    return out
+
+
+def _driver_blocks(current: Forecast, tree: xr.DataTree, figures: dict[str, Path]) -> list[Block]:
+    out: list[Block] = []
+    infl = tree["evidence_influence"].to_dataset()
+    if infl.sizes.get("item", 0):
+        order = np.argsort(-infl["diagnosticity"].values)[:8]
+        k = current.scenarios.index(current.leading)
+        rows = [
+            (
+                str(infl.item.values[n]),
+                str(infl.item_indicator.values[n]),
+                f"{100 * infl['shift'].values[n, k]:+.1f}",
+                f"{infl['diagnosticity'].values[n]:.2f}",
+            )
+            for n in order
+        ]
+        out.append(
+            Paragraph(
+                "**Evidence influence** (which items move the forecast; each "
+                "item left out in turn):",
+            )
+        )
+        out.append(
+            Table(
+                header=(
+                    "item",
+                    "indicator",
+                    f"shift of {current.leading} (points)",
+                    "diagnosticity (max |log BF|)",
+                ),
+                rows=tuple(rows),
+            )
+        )
+    out += _figure(figures, "evidence_influence")
+    js = tree["judgement_sensitivity"].to_dataset()
+    order = np.argsort(-js["leader_swing"].values)[:8]
+    rows = [
+        (
+            str(js.judgement_label.values[n]),
+            f"{js.low_value.values[n]:.3g} to {js.high_value.values[n]:.3g} "
+            f"({js.judgement_unit.values[n]})",
+            f"{100 * js['leader_swing'].values[n]:.1f}",
+        )
+        for n in order
+    ]
+    out.append(
+        Paragraph(
+            "**Judgement sensitivity** (which elicited quantities matter; each "
+            "moved over its own plausible range):",
+        )
+    )
+    out.append(
+        Table(
+            header=("judgement", "range", f"swing of {current.leading} (points)"),
+            rows=tuple(rows),
+        )
+    )
+    out += _figure(figures, "tornado")
+    tips = tree["tipping_points"].to_dataset()
+    dist = tips["distance"].values
+    close = [n for n in np.argsort(dist) if np.isfinite(dist[n])][:6]
+    if close:
+        rows = []
+        for n in close:
+            below, above = tips.flip_below.values[n], tips.flip_above.values[n]
+            flip, who = (
+                (below, tips.leader_below.values[n])
+                if np.isfinite(below)
+                and (
+                    not np.isfinite(above)
+                    or abs(below - tips.base_value.values[n])
+                    <= abs(above - tips.base_value.values[n])
+                )
+                else (above, tips.leader_above.values[n])
+            )
+            rows.append(
+                (
+                    str(tips.judgement_label.values[n]),
+                    f"{tips.base_value.values[n]:.3g}",
+                    f"{flip:.3g}",
+                    str(who),
+                )
+            )
+        out.append(
+            Paragraph(
+                "**Tipping points** (how far a judgement must move before another scenario leads):",
+            )
+        )
+        out.append(Table(header=("judgement", "now", "flips at", "new leader"), rows=tuple(rows)))
+    else:
+        out.append(
+            Paragraph(
+                "**Tipping points**: no single judgement within its allowed "
+                "range changes the leading scenario.",
+            )
+        )
+    out += _figure(figures, "tipping_points")
+    return out
+
+
+def _watch_blocks(current: Forecast, tree: xr.DataTree, figures: dict[str, Path]) -> list[Block]:
+    out: list[Block] = []
+    voi = tree["value_of_information"].to_dataset()
+    order = np.argsort(-voi["entropy_reduction"].values)
+    rows = [
+        (
+            str(voi.indicator.values[n]),
+            f"{voi['entropy_reduction'].values[n]:.3f}",
+            pct(float(voi["p_leader_change"].values[n])),
+        )
+        for n in order
+    ]
+    out.append(
+        Table(
+            header=("indicator", "expected information (nats)", "chance the leader changes"),
+            rows=tuple(rows),
+        )
+    )
+    out += _figure(figures, "value_of_information")
+    sentences = next_observation_sentences(
+        current.question, current.labels, tree["next_observation"].to_dataset()
+    )
+    if sentences:
+        out.append(
+            Paragraph(
+                "Single observations that would change the leading scenario (each taken as "
+                "confirmed, reliability 1):",
+            )
+        )
+        out.append(Bullets(tuple(sentences)))
+    return out

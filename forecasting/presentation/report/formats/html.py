@@ -1,0 +1,88 @@
+"""The report as one self-contained HTML page (``report.html``).
+
+Figures are embedded as data URIs, so the page can be mailed as one file.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+from ..blocks import Bullets, Figure, Heading, Paragraph, Table, Warning
+from . import Context, Format
+
+_CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:60rem;margin:2rem auto;
+padding:0 1rem;color:#222;line-height:1.45}
+h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:0.8rem 0;font-size:0.92rem}
+th,td{border:1px solid #ccc;padding:0.3rem 0.55rem;text-align:left;vertical-align:top}
+th{background:#f3f3f3}.warning{background:#fff3cd;border-left:5px solid #d39e00;
+padding:0.6rem 0.9rem;margin:1rem 0}img{max-width:100%;height:auto}figure{margin:1rem 0}
+figcaption{font-size:0.85rem;color:#555}code{background:#f3f3f3;padding:0 0.2rem}
+"""
+
+
+def _inline(text: str) -> str:
+    """Escape HTML and render **bold** and `code`."""
+    parts = html.escape(text).split("**")
+    text = "".join(f"<strong>{p}</strong>" if i % 2 else p for i, p in enumerate(parts))
+    parts = text.split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+
+
+def _begin(ctx: Context) -> str:
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>\n"
+        f"<title>{html.escape(ctx.title)}</title><style>{_CSS}</style></head><body>\n"
+    )
+
+
+def _heading(block: Heading, ctx: Context) -> str:
+    return f"<h{block.level}>{_inline(block.text)}</h{block.level}>"
+
+
+def _paragraph(block: Paragraph, ctx: Context) -> str:
+    return f"<p>{_inline(block.text)}</p>"
+
+
+def _warning(block: Warning, ctx: Context) -> str:
+    return f"<div class='warning'><strong>WARNING:</strong> {_inline(block.text)}</div>"
+
+
+def _bullets(block: Bullets, ctx: Context) -> str:
+    return "<ul>" + "".join(f"<li>{_inline(item)}</li>" for item in block.items) + "</ul>"
+
+
+def _table(block: Table, ctx: Context) -> str:
+    head = "".join(f"<th>{_inline(h)}</th>" for h in block.header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_inline(str(c))}</td>" for c in row) + "</tr>" for row in block.rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _figure(block: Figure, ctx: Context) -> str:
+    data = base64.b64encode(Path(block.path).read_bytes()).decode()
+    caption = html.escape(block.caption)
+    return (
+        f"<figure><img alt='{caption}' src='data:image/png;base64,{data}'>"
+        f"<figcaption>{caption}</figcaption></figure>"
+    )
+
+
+FORMAT = Format(
+    "html",
+    ".html",
+    {
+        Heading: _heading,
+        Paragraph: _paragraph,
+        Warning: _warning,
+        Bullets: _bullets,
+        Table: _table,
+        Figure: _figure,
+    },
+    begin=_begin,
+    end=lambda ctx: "\n</body></html>",
+)

@@ -1,0 +1,175 @@
+"""The command line's tables: a forecast, what ``validate`` found, what a forecast rests on.
+
+Plain text, formatted through :mod:`.text` like every other output; the notebooks use them too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..core.constants import INTERVAL_PROB
+from ..kinds import get_kind
+from . import text
+
+
+def format_table(result, *, headline: bool = True) -> str:
+    """The readable table (and, unless ``headline=False``, the headline) of a forecast."""
+    level = int(round(INTERVAL_PROB * 100))
+    labels = result.labels
+    width = max(len("scenario"), *(len(labels[s]) for s in result.scenarios))
+    n_used, n_excl = len(result.evidence_items), len(result.excluded)
+    lines = [
+        result.title,
+        f"as of {result.as_of.isoformat()} | {result.engine} engine | {n_used} evidence "
+        f"item{'s' if n_used != 1 else ''} used, {n_excl} excluded",
+        "",
+        f"  {'scenario':<{width}}  {'prior':>6}  {'posterior':>9}  {f'{level}% interval':>14}",
+    ]
+    mcse = result.mcse.values
+    for k, s in enumerate(result.scenarios):
+        p = float(result.probabilities.values[k])
+        lo, hi = (float(x) for x in result.interval.values[k])
+        post = text.pct(p) + (f" ±{100 * mcse[k]:.1f}" if mcse[k] > 0 else "")
+        lines.append(
+            f"  {labels[s]:<{width}}  {text.pct(float(result.prior.values[k])):>6}  "
+            f"{post:>9}  {text.pct(lo):>6} - {text.pct(hi):<6}"
+        )
+    if headline:
+        lines += ["", f"Most likely: {text.headline(result)}"]
+    for w in result.warnings:
+        lines.append(f"WARNING: {w}")
+    return "\n".join(lines)
+
+
+def describe(question, evidence) -> dict[str, Any]:
+    """What ``forecast validate`` found: scenarios, fitted likelihoods, evidence counts."""
+    scenarios = question.scenario_ids
+    prior = question.prior
+    out: dict[str, Any] = {
+        "question": question.id,
+        "title": question.title,
+        "file": question.source,
+        "scenarios": [
+            {"id": s, "label": question.scenarios[s].label, "prior": float(prior[k])}
+            for k, s in enumerate(scenarios)
+        ],
+        "prior_concentration": question.concentration,
+        "indicators": [],
+        "evidence": {"files": list(evidence.files), "items": len(evidence.items)},
+    }
+    counts: dict[str, int] = {}
+    for it in evidence.items:
+        counts[it.indicator] = counts.get(it.indicator, 0) + 1
+    for name, ind in question.indicators.items():
+        entry: dict[str, Any] = {
+            "id": name,
+            "kind": ind.kind,
+            "items": counts.get(name, 0),
+            **get_kind(ind.kind).describe(ind, scenarios),
+        }
+        out["indicators"].append(entry)
+    if evidence.items:
+        dates = sorted(it.date for it in evidence.items)
+        out["evidence"]["first_date"] = dates[0].isoformat()
+        out["evidence"]["last_date"] = dates[-1].isoformat()
+    return out
+
+
+def format_description(report: dict[str, Any]) -> str:
+    """Readable form of :func:`describe`."""
+    lines = [
+        f"question {report['question']}: {report['title']}  ({report['file']})",
+        f"  {len(report['scenarios'])} scenarios (prior, concentration "
+        f"{report['prior_concentration']:g}):",
+    ]
+    for s in report["scenarios"]:
+        lines.append(f"    {s['id']:<16} {s['prior']:.3f}  {s['label']}")
+    lines.append(f"  {len(report['indicators'])} indicators:")
+    for ind in report["indicators"]:
+        kind = get_kind(ind["kind"])
+        extra = kind.describe_suffix(ind)
+        lines.append(f"    {ind['id']} ({ind['kind']}{extra}; {ind['items']} items)")
+        for s, lk in ind["likelihoods"].items():
+            lines.append(f"      {s:<16} {kind.describe_text(lk)}")
+    ev = report["evidence"]
+    span = f", dated {ev['first_date']} to {ev['last_date']}" if ev.get("first_date") else ""
+    lines.append(f"  evidence: {ev['items']} items in {len(ev['files'])} files{span}")
+    lines.append("OK: no problems found")
+    return "\n".join(lines)
+
+
+def format_sensitivity(f, tree) -> str:
+    """The top drivers as readable tables."""
+    lead = f.leading
+    k = f.scenarios.index(lead)
+    lines = [
+        f"{f.title}: what the forecast rests on (as of {f.as_of})",
+        f"Leading scenario: {f.labels[lead]} ({text.pct(float(f.probabilities.values[k]))})",
+        "",
+    ]
+    infl = tree["evidence_influence"].to_dataset()
+    lines.append("EVIDENCE INFLUENCE (each item left out in turn)")
+    if infl.sizes.get("item", 0):
+        lines.append(f"  {'item':<42} {'indicator':<26} {'shift':>7} {'diag.':>6}")
+        for n in np.argsort(-infl["diagnosticity"].values)[:10]:
+            lines.append(
+                f"  {str(infl.item.values[n])[:42]:<42} "
+                f"{str(infl.item_indicator.values[n])[:26]:<26} "
+                f"{100 * infl['shift'].values[n, k]:+6.1f}p "
+                f"{infl['diagnosticity'].values[n]:6.2f}"
+            )
+        lines.append(
+            f"  shift: points of '{lead}' the item adds; diag.: largest |log Bayes "
+            "factor| of the item for any scenario against the rest"
+        )
+    else:
+        lines.append("  (no evidence)")
+    js = tree["judgement_sensitivity"].to_dataset()
+    lines += [
+        "",
+        "JUDGEMENT SENSITIVITY (each elicited quantity over its own range)",
+        f"  {'judgement':<48} {'range':<30} {'swing':>7}",
+    ]
+    for n in np.argsort(-js["leader_swing"].values)[:10]:
+        rng = (
+            f"{js.low_value.values[n]:.3g}-{js.high_value.values[n]:.3g} "
+            f"{js.judgement_unit.values[n]}"
+        )
+        lines.append(
+            f"  {str(js.judgement_label.values[n])[:48]:<48} {rng[:30]:<30} "
+            f"{100 * js['leader_swing'].values[n]:6.1f}p"
+        )
+    tips = tree["tipping_points"].to_dataset()
+    dist = tips["distance"].values
+    order = [n for n in np.argsort(dist) if np.isfinite(dist[n])][:6]
+    lines += ["", "TIPPING POINTS (nearest value of a judgement that changes the leader)"]
+    if not order:
+        lines.append("  no single judgement within its allowed range changes the leader")
+    for n in order:
+        b, lo, hi = tips.base_value.values[n], tips.flip_below.values[n], tips.flip_above.values[n]
+        use_lo = np.isfinite(lo) and (not np.isfinite(hi) or abs(lo - b) <= abs(hi - b))
+        flip, who = (
+            (lo, tips.leader_below.values[n]) if use_lo else (hi, tips.leader_above.values[n])
+        )
+        lines.append(
+            f"  {str(tips.judgement_label.values[n])[:48]:<48} now {b:.3g}, "
+            f"flips at {flip:.3g} -> {who}"
+        )
+    voi = tree["value_of_information"].to_dataset()
+    lines += [
+        "",
+        "WHAT TO WATCH NEXT (value of one more observation)",
+        f"  {'indicator':<30} {'information':>11} {'P(leader changes)':>18}",
+    ]
+    for n in np.argsort(-voi["entropy_reduction"].values):
+        lines.append(
+            f"  {str(voi.indicator.values[n]):<30} "
+            f"{voi['entropy_reduction'].values[n]:11.3f} "
+            f"{text.pct(float(voi['p_leader_change'].values[n])):>18}"
+        )
+    nxt = tree["next_observation"].to_dataset()
+    for sentence in text.next_observation_sentences(f.question, f.labels, nxt):
+        lines.append(f"  - {sentence}")
+    return "\n".join(lines)

@@ -1,0 +1,229 @@
+"""How numbers, probabilities, judgements and items read in words: one module for all outputs.
+
+The CLI, the report, the plots and the notebooks format through here, so a probability reads
+the same everywhere (:func:`pct`), and an estimative term (ICD 203) always goes with the same
+number.
+
+ODNI Intelligence Community Directive 203 pairs probability ranges with terms so that readers
+do not have to guess what "likely" means:
+
+=================  ==========================  =========================
+probability        term                        alternative
+=================  ==========================  =========================
+below 5%           almost no chance            remote
+5% to 20%          very unlikely               highly improbable
+20% to 45%         unlikely                    improbable
+45% to 55%         roughly even chance         roughly even odds
+55% to 80%         likely                      probable
+80% to 95%         very likely                 highly probable
+above 95%          almost certain              nearly certain
+=================  ==========================  =========================
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..core.constants import INTERVAL_PROB
+from ..core.dims import SCENARIO
+
+if TYPE_CHECKING:  # pragma: no cover
+    import xarray as xr
+
+    from ..results.forecast import Forecast
+
+#: (upper bound, term, alternative), in increasing order; the last bound is inclusive of 1.
+SCALE: tuple[tuple[float, str, str], ...] = (
+    (0.05, "almost no chance", "remote"),
+    (0.20, "very unlikely", "highly improbable"),
+    (0.45, "unlikely", "improbable"),
+    (0.55, "roughly even chance", "roughly even odds"),
+    (0.80, "likely", "probable"),
+    (0.95, "very likely", "highly probable"),
+    (1.00, "almost certain", "nearly certain"),
+)
+
+#: Longest row label of a plot or table, in characters (longer ids are shortened in the middle).
+MAX_LABEL = 44
+
+
+# --- numbers -----------------------------------------------------------------------------------
+
+
+def pct(p: float, *, digits: int | None = None, sign: bool = True) -> str:
+    """A probability as a percentage: ``52%``, ``0.5%``, ``<0.1%``, ``>99.9%``.
+
+    Whole percentages between 1% and 99%, one decimal outside (unless ``digits`` says);
+    ``sign=False`` leaves out the ``%``.
+    """
+    if not math.isfinite(p):
+        return "n/a"
+    if digits is None:
+        digits = 0 if 0.01 <= p <= 0.99 or p in (0.0, 1.0) else 1
+    text = f"{100 * p:.{digits}f}"
+    if float(text) == 0 and p > 0:
+        text = "<0.1" if digits else "<1"
+    elif float(text) == 100 and p < 1:
+        text = ">99.9" if digits else ">99"
+    return text + ("%" if sign else "")
+
+
+def pp(shift: float) -> str:
+    """A shift in probability as signed percentage points for a figure (no unit, true minus)."""
+    v = 100 * shift
+    if abs(v) < 0.05:
+        return "0"
+    return f"{v:+.1f}".replace("-", "\u2212")
+
+
+def points(shift: float) -> str:
+    """A shift in probability as signed percentage points for a table (``+5.1``)."""
+    return f"{100 * shift:+.1f}"
+
+
+def plural(n: int, noun: str, plural_form: str | None = None) -> str:
+    """``1 item``, ``3 items``."""
+    return f"{n} {noun if n == 1 else plural_form or noun + 's'}"
+
+
+def estimative(p: float) -> str:
+    """The ICD 203 term for probability ``p`` (e.g. 0.62 -> ``"likely"``)."""
+    for upper, term, _ in SCALE:
+        if p < upper or (upper == 0.55 and p <= upper) or upper == 1.0:
+            return term
+    return SCALE[-1][1]
+
+
+def change_words(delta: float) -> str:
+    """``"up 7 points"``, ``"down 3 points"`` or ``"unchanged"`` (percentage points)."""
+    n = round(100 * delta)
+    if n == 0:
+        return "unchanged"
+    return f"{'up' if n > 0 else 'down'} {abs(n)} point{'s' if abs(n) != 1 else ''}"
+
+
+# --- names -------------------------------------------------------------------------------------
+
+
+def readable(name: str) -> str:
+    """An indicator or category id as words: ``joint_operations`` -> ``joint operations``."""
+    return str(name).replace("_", " ")
+
+
+def shorten(text: str, width: int = MAX_LABEL) -> str:
+    """``text`` cut in the middle to at most ``width`` characters (keeps start and end)."""
+    text = str(text)
+    if len(text) <= width:
+        return text
+    head = (width - 1) * 3 // 5
+    tail = width - 1 - head
+    return f"{text[:head]}\u2026{text[-tail:]}"
+
+
+def clip(text: str, width: int) -> str:
+    """``text`` cut at the end to at most ``width`` characters."""
+    text = str(text)
+    return text if len(text) <= width else text[: width - 1].rstrip() + "\u2026"
+
+
+# --- judgements --------------------------------------------------------------------------------
+
+
+def judgement_value(value: float, quantity: str, unit_short: str = "") -> str:
+    """A judgement's value in its own unit, short: ``52%``, ``1.2/30d``, ``w=0.50``, ``8``."""
+    if not math.isfinite(value):
+        return "n/a"
+    if quantity == "probability":
+        return pct(value)
+    if quantity == "weight":
+        return f"w={value:.2f}"
+    return f"{value:.3g}{unit_short}"
+
+
+def judgement_name(
+    kind: str, target: str, scenario: str, category: str = "", quantity: str = ""
+) -> str:
+    """A readable, bounded-length name of a judgement (from its typed coordinates).
+
+    ``joint operations rate | accession``, ``P(us rhetoric = hostile | informal)``,
+    ``prior P(collapse)``, ``reliability of mei-2025-...``.
+    """
+    what, scen, cat = readable(target), clip(scenario, 16), readable(category)
+    if kind == "likelihood" and quantity == "rate":
+        return f"{clip(what, 32)} rate | {scen}"
+    if kind == "likelihood" and quantity == "mean":
+        return f"{clip(what, 32)} level | {scen}"
+    if kind == "likelihood" and cat:
+        return f"P({clip(what, 24)} = {clip(cat, 22)} | {scen})"
+    if kind == "likelihood":
+        return f"P({clip(what, 34)} | {scen})"
+    if kind == "prior":
+        return f"prior P({scen})"
+    if kind == "concentration":
+        return "prior concentration"
+    if kind == "reliability":
+        # item ids are kept as written (underscores too), shortened in the middle
+        return f"reliability of {shorten(target, 38)}"
+    return clip(readable(target), MAX_LABEL)
+
+
+# --- sentences ---------------------------------------------------------------------------------
+
+
+def headline(forecast: Forecast, previous: Forecast | None = None) -> str:
+    """One sentence: the leading scenario, its probability, ICD 203 term and interval.
+
+    With ``previous``, the change since that forecast (``"up 7 points since ..."``).
+    """
+    k = forecast.leading
+    p = float(forecast.probabilities.sel({SCENARIO: k}))
+    lo, hi = (float(x) for x in forecast.interval.sel({SCENARIO: k}).values)
+    level = int(round(INTERVAL_PROB * 100))
+    text = (
+        f"{forecast.labels[k]}: {pct(p)} ({estimative(p)}; {level}% interval "
+        f"{pct(lo, sign=False)}\u2013{pct(hi)})"
+    )
+    if previous is not None and k in previous.scenarios:
+        before = float(previous.probabilities.sel({SCENARIO: k}))
+        return f"{text}, {change_words(p - before)} since {previous.as_of.isoformat()}"
+    return f"{text} as of {forecast.as_of.isoformat()}"
+
+
+def next_observation_sentences(
+    question: Mapping[str, Any], labels: Mapping[str, str], nxt: xr.Dataset, limit: int = 8
+) -> list[str]:
+    """Plain sentences: which single next observation would make another scenario lead.
+
+    One sentence per indicator and new leader, e.g. "At most 1 joint operations in the next 30
+    days would make 'Coordination continues...' lead (chance of seeing it: 36%)". The
+    observation is taken as confirmed (reliability 1). ``question`` is the question as plain
+    data, ``nxt`` the output of :func:`forecasting.analyses.next_observation`.
+    """
+    from ..kinds import get_kind
+
+    out = []
+    for ind, spec in question["indicators"].items():
+        rows = [n for n in range(nxt.sizes["outcome"]) if nxt.outcome_indicator.values[n] == ind]
+        flips = [n for n in rows if bool(nxt.flips.values[n])]
+        if not flips:
+            continue
+        kind = get_kind(spec["kind"])
+        every = [str(nxt.outcome_value.values[n]) for n in rows]
+        for leader in dict.fromkeys(str(nxt.leader.values[n]) for n in flips):
+            sel = [n for n in flips if str(nxt.leader.values[n]) == leader]
+            chance = float(sum(nxt.predictive_probability.values[n] for n in sel))
+            values = [str(nxt.outcome_value.values[n]) for n in sel]
+            what = kind.observation_phrase(readable(ind), spec, values, every)
+            out.append(
+                f"{what[0].upper()}{what[1:]} would make '{labels.get(leader, leader)}' lead "
+                f"(chance of seeing it: {pct(chance)})"
+            )
+    return out[:limit]
+
+
+def scenario_names(labels: Mapping[str, str] | None, scenarios: Sequence[str]) -> dict[str, str]:
+    """Scenario id to label (the id where no label is given)."""
+    labels = dict(labels or {})
+    return {s: str(labels.get(s, s)) for s in scenarios}

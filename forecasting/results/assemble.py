@@ -1,0 +1,182 @@
+"""Assembling a :class:`~forecasting.results.forecast.Forecast` from an engine's output."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import sys
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from .._version import package_version
+from ..core.constants import INTERVAL_KIND, INTERVAL_PROB, LOG_LIKELIHOOD_MAX_VALUES
+from ..core.dims import CHAIN, CI_BOUND, DRAW, ITEM, SCENARIO
+from ..core.paths import display_path
+from ..core.stats import eti
+from ..engines.common import EngineResult, item_log_likelihood
+from ..inputs.evidence import Evidence
+from ..inputs.question import Question
+from ..model.data import ModelData
+from .files import FORMAT_VERSION
+from .forecast import Forecast
+
+
+def versions(engine: str) -> dict[str, str]:
+    """Versions of Python and of the libraries an engine's numbers depend on."""
+    names = ["numpy", "scipy", "xarray", "pydantic", "PyYAML"]
+    if engine == "mcmc":
+        names += ["pymc", "pytensor", "arviz-stats", "numba"]
+    out = {"python": sys.version.split()[0]}
+    for n in names:
+        try:
+            out[n] = metadata.version(n)
+        except metadata.PackageNotFoundError:
+            out[n] = "absent"
+    return out
+
+
+def make_forecast(
+    data: ModelData,
+    result: EngineResult,
+    *,
+    question: Question,
+    evidence: Evidence,
+    as_of: dt.date,
+    seed: int,
+    engine_requested: str,
+) -> Forecast:
+    """Assemble the :class:`Forecast` of one engine run (both engines go through here)."""
+    k = data.n_scenarios
+    scen_coord = {SCENARIO: list(data.scenarios)}
+    probability = np.asarray(result.probability, dtype=float)
+    rb = result.posterior["scenario_probability"]
+    interval = eti(rb, INTERVAL_PROB, axis=(0, 1))
+    forecast_ds = xr.Dataset(
+        {
+            "probability": ((SCENARIO,), probability),
+            "mcse": ((SCENARIO,), np.asarray(result.mcse, dtype=float)),
+            "prior": ((SCENARIO,), data.prior),
+            "interval": ((SCENARIO, CI_BOUND), interval),
+        },
+        coords={
+            **scen_coord,
+            CI_BOUND: ["lower", "upper"],
+            "label": ((SCENARIO,), list(data.labels)),
+        },
+        attrs={"interval_prob": INTERVAL_PROB, "interval_kind": INTERVAL_KIND},
+    )
+    if result.log_marginal is not None:
+        forecast_ds["log_marginal"] = ((SCENARIO,), np.asarray(result.log_marginal))
+        forecast_ds["log_marginal"].attrs["description"] = "log p(evidence | scenario)"
+
+    chains, draws = rb.shape[:2]
+    sample_coords = {CHAIN: np.arange(chains), DRAW: np.arange(draws)}
+    posterior = {
+        "pi": ((CHAIN, DRAW, SCENARIO), result.posterior["pi"]),
+        "scenario_probability": ((CHAIN, DRAW, SCENARIO), rb),
+    }
+    post_coords: dict[str, Any] = {**sample_coords, **scen_coord}
+    for ind in data.indicators:
+        extra = ind.kind.coords(ind)
+        post_coords.update(extra)
+        posterior[ind.id] = ((CHAIN, DRAW, SCENARIO, *extra), result.posterior[ind.id])
+    posterior_ds = xr.Dataset(posterior, coords=post_coords)
+    for ind in data.indicators:
+        posterior_ds[ind.id].attrs.update(kind=ind.kind.name, parameter=ind.kind.parameter)
+
+    groups: dict[str, xr.Dataset] = {"forecast": forecast_ds, "posterior": posterior_ds}
+    diagnostics = dict(result.diagnostics)
+    warnings_ = [f"MCMC diagnostics failed: {p}" for p in diagnostics.get("problems", [])]
+    n_values = chains * draws * k * len(data.item_ids)
+    if n_values <= LOG_LIKELIHOOD_MAX_VALUES:
+        thetas = {ind.id: result.posterior[ind.id] for ind in data.indicators}
+        ll = item_log_likelihood(data, thetas)
+        groups["log_likelihood"] = xr.Dataset(
+            {"evidence": ((CHAIN, DRAW, SCENARIO, ITEM), ll)},
+            coords={**sample_coords, **scen_coord, ITEM: list(data.item_ids)},
+        )
+    else:
+        diagnostics["log_likelihood"] = (
+            f"omitted: {n_values:,} values exceed the limit of {LOG_LIKELIHOOD_MAX_VALUES:,}"
+        )
+    groups["sample_stats"] = xr.Dataset(
+        {
+            name: ((CHAIN, DRAW), np.asarray(v))
+            for name, v in result.sample_stats.items()
+            if np.ndim(v) == 2
+        },
+        coords=sample_coords,
+    )
+    groups["constant_data"] = _item_table(evidence)
+    diagnostics["warnings"] = warnings_
+
+    provenance = {
+        "question_id": question.id,
+        "question_sha256": question.sha256(),
+        "evidence_sha256": evidence.sha256(),
+        "question_file": display_path(question.source),
+        "evidence_files": [display_path(f) for f in evidence.files],
+        "as_of": as_of.isoformat(),
+        "engine": result.engine,
+        "engine_requested": engine_requested,
+        "seed": seed,
+        "settings": result.settings,
+        "package_version": package_version(),
+        "versions": versions(result.engine),
+    }
+    tree = xr.DataTree.from_dict(groups)
+    tree.attrs = {
+        "format_version": FORMAT_VERSION,
+        "provenance": json.dumps(provenance, default=str),
+        "question": json.dumps(question.to_dict(), default=str),
+        "evidence": json.dumps(evidence.item_dicts, default=str),
+        "excluded": json.dumps([{"id": x.id, "reason": x.reason} for x in evidence.excluded]),
+        "diagnostics": json.dumps(_jsonable(diagnostics)),
+    }
+    return Forecast(tree)
+
+
+def _item_table(evidence: Evidence) -> xr.Dataset:
+    items = evidence.items
+    values = [
+        ("true" if it.value else "false") if isinstance(it.value, bool) else str(it.value)
+        for it in items
+    ]
+    return xr.Dataset(
+        {
+            "item_indicator": ((ITEM,), np.array([it.indicator for it in items], dtype=str)),
+            "item_value": ((ITEM,), np.array(values, dtype=str)),
+            "item_weight": ((ITEM,), np.array([it.weight for it in items], dtype=float)),
+            "item_exposure": (
+                (ITEM,),
+                np.array(
+                    [np.nan if it.exposure is None else it.exposure for it in items], dtype=float
+                ),
+            ),
+            "item_date": (
+                (ITEM,),
+                np.array([it.date.isoformat() for it in items], dtype="datetime64[D]").astype(
+                    "datetime64[ns]"
+                ),
+            ),
+        },
+        coords={ITEM: np.array([it.id for it in items], dtype=str)},
+    )
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return _jsonable(x.tolist())
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x

@@ -1,0 +1,78 @@
+"""A forecast's NetCDF file: written atomically, read back with checks.
+
+One file holds the whole DataTree (every group, lossless zlib compression of the floats) and
+the root's JSON attributes; :data:`FORMAT_VERSION` says which layout it has.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+
+from ..core.dims import CI_BOUND
+from ..core.errors import ForecastingError
+
+#: The layout of the files this version writes (readers refuse newer ones).
+FORMAT_VERSION = 1
+
+
+def write_tree(tree: xr.DataTree, path: str | Path) -> Path:
+    """Write a forecast's tree to one NetCDF file (atomically: temporary file, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tree.to_netcdf(tmp, engine="netcdf4", encoding=_compression(tree))
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def read_tree(path: str | Path) -> xr.DataTree:
+    """Read a tree written by :func:`write_tree`, checking that it is a forecast."""
+    path = Path(path)
+    try:
+        with xr.open_datatree(path, engine="netcdf4") as tree:
+            tree = tree.load()
+    except (OSError, ValueError) as exc:
+        raise ForecastingError(f"{path}: not a readable forecast file ({exc})") from None
+    attrs = tree.attrs
+    if "provenance" not in attrs or "forecast" not in tree.children:
+        raise ForecastingError(
+            f"{path}: a NetCDF file, but not a forecast saved by this "
+            "package (no provenance or forecast group)"
+        )
+    fmt = int(attrs.get("format_version", 0))
+    if fmt > FORMAT_VERSION:
+        raise ForecastingError(
+            f"{path}: written by a newer version of the package (file "
+            f"format {fmt}, this version reads up to {FORMAT_VERSION})"
+        )
+    for name in ("interval",):
+        var = tree["forecast"][name]
+        if CI_BOUND in var.dims:
+            tree["forecast"][name] = var.assign_coords(
+                {CI_BOUND: [str(v) for v in var[CI_BOUND].values]}
+            )
+    return tree
+
+
+def _compression(tree: xr.DataTree) -> dict[str, dict[str, dict[str, Any]]]:
+    """Lossless zlib compression (byte-shuffled) of every floating-point variable."""
+    out = {}
+    for node in tree.subtree:
+        ds = node.dataset
+        enc = {
+            name: {"zlib": True, "complevel": 4, "shuffle": True}
+            for name in ds.data_vars
+            if ds[name].dtype.kind == "f"
+        }
+        if enc:
+            out[node.path] = enc
+    return out

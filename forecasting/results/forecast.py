@@ -1,0 +1,239 @@
+"""The one result object, :class:`Forecast`: a view of its DataTree.
+
+A forecast is an ``xarray.DataTree`` with these groups (both engines, same names and dims):
+
+``forecast``
+    ``probability``, ``mcse``, ``prior`` (scenario) and ``interval`` (scenario, ci_bound).
+``posterior``
+    ``pi`` (chain, draw, scenario); one variable per indicator, named by its id: the
+    per-scenario parameter (chain, draw, scenario[, <id>_category]); ``scenario_probability``
+    (chain, draw, scenario), the conditional ``P(S = k | E, pi, theta)``.
+``log_likelihood``
+    ``evidence`` (chain, draw, scenario, item): each item's tempered log-likelihood
+    ``w * log f(y | theta_k)`` under every scenario.
+``sample_stats``
+    ``diverging`` (chain, draw); the MCMC engine adds NUTS's own statistics.
+``constant_data``
+    The evidence items used: indicator, value, weight, exposure, date (item).
+
+The root's attributes hold JSON: ``provenance`` (hashes, as-of, engine, settings, seed,
+versions), ``question`` and ``evidence`` (the inputs, so the file is self-contained),
+``diagnostics`` and ``excluded``. :mod:`.files` writes and reads it; :mod:`.assemble` makes it
+from an engine's output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ..core.constants import INTERVAL_PROB
+from ..core.dims import CI_BOUND, SCENARIO
+from ..inputs.evidence import Evidence, Exclusion
+from ..inputs.question import Question
+from .files import read_tree, write_tree
+
+
+class Forecast:
+    """Posterior scenario probabilities, and how they were made.
+
+    Use :func:`forecasting.forecast` to make one and :meth:`load` to read a saved one.
+    ``tree`` holds everything (see the module docstring); the properties are views of it.
+    """
+
+    def __init__(self, tree: xr.DataTree):
+        self._tree = tree
+
+    # --- views ------------------------------------------------------------------------------
+    @property
+    def tree(self) -> xr.DataTree:
+        """The full result as an ``xarray.DataTree``."""
+        return self._tree
+
+    def _json_attr(self, name: str) -> Any:
+        return json.loads(self._tree.attrs[name])
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        """Hashes of the inputs, as-of date, engine, settings, seed and package versions."""
+        return self._json_attr("provenance")
+
+    @property
+    def diagnostics(self) -> dict[str, Any]:
+        """Engine diagnostics, with ``warnings``: problems in words (empty when all is well)."""
+        return self._json_attr("diagnostics")
+
+    @property
+    def warnings(self) -> list[str]:
+        """Problems that anyone reading the forecast must see."""
+        return list(self.diagnostics.get("warnings", []))
+
+    @property
+    def question(self) -> dict[str, Any]:
+        """The question as it was when forecast (plain data)."""
+        return self._json_attr("question")
+
+    def question_spec(self) -> Question:
+        """The question as a validated :class:`~forecasting.Question`."""
+        return Question.model_validate(self.question)
+
+    def evidence(self) -> Evidence:
+        """The evidence used, as a validated :class:`~forecasting.Evidence`."""
+        question = self.question_spec()
+        rows = self.evidence_items
+        excluded = tuple(Exclusion(x["id"], x["reason"]) for x in self.excluded)
+        if not rows:
+            return Evidence(question.id, (), excluded=excluded)
+        ev = Evidence.from_items(rows, question)
+        return Evidence(
+            question.id, ev.items, tuple(self.provenance.get("evidence_files", [])), excluded
+        )
+
+    @property
+    def evidence_items(self) -> list[dict[str, Any]]:
+        """The evidence items used (plain data, ledger order)."""
+        return self._json_attr("evidence")
+
+    @property
+    def excluded(self) -> list[dict[str, str]]:
+        """Items left out, each ``{"id", "reason"}``."""
+        return self._json_attr("excluded")
+
+    @property
+    def question_id(self) -> str:
+        """Id of the question."""
+        return self.provenance["question_id"]
+
+    @property
+    def title(self) -> str:
+        """Title of the question."""
+        return self.question["title"]
+
+    @property
+    def as_of(self) -> dt.date:
+        """The as-of date: evidence dated after it was left out."""
+        return dt.date.fromisoformat(self.provenance["as_of"])
+
+    @property
+    def engine(self) -> str:
+        """The engine that produced the forecast: ``exact`` or ``mcmc``."""
+        return self.provenance["engine"]
+
+    @property
+    def scenarios(self) -> list[str]:
+        """Scenario ids in declared order."""
+        return [str(s) for s in self._tree["forecast"][SCENARIO].values]
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Scenario id to label."""
+        return {k: v["label"] for k, v in self.question["scenarios"].items()}
+
+    @property
+    def probabilities(self) -> xr.DataArray:
+        """Posterior probability of each scenario (dims: scenario)."""
+        return self._tree["forecast"]["probability"]
+
+    @property
+    def interval(self) -> xr.DataArray:
+        """Credible interval of each scenario's probability (dims: scenario, ci_bound)."""
+        return self._tree["forecast"]["interval"]
+
+    @property
+    def mcse(self) -> xr.DataArray:
+        """Monte Carlo standard error of each probability (0 for the exact engine)."""
+        return self._tree["forecast"]["mcse"]
+
+    @property
+    def prior(self) -> xr.DataArray:
+        """Prior probability of each scenario."""
+        return self._tree["forecast"]["prior"]
+
+    @property
+    def leading(self) -> str:
+        """Id of the most probable scenario."""
+        return self.scenarios[int(np.argmax(self.probabilities.values))]
+
+    def summary(self):
+        """A table (pandas DataFrame) of scenarios: label, prior, probability, mcse, interval."""
+        import pandas as pd
+
+        lo, hi = self.interval.sel({CI_BOUND: "lower"}), self.interval.sel({CI_BOUND: "upper"})
+        labels = self.labels
+        return pd.DataFrame(
+            {
+                "label": [labels[s] for s in self.scenarios],
+                "prior": self.prior.values,
+                "probability": self.probabilities.values,
+                "mcse": self.mcse.values,
+                "lower": lo.values,
+                "upper": hi.values,
+            },
+            index=pd.Index(self.scenarios, name=SCENARIO),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The forecast as the JSON object printed by ``forecast run --json``."""
+        labels = self.labels
+        scen = []
+        for k, s in enumerate(self.scenarios):
+            lo, hi = self.interval.values[k]
+            scen.append(
+                {
+                    "id": s,
+                    "label": labels[s],
+                    "prior": _num(self.prior.values[k]),
+                    "probability": _num(self.probabilities.values[k]),
+                    "mcse": _num(self.mcse.values[k]),
+                    "interval": {"lower": _num(lo), "upper": _num(hi)},
+                }
+            )
+        return {
+            "question": self.question_id,
+            "title": self.title,
+            "as_of": self.as_of.isoformat(),
+            "engine": self.engine,
+            "interval_prob": INTERVAL_PROB,
+            "scenarios": scen,
+            "evidence": {
+                "used": [it["id"] for it in self.evidence_items],
+                "excluded": self.excluded,
+            },
+            "diagnostics": self.diagnostics,
+            "provenance": self.provenance,
+        }
+
+    def to_json(self, **kwargs: Any) -> str:
+        """:meth:`to_dict` as JSON text."""
+        return json.dumps(self.to_dict(), **kwargs)
+
+    def __repr__(self) -> str:
+        rows = "\n".join(
+            f"  {s:<14} {p:.4f}"
+            for s, p in zip(self.scenarios, self.probabilities.values, strict=True)
+        )
+        return (
+            f"<Forecast {self.question_id} as of {self.as_of} ({self.engine}, "
+            f"{len(self.evidence_items)} items)>\n{rows}"
+        )
+
+    # --- files ------------------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write the forecast to one NetCDF file (atomically: temporary file, then rename)."""
+        return write_tree(self._tree, path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Forecast:
+        """Read a forecast written by :meth:`save`, checking that it is one."""
+        return cls(read_tree(path))
+
+
+def _num(x: Any) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
