@@ -41,9 +41,9 @@ class Entry:
     as_of: dt.date
     revision: int  # 1 for the first forecast of a date
 
-    def load(self) -> Forecast:
-        """Read the forecast."""
-        return Forecast.load(self.path)
+    def load(self, *, groups: tuple[str, ...] | None = None) -> Forecast:
+        """Read the forecast (only ``groups`` of its tree, when given)."""
+        return Forecast.load(self.path, groups=groups)
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ class Archive:
             existing = self.for_date(qid, forecast.as_of)
             for entry in existing:
                 try:
-                    old = entry.load().provenance
+                    old = entry.load(groups=("forecast",)).provenance
                 except ForecastingError:
                     continue
                 if same_inputs(old, forecast.provenance):
@@ -150,7 +150,8 @@ class Archive:
         latest: dict[dt.date, Entry] = {}
         for e in self.entries(question_id):
             latest[e.as_of] = e
-        return history_dataset([e.load() for e in latest.values()], [latest[d] for d in latest])
+        forecasts = [e.load(groups=("forecast",)) for e in latest.values()]
+        return history_dataset(forecasts, [latest[d] for d in latest])
 
 
 def history_dataset(forecasts: list[Forecast], entries: list[Entry] | None = None) -> xr.Dataset:

@@ -97,7 +97,7 @@ def update(
     attribution = attribute(previous, current) if previous is not None else None
     sur = surprise(previous, current)
     history = store.history(question.id)
-    figures = draw_figures(results_of(current, tree, history), figure_dir)
+    figures = draw_figures(results_of(current, tree, history), figure_dir, only=rpt.FIGURES)
 
     reasons = [f"MCMC diagnostics: {w}" for w in current.warnings]
     if sur.attrs.get("flagged"):

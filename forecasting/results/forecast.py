@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,7 @@ class Forecast:
 
     def __init__(self, tree: xr.DataTree):
         self._tree = tree
+        self._inputs: tuple[Question, Evidence] | None = None
 
     # --- views ------------------------------------------------------------------------------
     @property
@@ -80,20 +82,26 @@ class Forecast:
         return self._json_attr("question")
 
     def question_spec(self) -> Question:
-        """The question as a validated :class:`~forecasting.Question`."""
-        return Question.model_validate(self.question)
+        """The question as a validated :class:`~forecasting.Question` (validated once)."""
+        return self._validated()[0]
 
     def evidence(self) -> Evidence:
-        """The evidence used, as a validated :class:`~forecasting.Evidence`."""
-        question = self.question_spec()
-        rows = self.evidence_items
-        excluded = tuple(Exclusion(x["id"], x["reason"]) for x in self.excluded)
-        if not rows:
-            return Evidence(question.id, (), excluded=excluded)
-        ev = Evidence.from_items(rows, question)
-        return Evidence(
-            question.id, ev.items, tuple(self.provenance.get("evidence_files", [])), excluded
-        )
+        """The evidence used, as a validated :class:`~forecasting.Evidence` (validated once)."""
+        return self._validated()[1]
+
+    def _validated(self) -> tuple[Question, Evidence]:
+        if self._inputs is None:
+            question = Question.model_validate(self.question)
+            rows = self.evidence_items
+            excluded = tuple(Exclusion(x["id"], x["reason"]) for x in self.excluded)
+            if not rows:
+                evidence = Evidence(question.id, (), excluded=excluded)
+            else:
+                ev = Evidence.from_items(rows, question)
+                files = tuple(self.provenance.get("evidence_files", []))
+                evidence = Evidence(question.id, ev.items, files, excluded)
+            self._inputs = (question, evidence)
+        return self._inputs
 
     @property
     def evidence_items(self) -> list[dict[str, Any]]:
@@ -229,9 +237,13 @@ class Forecast:
         return write_tree(self._tree, path)
 
     @classmethod
-    def load(cls, path: str | Path) -> Forecast:
-        """Read a forecast written by :meth:`save`, checking that it is one."""
-        return cls(read_tree(path))
+    def load(cls, path: str | Path, *, groups: Sequence[str] | None = None) -> Forecast:
+        """Read a forecast written by :meth:`save`, checking that it is one.
+
+        ``groups`` reads only those groups of the tree (``("forecast",)`` is enough for the
+        probabilities, the inputs and the provenance); all of them by default.
+        """
+        return cls(read_tree(path, groups=groups))
 
 
 def _num(x: Any) -> float | None:

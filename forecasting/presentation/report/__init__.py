@@ -12,10 +12,10 @@ from typing import Any
 
 from ...core.atomic import write_text_atomic
 from .blocks import Block
-from .build import build
+from .build import FIGURES, build
 from .formats import Context, formats
 
-__all__ = ["build", "formats", "write"]
+__all__ = ["FIGURES", "build", "formats", "write"]
 
 
 def write(

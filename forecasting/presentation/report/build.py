@@ -20,6 +20,15 @@ from ..text import change_words, estimative, headline, next_observation_sentence
 from .blocks import Block, Bullets, Figure, Heading, Paragraph, Table, Warning
 
 PCT = int(round(INTERVAL_PROB * 100))
+#: The figures the report shows (names of the plot registry), in reading order.
+FIGURES = (
+    "posterior",
+    "trajectory",
+    "evidence_influence",
+    "tornado",
+    "tipping_points",
+    "value_of_information",
+)
 
 
 def _figure(figures: dict[str, Path], name: str) -> list[Block]:
