@@ -44,20 +44,39 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
 from ..core.schema import Spec, Text
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..model.data import IndicatorData
 
 #: Quantiles of an elicited distribution between which a judgement's centre is moved.
 QUANTILES = (0.05, 0.95)
 
 #: ``bad(path, message)``: report one problem at a path inside the current file or item.
 Report = Callable[[tuple, str], None]
+
+
+class IndicatorData(Protocol):
+    """What a kind reads of one indicator of a model (``forecasting.model.data.IndicatorData``).
+
+    The items' arrays are as the kind encoded them (:meth:`Kind.encode`); ``stats`` and
+    ``constant`` are the kind's own :meth:`Kind.stats` and :meth:`Kind.constant` of them.
+    """
+
+    id: str
+    spec: Any
+    prior: np.ndarray
+    item_ids: tuple[str, ...]
+    values: np.ndarray
+    weights: np.ndarray
+    exposures: np.ndarray
+
+    @property
+    def stats(self) -> np.ndarray: ...
+
+    @property
+    def constant(self) -> float: ...
 
 
 class IndicatorSpec(Spec):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from scipy import special
@@ -17,6 +17,7 @@ from scipy import special
 from ..core.schema import PositiveFloat, is_number, short_value
 from .base import (
     QUANTILES,
+    IndicatorData,
     IndicatorSpec,
     ItemValue,
     Kind,
@@ -26,9 +27,6 @@ from .base import (
     temper,
 )
 from .priors import GammaPrior
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..model.data import IndicatorData
 
 
 class CountIndicator(IndicatorSpec):
