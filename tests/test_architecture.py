@@ -200,3 +200,16 @@ def test_command_line_and_namespace_stay_light(name):
     for node in top:
         mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
         assert not any((m or "").split(".")[0] in heavy for m in mods), ast.unparse(node)
+
+
+def test_no_package_name_hides_one_of_its_modules():
+    """``from .update import update`` in a package makes ``package.update`` the function."""
+    wrong = []
+    for name, path in MODULES.items():
+        if path.name != "__init__.py":
+            continue
+        for _target, names, line in imports(name):
+            for n in names:
+                if f"{name}.{n}" in MODULES:
+                    wrong.append(f"{path.relative_to(ROOT)}:{line}: {n}")
+    assert not wrong, "names that hide a module of the same package: " + ", ".join(wrong)

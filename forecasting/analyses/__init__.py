@@ -16,9 +16,9 @@ from .base import Base, base_of
 from .influence import evidence_influence, indicator_influence, source_influence
 from .judgements import (
     Judgement,
+    all_judgements,
     concentration_intervals,
     judgement_sensitivity,
-    judgements,
     sweep,
 )
 from .observation import next_observation, value_of_information
@@ -41,7 +41,7 @@ __all__ = [
     "influence_psis",
     "item_tipping_points",
     "judgement_sensitivity",
-    "judgements",
+    "all_judgements",
     "log_prior_density",
     "next_observation",
     "power_scaling",

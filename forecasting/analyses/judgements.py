@@ -65,7 +65,7 @@ class Judgement:
     likelihood: LikelihoodJudgement | None = None
 
 
-def judgements(base: Base) -> list[Judgement]:
+def all_judgements(base: Base) -> list[Judgement]:
     """Every elicited quantity of the model with its base value and sensitivity range."""
     data = base.data
     out: list[Judgement] = []
@@ -174,7 +174,7 @@ def _odds_scale(p: float, factor: float) -> float:
 
 def find_judgement(base: Base, judgement_id: str) -> Judgement:
     """The judgement with this id (``KeyError`` with the nearest id otherwise)."""
-    every = judgements(base)
+    every = all_judgements(base)
     for jd in every:
         if jd.id == judgement_id:
             return jd
@@ -271,7 +271,7 @@ def judgement_sensitivity(
     values and the limits of its tipping-point search.
     """
     base = base_of(source, evidence, as_of)
-    jds = judgements(base)
+    jds = all_judgements(base)
     probs = np.empty((len(jds), 2, base.data.n_scenarios))
     for n, jd in enumerate(jds):
         probs[n] = normalise_log(sweep_log_joint(base, jd, np.array([jd.low, jd.high])))

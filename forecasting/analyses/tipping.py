@@ -18,7 +18,7 @@ from ..core.dims import ITEM
 from ..inputs.evidence import Evidence
 from .base import Base, base_of, margin
 from .influence import item_coords
-from .judgements import JUDGEMENT, Judgement, judgement_coords, judgements, sweep_log_joint
+from .judgements import JUDGEMENT, Judgement, all_judgements, judgement_coords, sweep_log_joint
 
 #: Grid size of the coarse search for tipping points (refined by root finding).
 TIPPING_GRID = 512
@@ -78,7 +78,7 @@ def tipping_points(
     and ``""`` where no value in the allowed range flips it. ``distance`` is the smaller move.
     """
     base = base_of(source, evidence, as_of)
-    jds = judgements(base)
+    jds = all_judgements(base)
     rows = [_tip(base, jd) for jd in jds]
     below = np.array([r[0] for r in rows], dtype=float)
     above = np.array([r[2] for r in rows], dtype=float)

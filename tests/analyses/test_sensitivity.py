@@ -173,7 +173,7 @@ def test_judgement_swings_match_refits(model):
     q, ev = model
     sens = sn.judgement_sensitivity(q, ev, as_of="2025-06-01")
     base = sn.base_of(q, ev, as_of="2025-06-01")
-    for jd in sn.judgements(base):
+    for jd in sn.all_judgements(base):
         got = sens.sel(judgement=jd.id)["probability"].values
         for s, value in enumerate((jd.low, jd.high)):
             if jd.kind == "concentration":
@@ -258,7 +258,7 @@ def test_tipping_points_flip_the_leader(model):
     q, ev = model
     tips = sn.tipping_points(q, ev, as_of="2025-06-01")
     base = sn.base_of(q, ev, as_of="2025-06-01")
-    for jd in sn.judgements(base):
+    for jd in sn.all_judgements(base):
         row = tips.sel(judgement=jd.id)
         for side in ("below", "above"):
             flip = float(row[f"flip_{side}"])
@@ -281,7 +281,7 @@ def test_bundled_tipping_points_and_refit():
     row = tips.sel(judgement="likelihood:joint_operations:accession")
     flip = float(row.flip_below)
     assert 0 < flip < float(row.base_value)
-    jd = next(j for j in sn.judgements(sn.base_of(f)) if j.id == row.judgement)
+    jd = next(j for j in sn.all_judgements(sn.base_of(f)) if j.id == row.judgement)
     after = refit(_set_mean(q, jd, flip * 0.999), ev)
     assert q.scenario_ids[int(np.argmax(after))] == str(row.leader_below.item())
     assert np.argmax(refit(_set_mean(q, jd, flip * 1.001), ev)) == 0

@@ -296,30 +296,6 @@ def test_same_seed_same_forecast(mixed):
     np.testing.assert_array_equal(a.probabilities.values, c.probabilities.values)
 
 
-def test_save_and_load_round_trip(mixed, tmp_path):
-    import xarray as xr
-
-    q, items = mixed
-    f = fc.forecast(q, evidence(q, items), as_of="2025-06-01", draws=500)
-    g = fc.Forecast.load(f.save(tmp_path / "f.nc"))
-    assert g.to_json() == f.to_json()
-    for group in f.tree.children:
-        xr.testing.assert_identical(g.tree[group].to_dataset(), f.tree[group].to_dataset())
-    assert g.tree.attrs == f.tree.attrs
-
-
-def test_loading_something_else_says_what_is_wrong(tmp_path):
-    import xarray as xr
-
-    path = tmp_path / "other.nc"
-    xr.Dataset({"x": ("i", [1.0, 2.0])}).to_netcdf(path)
-    with pytest.raises(fc.ForecastingError, match="not a forecast saved by this package"):
-        fc.Forecast.load(path)
-    (tmp_path / "junk.nc").write_text("hello")
-    with pytest.raises(fc.ForecastingError, match="not a readable forecast file"):
-        fc.Forecast.load(tmp_path / "junk.nc")
-
-
 def test_a_ledger_split_across_files_reads_as_one_and_reports_every_file(mixed, tmp_path):
     import yaml
 

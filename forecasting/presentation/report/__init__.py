@@ -1,4 +1,4 @@
-"""The weekly report: built once as blocks (:mod:`.build`), rendered by every format.
+"""The weekly report: built once as blocks (:mod:`.content`), rendered by every format.
 
 ``report.md``, a self-contained ``report.html`` and ``report.json`` (one module per format in
 :mod:`.formats`), plus ``summary.json`` (what ``forecast update --json`` prints).
@@ -12,10 +12,10 @@ from typing import Any
 
 from ...core.atomic import write_text_atomic
 from .blocks import Block
-from .build import FIGURES, build
-from .formats import Context, formats
+from .content import FIGURES, build
+from .formats import Context, all_formats
 
-__all__ = ["FIGURES", "build", "formats", "write"]
+__all__ = ["FIGURES", "all_formats", "build", "write"]
 
 
 def write(
@@ -27,7 +27,7 @@ def write(
     """
     context = Context(title, directory)
     paths: dict[str, Path] = {}
-    for name, fmt in formats().items():
+    for name, fmt in all_formats().items():
         paths[name] = directory / f"report{fmt.suffix}"
         write_text_atomic(paths[name], fmt.render(blocks, context))
     paths["summary"] = directory / "summary.json"

@@ -1,4 +1,4 @@
-"""Output formats of the report: one module per format, found by :func:`formats`.
+"""Output formats of the report: one module per format, found by :func:`all_formats`.
 
 Every module of this package that defines ``FORMAT`` (a :class:`Format`) is a format; adding
 one is adding a module. A format renders each kind of block with its own function, keyed by
@@ -45,7 +45,7 @@ class Format:
 
 
 @cache
-def formats() -> dict[str, Format]:
+def all_formats() -> dict[str, Format]:
     """Every format, by name (``markdown``, ``html``, ``json``...)."""
     found: dict[str, Format] = {}
     for info in pkgutil.iter_modules(__path__):

@@ -1,0 +1,86 @@
+"""How numbers read: one formatter for every output."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from forecasting.presentation import text
+
+
+@pytest.mark.parametrize(
+    ("p", "shown"),
+    [
+        (0.52, "52%"),
+        (0.01, "1%"),
+        (0.995, "99.5%"),
+        (0.005, "0.5%"),
+        (0.0004, "<0.1%"),
+        (0.99996, ">99.9%"),
+        (0.0, "0%"),
+        (1.0, "100%"),
+        (math.nan, "n/a"),
+    ],
+)
+def test_percentages(p, shown):
+    assert text.pct(p) == shown
+    assert text.pct(p, sign=False) == shown.removesuffix("%")
+
+
+def test_whole_percentages_on_request():
+    assert text.pct(0.004, digits=0) == "<1%" and text.pct(0.996, digits=0) == ">99%"
+
+
+@pytest.mark.parametrize(
+    ("p", "term"),
+    [
+        (0.04, "almost no chance"),
+        (0.05, "very unlikely"),
+        (0.2, "unlikely"),
+        (0.45, "roughly even chance"),
+        (0.55, "roughly even chance"),
+        (0.56, "likely"),
+        (0.95, "almost certain"),
+        (1.0, "almost certain"),
+    ],
+)
+def test_estimative_terms_follow_icd_203(p, term):
+    assert text.estimative(p) == term
+
+
+def test_points_and_changes():
+    assert text.points(0.051) == "+5.1" and text.points(-0.0432) == "-4.3"
+    assert text.pp(-0.0432) == "\u22124.3" and text.pp(0.0001) == "0"
+    assert text.change_words(0.11) == "up 11 points"
+    assert text.change_words(-0.01) == "down 1 point"
+    assert text.change_words(0.004) == "unchanged"
+    assert text.plural(1, "item") == "1 item" and text.plural(3, "item") == "3 items"
+
+
+def test_judgement_values_in_their_own_units():
+    assert text.judgement_value(0.25, "probability") == "25%"
+    assert text.judgement_value(1.234, "rate", "/30d") == "1.23/30d"
+    assert text.judgement_value(0.5, "weight") == "w=0.50"
+    assert text.judgement_value(8.0, "concentration") == "8"
+    assert text.judgement_value(math.inf, "mean") == "n/a"
+
+
+def test_judgement_names_from_typed_coordinates():
+    assert text.judgement_name("likelihood", "joint_operations", "accession", "", "rate") == (
+        "joint operations rate | accession"
+    )
+    assert text.judgement_name(
+        "likelihood", "us_rhetoric", "informal", "hostile", "probability"
+    ) == ("P(us rhetoric = hostile | informal)")
+    assert text.judgement_name("likelihood", "sdf", "collapse", "", "probability") == (
+        "P(sdf | collapse)"
+    )
+    assert (
+        text.judgement_name("likelihood", "oil", "collapse", "", "mean") == "oil level | collapse"
+    )
+    assert text.judgement_name("prior", "collapse", "collapse") == "prior P(collapse)"
+    assert text.judgement_name("concentration", "", "") == "prior concentration"
+    long_id = "mei-2025-10-27-a-very-long-item-identifier-that-goes-on"
+    name = text.judgement_name("reliability", long_id, "")
+    assert name.startswith("reliability of mei-") and len(name) <= len("reliability of ") + 38
