@@ -30,8 +30,11 @@ MCMC_RETRY_TUNE: int = 3000
 #: Convergence thresholds for every scenario probability.
 RHAT_MAX: float = 1.01
 ESS_MIN: float = 400.0
-#: MCMC and exact point values must agree within this many Monte Carlo standard errors.
+#: MCMC and exact point values must agree within this many Monte Carlo standard errors...
 AGREEMENT_MCSE: float = 4.0
+#: ... or within this absolute difference: a tenth of a percentage point, below what any output
+#: shows (a scenario at 4e-7 whose draws sit 14 MCSE from the exact value is no disagreement).
+AGREEMENT_FLOOR: float = 0.001
 
 #: Default seed when the caller gives none (runs are reproducible by default).
 DEFAULT_SEED: int = 20251027
