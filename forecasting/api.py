@@ -12,7 +12,15 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .core.constants import DEFAULT_SEED, EXACT_DRAWS, MCMC_CHAINS, MCMC_DRAWS, MCMC_TUNE
+from .core.constants import (
+    DEFAULT_SEED,
+    EXACT_DRAWS,
+    MCMC_CHAINS,
+    MCMC_DRAWS,
+    MCMC_SAMPLER,
+    MCMC_SAMPLERS,
+    MCMC_TUNE,
+)
 from .core.errors import ForecastingWarning, InputError, Problem
 from .engines import exact
 from .inputs.evidence import Evidence
@@ -40,6 +48,7 @@ def forecast(
     chains: int | None = None,
     tune: int | None = None,
     progress: bool | None = None,
+    sampler: str | None = None,
 ) -> Forecast:
     """Posterior scenario probabilities.
 
@@ -53,9 +62,9 @@ def forecast(
     as_of
         Items dated after this day are left out (default: today).
     engine
-        ``"exact"`` (closed form plus i.i.d. draws), ``"mcmc"`` (PyMC NUTS, also checked
-        against the exact answer) or ``"auto"`` (exact whenever the model allows, which is every
-        question the package's indicator kinds can express).
+        ``"exact"`` (closed form plus i.i.d. draws), ``"mcmc"`` (NUTS on the PyMC model, also
+        checked against the exact answer) or ``"auto"`` (exact whenever the model allows,
+        which is every question the package's indicator kinds can express).
     seed
         Random seed; the same inputs and seed give the same forecast. Default: a fixed seed.
     draws, chains, tune
@@ -63,7 +72,20 @@ def forecast(
         (MCMC only).
     progress
         Show a progress bar while sampling (default: when stderr is a terminal).
+    sampler
+        The MCMC engine's NUTS: ``"numpyro-nuts"`` (the default) or ``"pymc-nuts"``.
     """
+    if sampler is not None and sampler not in MCMC_SAMPLERS:
+        raise InputError(
+            [
+                Problem(
+                    None,
+                    None,
+                    "sampler",
+                    f"'{sampler}' is not a sampler; use {' or '.join(map(repr, MCMC_SAMPLERS))}",
+                )
+            ]
+        )
     if engine not in ENGINES:
         raise InputError(
             [
@@ -107,6 +129,7 @@ def forecast(
             seed=seed,
             exact_probability=closed.probability,
             progress=progress,
+            sampler=sampler or MCMC_SAMPLER,
         )
         result.log_marginal = closed.log_marginal
     return make_forecast(

@@ -129,6 +129,7 @@ def influence_psis(
                     retry=False,
                     draws=draws,
                     chains=chains,
+                    sampler=forecast.provenance["settings"].get("sampler", "pymc-nuts"),
                 )
                 without[i] = res.probability
                 method[i] = "refit"

@@ -5,6 +5,8 @@ Each structure compiles once (``module`` fixtures); other ledgers reuse it throu
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from builders import (
@@ -299,3 +301,57 @@ def test_set_evidence_swaps_the_ledger_without_rebuilding():
     )
     for name, value in expected.items():
         np.testing.assert_allclose(model[name].get_value(), value)
+
+
+def test_a_scenario_below_one_in_a_million_raises_no_alarm():
+    """3e-7 by the exact engine: whatever the draws say of it, no reader could see it."""
+    q = question(
+        ("a", "b", "c"), indicators={"fact": binary({"a": (8, 2), "b": (5, 5), "c": (0.5, 30)})}
+    )
+    ev = evidence(q, [item(f"f{i}", "fact", True) for i in range(6)])
+    f = fc.forecast(q, ev, as_of="2025-06-01", engine="mcmc", seed=2, progress=False)
+    exact_p = fc.forecast(q, ev, as_of="2025-06-01").probabilities.values
+    assert exact_p[2] < 1e-6
+    assert f.warnings == [] and f.diagnostics["problems"] == []
+    assert f.diagnostics["agreement_z_max"] >= 0
+
+
+def test_jax_compile_cache_cold_or_warm_gives_the_same_forecast(tmp_path):
+    """Same inputs and seed, an empty and a filled compile cache: the same JSON."""
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "forecasting.cli", "run", str(BUNDLED_QUESTION)]
+    cmd += ["--as-of", "2025-10-20", "--engine", "mcmc", "--draws", "300", "--json"]
+    env = dict(__import__("os").environ, FORECASTING_CACHE_DIR=str(tmp_path / "cache"))
+    runs = [subprocess.run(cmd, env=env, capture_output=True, text=True, check=True) for _ in "ab"]
+    cold, warm = (json.loads(r.stdout) for r in runs)
+    assert any((tmp_path / "cache" / "jax").iterdir())  # the second run found a filled cache
+    assert cold["scenarios"] == warm["scenarios"]
+    assert cold["diagnostics"] == warm["diagnostics"]
+
+
+def test_verify_reruns_with_the_sampler_the_file_recorded(tmp_path, monkeypatch):
+    """A forecast made by PyMC's own NUTS is rerun by it, not by today's default."""
+    import forecasting.api
+
+    f = fc.forecast(BUNDLED_QUESTION, as_of="2025-10-27", seed=5)
+    prov = json.loads(f.tree.attrs["provenance"])
+    prov["engine"] = "mcmc"
+    prov["settings"] = {"draws": 10, "tune": 10, "chains": 2, "sampler": "pymc-nuts"}
+    tree = f.tree.copy()
+    tree.attrs["provenance"] = json.dumps(prov)
+    path = fc.Forecast(tree).save(tmp_path / "f.nc")
+    seen = {}
+
+    def rerun(*args, **kwargs):
+        seen.update(kwargs)
+        return fc.Forecast(tree)
+
+    monkeypatch.setattr(forecasting.api, "forecast", rerun)
+    assert fc.verify(path).reproduces
+    assert seen["engine"] == "mcmc" and seen["sampler"] == "pymc-nuts"
+    prov["settings"].pop("sampler")  # made before samplers were recorded: PyMC's own
+    tree.attrs["provenance"] = json.dumps(prov)
+    fc.verify(fc.Forecast(tree).save(tmp_path / "g.nc"))
+    assert seen["sampler"] == "pymc-nuts"

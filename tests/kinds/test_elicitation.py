@@ -26,7 +26,7 @@ from forecasting.kinds.elicitation import beta as beta_module
 from forecasting.kinds.elicitation import gamma as gamma_module
 
 MASS_TOL = 1e-6
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 # ---------------------------------------------------------------------------
