@@ -269,56 +269,15 @@ def bench_scale(repeats: int) -> None:
     )
 
 
-def _ess_min(tree) -> float:
-    import arviz_stats as azs
-
-    sp = tree["posterior"].to_dataset()[["scenario_probability"]]
-    bulk = azs.ess(sp, method="bulk")["scenario_probability"].values
-    tail = azs.ess(sp, method="tail")["scenario_probability"].values
-    return float(min(bulk.min(), tail.min()))
-
-
 def bench_mcmc() -> None:
-    import pymc as pm
+    """The MCMC engine, whole process, cold and warm, beside PyMC's own NUTS (C backend)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from mcmc_backends import bench, summarise
 
-    import forecasting as fc
-    from forecasting.engines import mcmc
-
-    model = fc.build_pymc_model(QUESTION, as_of=AS_OF)
-
-    def ours(draws):
-        return mcmc.sample(model, draws=draws, seed=1, progress=False)
-
-    def plain(draws):
-        return pm.sample(draws, model=model, random_seed=1, progressbar=False, nuts_sampler="pymc")
-
-    def time_to_ess(fn, target=1000):
-        draws = 500
-        while True:
-            t0 = time.perf_counter()
-            tree = fn(draws)
-            elapsed = time.perf_counter() - t0
-            ess = _ess_min(tree)
-            if ess >= target or draws >= 16000:
-                return elapsed, ess, draws
-            draws *= 2
-
-    ours(100), plain(100)  # compile once (both use the same model and backend)
-    t_ours, ess_ours, d_ours = time_to_ess(ours)
-    t_plain, ess_plain, d_plain = time_to_ess(plain)
-    print(
-        "MCMC on the bundled question, time to ESS >= 1000 on every scenario probability "
-        "(compiled model, warm)"
-    )
-    print(
-        f"  engine (C backend, chains in one process, target_accept 0.9): {t_ours:6.1f} s "
-        f"({d_ours} draws/chain, min ESS {ess_ours:.0f})"
-    )
-    print(
-        f"  baseline: pm.sample defaults (numba, one process per chain): {t_plain:6.1f} s "
-        f"({d_plain} draws/chain, min ESS {ess_plain:.0f})"
-    )
-    print(f"  ratio: {t_ours / t_plain:.2f}x")
+    print("MCMC on the bundled question, whole process (every backend: mcmc_backends.py)")
+    for config in ("engine", "pymc-c"):
+        print("  " + summarise(config, "bundled", bench(config, "bundled", cold=1, warm=2)))
+    print("  targets for the engine: cold <= 30 s, warm <= 5 s, ESS >= 1000, r_hat <= 1.01")
 
 
 def main() -> None:

@@ -115,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument(
                 "--chains", type=_positive, default=None, metavar="N", help="MCMC chains"
             )
+        p.add_argument(
+            "--sampler",
+            choices=("numpyro-nuts", "pymc-nuts"),
+            default=None,
+            help="the MCMC engine's NUTS (default numpyro-nuts)",
+        )
 
     def json_flag(p: argparse.ArgumentParser, what: str) -> None:
         p.add_argument("--json", action="store_true", help=f"print {what} as one JSON object")
@@ -318,6 +324,7 @@ def _run(args: argparse.Namespace) -> int:
         seed=args.seed,
         draws=args.draws,
         chains=args.chains,
+        sampler=args.sampler,
     )
     if args.save is not None:
         try:
@@ -444,6 +451,7 @@ def _update(args: argparse.Namespace) -> int:
         seed=args.seed,
         draws=args.draws,
         chains=args.chains,
+        sampler=args.sampler,
     )
     if args.json:
         print(json.dumps(res.summary, default=str))
@@ -548,6 +556,7 @@ def _backfill(args: argparse.Namespace) -> int:
         engine=args.engine,
         seed=args.seed,
         draws=args.draws,
+        sampler=args.sampler,
         progress=True,
     )
     for d, res in results:

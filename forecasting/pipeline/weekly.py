@@ -64,6 +64,7 @@ def update(
     draws: int | None = None,
     chains: int | None = None,
     progress: bool | None = None,
+    sampler: str | None = None,
 ) -> UpdateResult:
     """Forecast, analyse, archive, compare with the previous forecast, and report.
 
@@ -86,6 +87,7 @@ def update(
         draws=draws,
         chains=chains,
         progress=progress,
+        sampler=sampler,
     )
     tree = sensitivity(current)
     directory = out_root / question.id / current.as_of.isoformat()
@@ -209,6 +211,7 @@ def backfill(
     seed: int | None = None,
     draws: int | None = None,
     progress: bool | None = None,
+    sampler: str | None = None,
 ) -> list[tuple[dt.date, WriteResult]]:
     """Replay the ledger: archive the forecast as it would have been seen at each date.
 
@@ -235,7 +238,16 @@ def backfill(
     tty = sys.stderr.isatty()
     out = []
     for n, d in enumerate(dates, 1):
-        f = forecast(question, ev, as_of=d, engine=engine, seed=seed, draws=draws, progress=False)
+        f = forecast(
+            question,
+            ev,
+            as_of=d,
+            engine=engine,
+            seed=seed,
+            draws=draws,
+            progress=False,
+            sampler=sampler,
+        )
         out.append((d, store.write(f)))
         if show and tty:
             bar = "#" * int(30 * n / len(dates))
