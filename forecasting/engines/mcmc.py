@@ -80,6 +80,8 @@ def sample(
     with warnings.catch_warnings():
         # the model has no matrix products: a missing BLAS library costs it nothing
         warnings.filterwarnings("ignore", "PyTensor could not link to a BLAS", UserWarning)
+        # numpyro's progress bar, imported in a notebook without ipywidgets, says so
+        warnings.filterwarnings("ignore", "IProgress not found", Warning)
         if sampler == "pymc-nuts":
             return pm.sample(
                 draws,
