@@ -355,3 +355,43 @@ def test_verify_reruns_with_the_sampler_the_file_recorded(tmp_path, monkeypatch)
     tree.attrs["provenance"] = json.dumps(prov)
     fc.verify(fc.Forecast(tree).save(tmp_path / "g.nc"))
     assert seen["sampler"] == "pymc-nuts"
+
+
+def test_a_question_with_every_kind_through_the_mcmc_engine(tmp_path, capsys):
+    """`forecast run --engine mcmc` on one indicator of every kind, checked against exact."""
+    import yaml
+
+    from forecasting.cli import main
+    from forecasting.kinds import kinds
+
+    scenarios = ["holds", "frays", "collapses"]
+    body = {
+        "id": "every-kind",
+        "title": "Every kind",
+        "scenarios": {s: {"label": s} for s in scenarios},
+        "indicators": {f"{n}_ind": k.example(scenarios) for n, k in kinds().items()},
+    }
+    (tmp_path / "models").mkdir()
+    question_file = tmp_path / "models" / "every_kind.yaml"
+    question_file.write_text(yaml.safe_dump(body))
+    rows = [
+        {
+            "id": f"{n}-{i}",
+            "indicator": f"{n}_ind",
+            "value": v,
+            "date": "2025-03-01",
+            "source": "s",
+            **k.example_item(),
+        }
+        for n, k in kinds().items()
+        for i, v in enumerate(k.example_values())
+    ]
+    (tmp_path / "evidence" / "every-kind").mkdir(parents=True)
+    (tmp_path / "evidence" / "every-kind" / "items.yaml").write_text(yaml.safe_dump(rows))
+    cmd = ["run", str(question_file), "--as-of", "2025-04-01", "--engine", "mcmc", "--json"]
+    assert main(cmd) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["engine"] == "mcmc" and out["diagnostics"]["problems"] == []
+    exact_p = fc.forecast(question_file, as_of="2025-04-01").probabilities.values
+    for s, p in zip(out["scenarios"], exact_p, strict=True):
+        assert abs(s["probability"] - p) <= max(4 * s["mcse"], 1e-3)
