@@ -63,7 +63,8 @@ def test_run_prints_table_and_headline(capsys):
     lines = out.splitlines()
     assert lines[0] == "Syria and the anti-ISIS coalition"
     assert re.match(
-        r"as of 2025-10-27 \| exact engine \| 14 evidence items used, 0 excluded", lines[1]
+        r"as of 2025-10-27 \| exact engine \| evidence: 14 items from 6 independent origins used, "
+            r"0 excluded", lines[1]
     )
     assert re.search(r"scenario\s+prior\s+posterior\s+90% interval", out)
     question = fc.load_question(Q)
@@ -100,8 +101,9 @@ def test_run_json_contract(capsys):
         assert set(s["interval"]) == {"lower", "upper"}
         assert 0 <= s["interval"]["lower"] <= s["probability"] <= s["interval"]["upper"] <= 1
     assert sum(s["probability"] for s in result["scenarios"]) == pytest.approx(1.0)
-    assert set(result["evidence"]) == {"used", "excluded"}
-    assert len(result["evidence"]["used"]) == 14
+    assert set(result["evidence"]) == {"used", "n_items", "n_origins", "origins", "excluded"}
+    assert len(result["evidence"]["used"]) == result["evidence"]["n_items"] == 14
+    assert result["evidence"]["n_origins"] == len(result["evidence"]["origins"]) == 6
     assert result["evidence"]["excluded"] == []
     assert isinstance(result["diagnostics"], dict)
     assert isinstance(result["provenance"], dict)
@@ -152,7 +154,10 @@ def test_validate_prints_fitted_parameters(capsys):
     shape, rate = fit_gamma_interval(1.0, 3.0, 0.9)  # joint_operations under accession
     assert re.search(rf"accession\s+Gamma\(shape={shape:.3g}, rate={rate:.3g}\).*\[interval\]", out)
     assert "Beta(2.5, 7.5)" in out  # given as {alpha, beta}
-    assert "evidence: 14 items in 3 files, dated 2025-10-19 to 2025-10-27" in out
+    assert (
+        "evidence: 14 items from 6 independent origins (14 events) in 3 files, dated 2025-10-19 "
+        "to 2025-10-27" in out
+    )
     assert out.rstrip().endswith("OK: no problems found")
 
 
@@ -276,3 +281,36 @@ def test_console_script_runs():
 
 def _line(text: str, needle: str) -> int:
     return next(k for k, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_bad_relays_and_events_exit_2_with_located_problems(capsys, project):
+    question, ledger = project
+    bad = ledger / "2025-11-02_relayed.yaml"
+    bad.write_text(
+        "- id: relayed-1\n"
+        "  indicator: joint_operations\n"
+        "  value: 1\n"
+        "  exposure: 1\n"
+        "  date: 2025-10-01\n"
+        "  source: Enab Baladi\n"
+        "  via: [Enab Baladi]\n"
+        "  event: one-event\n"
+        "- id: relayed-2\n"
+        "  indicator: us_rhetoric\n"
+        "  value: supportive\n"
+        "  date: 2025-10-01\n"
+        "  source: Enab Baladi\n"
+        "  event: one-event\n"
+        "- id: relayed-3\n"
+        "  indicator: us_rhetoric\n"
+        "  value: supportive\n"
+        "  date: 2025-10-01\n"
+        "  source: Enab Baladi\n"
+        "  via: Enab Baladi\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "run", str(question), "--as-of", AS_OF)
+    assert_input_error(code, out, err)
+    found = {(int(m["line"]), m["field"]): m["message"] for m in problems_in(err)}
+    assert "must be a list" in found[(20, "[2].via")]
+    assert "reports of one event observe one indicator" in found[(9, "event")]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .attribution import Attribution, attribute
 from .base import Base, base_of
-from .influence import evidence_influence, indicator_influence, source_influence
+from .influence import evidence_influence, indicator_influence, origin_influence
 from .judgements import (
     Judgement,
     all_judgements,
@@ -46,7 +46,7 @@ __all__ = [
     "next_observation",
     "power_scaling",
     "sensitivity",
-    "source_influence",
+    "origin_influence",
     "surprise",
     "sweep",
     "tipping_points",

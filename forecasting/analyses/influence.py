@@ -21,8 +21,8 @@ from ..kinds import get_kind
 from ..model.data import IndicatorData
 from .base import Base, base_of, logit
 
-#: Dimension of source influence.
-SOURCE = "source"
+#: Dimension of origin influence.
+ORIGIN = "origin"
 
 
 def evidence_influence(
@@ -94,15 +94,17 @@ def _without_stats(ind: IndicatorData, drop: np.ndarray) -> np.ndarray:
 
 
 def item_coords(base: Base) -> dict[str, Any]:
-    """Coordinates that say what each item is: indicator, source, value, date and weight."""
+    """What each item is: indicator, source, origin, value, date and weight."""
     data = base.data
     if base.evidence is not None:
         by_id = {it.id: it for it in base.evidence.items}
         src = [by_id[i].source for i in data.item_ids]
+        origin = [by_id[i].origin for i in data.item_ids]
         val = [get_kind(by_id[i].kind).value_text(by_id[i].value) for i in data.item_ids]
         date = [by_id[i].date.isoformat() for i in data.item_ids]
     else:
         src = [""] * len(data.item_ids)
+        origin = [""] * len(data.item_ids)
         val = [""] * len(data.item_ids)
         date = [""] * len(data.item_ids)
     weight = np.zeros(len(data.item_ids))
@@ -113,6 +115,7 @@ def item_coords(base: Base) -> dict[str, Any]:
     return {
         "item_indicator": (ITEM, list(data.item_indicator)),
         "item_source": (ITEM, src),
+        "item_origin": (ITEM, origin),
         "item_value": (ITEM, val),
         "item_date": (ITEM, date),
         "item_weight": (ITEM, weight),
@@ -139,28 +142,33 @@ def indicator_influence(
     )
 
 
-def source_influence(
+def origin_influence(
     source: Any,
     evidence: Evidence | str | Path | None = None,
     *,
     as_of: dt.date | str | None = None,
 ) -> xr.Dataset:
-    """Influence of all items of each source together (dims ``source, scenario``)."""
+    """Influence of all items of each origin together (dims ``origin, scenario``).
+
+    An origin is who first observed or reported an item (its ``source`` where the ledger names
+    no ``origin``): leaving one origin out leaves out everything that rests on it, however many
+    outlets relayed it.
+    """
     base = base_of(source, evidence, as_of)
     data = base.data
     if base.evidence is None:
-        raise ValueError("source influence needs the evidence items (their sources)")
-    by_id = {it.id: it.source for it in base.evidence.items}
-    sources = sorted({by_id[i] for i in data.item_ids})
+        raise ValueError("origin influence needs the evidence items (their origins)")
+    by_id = {it.id: it.origin for it in base.evidence.items}
+    origins = sorted({by_id[i] for i in data.item_ids})
     rows = []
-    for s in sources:
+    for o in origins:
         lm = []
         for ind in data.indicators:
-            mask = np.array([by_id[i] == s for i in ind.item_ids], dtype=bool)
+            mask = np.array([by_id[i] == o for i in ind.item_ids], dtype=bool)
             drop = ind.kind.item_stats(ind)[mask].sum(axis=0) if ind.item_ids else 0.0
             lm.append(ind.kind.log_marginal(ind.prior, _without_stats(ind, drop)[0]))
         rows.append(base.log_prior + np.sum(lm, axis=0))
-    counts = [sum(by_id[i] == s for i in data.item_ids) for s in sources]
+    counts = [sum(by_id[i] == o for i in data.item_ids) for o in origins]
     return influence_dataset(
-        base, SOURCE, sources, np.array(rows), kind="evidence influence by source", n_items=counts
+        base, ORIGIN, origins, np.array(rows), kind="evidence influence by origin", n_items=counts
     )

@@ -3,7 +3,7 @@
 Two different questions, named differently everywhere:
 
 * **Evidence influence** (:mod:`.influence`): how much does each *item of evidence* move the
-  forecast? Leave-one-out per item, per indicator and per source.
+  forecast? Leave-one-out per item, per indicator and per origin.
 * **Judgement sensitivity** (:mod:`.judgements`): how much does each *elicited quantity* move
   the forecast? Each likelihood, prior, the prior concentration and each reliability, moved
   over its own plausible range.
@@ -25,7 +25,7 @@ import xarray as xr
 from ..inputs.evidence import Evidence
 from ..results.forecast import Forecast
 from .base import base_of
-from .influence import evidence_influence, indicator_influence, source_influence
+from .influence import evidence_influence, indicator_influence, origin_influence
 from .judgements import JUDGEMENT, concentration_intervals, judgement_sensitivity, sweep
 from .observation import next_observation, value_of_information
 from .sampled import power_scaling
@@ -40,7 +40,7 @@ def sensitivity(
 ) -> xr.DataTree:
     """Every exact analysis in one DataTree.
 
-    Groups: ``evidence_influence``, ``indicator_influence``, ``source_influence``,
+    Groups: ``evidence_influence``, ``indicator_influence``, ``origin_influence``,
     ``judgement_sensitivity``, ``concentration_intervals``, ``tipping_points``,
     ``item_tipping_points``, ``next_observation``, ``value_of_information`` and ``sweep`` (the
     curve of the judgement that moves the leading scenario most, over its range widened to
@@ -64,7 +64,7 @@ def sensitivity(
         jid = str(js[JUDGEMENT].values[int(np.argmax(js["leader_swing"].values))])
         groups["sweep"] = sweep(base, jid, sweep_range(js, tp, jid)).to_dataset()
     if base.evidence is not None:
-        groups["source_influence"] = source_influence(base)
+        groups["origin_influence"] = origin_influence(base)
     if isinstance(source, Forecast) and source.engine == "mcmc":
         groups["power_scaling"] = power_scaling(source)
     tree = xr.DataTree.from_dict(groups)

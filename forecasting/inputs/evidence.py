@@ -61,6 +61,9 @@ _ItemSpec = create_model(
     **{key: (Any, None) for key in dict.fromkeys(k for ks in KIND_KEYS.values() for k in ks)},
     date=(Date, ...),
     source=(Annotated[str, Field(min_length=1)], ...),
+    origin=(Annotated[str, Field(min_length=1)] | None, None),
+    via=(list[Annotated[str, Field(min_length=1)]] | None, None),
+    event=(Annotated[str, Field(pattern=ITEM_ID_PATTERN, max_length=200)] | None, None),
     reliability=(Any, None),
     note=(str | None, None),
     url=(str | None, None),
@@ -76,7 +79,10 @@ class EvidenceItem:
 
     ``value`` is as the indicator's kind checked it (an ``int`` count, a ``bool``, a category,
     a number); ``exposure`` is in units of the indicator's ``per_days`` (count items only);
-    ``weight`` is the reliability as a number in [0, 1].
+    ``weight`` is the reliability as a number in [0, 1]. ``origin`` is who first observed or
+    reported it (the ``source`` when the ledger does not say), ``via`` the outlets that relayed
+    it, in order, and ``event`` the id shared by every report of one fact or event (``None``: the
+    item is its own event).
     """
 
     id: str
@@ -87,12 +93,19 @@ class EvidenceItem:
     source: str
     weight: float
     reliability: float | str = 1.0
+    origin: str = ""
+    via: tuple[str, ...] = ()
+    event: str | None = None
     exposure: float | None = None
     window: tuple[dt.date, dt.date] | None = None
     note: str | None = None
     url: str | None = None
     file: str | None = None
     line: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.origin:
+            object.__setattr__(self, "origin", self.source)
 
     def to_dict(self) -> dict[str, Any]:
         """The item as it would be written in a ledger (JSON-ready)."""
@@ -104,6 +117,12 @@ class EvidenceItem:
             out["exposure"] = self.exposure
         out["date"] = self.date.isoformat()
         out["source"] = self.source
+        if self.origin and self.origin != self.source:
+            out["origin"] = self.origin
+        if self.via:
+            out["via"] = list(self.via)
+        if self.event is not None:
+            out["event"] = self.event
         out["reliability"] = self.reliability
         if self.note is not None:
             out["note"] = self.note
@@ -211,7 +230,7 @@ class Evidence:
         items = list(items)
         lines = LineMap(source)
         parsed, problems = _parse_items(items, lines, question)
-        problems += _duplicate_problems(parsed)
+        problems += _cross_item_problems(parsed)
         if problems:
             raise InputError(problems)
         return cls(question.id, tuple(parsed), (source,) if source else ())
@@ -285,7 +304,7 @@ def load_evidence(path: str | Path | None, question: Question) -> Evidence:
         problems.extend(found)
         for note in notes:
             warnings.warn(note, ForecastingWarning, stacklevel=2)
-    problems.extend(_duplicate_problems(items))
+    problems.extend(_cross_item_problems(items))
     if problems:
         raise InputError(problems)
     return Evidence(question.id, tuple(items), tuple(str(f) for f in files))
@@ -319,13 +338,31 @@ def _code_weight(code: str, table: tuple[tuple[str, float], ...] | None) -> floa
     return code_weight(code, dict(table) if table else None)
 
 
-def _duplicate_problems(items: Sequence[EvidenceItem]) -> list[Problem]:
+def _where(item: EvidenceItem) -> str:
+    return f"{item.file}:{item.line}" if item.file else f"line {item.line}"
+
+
+def _cross_item_problems(items: Sequence[EvidenceItem]) -> list[Problem]:
+    """Problems between items: an id used twice, an event reported on two indicators."""
     first: dict[str, EvidenceItem] = {}
+    events: dict[str, EvidenceItem] = {}
     problems = []
     for it in items:
+        if it.event is not None:
+            seen = events.setdefault(it.event, it)
+            if seen.indicator != it.indicator:
+                problems.append(
+                    Problem(
+                        it.file,
+                        it.line,
+                        "event",
+                        f"event '{it.event}' is reported here on indicator '{it.indicator}' "
+                        f"but on '{seen.indicator}' at {_where(seen)}; reports of one event "
+                        "observe one indicator (give the other report its own event id)",
+                    )
+                )
         if it.id in first:
-            other = first[it.id]
-            where = f"{other.file}:{other.line}" if other.file else f"line {other.line}"
+            where = _where(first[it.id])
             problems.append(
                 Problem(
                     it.file,
@@ -457,6 +494,9 @@ def _check_item(
         source=spec.source,
         weight=weight,
         reliability=reliability,
+        origin=spec.origin or spec.source,
+        via=tuple(spec.via or ()),
+        event=spec.event,
         exposure=parsed.exposure,
         window=parsed.window,
         note=spec.note,

@@ -6,7 +6,8 @@
 * ``.csv``: a header row naming the fields, then one item per row. Cells are text: a value is
   read by its indicator's kind (``5``, ``true``, ``hostile``), ``reliability`` is a number or
   an Admiralty code, a ``window`` is ``start/end`` (ISO 8601 interval, e.g.
-  ``2025-07-27/2025-10-18``); an empty cell is a field not given.
+  ``2025-07-27/2025-10-18``), ``via`` the relaying outlets separated by ``;``; an empty cell is a
+  field not given.
 
 Every row is then validated the same way whatever its format (:mod:`.evidence`), and every
 problem names the file and the line.
@@ -102,7 +103,12 @@ def _window_cell(text: str) -> Any:
     return [p.strip() for p in parts] if len(parts) == 2 else text
 
 
+def _list_cell(text: str) -> Any:
+    return [p.strip() for p in text.split(";")]
+
+
 _CSV_CELLS: dict[str, Callable[[str], Any]] = {
+    "via": _list_cell,
     "reliability": _reliability_cell,
     "exposure": _number_cell,
     "window": _window_cell,

@@ -167,8 +167,12 @@ def _message(
         return f"kind '{tag}' is not known{did_you_mean(tag, names)}; use {one_of(names)}"
     if kind == "value_error":
         return str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
-    if kind == "string_pattern_mismatch" and loc == ("id",) and hasattr(model, "ID_HELP"):
-        return f"{value!r} is not a valid {model.ID_HELP}"
+    if kind == "string_pattern_mismatch" and loc[-1:] in (("id",), ("event",)):
+        if hasattr(model, "ID_HELP"):
+            what = model.ID_HELP if loc[-1] == "id" else model.ID_HELP.replace("item id", "event id")
+            return f"{value!r} is not a valid {what}"
+    if kind == "list_type":
+        return f"must be a list (in YAML [A, B] or one '- ' line each), got {shown}"
     if kind == "string_type":
         quote = " (put it in quotes)" if isinstance(value, int | float) else ""
         return f"must be text, got {shown}{quote}"

@@ -22,8 +22,8 @@ def format_table(result, *, headline: bool = True) -> str:
     n_used, n_excl = len(result.evidence_items), len(result.excluded)
     lines = [
         result.title,
-        f"as of {result.as_of.isoformat()} | {result.engine} engine | {n_used} evidence "
-        f"item{'s' if n_used != 1 else ''} used, {n_excl} excluded",
+        f"as of {result.as_of.isoformat()} | {result.engine} engine | evidence: "
+        f"{text.evidence_count(n_used, len(result.origins))} used, {n_excl} excluded",
         "",
         f"  {'scenario':<{width}}  {'prior':>6}  {'posterior':>9}  {f'{level}% interval':>14}",
     ]
@@ -57,7 +57,12 @@ def describe(question, evidence) -> dict[str, Any]:
         ],
         "prior_concentration": question.concentration,
         "indicators": [],
-        "evidence": {"files": list(evidence.files), "items": len(evidence.items)},
+        "evidence": {
+            "files": list(evidence.files),
+            "items": len(evidence.items),
+            "origins": len({it.origin for it in evidence.items}),
+            "events": len({it.event or f"item:{it.id}" for it in evidence.items}),
+        },
     }
     counts: dict[str, int] = {}
     for it in evidence.items:
@@ -95,7 +100,10 @@ def format_description(report: dict[str, Any]) -> str:
             lines.append(f"      {s:<16} {kind.describe_text(lk)}")
     ev = report["evidence"]
     span = f", dated {ev['first_date']} to {ev['last_date']}" if ev.get("first_date") else ""
-    lines.append(f"  evidence: {ev['items']} items in {len(ev['files'])} files{span}")
+    lines.append(
+        f"  evidence: {text.evidence_count(ev['items'], ev['origins'])} "
+        f"({text.plural(ev['events'], 'event')}) in {text.plural(len(ev['files']), 'file')}{span}"
+    )
     lines.append("OK: no problems found")
     return "\n".join(lines)
 

@@ -88,6 +88,11 @@ def plural(n: int, noun: str, plural_form: str | None = None) -> str:
     return f"{n} {noun if n == 1 else plural_form or noun + 's'}"
 
 
+def evidence_count(n_items: int, n_origins: int) -> str:
+    """``14 items from 6 independent origins``: how much evidence, resting on how many origins."""
+    return f"{plural(n_items, 'item')} from {plural(n_origins, 'independent origin')}"
+
+
 def estimative(p: float) -> str:
     """The ICD 203 term for probability ``p`` (e.g. 0.62 -> ``"likely"``)."""
     for upper, term, _ in SCALE:

@@ -109,6 +109,11 @@ class Forecast:
         return self._json_attr("evidence")
 
     @property
+    def origins(self) -> list[str]:
+        """The distinct origins of the evidence used (who first reported each item), sorted."""
+        return sorted({it.get("origin", it["source"]) for it in self.evidence_items})
+
+    @property
     def excluded(self) -> list[dict[str, str]]:
         """Items left out, each ``{"id", "reason"}``."""
         return self._json_attr("excluded")
@@ -211,6 +216,9 @@ class Forecast:
             "scenarios": scen,
             "evidence": {
                 "used": [it["id"] for it in self.evidence_items],
+                "n_items": len(self.evidence_items),
+                "n_origins": len(self.origins),
+                "origins": self.origins,
                 "excluded": self.excluded,
             },
             "diagnostics": self.diagnostics,

@@ -6,6 +6,8 @@ must give the same numbers from their vectorised shortcuts.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import datetime as dt
 import math
 
@@ -77,7 +79,7 @@ def test_leave_one_out_matches_refits(model):
 
 @settings(max_examples=20)
 @given(random_model())
-def test_indicator_and_source_influence_match_refits(model):
+def test_indicator_and_origin_influence_match_refits(model):
     q, ev = model
     by_ind = sn.indicator_influence(q, ev, as_of="2025-06-01")
     for name in q.indicators:
@@ -89,11 +91,17 @@ def test_indicator_and_source_influence_match_refits(model):
             atol=1e-12,
         )
     if ev.items:
-        by_src = sn.source_influence(q, ev, as_of="2025-06-01")
-        for src in {it.source for it in ev.items}:
-            drop = [it.id for it in ev.items if it.source == src]
+        # origins that cut across sources (two outlets relaying one origin, one outlet two)
+        items = tuple(
+            replace(it, origin=f"origin {n % 2}", via=(it.source,)) for n, it in enumerate(ev.items)
+        )
+        ev = replace(ev, items=items)
+        by_origin = sn.origin_influence(q, ev, as_of="2025-06-01")
+        assert list(by_origin["origin"].values) == sorted({it.origin for it in items})
+        for origin in {it.origin for it in ev.items}:
+            drop = [it.id for it in ev.items if it.origin == origin]
             np.testing.assert_allclose(
-                by_src.sel(source=src)["probability_without"].values,
+                by_origin.sel(origin=origin)["probability_without"].values,
                 refit(q, ev.without(drop)),
                 rtol=1e-7,
                 atol=1e-12,
@@ -422,7 +430,7 @@ def test_bundled_sensitivity_tree():
     for group in (
         "evidence_influence",
         "indicator_influence",
-        "source_influence",
+        "origin_influence",
         "judgement_sensitivity",
         "concentration_intervals",
         "tipping_points",

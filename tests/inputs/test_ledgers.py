@@ -34,6 +34,8 @@ def _csv(rows) -> str:
         cells = dict(r)
         if "window" in cells:
             cells["window"] = "/".join(str(d) for d in cells["window"])
+        if "via" in cells:
+            cells["via"] = "; ".join(cells["via"])
         if isinstance(cells.get("value"), bool):
             cells["value"] = "true" if cells["value"] else "false"
         writer.writerow(cells)
@@ -172,3 +174,113 @@ def test_empty_files_add_nothing(tmp_path):
     with pytest.warns(fc.ForecastingWarning, match="is empty"):
         ev = fc.load_evidence(tmp_path / "test-q", q)
     assert len(ev) == 0
+
+
+# --- origins, relays and events --------------------------------------------------------------
+
+_RELAYED = [
+    {
+        "id": "mei-1",
+        "indicator": "fact",
+        "value": True,
+        "date": "2025-01-02",
+        "source": "Enab Baladi",
+        "origin": "Middle East Institute",
+        "via": ["Enab Baladi"],
+        "event": "mei-report",
+        "reliability": "B2",
+    },
+    {
+        "id": "mei-2",
+        "indicator": "fact",
+        "value": True,
+        "date": "2025-01-03",
+        "source": "Levant24",
+        "origin": "Middle East Institute",
+        "via": ["Levant24", "Syria TV"],
+        "event": "mei-report",
+        "reliability": "B3",
+    },
+    {"id": "own", "indicator": "ops", "value": 1, "exposure": 1, "date": "2025-01-04",
+     "source": "Reuters"},
+]
+
+
+def _yaml(rows) -> str:
+    import yaml
+
+    return yaml.safe_dump(rows, sort_keys=False)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "write"), [(".yaml", _yaml), (".jsonl", _jsonl), (".csv", _csv)]
+)
+def test_origin_via_and_event_read_the_same_in_every_format(tmp_path, suffix, write):
+    q = _question()
+    path = tmp_path / f"ledger{suffix}"
+    path.write_text(write(_RELAYED), encoding="utf-8")
+    ev = fc.load_evidence(path, q)
+    a, b, own = ev.items
+    assert (a.origin, a.via, a.event) == ("Middle East Institute", ("Enab Baladi",), "mei-report")
+    assert (b.origin, b.via, b.event) == (
+        "Middle East Institute",
+        ("Levant24", "Syria TV"),
+        "mei-report",
+    )
+    # by default the source is the origin, nothing relayed it, and an item is its own event
+    assert (own.origin, own.via, own.event) == ("Reuters", (), None)
+    assert ev.item_dicts[0]["via"] == ["Enab Baladi"] and "origin" not in ev.item_dicts[2]
+    # written back, read again: the same items
+    again = tmp_path / "again.yaml"
+    ev.to_yaml(again)
+    assert fc.load_evidence(again, q).item_dicts == ev.item_dicts
+
+
+def test_items_without_origins_keep_their_hash(bundled):
+    """Ledgers written before origins existed hash (and so verify) as before."""
+    _, ev = bundled
+    assert all("origin" not in r and "via" not in r and "event" not in r for r in ev.item_dicts)
+    assert all(it.origin == it.source for it in ev.items)
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".jsonl", ".csv"])
+def test_bad_origins_relays_and_events_are_located(tmp_path, suffix):
+    q = _question()
+    rows = [
+        dict(_RELAYED[0], via="Enab Baladi"),  # not a list (in CSV: one outlet, which is fine)
+        dict(_RELAYED[1], event="mei report"),  # a space in the id
+        dict(_RELAYED[2], event="mei-report", origin=""),  # another indicator; empty origin
+        dict(_RELAYED[0], id="mei-3", event="ops-event", indicator="ops", value=2, exposure=1),
+        dict(_RELAYED[0], id="mei-4", event="ops-event"),
+    ]
+    path = tmp_path / f"x{suffix}"
+    if suffix == ".csv":
+        text = _csv(rows)
+    else:
+        text = (_yaml if suffix == ".yaml" else _jsonl)(rows)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(fc.InputError) as err:
+        fc.load_evidence(path, q)
+    found = {(p.line, p.field): p.message for p in err.value.problems}
+    text_lines = text.splitlines()
+
+    def line(i: int, key: str | None = None) -> int:
+        """Line of item ``i`` (of its field ``key`` in YAML, where fields have their own)."""
+        if suffix == ".jsonl":
+            return i + 1
+        if suffix == ".csv":
+            return i + 2
+        starts = [n for n, t in enumerate(text_lines, 1) if t.startswith("- ")]
+        if key is None:
+            return starts[i]
+        return next(n for n in range(starts[i], len(text_lines) + 1)
+                    if text_lines[n - 1].lstrip("- ").startswith(f"{key}:"))
+
+    if suffix != ".csv":
+        assert "must be a list" in found[(line(0, "via"), "[0].via")]
+        assert found[(line(2, "origin"), "[2].origin")] == "must not be empty"
+    assert "'mei report' is not a valid event id" in found[(line(1, "event"), "[1].event")]
+    lines = {3: line(3), 4: line(4)}
+    spans = found[(lines[4], "event")]
+    assert "event 'ops-event' is reported here on indicator 'fact'" in spans
+    assert f"but on 'ops' at {path}:{lines[3]}" in spans

@@ -58,3 +58,34 @@ def test_loading_something_else_says_what_is_wrong(tmp_path):
     (tmp_path / "junk.nc").write_text("hello")
     with pytest.raises(fc.ForecastingError, match="not a readable forecast file"):
         fc.Forecast.load(tmp_path / "junk.nc")
+
+
+def test_origins_are_kept_and_counted(forecast, tmp_path):
+    """Relayed items keep who first reported them; a forecast counts the independent origins."""
+    q = forecast.question_spec()
+    items = [
+        item("o1", "ops", 4, exposure=1.5, source="Enab Baladi"),
+        item("f1", "fact", True, source="Levant24"),
+        item("s1", "state", "x", source="Reuters"),
+    ]
+    items[0] |= {"origin": "MEI", "via": ["Enab Baladi"], "event": "mei-report-ops"}
+    items[1] |= {"origin": "MEI", "via": ["Levant24", "Syria TV"]}
+    f = fc.forecast(q, evidence(q, items), as_of="2025-06-01", draws=200)
+    assert f.origins == ["MEI", "Reuters"]
+    assert f.to_dict()["evidence"] | {"used": None} == {
+        "used": None,
+        "n_items": 3,
+        "n_origins": 2,
+        "origins": ["MEI", "Reuters"],
+        "excluded": [],
+    }
+    f.save(tmp_path / "f.nc")
+    back = fc.Forecast.load(tmp_path / "f.nc")
+    assert [(it.origin, it.via, it.event) for it in back.evidence().items] == [
+        ("MEI", ("Enab Baladi",), "mei-report-ops"),
+        ("MEI", ("Levant24", "Syria TV"), None),
+        ("Reuters", (), None),
+    ]
+    from forecasting.presentation.tables import format_table
+
+    assert "3 items from 2 independent origins" in format_table(back)

@@ -16,7 +16,14 @@ import xarray as xr
 from ...core.constants import INTERVAL_PROB
 from ...results.forecast import Forecast
 from ..plots.registry import figure as figure_spec
-from ..text import change_words, estimative, headline, next_observation_sentences, pct
+from ..text import (
+    change_words,
+    estimative,
+    evidence_count,
+    headline,
+    next_observation_sentences,
+    pct,
+)
 from .blocks import Block, Bullets, Figure, Heading, Paragraph, Table, Warning
 
 PCT = int(round(INTERVAL_PROB * 100))
@@ -184,7 +191,10 @@ def build(
     rows = [
         ("engine", current.engine),
         ("as-of", current.as_of.isoformat()),
-        ("evidence items used", str(len(current.evidence_items))),
+        (
+            "evidence used",
+            evidence_count(len(current.evidence_items), len(current.origins)),
+        ),
         ("evidence items excluded", str(len(current.excluded))),
         ("seed", str(prov.get("seed"))),
         ("question SHA-256", str(prov.get("question_sha256", ""))[:16] + "..."),
