@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -31,8 +31,8 @@ from ..core.dims import SCENARIO
 from ..core.stats import normalise_log
 from ..inputs.evidence import Evidence, EvidenceItem
 from ..inputs.question import Question
-from ..kinds import Kind, get_kind
-from ..model.data import ModelData
+from ..kinds import get_kind
+from ..model.data import IndicatorData, ModelData
 from ..results.forecast import Forecast
 
 CHANGE = "change"
@@ -47,35 +47,48 @@ PERMUTATIONS = 2000
 
 @dataclass
 class _State:
-    """Prior, per-indicator prior parameters and statistics; value = posterior probabilities.
+    """Prior, per-indicator prior parameters and items; value = posterior probabilities.
 
+    ``items`` holds each indicator's evidence items (each one item's
+    :class:`~forecasting.model.data.IndicatorData`, by id), ``specs`` the indicator
+    definitions they are read by, ``reliability`` the question's reliability model.
     ``marginals`` remembers each indicator's log marginal likelihood by its parameters and
-    statistics, shared by the copies of a state: the 2**n subsets of an exact Shapley value
-    change one indicator at a time, so most of their marginals are ones already computed
-    (for 11 new items over 9 indicators, 0.12 s instead of 0.45 s).
+    items, shared by the copies of a state: the 2**n subsets of an exact Shapley value change
+    one indicator at a time, so most of their marginals are ones already computed.
     """
 
     log_prior: np.ndarray
     params: dict[str, np.ndarray]
-    stats: dict[str, np.ndarray]
-    kinds: dict[str, Kind]
+    specs: dict[str, IndicatorData]
+    items: dict[str, dict[str, IndicatorData]]
+    reliability: str
     marginals: dict[tuple, np.ndarray] = field(default_factory=dict)
 
     def copy(self) -> _State:
         return _State(
             self.log_prior.copy(),
             {k: v.copy() for k, v in self.params.items()},
-            {k: v.copy() for k, v in self.stats.items()},
-            dict(self.kinds),
+            dict(self.specs),
+            {k: dict(v) for k, v in self.items.items()},
+            self.reliability,
             self.marginals,
         )
 
     def _log_marginal(self, name: str) -> np.ndarray:
-        p, st, kind = self.params[name], self.stats[name], self.kinds[name]
-        key = (name, kind.name, p.shape, p.tobytes(), st.tobytes())
+        p, rows = self.params[name], self.items[name]
+        ids = sorted(rows)
+        key = (
+            name,
+            self.specs[name].kind.name,
+            self.reliability,
+            p.shape,
+            p.tobytes(),
+            tuple((i, _row_key(rows[i])) for i in ids),
+        )
         found = self.marginals.get(key)
         if found is None:
-            found = self.marginals[key] = kind.log_marginal(p, st)
+            ind = _combine(self.specs[name], [rows[i] for i in ids], p, self.reliability)
+            found = self.marginals[key] = ind.model.log_marginal()
         return found
 
     def probability(self) -> np.ndarray:
@@ -85,15 +98,65 @@ class _State:
         return normalise_log(lj)
 
 
+def _row_key(row: IndicatorData) -> tuple:
+    """What identifies one item's data (its value, exposure and reliability levels)."""
+    return (
+        float(row.values[0]),
+        float(row.weights[0]),
+        float(row.exposures[0]),
+        row.item_origins[0],
+        float(row.item_origin_weights[0]),
+        float(row.item_credibility[0]),
+        float(row.item_relay[0]),
+        row.item_events[0],
+    )
+
+
+def _combine(
+    spec: IndicatorData, rows: list[IndicatorData], params: np.ndarray, reliability: str
+) -> IndicatorData:
+    """The indicator ``spec`` with prior ``params`` and the items ``rows``."""
+
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([getattr(r, name) for r in rows]) if rows else np.zeros(0)
+
+    return replace(
+        spec,
+        prior=params,
+        item_ids=tuple(i for r in rows for i in r.item_ids),
+        values=cat("values"),
+        weights=cat("weights"),
+        exposures=cat("exposures"),
+        reliability_model=reliability,
+        origins=tuple(o for r in rows for o in r.item_origins),
+        origin_weights=np.concatenate([r.item_origin_weights for r in rows]) if rows else None,
+        credibility=np.concatenate([r.item_credibility for r in rows]) if rows else None,
+        relay=np.concatenate([r.item_relay for r in rows]) if rows else None,
+        events=tuple(e for r in rows for e in r.item_events),
+    )
+
+
 def _state(data: ModelData) -> _State:
     with np.errstate(divide="ignore"):
         log_prior = np.log(data.prior)
     return _State(
         log_prior,
         {i.id: i.prior.copy() for i in data.indicators},
-        {i.id: i.stats.copy() for i in data.indicators},
-        {i.id: i.kind for i in data.indicators},
+        {i.id: _bare(i) for i in data.indicators},
+        {i.id: _rows(i) for i in data.indicators},
+        data.indicators[0].reliability_model if data.indicators else "tempered",
     )
+
+
+def _bare(ind: IndicatorData) -> IndicatorData:
+    """The indicator without its items."""
+    return ind.with_items(np.zeros(len(ind.item_ids), dtype=bool))
+
+
+def _rows(ind: IndicatorData) -> dict[str, IndicatorData]:
+    """Each item of an indicator as a one-item indicator, by id."""
+    n = len(ind.item_ids)
+    return {i: ind.with_items(np.arange(n) == k) for k, i in enumerate(ind.item_ids)}
 
 
 @dataclass(frozen=True)
@@ -197,12 +260,13 @@ def _question_changes(
         if new is None or _redefined(spec, new):
             what = "removed" if new is None else "redefined"
 
-            def drop(st: _State, name=name, new=new) -> None:
-                st.stats[name] = np.zeros_like(st.stats[name])
+            defn = _definition(new_q, name) if new is not None else None
+
+            def drop(st: _State, name=name, new=new, defn=defn) -> None:
+                st.items[name] = {}
                 if new is not None:  # the new definition, without the old items' evidence
                     st.params[name] = new.prior_params(scen)
-                    st.kinds[name] = get_kind(new.kind)
-                    st.stats[name] = np.zeros(st.params[name].shape[1])
+                    st.specs[name] = defn
 
             changes.append(
                 Change(
@@ -233,25 +297,39 @@ def _question_changes(
     for name, new in new_ind.items():
         if name not in old_ind:
 
-            def add(st: _State, name=name, new=new) -> None:
+            def add(st: _State, name=name, new=new, defn=_definition(new_q, name)) -> None:
                 st.params[name] = new.prior_params(scen)
-                st.kinds[name] = get_kind(new.kind)
-                st.stats[name] = np.zeros(st.params[name].shape[1])
+                st.specs[name] = defn
+                st.items[name] = {}
 
             changes.append(Change("question", f"indicator:{name}", f"indicator {name} added", add))
-    if (old_q.reliability_codes or {}) != (new_q.reliability_codes or {}):
-        new_stats = ModelData.build(new_q, kept_old)
+    if old_q.reliability != new_q.reliability:
 
-        def retable(st: _State, data=new_stats) -> None:
+        def remodel(st: _State, model=new_q.reliability) -> None:
+            st.reliability = model
+
+        changes.append(
+            Change(
+                "question",
+                "reliability_model",
+                f"reliability model {old_q.reliability} -> {new_q.reliability}",
+                remodel,
+            )
+        )
+    tables = ("reliability_codes", "relays")
+    if any((getattr(old_q, t) or {}) != (getattr(new_q, t) or {}) for t in tables):
+        new_data = ModelData.build(new_q, kept_old)
+
+        def retable(st: _State, data=new_data) -> None:
             for ind in data.indicators:
-                if ind.id in st.stats and st.kinds[ind.id] is ind.kind:
-                    st.stats[ind.id] = ind.stats.copy()
+                if ind.id in st.items and st.specs[ind.id].kind is ind.kind:
+                    st.items[ind.id].update(_rows(ind))
 
         changes.append(
             Change(
                 "question",
                 "reliability_codes",
-                "reliability table (reliability_codes) changed",
+                "reliability tables (reliability_codes, relays) changed",
                 retable,
             )
         )
@@ -283,19 +361,36 @@ def _describe(spec, row: np.ndarray) -> str:
     return get_kind(spec.kind).likelihood_text(spec, row)
 
 
-def _item_delta(question: Question, item: EvidenceItem, sign: float) -> tuple[str, np.ndarray]:
-    """Statistics that an item adds (sign +1) or removes (-1) under ``question``."""
+def _definition(question: Question, name: str) -> IndicatorData:
+    """Indicator ``name`` of ``question``, without items."""
+    data = ModelData.build(question, Evidence(question.id, ()))
+    return next(i for i in data.indicators if i.id == name)
+
+
+def _item_delta(
+    question: Question, item: EvidenceItem, sign: float
+) -> tuple[str, str, IndicatorData | None]:
+    """An item to add (sign +1, its data under ``question``) or to remove (-1)."""
+    if sign < 0:
+        return item.indicator, item.id, None
     data = ModelData.build(question, Evidence(question.id, (item,)))
     ind = next(i for i in data.indicators if i.id == item.indicator)
-    return item.indicator, sign * ind.stats
+    return item.indicator, item.id, ind
 
 
-def _stats_change(
-    kind: str, id_: str, label: str, deltas: list[tuple[str, np.ndarray]], date: str = ""
+def _items_change(
+    kind: str,
+    id_: str,
+    label: str,
+    deltas: list[tuple[str, str, IndicatorData | None]],
+    date: str = "",
 ) -> Change:
     def apply(st: _State) -> None:
-        for name, d in deltas:
-            st.stats[name] = st.kinds[name].clip_stats(st.stats[name] + d)
+        for name, item_id, row in deltas:
+            if row is None:
+                st.items[name].pop(item_id, None)
+            else:
+                st.items[name][item_id] = row
 
     return Change(kind, id_, label, apply, date)
 
@@ -403,7 +498,7 @@ def attribute(previous: Forecast, current: Forecast, *, seed: int = 0) -> Attrib
         new = new_by_id.get(it.id)
         if new is None:
             item_changes.append(
-                _stats_change(
+                _items_change(
                     "removed",
                     it.id,
                     f"{it.id} removed ({it.indicator} = {_short_value(it, new_q)})",
@@ -413,7 +508,7 @@ def attribute(previous: Forecast, current: Forecast, *, seed: int = 0) -> Attrib
             )
         elif new.to_dict() != it.to_dict() or new.weight != it.weight:
             item_changes.append(
-                _stats_change(
+                _items_change(
                     "changed",
                     it.id,
                     f"{it.id} changed ({it.indicator}: {_short_value(it, new_q)}, "
@@ -431,7 +526,7 @@ def attribute(previous: Forecast, current: Forecast, *, seed: int = 0) -> Attrib
         (it for it in new_ev.items if it.id not in old_by_id), key=lambda it: (it.date, it.id)
     )
     add_changes = [
-        _stats_change(
+        _items_change(
             "new",
             it.id,
             f"{it.id}: {it.indicator} = {_short_value(it, new_q)} ({it.source}, w {it.weight:.2g})",

@@ -37,7 +37,7 @@ class Base:
         """Per-indicator log marginal likelihoods without constants, ``(J, K)``."""
         if not self.data.indicators:
             return np.zeros((0, self.data.n_scenarios))
-        return np.stack([i.kind.log_marginal(i.prior, i.stats) for i in self.data.indicators])
+        return np.stack([i.model.log_marginal() for i in self.data.indicators])
 
     @cached_property
     def log_prior(self) -> np.ndarray:
@@ -76,18 +76,13 @@ class Base:
                 return j, ind, ind.item_ids.index(item_id)
         raise KeyError(f"no evidence item '{item_id}'")
 
-    def with_indicator_stats(self, j: int, stats: np.ndarray) -> np.ndarray:
-        """Unnormalised log posteriors ``(n, K)`` with indicator ``j``'s statistics replaced.
+    def with_indicator(self, j: int, log_marginals: np.ndarray) -> np.ndarray:
+        """Unnormalised log posteriors ``(n, K)`` with indicator ``j``'s log marginals replaced.
 
-        ``stats`` is a batch ``(n, P)`` of statistics for the indicator (e.g. with one item
-        left out, or one more observation added).
+        ``log_marginals`` is a batch ``(n, K)`` from the indicator's model (e.g. with one item
+        left out, or one more observation added: :mod:`forecasting.model.likelihood`).
         """
-        ind = self.data.indicators[j]
-        return (
-            self.log_joint[None, :]
-            - self.log_marginals[j][None, :]
-            + ind.kind.log_marginal(ind.prior, stats)
-        )
+        return self.log_joint[None, :] - self.log_marginals[j][None, :] + log_marginals
 
 
 def base_of(

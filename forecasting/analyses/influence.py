@@ -18,7 +18,6 @@ from ..core.dims import INDICATOR, ITEM, SCENARIO
 from ..core.stats import normalise_log
 from ..inputs.evidence import Evidence
 from ..kinds import get_kind
-from ..model.data import IndicatorData
 from .base import Base, base_of, logit
 
 #: Dimension of origin influence.
@@ -46,7 +45,7 @@ def evidence_influence(
     for j, ind in enumerate(data.indicators):
         if not ind.item_ids:
             continue
-        lm_loo = ind.kind.log_marginal(ind.prior, _without_stats(ind, ind.kind.item_stats(ind)))
+        lm_loo = ind.model.loo()
         rows = [order[i] for i in ind.item_ids]
         lj[rows] = base.log_joint[None, :] - base.log_marginals[j][None, :] + lm_loo
     return influence_dataset(
@@ -85,12 +84,6 @@ def influence_dataset(
     if n_items is not None:
         ds["n_items"] = ((dim,), n_items)
     return ds
-
-
-def _without_stats(ind: IndicatorData, drop: np.ndarray) -> np.ndarray:
-    """Statistics of an indicator without the items in the rows of ``drop`` (n, P)."""
-    st = ind.stats[None, :] - drop
-    return np.where(np.abs(st) < 1e-12 * (1 + np.abs(ind.stats)), 0.0, st)
 
 
 def item_coords(base: Base) -> dict[str, Any]:
@@ -165,8 +158,7 @@ def origin_influence(
         lm = []
         for ind in data.indicators:
             mask = np.array([by_id[i] == o for i in ind.item_ids], dtype=bool)
-            drop = ind.kind.item_stats(ind)[mask].sum(axis=0) if ind.item_ids else 0.0
-            lm.append(ind.kind.log_marginal(ind.prior, _without_stats(ind, drop)[0]))
+            lm.append(ind.model.without(mask))
         rows.append(base.log_prior + np.sum(lm, axis=0))
     counts = [sum(by_id[i] == o for i in data.item_ids) for o in origins]
     return influence_dataset(

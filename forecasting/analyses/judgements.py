@@ -27,7 +27,6 @@ from ..engines import exact
 from ..engines.common import conditional_probability
 from ..inputs.evidence import Evidence
 from ..kinds.base import QUANTILES, LikelihoodJudgement
-from ..model.data import IndicatorData
 from .base import Base, base_of
 
 JUDGEMENT = "judgement"
@@ -192,7 +191,7 @@ def sweep_log_joint(base: Base, jd: Judgement, values: np.ndarray) -> np.ndarray
         j, ind = base.indicator(jd.target)
         k = data.scenarios.index(jd.scenario)
         params = ind.kind.move_centre(ind, k, jd.likelihood, values)
-        lm_new = ind.kind.log_marginal(params, ind.stats)  # settings play the scenario axis
+        lm_new = ind.model.log_marginal(params)  # settings play the scenario axis
         lj[:, k] = base.log_joint[k] - base.log_marginals[j, k] + lm_new
     elif jd.kind == "prior":
         k = data.scenarios.index(jd.scenario)
@@ -204,22 +203,9 @@ def sweep_log_joint(base: Base, jd: Judgement, values: np.ndarray) -> np.ndarray
             lj = np.log(p) + base.log_marginals.sum(axis=0)[None, :]
     elif jd.kind == "reliability":
         j, ind, i = base.item(jd.target)
-        unit = (
-            ind.kind.item_stats(ind)[i] / ind.weights[i]
-            if ind.weights[i] > 0
-            else _unit_stats(ind, i)
-        )
-        new_stats = ind.stats[None, :] + (values - ind.weights[i])[:, None] * unit[None, :]
-        lj = base.with_indicator_stats(j, ind.kind.clip_stats(new_stats))
+        lj = base.with_indicator(j, ind.model.with_weight(i, values))
     # concentration: the point probability does not depend on it (the interval does)
     return lj
-
-
-def _unit_stats(ind: IndicatorData, i: int) -> np.ndarray:
-    """Item ``i``'s statistics at weight 1."""
-    w = np.zeros_like(ind.weights)
-    w[i] = 1.0
-    return ind.kind.item_stats(replace(ind, weights=w))[i]
 
 
 def sweep(

@@ -43,12 +43,8 @@ def _outcomes(base: Base, ind: IndicatorData, exposure: float) -> tuple[np.ndarr
 def _predictive(
     base: Base, ind: IndicatorData, outcomes: np.ndarray, exposure: float
 ) -> np.ndarray:
-    """``p(y | E) = sum_k P(k | E) p(y | k, E)`` (untempered, weight 1)."""
-    st = ind.stats[None, :] + ind.kind.outcome_stats(ind, outcomes, 1.0, exposure)
-    log_pred_k = (
-        ind.kind.log_marginal(ind.prior, st) - ind.kind.log_marginal(ind.prior, ind.stats)[None, :]
-    )
-    log_pred_k = log_pred_k + ind.kind.outcome_log_constant(ind, outcomes, exposure)[:, None]
+    """``p(y | E) = sum_k P(k | E) p(y | k, E)`` (a confirmed observation, weight 1)."""
+    log_pred_k = ind.model.predictive(outcomes, exposure)
     with np.errstate(divide="ignore"):  # a scenario of probability 0 contributes nothing
         log_p = np.log(base.probability)
     return np.exp(special.logsumexp(log_pred_k + log_p[None, :], axis=1))
@@ -76,8 +72,7 @@ def next_observation(
     for j, ind in enumerate(base.data.indicators):
         exposure = _usual_exposure(base, ind)
         outcomes, pred = _outcomes(base, ind, exposure)
-        st = ind.stats[None, :] + ind.kind.outcome_stats(ind, outcomes, weight, exposure)
-        lj = base.with_indicator_stats(j, st)
+        lj = base.with_indicator(j, ind.model.with_outcomes(outcomes, weight, exposure))
         post = normalise_log(lj)
         keep = pred >= min_probability
         keep |= np.argmax(post, axis=1) != base.leader  # always show what would flip it
@@ -131,8 +126,7 @@ def value_of_information(
     for j, ind in enumerate(base.data.indicators):
         exposure = _usual_exposure(base, ind)
         outcomes, pred = _outcomes(base, ind, exposure)
-        st = ind.stats[None, :] + ind.kind.outcome_stats(ind, outcomes, 1.0, exposure)
-        lj = base.with_indicator_stats(j, st)
+        lj = base.with_indicator(j, ind.model.with_outcomes(outcomes, 1.0, exposure))
         post = normalise_log(lj)
         names.append(ind.id)
         gain.append(h0 - float(np.sum(pred * entropy(post, axis=1))))

@@ -120,15 +120,12 @@ def item_tipping_points(
     flip_code = np.full(n_items, np.nan)
     flip_leader = [""] * n_items
     for j, ind in enumerate(data.indicators):
-        unit_items = ind.kind.item_stats(ind)
         for i, item in enumerate(ind.item_ids):
             y = ind.values[i]
             alts = ind.kind.alternatives(ind, y, max_count)
             if not len(alts):
                 continue
-            new = ind.kind.outcome_stats(ind, alts, ind.weights[i], ind.exposures[i])
-            st = ind.kind.clip_stats(ind.stats[None, :] - unit_items[i][None, :] + new)
-            lj = base.with_indicator_stats(j, st)
+            lj = base.with_indicator(j, ind.model.with_values(i, alts))
             flips = np.argmax(lj, axis=1) != base.leader
             if flips.any():
                 cand = np.flatnonzero(flips)

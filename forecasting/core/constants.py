@@ -11,6 +11,12 @@ INTERVAL_PROB: float = 0.90
 #: Kind of interval: equal-tailed ("eti"), i.e. the 5% and 95% posterior quantiles.
 INTERVAL_KIND: str = "eti"
 
+#: What a report's reliability means when a question does not say (``reliability_model:``):
+#: ``tempered`` (``w * log f``) or ``mixture`` (the probability that the report is genuine).
+#: Forecasts record the model they used; one made before the field existed used ``tempered``.
+RELIABILITY_MODEL: str = "tempered"
+RELIABILITY_MODELS: tuple[str, ...] = ("tempered", "mixture")
+
 #: Default number of i.i.d. joint-posterior draws of the exact engine.
 EXACT_DRAWS: int = 4000
 #: Default MCMC settings (per chain): 1,500 draws give ESS >= 1000 on every scenario

@@ -31,7 +31,7 @@ class EngineResult:
 def scenario_log_weights(
     data: ModelData, log_pi: np.ndarray, thetas: dict[str, np.ndarray]
 ) -> np.ndarray:
-    """``log pi_k + sum_j w-tempered log-likelihood of indicator j under theta_kj``.
+    """``log pi_k + sum_j log-likelihood of indicator j's evidence under theta_kj``.
 
     Normalised over the last axis this is ``P(S = k | E, pi, theta)``. Shapes: ``log_pi`` is
     ``(..., K)``; ``thetas[j]`` is ``(..., K)`` or ``(..., K, C)``.
@@ -39,7 +39,7 @@ def scenario_log_weights(
     out = np.array(log_pi, dtype=float, copy=True)
     for ind in data.indicators:
         if len(ind.item_ids):
-            out = out + ind.kind.kernel(thetas[ind.id], ind.stats)
+            out = out + ind.model.log_lik(thetas[ind.id])
     return out
 
 
@@ -51,7 +51,7 @@ def conditional_probability(
 
 
 def item_log_likelihood(data: ModelData, thetas: dict[str, np.ndarray]) -> np.ndarray:
-    """Each item's tempered log-likelihood under every scenario, ``(..., K, n_items)``.
+    """Each item's log-likelihood (share) under every scenario, ``(..., K, n_items)``.
 
     Items are in ledger order (``data.item_ids``).
     """
@@ -62,5 +62,5 @@ def item_log_likelihood(data: ModelData, thetas: dict[str, np.ndarray]) -> np.nd
         if not ind.item_ids:
             continue
         cols = [order[i] for i in ind.item_ids]
-        out[..., cols] = ind.kind.item_loglik(thetas[ind.id], ind)
+        out[..., cols] = ind.model.item_log_lik(thetas[ind.id])
     return out

@@ -59,16 +59,8 @@ def draw_joint(
         log_g = np.log(g)
     top = np.max(log_g, axis=1, keepdims=True)
     log_pi = log_g - (top + np.log(np.sum(np.exp(log_g - top), axis=1, keepdims=True)))
-    thetas = {}
-    rows = np.arange(draws)
-    for ind in data.indicators:
-        fam = ind.kind
-        theta = fam.draw(ind.prior, rng, draws)
-        if len(ind.item_ids):
-            # the drawn scenario's parameter from its posterior (one draw per row)
-            posterior = fam.posterior(ind.prior, ind.stats)[scenario]  # (draws, P)
-            theta[rows, scenario] = fam.draw(posterior, rng, 1)[0]
-        thetas[ind.id] = theta
+    # the drawn scenario's parameters from their posterior, the others' from their priors
+    thetas = {ind.id: ind.model.draw(scenario, rng) for ind in data.indicators}
     return scenario, log_pi, thetas
 
 

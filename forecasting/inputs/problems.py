@@ -169,7 +169,9 @@ def _message(
         return str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
     if kind == "string_pattern_mismatch" and loc[-1:] in (("id",), ("event",)):
         if hasattr(model, "ID_HELP"):
-            what = model.ID_HELP if loc[-1] == "id" else model.ID_HELP.replace("item id", "event id")
+            what = model.ID_HELP
+            if loc[-1] == "event":
+                what = what.replace("item id", "event id")
             return f"{value!r} is not a valid {what}"
     if kind == "list_type":
         return f"must be a list (in YAML [A, B] or one '- ' line each), got {shown}"

@@ -15,12 +15,12 @@ import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, model_validator
 
-from ..core.constants import PRIOR_SUM_TOL
+from ..core.constants import PRIOR_SUM_TOL, RELIABILITY_MODEL
 from ..core.dims import CATEGORY
 from ..core.errors import InputError, Problem, did_you_mean, one_of
 from ..core.schema import (
@@ -92,7 +92,10 @@ class Question(Spec):
     prior_concentration: PositiveFloat | None = None
     indicators: dict[str, indicator_type()] = Field(min_length=1)
     reliability_codes: dict[str, UnitFloat] | None = None
+    reliability_model: Literal["tempered", "mixture"] | None = None
+    relays: dict[Annotated[str, Field(min_length=1)], UnitFloat] | None = None
     _source: str | None = PrivateAttr(default=None)
+    _reliability_default: str | None = PrivateAttr(default=None)
     _lines: safe_yaml.LineMap | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
@@ -129,6 +132,20 @@ class Question(Spec):
         """Dirichlet concentration ``c`` of ``pi ~ Dirichlet(c * prior)``."""
         c = self.prior_concentration
         return float(c) if c is not None else float(len(self.scenarios))
+
+    @property
+    def reliability(self) -> str:
+        """The reliability model: ``reliability_model`` or, where not given, the default.
+
+        (A question read back from a forecast made before the field existed keeps the
+        model that forecast used.)
+        """
+        return self.reliability_model or self._reliability_default or RELIABILITY_MODEL
+
+    def made_with(self, reliability_model: str) -> Question:
+        """Read as a forecast made with ``reliability_model`` read it (where it is unstated)."""
+        self._reliability_default = reliability_model
+        return self
 
     @property
     def source(self) -> str | None:

@@ -92,6 +92,23 @@ def code_weight(code: str, overrides: Mapping[str, float] | None = None) -> floa
     return float(source) * float(information)
 
 
+def code_parts(code: str, overrides: Mapping[str, float] | None = None) -> tuple[float, float]:
+    """A code as ``(origin reliability, credibility)``: the letter's and the digit's values.
+
+    Their product is :func:`code_weight`; where a whole code is overridden, the letter keeps
+    its value and the credibility is what makes the product the override.
+    """
+    weight = code_weight(code, overrides)
+    code = code.strip().upper()
+    overrides = overrides or {}
+    letter = float(overrides.get(code[0], DEFAULT_SOURCE[code[0]]))
+    if code not in overrides:
+        return letter, float(overrides.get(code[1], DEFAULT_INFORMATION[code[1]]))
+    if letter <= 0:
+        return 0.0, 1.0
+    return letter, min(weight / letter, 1.0)
+
+
 def describe(code: str) -> str:
     """Plain words for a code: ``"B2: usually reliable source, probably true"``."""
     code = code.strip().upper()

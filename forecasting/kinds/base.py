@@ -22,6 +22,10 @@ draws and densities       :meth:`~Kind.draw`, :meth:`~Kind.kernel`, :meth:`~Kind
                           :meth:`~Kind.prior_mean`, :meth:`~Kind.log_prior_density`
 PyMC                      :meth:`~Kind.pymc_stats`, :meth:`~Kind.pymc_prior`,
                           :meth:`~Kind.pt_kernel`
+truth-mixture integrals   :attr:`~Kind.integration`; by quadrature :meth:`~Kind.theta_from_u`,
+                          :meth:`~Kind.u_location`, :meth:`~Kind.log_prior_u`; by
+                          polynomial :meth:`~Kind.polynomial_log_marginal`,
+                          :meth:`~Kind.polynomial_draw`
 the next observation      :meth:`~Kind.outcomes`, :meth:`~Kind.outcome_log_constant`,
                           :meth:`~Kind.alternatives`, :meth:`~Kind.tail`,
                           :meth:`~Kind.outcome_text`, :meth:`~Kind.observation_phrase`
@@ -273,6 +277,48 @@ class Kind:
 
     def pt_kernel(self, theta: Any, stats: list[Any]) -> Any:
         """PyTensor version of :meth:`kernel`; ``stats`` are the :meth:`pymc_stats` containers."""
+        raise NotImplementedError
+
+    # --- truth-mixture integrals (reliability_model: mixture) -------------------------------
+    #: How the mixture likelihood is integrated over the parameter: ``quadrature`` (a scalar
+    #: parameter, adaptive Gauss-Legendre in the coordinate ``u``) or ``polynomial`` (the
+    #: likelihood is a polynomial in the parameter with closed-form prior moments).
+    integration: ClassVar[str] = "quadrature"
+    #: Whether several origins may report one event (the truth-mixture model needs values
+    #: that can be equal: not for measured quantities, whose exact equality means nothing).
+    shared_events: ClassVar[bool] = True
+
+    def theta_from_u(self, u: np.ndarray) -> np.ndarray:
+        """The parameter at the quadrature coordinate ``u`` (``log rate``, ``logit p``, ...)."""
+        raise NotImplementedError
+
+    def u_location(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Centre and scale in ``u`` of the distributions with parameters ``params`` ``(S, P)``."""
+        raise NotImplementedError
+
+    def log_prior_u(self, u: np.ndarray, params: np.ndarray) -> np.ndarray:
+        """Log density of ``u`` (Jacobian included) under each row of ``params``: ``(S, Q)``."""
+        raise NotImplementedError
+
+    #: The range of ``u`` a quadrature grid may span (beyond it the prior's tails are added
+    #: with the likelihood taken as constant, see :meth:`log_prior_tails`).
+    u_bounds: ClassVar[tuple[float, float]] = (-np.inf, np.inf)
+
+    def log_prior_tails(self, params: np.ndarray, lo: float, hi: float) -> np.ndarray:
+        """Log prior probability of ``u < lo`` and of ``u > hi`` per row of params: ``(S, 2)``."""
+        raise NotImplementedError
+
+    def polynomial_log_marginal(self, params: np.ndarray, log_coef: np.ndarray) -> np.ndarray:
+        """``log E[L(theta)]`` under each row of ``params`` ``(S, P)`` for the polynomial ``L``.
+
+        ``log_coef`` holds ``L``'s log coefficients, one axis per category indexed by power.
+        """
+        raise NotImplementedError
+
+    def polynomial_draw(
+        self, params: np.ndarray, log_coef: np.ndarray, rng: np.random.Generator, n: int
+    ) -> np.ndarray:
+        """``n`` draws from the posterior ``prior(params) * L / E[L]`` (``params`` one row)."""
         raise NotImplementedError
 
     # --- the next observation ----------------------------------------------------------------

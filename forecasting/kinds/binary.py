@@ -167,6 +167,33 @@ class Binary(Kind):
 
         return stats[0] * pt.log(theta) + stats[1] * pt.log1p(-theta)
 
+    # --- truth-mixture integrals: u = logit p ------------------------------------------------
+    def theta_from_u(self, u):
+        return special.expit(u)
+
+    def u_location(self, params):
+        a, b = params[:, 0], params[:, 1]
+        scale = np.sqrt(special.polygamma(1, a) + special.polygamma(1, b))
+        return special.digamma(a) - special.digamma(b), scale
+
+    def log_prior_u(self, u, params):
+        a, b = params[:, 0, None], params[:, 1, None]
+        log_p, log_q = -np.logaddexp(0.0, -u), -np.logaddexp(0.0, u)
+        return a * log_p + b * log_q - special.betaln(a, b)
+
+    u_bounds: ClassVar[tuple[float, float]] = (-80.0, 80.0)
+
+    def log_prior_tails(self, params, lo, hi):
+        a, b = params[:, 0], params[:, 1]
+        with np.errstate(divide="ignore"):
+            return np.stack(
+                [
+                    np.log(special.betainc(a, b, special.expit(lo))),
+                    np.log(special.betainc(b, a, special.expit(-hi))),
+                ],
+                axis=-1,
+            )
+
     # --- the next observation ----------------------------------------------------------------
     def outcomes(self, ind, probability, exposure, predictive):
         return finite_outcomes(np.array([0.0, 1.0]), predictive)

@@ -207,6 +207,24 @@ class Continuous(Kind):
     def pt_kernel(self, theta, stats):
         return stats[1] * theta - 0.5 * stats[0] * theta * theta
 
+    # --- truth-mixture integrals: u = the level itself ----------------------------------------
+    shared_events: ClassVar[bool] = False
+
+    def theta_from_u(self, u):
+        return np.asarray(u, dtype=float)
+
+    def u_location(self, params):
+        return params[:, 0].astype(float), params[:, 1].astype(float)
+
+    def log_prior_u(self, u, params):
+        m, s = params[:, 0, None], params[:, 1, None]
+        z = (u - m) / s
+        return -0.5 * _LOG_2PI - np.log(s) - 0.5 * z * z
+
+    def log_prior_tails(self, params, lo, hi):
+        m, s = params[:, 0], params[:, 1]
+        return np.stack([special.log_ndtr((lo - m) / s), special.log_ndtr((m - hi) / s)], axis=-1)
+
     # --- the next observation ----------------------------------------------------------------
     def _predictive(self, ind) -> tuple[np.ndarray, np.ndarray]:
         """Mean and sd of one more confirmed observation under each scenario."""

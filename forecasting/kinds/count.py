@@ -182,6 +182,31 @@ class Count(Kind):
 
         return stats[0] * pt.log(theta) - stats[1] * theta
 
+    # --- truth-mixture integrals: u = log rate ------------------------------------------------
+    def theta_from_u(self, u):
+        return np.exp(u)
+
+    def u_location(self, params):
+        a, b = params[:, 0], params[:, 1]
+        return special.digamma(a) - np.log(b), np.sqrt(special.polygamma(1, a))
+
+    def log_prior_u(self, u, params):
+        a, b = params[:, 0, None], params[:, 1, None]
+        return a * np.log(b) - special.gammaln(a) + a * u - b * np.exp(u)
+
+    u_bounds: ClassVar[tuple[float, float]] = (-60.0, 40.0)
+
+    def log_prior_tails(self, params, lo, hi):
+        a, b = params[:, 0], params[:, 1]
+        with np.errstate(divide="ignore"):
+            return np.stack(
+                [
+                    np.log(special.gammainc(a, b * np.exp(lo))),
+                    np.log(special.gammaincc(a, b * np.exp(hi))),
+                ],
+                axis=-1,
+            )
+
     # --- the next observation ----------------------------------------------------------------
     def outcomes(
         self,

@@ -8,7 +8,8 @@ depends on an indicator's kind is asked of its :class:`~forecasting.kinds.Kind`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -29,6 +30,19 @@ class IndicatorData:
     values: np.ndarray  # (n,) float, as the kind encodes them
     weights: np.ndarray  # (n,)
     exposures: np.ndarray  # (n,); 1 where the kind has no exposure
+    #: ``tempered`` or ``mixture`` (:mod:`.likelihood`)
+    reliability_model: str = "tempered"
+    #: Who first reported each item (default: each item its own origin).
+    origins: tuple[str, ...] = ()
+    #: Each item's origin's reliability, its credibility and its relays' faithfulness (the
+    #: truth-mixture model's genuineness levels); ``None``: 1, the weight, 1.
+    origin_weights: np.ndarray | None = None
+    credibility: np.ndarray | None = None
+    relay: np.ndarray | None = None
+    #: Each item's event id (``None``: its own event); default: every item its own event.
+    events: tuple[str | None, ...] = ()
+    #: The scenarios' prior probabilities (the noise distribution averages over them).
+    scenario_prior: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def stats(self) -> np.ndarray:
@@ -37,21 +51,66 @@ class IndicatorData:
 
     @property
     def constant(self) -> float:
-        """Parameter-free part of the tempered log-likelihood (same for every scenario)."""
-        return self.kind.constant(self)
+        """Parameter-free part of the log-likelihood (same for every scenario)."""
+        return self.model.constant
+
+    @cached_property
+    def model(self):
+        """How the items enter the model (:class:`~.likelihood.Tempered` or ``Mixture``)."""
+        from .likelihood import Mixture, Tempered
+
+        return Mixture(self) if self.reliability_model == "mixture" else Tempered(self)
 
     def log_marginal(self) -> np.ndarray:
         """Log marginal likelihood of its items per scenario, shape ``(K,)``."""
-        return self.kind.log_marginal(self.prior, self.stats) + self.constant
+        return self.model.log_marginal() + self.constant
+
+    @property
+    def item_origins(self) -> tuple[str, ...]:
+        """Each item's origin (its own id where none were given)."""
+        return self.origins or tuple(f"item:{i}" for i in self.item_ids)
+
+    @property
+    def item_origin_weights(self) -> np.ndarray:
+        """Each item's origin's reliability (1 where none were given)."""
+        return np.ones(len(self.values)) if self.origin_weights is None else self.origin_weights
+
+    @property
+    def item_credibility(self) -> np.ndarray:
+        """Each item's credibility (its weight where none was given)."""
+        return self.weights if self.credibility is None else self.credibility
+
+    @property
+    def item_relay(self) -> np.ndarray:
+        """Each item's relay chain's faithfulness (1 where none was given)."""
+        return np.ones(len(self.values)) if self.relay is None else self.relay
+
+    @property
+    def item_events(self) -> tuple[str | None, ...]:
+        """Each item's event id (``None``: its own event)."""
+        return self.events or (None,) * len(self.values)
 
     def with_items(self, mask: np.ndarray) -> IndicatorData:
         """The same indicator with only the items where ``mask`` is true."""
+        mask = np.asarray(mask, dtype=bool)
+
+        def pick(seq):
+            return tuple(x for x, m in zip(seq, mask, strict=True) if m) if seq else seq
+
+        def pick_array(a):
+            return None if a is None else a[mask]
+
         return replace(
             self,
-            item_ids=tuple(i for i, m in zip(self.item_ids, mask, strict=True) if m),
+            item_ids=pick(self.item_ids),
             values=self.values[mask],
             weights=self.weights[mask],
             exposures=self.exposures[mask],
+            origins=pick(self.origins),
+            origin_weights=pick_array(self.origin_weights),
+            credibility=pick_array(self.credibility),
+            relay=pick_array(self.relay),
+            events=pick(self.events),
         )
 
 
@@ -72,6 +131,7 @@ class ModelData:
     def build(cls, question: Question, evidence: Evidence) -> ModelData:
         """Translate a validated question and (already as-of filtered) evidence."""
         scenarios = question.scenario_ids
+        relays = question.relays or {}
         by_indicator: dict[str, list] = {k: [] for k in question.indicators}
         for it in evidence.items:
             by_indicator[it.indicator].append(it)
@@ -91,6 +151,13 @@ class ModelData:
                     exposures=np.array(
                         [1.0 if it.exposure is None else it.exposure for it in items], dtype=float
                     ),
+                    reliability_model=question.reliability,
+                    origins=tuple(it.origin for it in items),
+                    origin_weights=np.array([it.origin_weight for it in items], dtype=float),
+                    credibility=np.array([it.credibility for it in items], dtype=float),
+                    relay=np.array([_relay(it.via, relays) for it in items], dtype=float),
+                    events=tuple(it.event for it in items),
+                    scenario_prior=question.prior,
                 )
             )
         return cls(
@@ -135,3 +202,11 @@ class ModelData:
             item_ids=tuple(self.item_ids[k] for k in keep),
             item_indicator=tuple(self.item_indicator[k] for k in keep),
         )
+
+
+def _relay(via: tuple[str, ...], relays: dict[str, float]) -> float:
+    """The probability that a relay chain passed a report on faithfully (1 where not given)."""
+    out = 1.0
+    for outlet in via:
+        out *= relays.get(outlet, 1.0)
+    return out

@@ -117,6 +117,7 @@ def make_forecast(
     provenance = {
         "question_id": question.id,
         "question_sha256": question.sha256(),
+        "reliability_model": question.reliability,
         "evidence_sha256": evidence.sha256(),
         "question_file": display_path(question.source),
         "evidence_files": [display_path(f) for f in evidence.files],

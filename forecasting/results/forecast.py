@@ -91,7 +91,11 @@ class Forecast:
 
     def _validated(self) -> tuple[Question, Evidence]:
         if self._inputs is None:
-            question = Question.model_validate(self.question)
+            # with the model this forecast used (one made before models could be chosen:
+            # tempered)
+            question = Question.model_validate(self.question).made_with(
+                self.provenance.get("reliability_model", "tempered")
+            )
             rows = self.evidence_items
             excluded = tuple(Exclusion(x["id"], x["reason"]) for x in self.excluded)
             if not rows:

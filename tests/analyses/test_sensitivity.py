@@ -6,10 +6,9 @@ must give the same numbers from their vectorised shortcuts.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import datetime as dt
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest

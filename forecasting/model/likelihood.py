@@ -1,0 +1,451 @@
+"""How an indicator's evidence enters the model: the reliability models, behind one interface.
+
+Two models of what a report's reliability means (``reliability_model:`` in the question):
+
+* ``tempered`` (:class:`Tempered`): an item of reliability ``w`` contributes ``w * log f``; the
+  evidence is the kind's conjugate statistics, integrated in closed form. Kept so that every
+  forecast made with it still verifies.
+* ``mixture`` (:class:`Mixture`): reliability is the probability that a report is genuine
+  (:mod:`.mixture`); relayed copies count once, one origin's reports stand or fall together,
+  and no report can move a Bayes factor beyond what its reliability allows. The integral over
+  the parameter is exact for the categorical kind (the likelihood is a polynomial) and by
+  adaptive Gauss-Legendre quadrature for the others.
+
+Engines and analyses ask an indicator's :attr:`~forecasting.model.data.IndicatorData.model`
+for what they need (log marginal likelihoods under other priors, without items, with other
+values or one more observation; the log-likelihood at parameter draws; posterior draws) and
+never look inside.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy import special
+
+from . import mixture as mx
+
+if TYPE_CHECKING:
+    from .data import IndicatorData
+
+#: Gauss-Legendre points per panel, and the coarser rule each panel is checked against.
+_FINE, _COARSE = 10, 5
+#: A panel is split while the two rules differ by more than this share of any scenario's total.
+_TOLERANCE = 1e-14
+#: Panels of the first grid around each centre, in units of the distribution's scale.
+_STEPS = np.array([-12, -8, -6, -4, -3, -2, -1, -0.5, 0, 0.5, 1, 2, 3, 4, 6, 8, 12], dtype=float)
+#: Half-width of the grid, in scales of the widest distribution.
+_REACH = 40.0
+#: Rounds of panel splitting at most.
+_MAX_SPLITS = 40
+
+
+class Tempered:
+    """Today's model: ``w * log f(y | theta)`` per item, conjugate statistics."""
+
+    def __init__(self, ind: IndicatorData):
+        self.ind = ind
+        self.kind = ind.kind
+
+    @cached_property
+    def stats(self) -> np.ndarray:
+        """The kind's tempered statistics of all items."""
+        return self.kind.stats(self.ind)
+
+    @cached_property
+    def item_stats(self) -> np.ndarray:
+        """Each item's tempered statistics, ``(n, P)``."""
+        return self.kind.item_stats(self.ind)
+
+    @property
+    def constant(self) -> float:
+        """The part of the log-likelihood that no scenario changes (not in the marginals)."""
+        return self.kind.constant(self.ind)
+
+    def _without(self, drop: np.ndarray) -> np.ndarray:
+        st = self.stats[None, :] - drop
+        return np.where(np.abs(st) < 1e-12 * (1 + np.abs(self.stats)), 0.0, st)
+
+    def log_marginal(self, prior: np.ndarray | None = None) -> np.ndarray:
+        """Log marginal likelihood per row of ``prior`` (default: the scenarios'), no constant."""
+        return self.kind.log_marginal(self.ind.prior if prior is None else prior, self.stats)
+
+    def loo(self) -> np.ndarray:
+        """Log marginals without each item in turn, ``(n, K)``."""
+        return self.kind.log_marginal(self.ind.prior, self._without(self.item_stats))
+
+    def without(self, drop: np.ndarray) -> np.ndarray:
+        """Log marginals without the items where ``drop`` is true, ``(K,)``."""
+        removed = self.item_stats[drop].sum(axis=0) if len(drop) else 0.0
+        return self.kind.log_marginal(self.ind.prior, self._without(removed)[0])
+
+    def with_outcomes(self, outcomes: np.ndarray, weight: float, exposure: float) -> np.ndarray:
+        """Log marginals with one more item of each value in ``outcomes``, ``(m, K)``."""
+        st = self.stats[None, :] + self.kind.outcome_stats(self.ind, outcomes, weight, exposure)
+        return self.kind.log_marginal(self.ind.prior, st)
+
+    def predictive(self, outcomes: np.ndarray, exposure: float) -> np.ndarray:
+        """``log p(y | E, S = k)`` of one more confirmed observation, ``(m, K)``."""
+        return (
+            self.with_outcomes(outcomes, 1.0, exposure)
+            - self.log_marginal()[None, :]
+            + self.kind.outcome_log_constant(self.ind, outcomes, exposure)[:, None]
+        )
+
+    def with_values(self, i: int, values: np.ndarray) -> np.ndarray:
+        """Log marginals with item ``i``'s value replaced by each of ``values``, ``(m, K)``."""
+        ind = self.ind
+        new = self.kind.outcome_stats(ind, values, ind.weights[i], ind.exposures[i])
+        st = self.kind.clip_stats(self.stats[None, :] - self.item_stats[i][None, :] + new)
+        return self.kind.log_marginal(ind.prior, st)
+
+    def with_weight(self, i: int, weights: np.ndarray) -> np.ndarray:
+        """Log marginals with item ``i``'s reliability set to each of ``weights``, ``(m, K)``."""
+        ind = self.ind
+        if ind.weights[i] > 0:
+            unit = self.item_stats[i] / ind.weights[i]
+        else:
+            w = np.zeros_like(ind.weights)
+            w[i] = 1.0
+            unit = self.kind.item_stats(replace(ind, weights=w))[i]
+        st = self.stats[None, :] + (weights - ind.weights[i])[:, None] * unit[None, :]
+        return self.kind.log_marginal(ind.prior, self.kind.clip_stats(st))
+
+    def log_lik(self, theta: np.ndarray) -> np.ndarray:
+        """Log-likelihood (no constant) at parameter values ``theta`` ``(..., K[, C])``."""
+        return self.kind.kernel(theta, self.stats)
+
+    def item_log_lik(self, theta: np.ndarray) -> np.ndarray:
+        """Each item's log-likelihood at ``theta``, ``(..., K, n)``."""
+        return self.kind.item_loglik(theta, self.ind)
+
+    def draw(self, scenario: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Parameters per draw: the drawn scenario's from its posterior, the others' priors."""
+        ind = self.ind
+        theta = self.kind.draw(ind.prior, rng, len(scenario))
+        if len(ind.item_ids):
+            posterior = self.kind.posterior(ind.prior, self.stats)[scenario]
+            theta[np.arange(len(scenario)), scenario] = self.kind.draw(posterior, rng, 1)[0]
+        return theta
+
+
+class Mixture:
+    """Reliability as the probability that a report is genuine (:mod:`.mixture`)."""
+
+    constant = 0.0
+
+    def __init__(self, ind: IndicatorData):
+        self.ind = ind
+        self.kind = ind.kind
+
+    # --- the reports -----------------------------------------------------------------------
+    def log_noise(self, values: np.ndarray, exposures: np.ndarray) -> np.ndarray:
+        """``log g(y)``: the prior predictive averaged over the scenarios (by their prior)."""
+        ind = self.ind
+        values = np.asarray(values, dtype=float)
+        exposures = np.asarray(exposures, dtype=float)
+        weights = ind.scenario_prior
+        with np.errstate(divide="ignore"):
+            log_w = np.log(weights)
+        out = np.empty(len(values))
+        for t in np.unique(exposures):
+            at = exposures == t
+            st = self.kind.outcome_stats(ind, values[at], 1.0, float(t))
+            log_pred = self.kind.log_marginal(ind.prior, st)
+            log_pred = log_pred + self.kind.outcome_log_constant(ind, values[at], float(t))[:, None]
+            out[at] = special.logsumexp(log_pred + log_w[None, :], axis=1)
+        return out
+
+    def reports(self, ind: IndicatorData | None = None) -> mx.Reports:
+        """The reports of ``ind`` (default: this indicator)."""
+        ind = self.ind if ind is None else ind
+        if ind is self.ind and "_reports" in self.__dict__:
+            return self.__dict__["_reports"]
+        rep = mx.build_reports(
+            ind.values,
+            ind.exposures,
+            ind.item_credibility,
+            ind.item_relay,
+            ind.item_origins,
+            ind.item_origin_weights,
+            ind.item_events,
+            self.log_noise(ind.values, ind.exposures) if len(ind.values) else np.zeros(0),
+        )
+        if ind is self.ind:
+            self.__dict__["_reports"] = rep
+        return rep
+
+    def _logf(self, rep: mx.Reports, theta: np.ndarray) -> np.ndarray:
+        """Each report's ``log f(v_r | theta)``: ``(..., K, R)`` for ``theta`` ``(..., K[, C])``."""
+        view = replace(
+            self.ind,
+            item_ids=tuple(str(r) for r in range(rep.n_reports)),
+            values=rep.value,
+            weights=np.ones(rep.n_reports),
+            exposures=rep.exposure,
+        )
+        return self.kind.item_loglik(theta, view)
+
+    # --- the integral over the parameter ---------------------------------------------------
+    @property
+    def _polynomial(self) -> bool:
+        return self.kind.integration == "polynomial"
+
+    def _poly(self, rep: mx.Reports) -> np.ndarray:
+        alg = mx.PolynomialAlgebra(rep.value, len(self.ind.spec.categories))
+        return mx.whole(rep, alg)
+
+    @cached_property
+    def _base_poly(self) -> np.ndarray:
+        return self._poly(self.reports())
+
+    @cached_property
+    def grid(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
+        """Quadrature grid: nodes ``u``, log weights, base ``log L`` at the nodes, ends."""
+        return _adaptive_grid(self)
+
+    def _log_l_nodes(self, rep: mx.Reports, u: np.ndarray) -> np.ndarray:
+        theta = self.kind.theta_from_u(u)[:, None]
+        return mx.log_likelihood(rep, self._logf(rep, theta)[:, 0, :])
+
+    def _integrate(self, log_l: np.ndarray, prior: np.ndarray | None = None) -> np.ndarray:
+        """``log int prior(u) L(u) du`` for rows of ``log_l`` ``(m, Q + 2)`` (tails last)."""
+        prior = self.ind.prior if prior is None else prior
+        u, log_w, _, lo, hi = self.grid
+        dens = np.concatenate(
+            [
+                log_w[None, :] + self.kind.log_prior_u(u, prior),
+                self.kind.log_prior_tails(prior, lo, hi),
+            ],
+            axis=1,
+        )  # (S, Q + 2)
+        return special.logsumexp(dens[None, :, :] + log_l[:, None, :], axis=2)  # (m, S)
+
+    def _with_tails(self, log_l_nodes: np.ndarray) -> np.ndarray:
+        """``log L`` at the nodes plus its values at the two ends (for the prior's tails)."""
+        return np.concatenate([log_l_nodes, log_l_nodes[..., :1], log_l_nodes[..., -1:]], axis=-1)
+
+    def _marginals(self, rep: mx.Reports) -> np.ndarray:
+        """Log marginals per scenario of a set of reports, ``(K,)``."""
+        if self._polynomial:
+            return self.kind.polynomial_log_marginal(self.ind.prior, self._poly(rep))
+        u = self.grid[0]
+        return self._integrate(self._with_tails(self._log_l_nodes(rep, u))[None, :])[0]
+
+    # --- the interface ---------------------------------------------------------------------
+    def log_marginal(self, prior: np.ndarray | None = None) -> np.ndarray:
+        """Log marginal likelihood per row of ``prior`` (default: the scenarios')."""
+        prior = self.ind.prior if prior is None else prior
+        if not len(self.ind.values):
+            return np.zeros(len(prior))
+        if self._polynomial:
+            return self.kind.polynomial_log_marginal(prior, self._base_poly)
+        return self._integrate(self._with_tails(self.grid[2])[None, :], prior)[0]
+
+    def _variant(self, ind: IndicatorData) -> np.ndarray:
+        if not len(ind.values):
+            return np.zeros(len(self.ind.prior))
+        return self._marginals(self.reports(ind))
+
+    def loo(self) -> np.ndarray:
+        """Log marginals without each item in turn, ``(n, K)``."""
+        n = len(self.ind.values)
+        return np.array(
+            [self._variant(self.ind.with_items(np.arange(n) != i)) for i in range(n)]
+        ).reshape(n, len(self.ind.prior))
+
+    def without(self, drop: np.ndarray) -> np.ndarray:
+        """Log marginals without the items where ``drop`` is true, ``(K,)``."""
+        return self._variant(self.ind.with_items(~np.asarray(drop, dtype=bool)))
+
+    def with_outcomes(self, outcomes: np.ndarray, weight: float, exposure: float) -> np.ndarray:
+        """Log marginals with one more report of each outcome, ``(m, K)``.
+
+        The report is its own origin and event, of reliability ``weight``.
+        """
+        outcomes = np.asarray(outcomes, dtype=float)
+        log_g = self.log_noise(outcomes, np.full(len(outcomes), exposure))
+        if self._polynomial:
+            base = self._base_poly
+            c = len(self.ind.spec.categories)
+            out = []
+            for y, lg in zip(outcomes, log_g, strict=True):
+                factor = np.full((1,) * c, np.log1p(-weight) + lg if weight < 1 else -np.inf)
+                shape = [1] * c
+                shape[int(y)] = 2
+                term = np.full(shape, -np.inf)
+                term.reshape(-1)[0] = factor.reshape(-1)[0]
+                with np.errstate(divide="ignore"):
+                    term.reshape(-1)[-1] = np.log(weight)
+                alg = mx.PolynomialAlgebra(np.zeros(0), c)
+                out.append(self.kind.polynomial_log_marginal(self.ind.prior, alg.mul(base, term)))
+            return np.array(out).reshape(len(outcomes), len(self.ind.prior))
+        u = self.grid[0]
+        logf = self._added_reports(outcomes, exposure)(u)  # (m, Q)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            one = np.logaddexp(np.log(weight) + logf, np.log1p(-weight) + log_g[:, None])
+        base = self.grid[2] if len(self.ind.values) else np.zeros(len(u))
+        return self._integrate(self._with_tails(base[None, :] + one))
+
+    def _added_reports(self, outcomes: np.ndarray, exposure: float):
+        """``log f(y | theta(u))`` of each outcome at the nodes ``u``, as a function of ``u``."""
+
+        def at(u: np.ndarray) -> np.ndarray:
+            view = replace(
+                self.ind,
+                item_ids=tuple(str(k) for k in range(len(outcomes))),
+                values=outcomes,
+                weights=np.ones(len(outcomes)),
+                exposures=np.full(len(outcomes), exposure),
+            )
+            return self.kind.item_loglik(self.kind.theta_from_u(u)[:, None], view)[:, 0, :].T
+
+        return at
+
+    def predictive(self, outcomes: np.ndarray, exposure: float) -> np.ndarray:
+        """``log p(y | E, S = k)`` of one more genuine observation, ``(m, K)``."""
+        return self.with_outcomes(outcomes, 1.0, exposure) - self.log_marginal()[None, :]
+
+    def with_values(self, i: int, values: np.ndarray) -> np.ndarray:
+        """Log marginals with item ``i``'s value replaced by each of ``values``, ``(m, K)``."""
+        ind = self.ind
+        rows = []
+        for v in np.asarray(values, dtype=float):
+            changed = ind.values.copy()
+            changed[i] = v
+            rows.append(self._variant(replace(ind, values=changed)))
+        return np.array(rows).reshape(len(rows), len(ind.prior))
+
+    def with_weight(self, i: int, weights: np.ndarray) -> np.ndarray:
+        """Log marginals with item ``i``'s reliability set to each of ``weights``, ``(m, K)``."""
+        ind = self.ind
+        rows = []
+        for w in np.asarray(weights, dtype=float):
+            cred = ind.item_credibility.copy()
+            origin = ind.item_origin_weights.copy()
+            # the item's reliability is its credibility times its origin's: set the product
+            cred[i] = min(1.0, w / origin[i]) if origin[i] > 0 else 0.0
+            rows.append(self._variant(replace(ind, credibility=cred)))
+        return np.array(rows).reshape(len(rows), len(ind.prior))
+
+    def log_lik(self, theta: np.ndarray) -> np.ndarray:
+        """``log L(theta)`` at parameter values ``theta`` ``(..., K[, C])``, shape ``(..., K)``."""
+        rep = self.reports()
+        if not rep.n_reports:
+            return np.zeros(theta.shape[: (theta.ndim - 1 if self._polynomial else theta.ndim)])
+        return mx.log_likelihood(rep, self._logf(rep, theta))
+
+    def item_log_lik(self, theta: np.ndarray) -> np.ndarray:
+        """Each item's share of ``log L(theta)`` (chain rule), ``(..., K, n)``."""
+        rep = self.reports()
+        return mx.item_log_likelihood(rep, self._logf(rep, theta), len(self.ind.values))
+
+    def draw(self, scenario: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Parameters per draw: the drawn scenario's from its posterior, the others' priors."""
+        ind = self.ind
+        theta = self.kind.draw(ind.prior, rng, len(scenario))
+        if not len(ind.values):
+            return theta
+        for k in np.unique(scenario):
+            rows = np.flatnonzero(scenario == k)
+            if self._polynomial:
+                theta[rows, k] = self.kind.polynomial_draw(
+                    ind.prior[k], self._base_poly, rng, len(rows)
+                )
+                continue
+            u, log_w, log_l, lo, hi = self.grid
+            logp = log_w + self.kind.log_prior_u(u, ind.prior[k : k + 1])[0] + log_l
+            p = np.exp(logp - logp.max())
+            pick = rng.choice(len(u), size=len(rows), p=p / p.sum())
+            edges = np.concatenate([[u[0]], (u[1:] + u[:-1]) / 2, [u[-1]]])
+            left, right = edges[pick], edges[pick + 1]
+            theta[rows, k] = self.kind.theta_from_u(left + (right - left) * rng.random(len(rows)))
+        return theta
+
+
+def _adaptive_grid(model: Mixture) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
+    """Panels of Gauss-Legendre nodes, split until a coarser rule agrees to ``_TOLERANCE``.
+
+    The first panels are laid around each scenario's prior and its posterior were every report
+    genuine (where the integrand's mass can be), a unit of each distribution's scale wide near
+    its centre; a panel is split wherever the 10-point and the 5-point rule differ by more than
+    ``_TOLERANCE`` of a scenario's integral.
+    """
+    ind, kind = model.ind, model.kind
+    prior = ind.prior
+    c0, s0 = kind.u_location(prior)
+    all_genuine = kind.stats(replace(ind, weights=np.ones(len(ind.values))))
+    c1, s1 = kind.u_location(kind.posterior(prior, all_genuine))
+    centres, scales = np.concatenate([c0, c1]), np.concatenate([s0, s1])
+    ok = np.isfinite(centres) & np.isfinite(scales) & (scales > 0)
+    centres, scales = centres[ok], scales[ok]
+    lo = float(np.min(centres - _REACH * scales))
+    hi = float(np.max(centres + _REACH * scales))
+    lo, hi = max(lo, kind.u_bounds[0]), min(hi, kind.u_bounds[1])
+    points = [np.linspace(lo, hi, 41)]
+    for c, s in zip(centres, scales, strict=True):
+        points.append(c + s * _STEPS)
+    breaks = np.unique(np.clip(np.concatenate(points), lo, hi))
+    fine_x, fine_w = np.polynomial.legendre.leggauss(_FINE)
+    coarse_x, coarse_w = np.polynomial.legendre.leggauss(_COARSE)
+    rep = model.reports()
+    panels = list(zip(breaks[:-1], breaks[1:], strict=True))
+    done: list[tuple[float, float, np.ndarray, np.ndarray]] = []
+    todo = panels
+    for attempt in range(_MAX_SPLITS + 1):
+        if not todo:
+            break
+        a = np.array([p[0] for p in todo])
+        b = np.array([p[1] for p in todo])
+        half, mid = (b - a) / 2, (a + b) / 2
+        u_f = mid[:, None] + half[:, None] * fine_x[None, :]
+        u_c = mid[:, None] + half[:, None] * coarse_x[None, :]
+        both = np.concatenate([u_f, u_c], axis=1).reshape(-1)
+        log_l = model._log_l_nodes(rep, both).reshape(len(todo), _FINE + _COARSE)
+        done_now = []
+        for n in range(len(todo)):
+            done_now.append(
+                (
+                    a[n],
+                    b[n],
+                    u_f[n],
+                    np.log(half[n] * fine_w),
+                    log_l[n, :_FINE],
+                    u_c[n],
+                    np.log(half[n] * coarse_w),
+                    log_l[n, _FINE:],
+                )
+            )
+        # judge every panel against the scenarios' totals so far
+        allp = done + done_now
+        u_all = np.concatenate([p[2] for p in allp])
+        lw_all = np.concatenate([p[3] for p in allp])
+        ll_all = np.concatenate([p[4] for p in allp])
+        dens = kind.log_prior_u(u_all, prior) + lw_all[None, :] + ll_all[None, :]
+        total = special.logsumexp(dens, axis=1)  # (K,)
+        todo = []
+        kept = list(done)
+        for p in done_now:
+            fine = special.logsumexp(kind.log_prior_u(p[2], prior) + p[3] + p[4], axis=1)
+            coarse = special.logsumexp(kind.log_prior_u(p[5], prior) + p[6] + p[7], axis=1)
+            with np.errstate(invalid="ignore"):
+                err = np.abs(np.exp(fine - total) - np.exp(coarse - total))
+            err = np.nan_to_num(err, nan=0.0)
+            if (
+                attempt < _MAX_SPLITS
+                and np.max(err) > _TOLERANCE
+                and p[1] - p[0] > 1e-9 * (hi - lo)
+            ):
+                m = (p[0] + p[1]) / 2
+                todo += [(p[0], m), (m, p[1])]
+            else:
+                kept.append(p)
+        done = kept
+    done.sort(key=lambda p: p[0])
+    u = np.concatenate([p[2] for p in done])
+    log_w = np.concatenate([p[3] for p in done])
+    log_l = np.concatenate([p[4] for p in done])
+    return u, log_w, log_l, lo, hi
