@@ -64,7 +64,8 @@ def test_run_prints_table_and_headline(capsys):
     assert lines[0] == "Syria and the anti-ISIS coalition"
     assert re.match(
         r"as of 2025-10-27 \| exact engine \| evidence: 14 items from 6 independent origins used, "
-            r"0 excluded", lines[1]
+        r"0 excluded",
+        lines[1],
     )
     assert re.search(r"scenario\s+prior\s+posterior\s+90% interval", out)
     question = fc.load_question(Q)

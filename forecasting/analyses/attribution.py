@@ -296,8 +296,9 @@ def _question_changes(
                 )
     for name, new in new_ind.items():
         if name not in old_ind:
+            defn = _definition(new_q, name)
 
-            def add(st: _State, name=name, new=new, defn=_definition(new_q, name)) -> None:
+            def add(st: _State, name=name, new=new, defn=defn) -> None:
                 st.params[name] = new.prior_params(scen)
                 st.specs[name] = defn
                 st.items[name] = {}

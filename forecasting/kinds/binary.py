@@ -181,7 +181,7 @@ class Binary(Kind):
         log_p, log_q = -np.logaddexp(0.0, -u), -np.logaddexp(0.0, u)
         return a * log_p + b * log_q - special.betaln(a, b)
 
-    u_bounds: ClassVar[tuple[float, float]] = (-80.0, 80.0)
+    u_bounds: ClassVar[tuple[float, float]] = (-36.0, 36.0)  # 1 - expit(37) rounds to 0
 
     def log_prior_tails(self, params, lo, hi):
         a, b = params[:, 0], params[:, 1]

@@ -24,8 +24,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import special
 
+from ..core.stats import logsumexp
 from . import mixture as mx
 
 if TYPE_CHECKING:
@@ -156,15 +156,25 @@ class Mixture:
             st = self.kind.outcome_stats(ind, values[at], 1.0, float(t))
             log_pred = self.kind.log_marginal(ind.prior, st)
             log_pred = log_pred + self.kind.outcome_log_constant(ind, values[at], float(t))[:, None]
-            out[at] = special.logsumexp(log_pred + log_w[None, :], axis=1)
+            out[at] = logsumexp(log_pred + log_w[None, :], axis=1)
         return out
 
-    def reports(self, ind: IndicatorData | None = None) -> mx.Reports:
-        """The reports of ``ind`` (default: this indicator)."""
-        ind = self.ind if ind is None else ind
-        if ind is self.ind and "_reports" in self.__dict__:
-            return self.__dict__["_reports"]
-        rep = mx.build_reports(
+    @cached_property
+    def item_noise(self) -> np.ndarray:
+        """``log g`` of each item's value."""
+        ind = self.ind
+        return self.log_noise(ind.values, ind.exposures) if len(ind.values) else np.zeros(0)
+
+    @cached_property
+    def _reports(self) -> mx.Reports:
+        return self._build(self.ind, self.item_noise)
+
+    def reports(self) -> mx.Reports:
+        """The indicator's reports (:class:`~forecasting.model.mixture.Reports`)."""
+        return self._reports
+
+    def _build(self, ind: IndicatorData, noise: np.ndarray) -> mx.Reports:
+        return mx.build_reports(
             ind.values,
             ind.exposures,
             ind.item_credibility,
@@ -172,11 +182,8 @@ class Mixture:
             ind.item_origins,
             ind.item_origin_weights,
             ind.item_events,
-            self.log_noise(ind.values, ind.exposures) if len(ind.values) else np.zeros(0),
+            noise,
         )
-        if ind is self.ind:
-            self.__dict__["_reports"] = rep
-        return rep
 
     def _logf(self, rep: mx.Reports, theta: np.ndarray) -> np.ndarray:
         """Each report's ``log f(v_r | theta)``: ``(..., K, R)`` for ``theta`` ``(..., K[, C])``."""
@@ -222,13 +229,13 @@ class Mixture:
             ],
             axis=1,
         )  # (S, Q + 2)
-        return special.logsumexp(dens[None, :, :] + log_l[:, None, :], axis=2)  # (m, S)
+        return logsumexp(dens[None, :, :] + log_l[:, None, :], axis=2)  # (m, S)
 
     def _with_tails(self, log_l_nodes: np.ndarray) -> np.ndarray:
         """``log L`` at the nodes plus its values at the two ends (for the prior's tails)."""
         return np.concatenate([log_l_nodes, log_l_nodes[..., :1], log_l_nodes[..., -1:]], axis=-1)
 
-    def _marginals(self, rep: mx.Reports) -> np.ndarray:
+    def _marginals(self, rep: mx.Reports) -> np.ndarray:  # (K,)
         """Log marginals per scenario of a set of reports, ``(K,)``."""
         if self._polynomial:
             return self.kind.polynomial_log_marginal(self.ind.prior, self._poly(rep))
@@ -245,21 +252,116 @@ class Mixture:
             return self.kind.polynomial_log_marginal(prior, self._base_poly)
         return self._integrate(self._with_tails(self.grid[2])[None, :], prior)[0]
 
-    def _variant(self, ind: IndicatorData) -> np.ndarray:
+    def _variant(self, ind: IndicatorData, noise: np.ndarray) -> np.ndarray:
         if not len(ind.values):
             return np.zeros(len(self.ind.prior))
-        return self._marginals(self.reports(ind))
+        return self._marginals(self._build(ind, noise))
+
+    def _kept(self, keep: np.ndarray) -> np.ndarray:
+        return self._variant(self.ind.with_items(keep), self.item_noise[keep])
+
+    # --- one item changed, where it is a report of its own (vectorised) --------------------
+    def _alone(self, i: int) -> int | None:
+        """Position of item ``i``'s report among the fast reports, if it is its only item.
+
+        (For the polynomial kinds also the only report of its origin: its origin's block is
+        then one factor of the polynomial.)
+        """
+        rep = self.reports()
+        r = rep.item_report[i]
+        if np.sum(rep.item_report == r) > 1:
+            return None
+        where = np.flatnonzero(rep.fast_order == r)
+        if not len(where):
+            return None
+        if self._polynomial and np.sum(rep.origin == rep.origin[r]) > 1:
+            return None
+        return int(where[0])
+
+    def _poly_swap(self, i: int, values, a, log_g) -> np.ndarray:
+        """Log marginals with item ``i`` (alone in its origin) replaced: ``(m, K)``."""
+        rep = self.reports()
+        keep = np.arange(len(self.ind.values)) != i
+        rest = (
+            self._poly(self._build(self.ind.with_items(keep), self.item_noise[keep]))
+            if keep.any()
+            else np.zeros((1,) * len(self.ind.spec.categories))
+        )
+        rho = rep.origin_rho[rep.origin[rep.item_report[i]]]
+        c = len(self.ind.spec.categories)
+        alg = mx.PolynomialAlgebra(np.zeros(0), c)
+        rows = []
+        for y, a_m, g_m in zip(values, a, log_g, strict=True):
+            shape = [1] * c
+            shape[int(y)] = 2
+            block = np.full(shape, -np.inf)
+            with np.errstate(divide="ignore"):
+                false = np.log1p(-a_m * rho) + g_m  # origin false, or origin right and report not
+                block.reshape(-1)[0] = false
+                block.reshape(-1)[-1] = np.log(a_m * rho)
+            rows.append(self.kind.polynomial_log_marginal(self.ind.prior, alg.mul(rest, block)))
+        return np.array(rows).reshape(len(rows), len(self.ind.prior))
+
+    @cached_property
+    def _blocks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """At the nodes: each fast report's ``log L`` if genuine-origin, origin sums, blocks."""
+        rep = self.reports()
+        u = self.grid[0]
+        logf = self._logf(rep, self.kind.theta_from_u(u)[:, None])[:, 0, :]
+        genuine, g = mx.fast_parts(rep, logf)
+        s1 = np.add.reduceat(genuine, rep.fast_starts, axis=-1)
+        s0 = np.add.reduceat(g, rep.fast_starts)
+        return genuine, s1, s0, mx.blocks(rep, s1, s0)
+
+    def _swap(self, i: int, p: int, log_l_new: np.ndarray | None, log_g_new) -> np.ndarray:
+        """``log L`` at the nodes with fast report ``p``'s term replaced (``None``: removed)."""
+        rep = self.reports()
+        genuine, s1, s0, block = self._blocks
+        o = int(np.searchsorted(rep.fast_starts, p, side="right") - 1)
+        with np.errstate(invalid="ignore", divide="ignore"):  # NaN: the caller refits
+            return self._swapped(rep, p, o, genuine, s1, s0, block, log_l_new, log_g_new)
+
+    def _swapped(self, rep, p, o, genuine, s1, s0, block, log_l_new, log_g_new) -> np.ndarray:
+        if log_l_new is None:
+            s1_new, s0_new = (
+                s1[:, o] - genuine[:, p],
+                np.atleast_1d(s0[o] - rep.log_noise[rep.fast_order[p]]),
+            )
+            s1_new = s1_new[None, :]
+        else:
+            s1_new = s1[None, :, o] - genuine[None, :, p] + log_l_new
+            s0_new = s0[o] - rep.log_noise[rep.fast_order[p]] + log_g_new
+        rho = rep.origin_rho[rep.fast_origins[o]]
+        new_block = np.logaddexp(
+            mx.safe_log(rho) + s1_new, mx.safe_log1m(rho) + np.asarray(s0_new)[:, None]
+        )
+        return self.grid[2][None, :] - block[None, :, o] + new_block
+
+    def _report_term(self, values, exposure, a, log_g) -> np.ndarray:
+        """``log(a f(y) + (1 - a) g(y))`` at the nodes for each of ``values``: ``(m, Q)``."""
+        logf = self._added_reports(np.asarray(values, dtype=float), exposure)(self.grid[0])
+        a = np.asarray(a, dtype=float)[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.logaddexp(
+                mx.safe_log(a) + logf, mx.safe_log1m(a) + np.asarray(log_g)[:, None]
+            )
 
     def loo(self) -> np.ndarray:
         """Log marginals without each item in turn, ``(n, K)``."""
         n = len(self.ind.values)
-        return np.array(
-            [self._variant(self.ind.with_items(np.arange(n) != i)) for i in range(n)]
-        ).reshape(n, len(self.ind.prior))
+        rows = []
+        for i in range(n):
+            p = self._alone(i)
+            log_l = None if p is None or self._polynomial else self._swap(i, p, None, None)
+            if log_l is None or not np.all(np.isfinite(log_l) | np.isneginf(log_l)):
+                rows.append(self._kept(np.arange(n) != i))
+            else:
+                rows.append(self._integrate(self._with_tails(log_l))[0])
+        return np.array(rows).reshape(n, len(self.ind.prior))
 
     def without(self, drop: np.ndarray) -> np.ndarray:
         """Log marginals without the items where ``drop`` is true, ``(K,)``."""
-        return self._variant(self.ind.with_items(~np.asarray(drop, dtype=bool)))
+        return self._kept(~np.asarray(drop, dtype=bool))
 
     def with_outcomes(self, outcomes: np.ndarray, weight: float, exposure: float) -> np.ndarray:
         """Log marginals with one more report of each outcome, ``(m, K)``.
@@ -312,23 +414,52 @@ class Mixture:
     def with_values(self, i: int, values: np.ndarray) -> np.ndarray:
         """Log marginals with item ``i``'s value replaced by each of ``values``, ``(m, K)``."""
         ind = self.ind
+        values = np.asarray(values, dtype=float)
+        log_g = self.log_noise(values, np.full(len(values), ind.exposures[i]))
+        p = self._alone(i)
+        if p is not None and self._polynomial:
+            a = np.full(len(values), self.reports().genuine[self.reports().item_report[i]])
+            return self._poly_swap(i, values, a, log_g)
+        if p is not None:
+            a = np.full(len(values), self.reports().genuine[self.reports().item_report[i]])
+            term = self._report_term(values, ind.exposures[i], a, log_g)
+            return self._integrate(self._with_tails(self._swap(i, p, term, log_g)))
         rows = []
-        for v in np.asarray(values, dtype=float):
-            changed = ind.values.copy()
-            changed[i] = v
-            rows.append(self._variant(replace(ind, values=changed)))
+        for v, lg in zip(values, log_g, strict=True):
+            changed, noise = ind.values.copy(), self.item_noise.copy()
+            changed[i], noise[i] = v, lg
+            rows.append(self._variant(replace(ind, values=changed), noise))
         return np.array(rows).reshape(len(rows), len(ind.prior))
 
     def with_weight(self, i: int, weights: np.ndarray) -> np.ndarray:
-        """Log marginals with item ``i``'s reliability set to each of ``weights``, ``(m, K)``."""
+        """Log marginals with item ``i``'s reliability set to each of ``weights``, ``(m, K)``.
+
+        The reliability is the item's credibility times its origin's; the credibility is set
+        to make the product ``weights`` (up to 1).
+        """
         ind = self.ind
+        origin = ind.item_origin_weights[i]
+        cred_new = np.array(
+            [min(1.0, w / origin) if origin > 0 else 0.0 for w in np.asarray(weights, float)]
+        )
+        p = self._alone(i)
+        if p is not None and self._polynomial:
+            values = np.full(len(cred_new), ind.values[i])
+            log_g = np.full(len(cred_new), self.item_noise[i])
+            return self._poly_swap(i, values, cred_new * ind.item_relay[i], log_g)
+        if p is not None:
+            log_g = np.full(len(cred_new), self.item_noise[i])
+            a = cred_new * ind.item_relay[i]
+            values = np.full(len(cred_new), ind.values[i])
+            term = self._report_term(values, ind.exposures[i], a, log_g)
+            log_l = self._swap(i, p, term, log_g)
+            if np.all(np.isfinite(log_l) | np.isneginf(log_l)):
+                return self._integrate(self._with_tails(log_l))
         rows = []
-        for w in np.asarray(weights, dtype=float):
+        for c in cred_new:
             cred = ind.item_credibility.copy()
-            origin = ind.item_origin_weights.copy()
-            # the item's reliability is its credibility times its origin's: set the product
-            cred[i] = min(1.0, w / origin[i]) if origin[i] > 0 else 0.0
-            rows.append(self._variant(replace(ind, credibility=cred)))
+            cred[i] = c
+            rows.append(self._variant(replace(ind, credibility=cred), self.item_noise))
         return np.array(rows).reshape(len(rows), len(ind.prior))
 
     def log_lik(self, theta: np.ndarray) -> np.ndarray:
@@ -425,12 +556,12 @@ def _adaptive_grid(model: Mixture) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
         lw_all = np.concatenate([p[3] for p in allp])
         ll_all = np.concatenate([p[4] for p in allp])
         dens = kind.log_prior_u(u_all, prior) + lw_all[None, :] + ll_all[None, :]
-        total = special.logsumexp(dens, axis=1)  # (K,)
+        total = logsumexp(dens, axis=1)  # (K,)
         todo = []
         kept = list(done)
         for p in done_now:
-            fine = special.logsumexp(kind.log_prior_u(p[2], prior) + p[3] + p[4], axis=1)
-            coarse = special.logsumexp(kind.log_prior_u(p[5], prior) + p[6] + p[7], axis=1)
+            fine = logsumexp(kind.log_prior_u(p[2], prior) + p[3] + p[4], axis=1)
+            coarse = logsumexp(kind.log_prior_u(p[5], prior) + p[6] + p[7], axis=1)
             with np.errstate(invalid="ignore"):
                 err = np.abs(np.exp(fine - total) - np.exp(coarse - total))
             err = np.nan_to_num(err, nan=0.0)

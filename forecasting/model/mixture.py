@@ -187,12 +187,14 @@ def build_reports(
     )
 
 
-def _log(x: np.ndarray | float) -> np.ndarray:
+def safe_log(x: np.ndarray | float) -> np.ndarray:
+    """``log x`` with ``log 0 = -inf`` (no warning)."""
     with np.errstate(divide="ignore"):
         return np.log(x)
 
 
-def _log1m(x: np.ndarray | float) -> np.ndarray:
+def safe_log1m(x: np.ndarray | float) -> np.ndarray:
+    """``log(1 - x)`` with ``log 0 = -inf`` (no warning)."""
     with np.errstate(divide="ignore"):
         return np.log1p(-np.asarray(x, dtype=float))
 
@@ -217,24 +219,29 @@ def log_likelihood(rep: Reports, logf: np.ndarray) -> np.ndarray:
     return out
 
 
-def _fast_parts(rep: Reports, logf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def fast_parts(rep: Reports, logf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each fast report's log-likelihood if its origin is genuine, and its ``log g``."""
     order = rep.fast_order
     a = rep.genuine[order]
     g = rep.log_noise[order]
     with np.errstate(invalid="ignore"):
-        genuine = np.logaddexp(_log(a) + logf[..., order], _log1m(a) + g)
+        genuine = np.logaddexp(safe_log(a) + logf[..., order], safe_log1m(a) + g)
     return genuine, g
 
 
 def _fast_blocks(rep: Reports, logf: np.ndarray) -> np.ndarray:
     """Each fast origin's block log-likelihood ``(..., O_fast)``."""
-    genuine, g = _fast_parts(rep, logf)
+    genuine, g = fast_parts(rep, logf)
     s1 = np.add.reduceat(genuine, rep.fast_starts, axis=-1)
     s0 = np.add.reduceat(g, rep.fast_starts)
+    return blocks(rep, s1, s0)
+
+
+def blocks(rep: Reports, s1: np.ndarray, s0: np.ndarray) -> np.ndarray:
+    """Fast origins' blocks from their reports' summed terms: genuine ``s1``, false ``s0``."""
     rho = rep.origin_rho[rep.fast_origins]
     with np.errstate(invalid="ignore"):
-        return np.logaddexp(_log(rho) + s1, _log1m(rho) + s0)
+        return np.logaddexp(safe_log(rho) + s1, safe_log1m(rho) + s0)
 
 
 def item_log_likelihood(rep: Reports, logf: np.ndarray, n_items: int) -> np.ndarray:
@@ -245,7 +252,7 @@ def item_log_likelihood(rep: Reports, logf: np.ndarray, n_items: int) -> np.ndar
     """
     out = np.zeros((*logf.shape[:-1], n_items))
     if len(rep.fast_order):
-        genuine, g = _fast_parts(rep, logf)
+        genuine, g = fast_parts(rep, logf)
         group = np.repeat(
             np.arange(len(rep.fast_starts)), np.diff([*rep.fast_starts, len(rep.fast_order)])
         )
@@ -253,7 +260,7 @@ def item_log_likelihood(rep: Reports, logf: np.ndarray, n_items: int) -> np.ndar
         c0 = _group_cumsum(g, rep.fast_starts)
         rho = rep.origin_rho[rep.fast_origins][group]
         with np.errstate(invalid="ignore"):
-            block = np.logaddexp(_log(rho) + c1, _log1m(rho) + c0)
+            block = np.logaddexp(safe_log(rho) + c1, safe_log1m(rho) + c0)
         prev = np.zeros_like(block)
         inner = np.ones(block.shape[-1], dtype=bool)
         inner[rep.fast_starts] = False
@@ -316,9 +323,9 @@ def event_likelihood(rep: Reports, reports: np.ndarray, a: np.ndarray, alg):
     """One event's likelihood given its reports' genuineness ``a``: ``Z + sum_u f(u)(A_u - Z)``."""
     g = rep.log_noise[reports]
     values = rep.value[reports]
-    false = _log1m(a) + g
+    false = safe_log1m(a) + g
     with np.errstate(invalid="ignore"):
-        either = np.logaddexp(_log(a), _log1m(a) + g)
+        either = np.logaddexp(safe_log(a), safe_log1m(a) + g)
     log_z = float(np.sum(false))
     terms = [alg.const(log_z)]
     for u in np.unique(values):
@@ -339,7 +346,9 @@ def component(rep: Reports, origins: np.ndarray, events: Sequence[np.ndarray], a
     local = {int(o): k for k, o in enumerate(origins)}
     totals = []
     for state in itertools.product((1, 0), repeat=len(origins)):
-        weight = float(sum(_log(rho[k]) if s else _log1m(rho[k]) for k, s in enumerate(state)))
+        weight = float(
+            sum(safe_log(rho[k]) if s else safe_log1m(rho[k]) for k, s in enumerate(state))
+        )
         if np.isneginf(weight):
             continue
         total = alg.const(weight)

@@ -201,8 +201,14 @@ _RELAYED = [
         "event": "mei-report",
         "reliability": "B3",
     },
-    {"id": "own", "indicator": "ops", "value": 1, "exposure": 1, "date": "2025-01-04",
-     "source": "Reuters"},
+    {
+        "id": "own",
+        "indicator": "ops",
+        "value": 1,
+        "exposure": 1,
+        "date": "2025-01-04",
+        "source": "Reuters",
+    },
 ]
 
 
@@ -273,8 +279,11 @@ def test_bad_origins_relays_and_events_are_located(tmp_path, suffix):
         starts = [n for n, t in enumerate(text_lines, 1) if t.startswith("- ")]
         if key is None:
             return starts[i]
-        return next(n for n in range(starts[i], len(text_lines) + 1)
-                    if text_lines[n - 1].lstrip("- ").startswith(f"{key}:"))
+        return next(
+            n
+            for n in range(starts[i], len(text_lines) + 1)
+            if text_lines[n - 1].lstrip("- ").startswith(f"{key}:")
+        )
 
     if suffix != ".csv":
         assert "must be a list" in found[(line(0, "via"), "[0].via")]

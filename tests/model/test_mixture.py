@@ -1,0 +1,477 @@
+"""The truth-mixture reliability model against closed forms, brute force and its promises."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from builders import binary, categorical, count, item, question, random_model
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+import forecasting as fc
+from forecasting.model.data import ModelData
+
+LETTERS = "ABCDEF"
+DIGITS = "123456"
+
+
+def mixture_question(q: fc.Question, **extra) -> fc.Question:
+    return fc.Question.model_validate(q.to_dict() | {"reliability_model": "mixture"} | extra)
+
+
+@st.composite
+def mixture_model(draw):
+    """A random question under the mixture model, with origins, codes, relays and events."""
+    q, ev = draw(random_model())
+    origins = ["MEI", "ministry", "eyewitness"]
+    letter = {o: draw(st.sampled_from(LETTERS)) for o in origins}
+    outlets = ["Enab Baladi", "Levant24", "Reuters"]
+    relays = {o: draw(st.floats(0.3, 1.0)) for o in outlets}
+    q = mixture_question(q, relays=relays)
+    rows, n_event = [], 0
+    for it in ev.items:
+        row = it.to_dict()
+        origin = draw(st.sampled_from(origins))
+        row["origin"] = origin
+        row["reliability"] = letter[origin] + draw(st.sampled_from(DIGITS))
+        if draw(st.booleans()):
+            row["via"] = draw(st.lists(st.sampled_from(outlets), min_size=1, max_size=2))
+        rows.append(row)
+    # reports of one event by other origins (discrete kinds), possibly disagreeing
+    for row in list(rows):
+        if q.indicators[row["indicator"]].kind == "continuous" or not draw(st.booleans()):
+            continue
+        event = f"event-{n_event}"
+        n_event += 1
+        row["event"] = event
+        other = dict(row, id=row["id"] + "-other", event=event)
+        other["origin"] = draw(st.sampled_from([o for o in origins if o != row["origin"]]))
+        other["reliability"] = letter[other["origin"]] + draw(st.sampled_from(DIGITS))
+        if draw(st.booleans()):  # a different value
+            kind = q.indicators[row["indicator"]].kind
+            if kind == "binary":
+                other["value"] = not row["value"]
+            elif kind == "count":
+                other["value"] = row["value"] + 1
+            else:
+                cats = q.indicators[row["indicator"]].categories
+                other["value"] = cats[(cats.index(row["value"]) + 1) % len(cats)]
+        rows.append(other)
+    return q, fc.Evidence.from_items(rows, q)
+
+
+def marginals(q, ev) -> np.ndarray:
+    return ModelData.build(q, ev).log_marginals()
+
+
+# --- closed forms ------------------------------------------------------------------------------
+
+
+@settings(max_examples=25, deadline=None)
+@given(random_model())
+def test_reliability_one_everywhere_reproduces_the_closed_form(model):
+    q, ev = model
+    confirmed = [it.to_dict() | {"reliability": 1.0} for it in ev.items]
+    tempered = marginals(q, fc.Evidence.from_items(confirmed, q))
+    mq = mixture_question(q)
+    mixture = marginals(mq, fc.Evidence.from_items(confirmed, mq))
+    np.testing.assert_allclose(mixture, tempered, rtol=0, atol=1e-10)
+
+
+@settings(max_examples=20, deadline=None)
+@given(random_model())
+def test_reliability_zero_is_no_evidence(model):
+    q, ev = model
+    mq = mixture_question(q)
+    rows = [it.to_dict() | {"reliability": 0.0} for it in ev.items]
+    lm = marginals(mq, fc.Evidence.from_items(rows, mq))
+    np.testing.assert_allclose(lm - lm[:, :1], 0.0, atol=1e-10)
+    f = fc.forecast(mq, fc.Evidence.from_items(rows, mq), draws=200)
+    np.testing.assert_allclose(f.probabilities.values, mq.prior, atol=1e-9)
+
+
+@settings(max_examples=20, deadline=None)
+@given(mixture_model(), st.floats(0.0, 1.0), st.integers(0, 6))
+def test_one_more_report_is_a_mixture_of_predictive_and_noise(model, rho, value):
+    """Exactly: ``m_k(E + y) / m_k(E) = rho p(y | E, k) + (1 - rho) g(y)`` for a new origin."""
+    q, ev = model
+    data = ModelData.build(q, ev)
+    for ind in data.indicators:
+        outcomes = np.array([float(value % 2 if ind.kind.name != "count" else value)])
+        if ind.kind.name == "categorical":
+            outcomes = np.array([float(value % len(ind.spec.categories))])
+        if ind.kind.name == "continuous":
+            outcomes = np.array([value - 3.0])
+        model_ = ind.model
+        with_it = model_.with_outcomes(outcomes, rho, 1.0)[0] - model_.log_marginal()
+        pred = model_.predictive(outcomes, 1.0)[0]
+        log_g = model_.log_noise(outcomes, np.ones(1))[0]
+        expected = np.logaddexp(np.log(rho) + pred if rho > 0 else -np.inf, np.log1p(-rho) + log_g)
+        np.testing.assert_allclose(with_it, expected, rtol=0, atol=1e-9)
+
+
+# --- brute force: the generative story, state by state -----------------------------------------
+
+
+def brute_likelihood(theta: np.ndarray, reports: list[dict], f, values: list) -> np.ndarray:
+    """``L(theta)`` by summing over every origin's and report's genuineness and true values."""
+    origins = sorted({r["origin"] for r in reports})
+    events = sorted({r["event"] for r in reports})
+    total = 0.0
+    for g_o in itertools.product((0, 1), repeat=len(origins)):
+        w_o = math.prod(
+            (r_o if s else 1 - r_o)
+            for s, r_o in zip(
+                g_o,
+                [next(r["rho_o"] for r in reports if r["origin"] == o) for o in origins],
+                strict=True,
+            )
+        )
+        for g_r in itertools.product((0, 1), repeat=len(reports)):
+            w = w_o * math.prod(
+                (r["rho"] if s else 1 - r["rho"]) for s, r in zip(g_r, reports, strict=True)
+            )
+            if w == 0:
+                continue
+            p = np.ones_like(theta)
+            for e in events:
+                members = [
+                    (r, s and g_o[origins.index(r["origin"])])
+                    for r, s in zip(reports, g_r, strict=True)
+                    if r["event"] == e
+                ]
+                # sum over the event's true value y
+                p_e = np.zeros_like(theta)
+                expo = members[0][0].get("exposure", 1.0)
+                for y in values:
+                    term = np.asarray(f(y, theta * expo), dtype=float)
+                    for r, genuine in members:
+                        term *= (r["value"] == y) if genuine else r["g"]
+                    p_e += term
+                p *= p_e
+            total += w * p
+    return total
+
+
+def composite(func, a: float, b: float, panels: int = 400, points: int = 20) -> float:
+    """``int_a^b func`` by composite Gauss-Legendre (``func`` takes an array)."""
+    x, w = np.polynomial.legendre.leggauss(points)
+    edges = np.linspace(a, b, panels + 1)
+    half = np.diff(edges)[:, None] / 2
+    nodes = (edges[:-1, None] + edges[1:, None]) / 2 + half * x[None, :]
+    return float(np.sum(func(nodes.ravel()) * (half * w[None, :]).ravel()))
+
+
+def test_brute_force_agrees_on_origins_events_and_disagreement():
+    """Binary and count indicators; shared origins; an event two origins report differently."""
+    q = mixture_question(
+        question(
+            ("a", "b"),
+            prior=(0.6, 0.4),
+            indicators={
+                "fact": binary({"a": (4.0, 2.0), "b": (1.5, 3.0)}),
+                "ops": count({"a": (3.0, 1.0), "b": (1.0, 1.0)}),
+            },
+        ),
+        relays={"Enab Baladi": 0.7, "Levant24": 0.6},
+    )
+    rows = [
+        item("f1", "fact", True) | {"origin": "MEI", "reliability": "B2", "event": "e1"},
+        item("f2", "fact", False) | {"origin": "ministry", "reliability": "C3", "event": "e1"},
+        item("f3", "fact", True) | {"origin": "MEI", "reliability": "B3"},
+        item("f4", "fact", True)
+        | {"origin": "eyewitness", "reliability": "D2", "via": ["Levant24"]},
+        # two relays of one origin's report: one report
+        item("f5", "fact", False)
+        | {"origin": "eyewitness", "reliability": "D2", "event": "e2", "via": ["Enab Baladi"]},
+        item("f6", "fact", False)
+        | {"origin": "eyewitness", "reliability": "D2", "event": "e2", "via": ["Levant24"]},
+        item("o1", "ops", 3, exposure=1.0) | {"origin": "MEI", "reliability": "B2", "event": "e3"},
+        item("o2", "ops", 2, exposure=1.0)
+        | {"origin": "ministry", "reliability": "C2", "event": "e3"},
+        item("o3", "ops", 0, exposure=2.0) | {"origin": "ministry", "reliability": "C4"},
+    ]
+    ev = fc.Evidence.from_items(rows, q)
+    data = ModelData.build(q, ev)
+    for ind in data.indicators:
+        model = ind.model
+        rep = model.reports()
+        reports = [
+            {
+                "value": rep.value[r],
+                "origin": int(rep.origin[r]),
+                "event": int(rep.event[r]),
+                "rho": rep.genuine[r],
+                "rho_o": rep.origin_rho[rep.origin[r]],
+                "g": math.exp(rep.log_noise[r]),
+            }
+            for r in range(rep.n_reports)
+        ]
+        if ind.id == "fact":
+            assert rep.n_reports == 5  # f5 and f6 are one report
+            merged = reports[-1]
+            assert merged["rho"] == pytest.approx(0.8 * (1 - 0.3 * 0.4))
+
+            def f(y, p):
+                return p if y == 1.0 else 1 - p
+
+            values = [0.0, 1.0]
+            for k in range(2):
+                a, b = ind.prior[k]
+
+                def integrand(p, a=a, b=b, reports=reports, values=values):
+                    return stats.beta.pdf(p, a, b) * brute_likelihood(p, reports, f, values)
+
+                expect = math.log(composite(integrand, 0.0, 1.0))
+                assert model.log_marginal()[k] == pytest.approx(expect, abs=1e-8)
+        else:
+            for r, report in enumerate(reports):
+                report["exposure"] = rep.exposure[r]
+
+            def f_count(y, lam):
+                return stats.poisson.pmf(y, lam)
+
+            for k in range(2):
+                a, b = ind.prior[k]
+
+                def integrand(lam, a=a, b=b, reports=reports):
+                    lik = brute_likelihood(lam, reports, f_count, list(np.arange(0.0, 80.0)))
+                    return stats.gamma.pdf(lam, a, scale=1 / b) * lik
+
+                expect = math.log(composite(integrand, 0.0, 60.0, panels=600))
+                assert model.log_marginal()[k] == pytest.approx(expect, abs=1e-8)
+
+
+def test_categorical_integral_is_exact_against_monte_carlo():
+    q = mixture_question(
+        question(
+            ("a", "b"),
+            indicators={
+                "tone": categorical(("calm", "tense", "hostile"), {"a": (4, 2, 1), "b": (1, 2, 3)})
+            },
+        )
+    )
+    rows = [
+        item("t1", "tone", "calm") | {"origin": "MEI", "reliability": "B2", "event": "e"},
+        item("t2", "tone", "tense") | {"origin": "ministry", "reliability": "C3", "event": "e"},
+        item("t3", "tone", "hostile") | {"origin": "MEI", "reliability": "B4"},
+        item("t4", "tone", "calm") | {"origin": "eyewitness", "reliability": "E5"},
+    ]
+    ev = fc.Evidence.from_items(rows, q)
+    (ind,) = ModelData.build(q, ev).indicators
+    rng = np.random.default_rng(1)
+    for k in range(2):
+        theta = rng.dirichlet(ind.prior[k], size=400_000)
+        lik = np.exp(ind.model.log_lik(theta[:, None, :])[:, 0])
+        mean, se = lik.mean(), lik.std() / math.sqrt(len(lik))
+        assert abs(math.exp(ind.model.log_marginal()[k]) - mean) < 5 * se
+
+
+# --- what the model promises -------------------------------------------------------------------
+
+
+@settings(max_examples=25, deadline=None)
+@given(mixture_model())
+def test_no_report_moves_a_bayes_factor_beyond_its_reliability(model):
+    """Leaving a report out changes any scenario's odds by at most what its genuineness allows.
+
+    Adding report ``r`` multiplies ``L`` by a factor between ``(1 - rho_r) g`` and
+    ``max(rho_r f_max + (1 - rho_r) g, g)``; ``f_max = 1`` for counts, yes/no and categories.
+    """
+    q, ev = model
+    data = ModelData.build(q, ev)
+    for ind in data.indicators:
+        if ind.kind.name == "continuous" or not len(ind.item_ids):
+            continue
+        rep = ind.model.reports()
+        loo = ind.model.loo()
+        full = ind.model.log_marginal()
+        for i, item_id in enumerate(ind.item_ids):
+            r = rep.item_report[i]
+            if ind.item_events[i] is not None or np.sum(rep.item_report == r) > 1:
+                continue  # a report of a shared event or with relayed copies: not one factor
+            rho, g = rep.genuine[r], math.exp(rep.log_noise[r])
+            if rho >= 1:
+                continue
+            bound = math.log(max(rho + (1 - rho) * g, g) / ((1 - rho) * g))
+            log_bf = (full - loo[i])[:, None] - (full - loo[i])[None, :]
+            assert np.max(log_bf) <= bound + 1e-9, item_id
+
+
+def test_relays_of_one_report_equal_one_report_with_combined_relays():
+    base = question(("a", "b"), indicators={"fact": binary({"a": (5, 2), "b": (2, 5)})})
+    relays = {"A": 0.5, "B": 0.6, "C": 0.7}
+    q = mixture_question(base, relays=relays | {"ABC": 1 - 0.5 * 0.4 * 0.3})
+    copies = [
+        item(f"c{n}", "fact", True)
+        | {"origin": "MEI", "reliability": "B2", "event": "e", "via": [outlet]}
+        for n, outlet in enumerate("ABC")
+    ]
+    one = [item("one", "fact", True) | {"origin": "MEI", "reliability": "B2", "via": ["ABC"]}]
+    a = marginals(q, fc.Evidence.from_items(copies, q))
+    b = marginals(q, fc.Evidence.from_items(one, q))
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+    # under the tempered model the three copies counted three times
+    t = marginals(base, fc.Evidence.from_items(copies, base))
+    t1 = marginals(base, fc.Evidence.from_items(copies[:1], base))
+    assert np.ptp(t) > 2.5 * np.ptp(t1)
+
+
+def test_two_independent_origins_move_the_answer_more_than_one():
+    q = mixture_question(
+        question(("a", "b"), indicators={"fact": binary({"a": (6, 2), "b": (2, 6)})})
+    )
+    one = [item("x", "fact", True) | {"origin": "MEI", "reliability": "B2", "event": "e"}]
+    two = one + [item("y", "fact", True) | {"origin": "Reuters", "reliability": "B2", "event": "e"}]
+    p1 = fc.forecast(q, fc.Evidence.from_items(one, q), draws=200).probabilities.values[0]
+    p2 = fc.forecast(q, fc.Evidence.from_items(two, q), draws=200).probabilities.values[0]
+    assert 0.5 < p1 < p2
+    # corroboration of one fact is bounded by the fact itself (both reports certainly genuine)
+    sure = [dict(r, reliability=1.0) for r in two]
+    p_sure = fc.forecast(q, fc.Evidence.from_items(sure, q), draws=200).probabilities.values[0]
+    assert p2 < p_sure
+    assert p_sure == pytest.approx(
+        fc.forecast(q, fc.Evidence.from_items(sure[:1], q), draws=200).probabilities.values[0]
+    )
+
+
+@settings(max_examples=20, deadline=None)
+@given(mixture_model(), st.randoms(use_true_random=False))
+def test_item_order_and_file_split_do_not_matter(model, rnd):
+    q, ev = model
+    items = list(ev.items)
+    rnd.shuffle(items)
+    shuffled = replace(ev, items=tuple(items))
+    np.testing.assert_allclose(marginals(q, shuffled), marginals(q, ev), rtol=0, atol=1e-10)
+
+
+@settings(max_examples=15, deadline=None)
+@given(mixture_model())
+def test_item_shares_add_up_to_the_likelihood(model):
+    q, ev = model
+    data = ModelData.build(q, ev)
+    rng = np.random.default_rng(0)
+    for ind in data.indicators:
+        theta = ind.kind.draw(ind.prior, rng, 7)
+        np.testing.assert_allclose(
+            ind.model.item_log_lik(theta).sum(axis=-1), ind.model.log_lik(theta), atol=1e-9
+        )
+
+
+@settings(max_examples=15, deadline=None)
+@given(mixture_model())
+def test_posterior_draws_follow_the_posterior(model):
+    """The drawn scenario's parameter has the posterior mean ``E[theta L] / E[L]``."""
+    q, ev = model
+    data = ModelData.build(q, ev)
+    rng = np.random.default_rng(3)
+    for ind in data.indicators:
+        if not len(ind.item_ids):
+            continue
+        n = 20_000
+        theta = ind.model.draw(np.zeros(n, dtype=int), rng)[:, 0]
+        prior = ind.kind.draw(ind.prior, rng, 200_000)[:, 0]
+        w = np.exp(
+            ind.model.log_lik(prior[:, None] if prior.ndim == 1 else prior[:, None, :])[:, 0]
+        )
+        expect = np.sum(w[:, None] * prior.reshape(len(prior), -1), axis=0) / w.sum()
+        got = theta.reshape(n, -1).mean(axis=0)
+        spread = theta.reshape(n, -1).std(axis=0) + 1e-9
+        assert np.all(np.abs(got - expect) < 6 * spread / math.sqrt(n) + 0.02 * spread), ind.id
+
+
+def test_bad_mixture_ledgers_are_located(tmp_path):
+    q = mixture_question(
+        question(
+            ("a", "b"),
+            indicators={
+                "fact": binary({"a": (5, 2), "b": (2, 5)}),
+                "level": {
+                    "kind": "continuous",
+                    "description": "d",
+                    "sd": 1.0,
+                    "mean": {"a": {"mean": 0, "sd": 1}, "b": {"mean": 1, "sd": 1}},
+                },
+            },
+        )
+    )
+    path = tmp_path / "x.yaml"
+    path.write_text(
+        "- {id: a, indicator: fact, value: true, date: 2025-01-01, source: s, origin: MEI,"
+        " reliability: B2}\n"
+        "- {id: b, indicator: fact, value: true, date: 2025-01-01, source: s, origin: MEI,"
+        " reliability: C2}\n"
+        "- {id: c, indicator: level, value: 1.5, date: 2025-01-01, source: s, origin: X,"
+        " event: m}\n"
+        "- {id: d, indicator: level, value: 1.5, date: 2025-01-01, source: s, origin: Y,"
+        " event: m}\n"
+        "- {id: e, indicator: fact, value: true, date: 2025-01-01, source: s, origin: Z,"
+        " event: f}\n"
+        "- {id: f, indicator: fact, value: false, date: 2025-01-01, source: t, origin: Z,"
+        " event: f}\n"
+    )
+    with pytest.raises(fc.InputError) as err:
+        fc.load_evidence(path, q)
+    found = {(p.line, p.field): p.message for p in err.value.problems}
+    assert "origin 'MEI' is graded C here but B at" in found[(2, "reliability")]
+    assert "several origins' measurements of one event" in found[(4, "event")]
+    assert "'Z' reports event 'f' as False here but as True" in found[(6, "value")]
+
+
+def test_bad_mixture_settings_in_the_question_are_located(tmp_path):
+    text = tmp_path / "q.yaml"
+    body = question(("a", "b"), indicators={"fact": binary({"a": (5, 2), "b": (2, 5)})}).to_yaml()
+    text.write_text(body + "reliability_model: truth\nrelays:\n  Enab Baladi: 1.5\n")
+    with pytest.raises(fc.InputError) as err:
+        fc.load_question(text)
+    found = {p.field: (p.line, p.message) for p in err.value.problems}
+    assert "'tempered' or 'mixture'" in found["reliability_model"][1]
+    assert found["relays.Enab Baladi"][0] == body.count("\n") + 3
+
+
+@settings(max_examples=25, deadline=None)
+@given(mixture_model())
+def test_shortcuts_for_one_changed_item_agree_with_refits(model):
+    """Leave-one-out, another value, another reliability: as computed anew from the ledger."""
+    q, ev = model
+    data = ModelData.build(q, ev)
+    for ind in data.indicators:
+        if not len(ind.item_ids):
+            continue
+        loo = ind.model.loo()
+        for i, item_id in enumerate(ind.item_ids):
+            # without the item
+            kept = fc.Evidence.from_items([r for r in ev.item_dicts if r["id"] != item_id], q)
+            j = [x.id for x in data.indicators].index(ind.id)
+            np.testing.assert_allclose(loo[i], marginals(q, kept)[j], atol=1e-9)
+            row = next(r for r in ev.item_dicts if r["id"] == item_id)
+            if row.get("event") is not None:
+                continue  # another value would break the event's agreement rules
+            # another value
+            alt = ind.kind.alternatives(ind, ind.values[i], 5)[:2]
+            got = ind.model.with_values(i, alt)
+            for a, g in zip(alt, got, strict=True):
+                value = ind.kind.outcome_text(ind, a)
+                value = {"true": True, "false": False}.get(value, value)
+                if ind.kind.name == "count":
+                    value = int(a)
+                if ind.kind.name == "continuous":
+                    value = float(a)
+                changed = [dict(r, value=value) if r["id"] == item_id else r for r in ev.item_dicts]
+                np.testing.assert_allclose(
+                    g, marginals(q, fc.Evidence.from_items(changed, q))[j], atol=1e-9
+                )
+            # another reliability (the credibility changes, the origin's letter stays)
+            w = np.array([0.0, 0.3])
+            got = ind.model.with_weight(i, w)
+            origin = ind.item_origin_weights[i]
+            for wt, g in zip(w, got, strict=True):
+                cred = ind.item_credibility.copy()
+                cred[i] = min(wt / origin, 1.0) if origin > 0 else 0.0
+                refit = replace(ind, credibility=cred)  # a new indicator: reports built anew
+                np.testing.assert_allclose(g, refit.model.log_marginal(), atol=1e-9)
