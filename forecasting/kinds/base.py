@@ -279,6 +279,12 @@ class Kind:
         """PyTensor version of :meth:`kernel`; ``stats`` are the :meth:`pymc_stats` containers."""
         raise NotImplementedError
 
+    def pt_report_loglik(
+        self, ind: IndicatorData, theta: Any, values: np.ndarray, exposures: np.ndarray
+    ) -> Any:
+        """PyTensor ``log f(y_r | theta_k)`` of single reports, shape ``(K, R)`` (weight 1)."""
+        raise NotImplementedError
+
     # --- truth-mixture integrals (reliability_model: mixture) -------------------------------
     #: How the mixture likelihood is integrated over the parameter: ``quadrature`` (a scalar
     #: parameter, adaptive Gauss-Legendre in the coordinate ``u``) or ``polynomial`` (the

@@ -167,6 +167,12 @@ class Binary(Kind):
 
         return stats[0] * pt.log(theta) + stats[1] * pt.log1p(-theta)
 
+    def pt_report_loglik(self, ind, theta, values, exposures):
+        import pytensor.tensor as pt
+
+        y = np.asarray(values, dtype=float)[None, :]
+        return y * pt.log(theta)[:, None] + (1 - y) * pt.log1p(-theta)[:, None]
+
     # --- truth-mixture integrals: u = logit p ------------------------------------------------
     def theta_from_u(self, u):
         return special.expit(u)

@@ -258,6 +258,11 @@ class Categorical(Kind):
 
         return pt.sum(stats[0] * pt.log(theta), axis=-1)
 
+    def pt_report_loglik(self, ind, theta, values, exposures):
+        import pytensor.tensor as pt
+
+        return pt.log(theta)[:, np.asarray(values, dtype=int)]
+
     # --- truth-mixture integrals: exact, L is a polynomial in theta ------------------------
     integration: ClassVar[str] = "polynomial"
 

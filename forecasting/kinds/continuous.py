@@ -207,6 +207,11 @@ class Continuous(Kind):
     def pt_kernel(self, theta, stats):
         return stats[1] * theta - 0.5 * stats[0] * theta * theta
 
+    def pt_report_loglik(self, ind, theta, values, exposures):
+        sd = float(ind.spec.sd)
+        z = (np.asarray(values, dtype=float)[None, :] - theta[:, None]) / sd
+        return -0.5 * (_LOG_2PI + 2.0 * math.log(sd)) - 0.5 * z * z
+
     # --- truth-mixture integrals: u = the level itself ----------------------------------------
     shared_events: ClassVar[bool] = False
 

@@ -182,6 +182,12 @@ class Count(Kind):
 
         return stats[0] * pt.log(theta) - stats[1] * theta
 
+    def pt_report_loglik(self, ind, theta, values, exposures):
+        import pytensor.tensor as pt
+
+        lam = theta[:, None] * exposures[None, :]
+        return values[None, :] * pt.log(lam) - lam - special.gammaln(values + 1)[None, :]
+
     # --- truth-mixture integrals: u = log rate ------------------------------------------------
     def theta_from_u(self, u):
         return np.exp(u)

@@ -4,12 +4,16 @@ The model (``pi`` and every indicator's per-scenario parameter are random variab
 
     pi ~ Dirichlet(c * prior)                                  dims: scenario
     theta_j ~ the kind's prior (elicited)                     dims: scenario[, j_category]
-    log w_k = log pi_k + sum_j tempered log-lik of indicator j under theta_kj
+    log w_k = log pi_k + sum_j log-lik of indicator j's evidence under theta_kj
     Potential("evidence", logsumexp_k log w_k)                 # S marginalised out
     scenario_probability = softmax(log w)                      # Deterministic, dims: scenario
 
-The evidence enters only through ``pm.Data`` (the tempered sufficient statistics), so one
-compiled model serves any ledger of the same question: use ``pm.set_data`` and sample again.
+Under the tempered reliability model the evidence enters only through ``pm.Data`` (the
+tempered sufficient statistics), so one compiled model serves any ledger of the same
+question: use ``pm.set_data`` and sample again. Under the truth-mixture model
+(:mod:`.mixture`) the log-likelihood is the same sum over origins' blocks, written with
+``logaddexp`` (no discrete latent variables); its reports are constants of the graph (the
+grouping of reports into origins and events is part of the model's structure).
 PyMC is imported only when a model is built (by the MCMC engine or research code).
 """
 
@@ -93,9 +97,86 @@ def build_model(
                 theta = pm.Deterministic(ind.id, parameters[ind.id], dims=dims)
             else:
                 theta = ind.kind.pymc_prior(ind, dims)
-            log_w = log_w + ind.kind.pt_kernel(theta, stats)
+            if ind.reliability_model == "mixture":
+                log_w = log_w + mixture_loglik(ind, theta)
+            else:
+                log_w = log_w + ind.kind.pt_kernel(theta, stats)
         if extra_loglik is not None:
             log_w = log_w + extra_loglik(m)
         pm.Potential("evidence", pm.math.logsumexp(log_w))
         pm.Deterministic("scenario_probability", pt.special.softmax(log_w), dims=SCENARIO)
     return m
+
+
+class _TensorAlgebra:
+    """:mod:`.mixture`'s algebra in PyTensor: ``f(r)`` is report ``r``'s ``log f`` per scenario."""
+
+    def __init__(self, logf):
+        import pytensor.tensor as pt
+
+        self.pt = pt
+        self.logf = logf  # (K, R)
+
+    def const(self, logc: float):
+        return self.pt.zeros_like(self.logf[:, 0]) + logc
+
+    def f(self, r: int):
+        return self.logf[:, r]
+
+    def scale(self, x, logc: float):
+        return x + logc
+
+    def add(self, terms: list):
+        return self.pt.logsumexp(self.pt.stack(terms), axis=0)
+
+    def mul(self, x, y):
+        return x + y
+
+
+def mixture_loglik(ind, theta):
+    """The truth-mixture log-likelihood of an indicator's reports, per scenario (PyTensor)."""
+    import pytensor.tensor as pt
+
+    from . import mixture as mx
+
+    rep = ind.model.reports()
+    if not rep.n_reports:
+        return pt.zeros_like(theta[:, 0] if theta.ndim > 1 else theta)
+    logf = ind.kind.pt_report_loglik(ind, theta, rep.value, rep.exposure)  # (K, R)
+    total = 0.0
+    order = rep.fast_order
+    if len(order):
+        a = rep.genuine[order]
+        g = rep.log_noise[order]
+        with np.errstate(divide="ignore"):
+            log_a, log_1ma = np.log(a), np.log1p(-a)
+        f = logf[:, order]
+        groups = np.zeros((len(order), len(rep.fast_starts)))
+        ends = [*rep.fast_starts[1:], len(order)]
+        for o, (start, end) in enumerate(zip(rep.fast_starts, ends, strict=True)):
+            groups[start:end, o] = 1.0
+        # per origin, the sum of its reports' terms if it is genuine: a report certainly
+        # genuine adds log f, one certainly false log g, the others the mixture
+        sure, never = np.flatnonzero(a >= 1), np.flatnonzero(a <= 0)
+        some = np.flatnonzero((a > 0) & (a < 1))
+        s1 = pt.zeros((theta.shape[0], len(rep.fast_starts))) + g[never] @ groups[never]
+        if len(sure):
+            s1 = s1 + pt.dot(f[:, sure], groups[sure])
+        if len(some):
+            mixed = pt.logaddexp(log_a[some] + f[:, some], log_1ma[some] + g[some])
+            s1 = s1 + pt.dot(mixed, groups[some])
+        s0 = g @ groups  # (O,)
+        rho = rep.origin_rho[rep.fast_origins]
+        certain = np.flatnonzero(rho >= 1)
+        if len(certain):
+            total = total + s1[:, certain].sum(axis=1)
+        total = total + float(s0[rho <= 0].sum())
+        doubt = np.flatnonzero((rho > 0) & (rho < 1))
+        if len(doubt):
+            blocks = pt.logaddexp(
+                np.log(rho[doubt]) + s1[:, doubt], np.log1p(-rho[doubt]) + s0[doubt]
+            )
+            total = total + blocks.sum(axis=1)
+    for origins, events in rep.components:
+        total = total + mx.component(rep, origins, events, _TensorAlgebra(logf))
+    return total
