@@ -34,9 +34,9 @@ if TYPE_CHECKING:
 #: Gauss-Legendre points per panel, and the coarser rule each panel is checked against.
 _FINE, _COARSE = 10, 5
 #: A panel is split while the two rules differ by more than this share of any scenario's total.
-_TOLERANCE = 1e-14
+_TOLERANCE = 1e-13
 #: Panels of the first grid around each centre, in units of the distribution's scale.
-_STEPS = np.array([-12, -8, -6, -4, -3, -2, -1, -0.5, 0, 0.5, 1, 2, 3, 4, 6, 8, 12], dtype=float)
+_STEPS = np.array([-10, -6, -3, -1.5, 0, 1.5, 3, 6, 10], dtype=float)
 #: Half-width of the grid, in scales of the widest distribution.
 _REACH = 40.0
 #: Rounds of panel splitting at most.
@@ -516,7 +516,7 @@ def _adaptive_grid(model: Mixture) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     lo = float(np.min(centres - _REACH * scales))
     hi = float(np.max(centres + _REACH * scales))
     lo, hi = max(lo, kind.u_bounds[0]), min(hi, kind.u_bounds[1])
-    points = [np.linspace(lo, hi, 41)]
+    points = [np.linspace(lo, hi, 17)]
     for c, s in zip(centres, scales, strict=True):
         points.append(c + s * _STEPS)
     breaks = np.unique(np.clip(np.concatenate(points), lo, hi))
