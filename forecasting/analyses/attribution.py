@@ -8,8 +8,9 @@ into named parts that add up exactly to the total:
    are listed with a contribution of 0 since they do not move the point probabilities);
 2. **evidence items whose content changed, or that were removed**;
 3. **new evidence items**, by Shapley values (each item's average contribution over every
-   order of adding them), so the result does not depend on an arbitrary order: exact up to
-   :data:`MAX_EXACT` items, estimated from random orders beyond (the standard error is stated);
+   order of adding them, :mod:`.shapley`), so the result does not depend on an arbitrary
+   order: exact up to :data:`~.shapley.MAX_EXACT` items, estimated from random orders beyond
+   (the standard error is stated);
    also, for reading, the change as the new items arrive in date order;
 4. for MCMC forecasts, the Monte Carlo difference between the reported and the exact value.
 
@@ -18,208 +19,22 @@ Within the first two groups parts are Shapley values too. All parts are computed
 
 from __future__ import annotations
 
-import itertools
-import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from ..core.dims import SCENARIO
-from ..core.stats import normalise_log
 from ..inputs.evidence import Evidence, EvidenceItem
 from ..inputs.question import Question
 from ..kinds import get_kind
 from ..model.data import IndicatorData, ModelData
 from ..results.forecast import Forecast
+from .shapley import MAX_EXACT, PERMUTATIONS, Change, State, item_rows, shapley, state_of
 
 CHANGE = "change"
-#: Largest number of changes in a group for which Shapley values are computed exactly.
-MAX_EXACT = 12
-#: Random orders drawn when a group is larger than :data:`MAX_EXACT`.
-PERMUTATIONS = 2000
-
-
-# --- state: everything the closed form needs, as arrays --------------------------------------
-
-
-@dataclass
-class _State:
-    """Prior, per-indicator prior parameters and items; value = posterior probabilities.
-
-    ``items`` holds each indicator's evidence items (each one item's
-    :class:`~forecasting.model.data.IndicatorData`, by id), ``specs`` the indicator
-    definitions they are read by, ``reliability`` the question's reliability model.
-    ``marginals`` remembers each indicator's log marginal likelihood by its parameters and
-    items, shared by the copies of a state: the 2**n subsets of an exact Shapley value change
-    one indicator at a time, so most of their marginals are ones already computed.
-    """
-
-    log_prior: np.ndarray
-    params: dict[str, np.ndarray]
-    specs: dict[str, IndicatorData]
-    items: dict[str, dict[str, IndicatorData]]
-    reliability: str
-    marginals: dict[tuple, np.ndarray] = field(default_factory=dict)
-
-    def copy(self) -> _State:
-        return _State(
-            self.log_prior.copy(),
-            {k: v.copy() for k, v in self.params.items()},
-            dict(self.specs),
-            {k: dict(v) for k, v in self.items.items()},
-            self.reliability,
-            self.marginals,
-        )
-
-    def _log_marginal(self, name: str) -> np.ndarray:
-        p, rows = self.params[name], self.items[name]
-        ids = sorted(rows)
-        key = (
-            name,
-            self.specs[name].kind.name,
-            self.reliability,
-            p.shape,
-            p.tobytes(),
-            tuple((i, _row_key(rows[i])) for i in ids),
-        )
-        found = self.marginals.get(key)
-        if found is None:
-            ind = _combine(self.specs[name], [rows[i] for i in ids], p, self.reliability)
-            found = self.marginals[key] = ind.model.log_marginal()
-        return found
-
-    def probability(self) -> np.ndarray:
-        lj = self.log_prior.copy()
-        for name in self.params:
-            lj = lj + self._log_marginal(name)
-        return normalise_log(lj)
-
-
-def _row_key(row: IndicatorData) -> tuple:
-    """What identifies one item's data (its value, exposure and reliability levels)."""
-    return (
-        float(row.values[0]),
-        float(row.weights[0]),
-        float(row.exposures[0]),
-        row.item_origins[0],
-        float(row.item_origin_weights[0]),
-        float(row.item_credibility[0]),
-        float(row.item_relay[0]),
-        row.item_events[0],
-    )
-
-
-def _combine(
-    spec: IndicatorData, rows: list[IndicatorData], params: np.ndarray, reliability: str
-) -> IndicatorData:
-    """The indicator ``spec`` with prior ``params`` and the items ``rows``."""
-
-    def cat(name: str) -> np.ndarray:
-        return np.concatenate([getattr(r, name) for r in rows]) if rows else np.zeros(0)
-
-    return replace(
-        spec,
-        prior=params,
-        item_ids=tuple(i for r in rows for i in r.item_ids),
-        values=cat("values"),
-        weights=cat("weights"),
-        exposures=cat("exposures"),
-        reliability_model=reliability,
-        origins=tuple(o for r in rows for o in r.item_origins),
-        origin_weights=np.concatenate([r.item_origin_weights for r in rows]) if rows else None,
-        credibility=np.concatenate([r.item_credibility for r in rows]) if rows else None,
-        relay=np.concatenate([r.item_relay for r in rows]) if rows else None,
-        events=tuple(e for r in rows for e in r.item_events),
-    )
-
-
-def _state(data: ModelData) -> _State:
-    with np.errstate(divide="ignore"):
-        log_prior = np.log(data.prior)
-    return _State(
-        log_prior,
-        {i.id: i.prior.copy() for i in data.indicators},
-        {i.id: _bare(i) for i in data.indicators},
-        {i.id: _rows(i) for i in data.indicators},
-        data.indicators[0].reliability_model if data.indicators else "tempered",
-    )
-
-
-def _bare(ind: IndicatorData) -> IndicatorData:
-    """The indicator without its items."""
-    return ind.with_items(np.zeros(len(ind.item_ids), dtype=bool))
-
-
-def _rows(ind: IndicatorData) -> dict[str, IndicatorData]:
-    """Each item of an indicator as a one-item indicator, by id."""
-    n = len(ind.item_ids)
-    return {i: ind.with_items(np.arange(n) == k) for k, i in enumerate(ind.item_ids)}
-
-
-@dataclass(frozen=True)
-class Change:
-    """One named change; ``apply`` edits a state in place (changes of a group commute)."""
-
-    kind: str
-    id: str
-    label: str
-    apply: Callable[[_State], None]
-    date: str = ""
-
-
-# --- Shapley values ---------------------------------------------------------------------------
-
-
-def shapley(
-    start: _State, changes: Sequence[Change], *, seed: int = 0, permutations: int = PERMUTATIONS
-) -> tuple[np.ndarray, np.ndarray, str]:
-    """Shapley value of each change (rows) for every scenario (columns).
-
-    Also returns the standard errors (zero when exact) and the method used (``exact`` or
-    ``sampled``).
-    """
-    n = len(changes)
-    k = len(start.log_prior)
-    if n == 0:
-        return np.zeros((0, k)), np.zeros((0, k)), "exact"
-
-    def value(subset: Sequence[int]) -> np.ndarray:
-        s = start.copy()
-        for i in sorted(subset):
-            changes[i].apply(s)
-        return s.probability()
-
-    if n <= MAX_EXACT:
-        cache = {}
-        for r in range(n + 1):
-            for subset in itertools.combinations(range(n), r):
-                cache[frozenset(subset)] = value(subset)
-        phi = np.zeros((n, k))
-        fact = [math.factorial(i) for i in range(n + 1)]
-        for subset_key, v in cache.items():
-            size = len(subset_key)
-            for i in range(n):
-                if i in subset_key:
-                    continue
-                w = fact[size] * fact[n - size - 1] / fact[n]
-                phi[i] += w * (cache[subset_key | {i}] - v)
-        return phi, np.zeros((n, k)), "exact"
-    rng = np.random.default_rng(seed)
-    samples = np.zeros((permutations, n, k))
-    for m in range(permutations):
-        order = rng.permutation(n)
-        s = start.copy()
-        prev = s.probability()
-        for i in order:
-            changes[i].apply(s)
-            cur = s.probability()
-            samples[m, i] = cur - prev
-            prev = cur
-    return samples.mean(0), samples.std(0, ddof=1) / math.sqrt(permutations), "sampled"
-
 
 # --- finding the changes ----------------------------------------------------------------------
 
@@ -238,7 +53,7 @@ def _question_changes(
             if a != b
         )
 
-        def set_prior(st: _State, p=new_prior) -> None:
+        def set_prior(st: State, p=new_prior) -> None:
             with np.errstate(divide="ignore"):
                 st.log_prior = np.log(p)
 
@@ -262,7 +77,7 @@ def _question_changes(
 
             defn = _definition(new_q, name) if new is not None else None
 
-            def drop(st: _State, name=name, new=new, defn=defn) -> None:
+            def drop(st: State, name=name, new=new, defn=defn) -> None:
                 st.items[name] = {}
                 if new is not None:  # the new definition, without the old items' evidence
                     st.params[name] = new.prior_params(scen)
@@ -282,7 +97,7 @@ def _question_changes(
         for k, s in enumerate(scen):
             if not np.array_equal(old_p[k], new_p[k]):
 
-                def edit(st: _State, name=name, k=k, row=new_p[k]) -> None:
+                def edit(st: State, name=name, k=k, row=new_p[k]) -> None:
                     st.params[name][k] = row
 
                 changes.append(
@@ -298,7 +113,7 @@ def _question_changes(
         if name not in old_ind:
             defn = _definition(new_q, name)
 
-            def add(st: _State, name=name, new=new, defn=defn) -> None:
+            def add(st: State, name=name, new=new, defn=defn) -> None:
                 st.params[name] = new.prior_params(scen)
                 st.specs[name] = defn
                 st.items[name] = {}
@@ -306,7 +121,7 @@ def _question_changes(
             changes.append(Change("question", f"indicator:{name}", f"indicator {name} added", add))
     if old_q.reliability != new_q.reliability:
 
-        def remodel(st: _State, model=new_q.reliability) -> None:
+        def remodel(st: State, model=new_q.reliability) -> None:
             st.reliability = model
 
         changes.append(
@@ -321,10 +136,10 @@ def _question_changes(
     if any((getattr(old_q, t) or {}) != (getattr(new_q, t) or {}) for t in tables):
         new_data = ModelData.build(new_q, kept_old)
 
-        def retable(st: _State, data=new_data) -> None:
+        def retable(st: State, data=new_data) -> None:
             for ind in data.indicators:
                 if ind.id in st.items and st.specs[ind.id].kind is ind.kind:
-                    st.items[ind.id].update(_rows(ind))
+                    st.items[ind.id].update(item_rows(ind))
 
         changes.append(
             Change(
@@ -386,7 +201,7 @@ def _items_change(
     deltas: list[tuple[str, str, IndicatorData | None]],
     date: str = "",
 ) -> Change:
-    def apply(st: _State) -> None:
+    def apply(st: State) -> None:
         for name, item_id, row in deltas:
             if row is None:
                 st.items[name].pop(item_id, None)
@@ -484,7 +299,7 @@ def attribute(previous: Forecast, current: Forecast, *, seed: int = 0) -> Attrib
     ]
     kept_old = Evidence.from_items(kept_rows, new_q) if kept_rows else Evidence(new_q.id, ())
 
-    start = _state(ModelData.build(old_q, old_ev))
+    start = state_of(ModelData.build(old_q, old_ev))
     exact_old = start.probability()
     q_changes = _question_changes(old_q, new_q, old_ev, kept_old)
     q_phi, q_se, q_method = shapley(start, q_changes, seed=seed)

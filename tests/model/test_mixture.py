@@ -61,6 +61,8 @@ def mixture_model(draw):
             else:
                 cats = q.indicators[row["indicator"]].categories
                 other["value"] = cats[(cats.index(row["value"]) + 1) % len(cats)]
+            if other["reliability"] == "A1" and row["reliability"] == "A1":
+                other["reliability"] = "A2"  # two certain reports cannot disagree
         rows.append(other)
     return q, fc.Evidence.from_items(rows, q)
 
@@ -421,6 +423,20 @@ def test_bad_mixture_ledgers_are_located(tmp_path):
     assert "origin 'MEI' is graded C here but B at" in found[(2, "reliability")]
     assert "several origins' measurements of one event" in found[(4, "event")]
     assert "'Z' reports event 'f' as False here but as True" in found[(6, "value")]
+
+
+def test_certain_reports_of_one_event_may_not_disagree(tmp_path):
+    q = mixture_question(
+        question(("a", "b"), indicators={"fact": binary({"a": (5, 2), "b": (2, 5)})})
+    )
+    rows = [
+        item("x", "fact", True) | {"origin": "MEI", "reliability": "A1", "event": "e"},
+        item("y", "fact", False) | {"origin": "Reuters", "reliability": 1.0, "event": "e"},
+    ]
+    with pytest.raises(fc.InputError, match="at most one of them can be right"):
+        fc.Evidence.from_items(rows, q)
+    rows[1]["reliability"] = 0.9
+    fc.Evidence.from_items(rows, q)
 
 
 def test_bad_mixture_settings_in_the_question_are_located(tmp_path):

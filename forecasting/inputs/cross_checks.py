@@ -1,0 +1,133 @@
+"""Checks between ledger items: what no single item shows (ids, events, origins).
+
+Run on every ledger, whatever its files and formats, after each item is checked on its own
+(:mod:`.evidence`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from ..core.errors import Problem
+from ..kinds import get_kind
+
+if TYPE_CHECKING:
+    from .evidence import EvidenceItem
+    from .question import Question
+
+
+def _where(item: EvidenceItem) -> str:
+    return f"{item.file}:{item.line}" if item.file else f"line {item.line}"
+
+
+def _certain(item: EvidenceItem, question: Question) -> bool:
+    """Whether a report is certainly genuine (origin, credibility and every relay at 1)."""
+    relays = question.relays or {}
+    return (
+        item.origin_weight >= 1
+        and (item.credibility or 0) >= 1
+        and all(relays.get(v, 1.0) >= 1 for v in item.via)
+    )
+
+
+def cross_item_problems(
+    items: Sequence[EvidenceItem], question: Question | None = None
+) -> list[Problem]:
+    """Problems between items.
+
+    An id used twice; an event reported on two indicators, or over two different windows;
+    relayed copies of one origin's report of an event that disagree on the value. Under the
+    truth-mixture model (``reliability_model: mixture``) also: an origin graded with two
+    different letters (its reliability is one number), and a measured (continuous) event
+    reported by several origins.
+    """
+    first: dict[str, EvidenceItem] = {}
+    events: dict[str, EvidenceItem] = {}
+    copies: dict[tuple[str, str], EvidenceItem] = {}
+    event_origins: dict[str, set[str]] = {}
+    letters: dict[str, EvidenceItem] = {}
+    certain: dict[str, list[EvidenceItem]] = {}
+    mixture = question is not None and question.reliability == "mixture"
+    problems = []
+
+    def bad(it: EvidenceItem, field: str, message: str) -> None:
+        problems.append(Problem(it.file, it.line, field, message))
+
+    for it in items:
+        if it.event is not None:
+            seen = events.setdefault(it.event, it)
+            if seen.indicator != it.indicator:
+                bad(
+                    it,
+                    "event",
+                    f"event '{it.event}' is reported here on indicator '{it.indicator}' "
+                    f"but on '{seen.indicator}' at {_where(seen)}; reports of one event "
+                    "observe one indicator (give the other report its own event id)",
+                )
+            elif seen.exposure != it.exposure:
+                bad(
+                    it,
+                    "window" if it.window is not None else "exposure",
+                    f"event '{it.event}' is reported here over {it.exposure:g} but over "
+                    f"{seen.exposure:g} at {_where(seen)} (units of per_days); reports of one "
+                    "event count over one window",
+                )
+            copy = copies.setdefault((it.event, it.origin), it)
+            if copy is not it and copy.value != it.value and seen.indicator == it.indicator:
+                bad(
+                    it,
+                    "value",
+                    f"'{it.origin}' reports event '{it.event}' as {it.value!r} here but as "
+                    f"{copy.value!r} at {_where(copy)}; relays of one origin's report carry "
+                    "one value (if the origin reported twice, give the reports their own "
+                    "event ids)",
+                )
+            event_origins.setdefault(it.event, set()).add(it.origin)
+            if mixture and seen.indicator == it.indicator and _certain(it, question):
+                sure = certain.setdefault(it.event, [])
+                clash = next((x for x in sure if x.value != it.value), None)
+                if clash is not None:
+                    bad(
+                        it,
+                        "reliability",
+                        f"event '{it.event}' is reported as {it.value!r} here and as "
+                        f"{clash.value!r} at {_where(clash)}, both by reports graded certainly "
+                        "genuine; at most one of them can be right: lower the reliability of one",
+                    )
+                sure.append(it)
+            if (
+                mixture
+                and not get_kind(it.kind).shared_events
+                and len(event_origins[it.event]) == 2
+                and seen.indicator == it.indicator
+            ):
+                bad(
+                    it,
+                    "event",
+                    f"event '{it.event}' of the measured indicator '{it.indicator}' is "
+                    f"reported by '{it.origin}' and at {_where(seen)} by '{seen.origin}'; "
+                    "several origins' measurements of one event are not supported: give each "
+                    "origin's measurement its own event id",
+                )
+        if mixture and isinstance(it.reliability, str):
+            graded = letters.setdefault(it.origin, it)
+            if str(graded.reliability)[0] != it.reliability[0]:
+                bad(
+                    it,
+                    "reliability",
+                    f"origin '{it.origin}' is graded {it.reliability[0]} here but "
+                    f"{str(graded.reliability)[0]} at {_where(graded)}; an origin's reliability "
+                    "(the letter) is one judgement, shared by all its reports: use one letter",
+                )
+        if it.id in first:
+            where = _where(first[it.id])
+            bad(
+                it,
+                "id",
+                f"item id '{it.id}' is used twice "
+                f"(first at {where}); ids must be unique across all files",
+            )
+        else:
+            first[it.id] = it
+    return problems
