@@ -94,6 +94,18 @@ class IndicatorSpec(Spec):
         """Prior parameters of the per-scenario parameter, shape ``(K, P)``."""
         raise NotImplementedError
 
+    def noise_params(self) -> np.ndarray | None:
+        """Parameters ``(1, P)`` of the stated noise distribution (``noise:``), if any.
+
+        Under the truth-mixture model a false report's value is drawn from the predictive
+        distribution of these parameters; without them, from the scenarios' predictives
+        averaged by their prior probabilities.
+        """
+        noise = getattr(self, "noise", None)
+        if noise is None:
+            return None
+        return np.array([noise.params], dtype=float)
+
 
 @dataclass(frozen=True)
 class ItemValue:

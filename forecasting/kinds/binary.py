@@ -35,6 +35,7 @@ class BinaryIndicator(IndicatorSpec):
 
     kind: Literal["binary"]
     probability: dict[str, BetaPrior]
+    noise: BetaPrior | None = None
 
     def prior_params(self, scenarios: list[str]) -> np.ndarray:
         """Beta ``(alpha, beta)`` per scenario, shape ``(K, 2)``."""

@@ -52,18 +52,27 @@ class CategoricalIndicator(IndicatorSpec):
     categories: list[Text] = Field(min_length=2)
     concentration: PositiveFloat | None = None
     probabilities: dict[str, dict[str, Any]]
+    noise: dict[str, Any] | None = None
 
     def prior_params(self, scenarios: list[str]) -> np.ndarray:
         """Dirichlet ``alpha`` per scenario, shape ``(K, C)``."""
         conc = self.concentration if self.concentration is not None else len(self.categories)
         rows = []
         for s in scenarios:
-            entry = self.probabilities[s]
-            if set(entry) == {"alpha"}:
-                rows.append([float(entry["alpha"][c]) for c in self.categories])
-            else:
-                rows.append([conc * float(entry[c]) for c in self.categories])
+            rows.append(self._alpha(self.probabilities[s], conc))
         return np.array(rows, dtype=float)
+
+    def _alpha(self, entry: dict[str, Any], conc: float) -> list[float]:
+        if set(entry) == {"alpha"}:
+            return [float(entry["alpha"][c]) for c in self.categories]
+        return [conc * float(entry[c]) for c in self.categories]
+
+    def noise_params(self) -> np.ndarray | None:
+        """Dirichlet ``alpha`` of the stated noise distribution, ``(1, C)``, if any."""
+        if self.noise is None:
+            return None
+        conc = self.concentration if self.concentration is not None else len(self.categories)
+        return np.array([self._alpha(self.noise, conc)], dtype=float)
 
 
 class Categorical(Kind):
@@ -96,8 +105,11 @@ class Categorical(Kind):
         if dup:
             bad(base + ("categories",), f"categories must be unique; repeated: {one_of(dup)}")
             categories = list(dict.fromkeys(categories))
-        for sid, entry in entries.items():
-            path = base + (self.likelihood_field, sid)
+        checked = [((self.likelihood_field, sid), e) for sid, e in entries.items()]
+        if raw.get("noise") is not None:
+            checked.append((("noise",), raw["noise"]))
+        for where, entry in checked:
+            path = base + where
             if not isinstance(entry, dict):
                 bad(
                     path,

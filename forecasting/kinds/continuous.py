@@ -55,6 +55,7 @@ class ContinuousIndicator(IndicatorSpec):
     unit: str | None = None
     sd: PositiveFloat
     mean: dict[str, NormalPrior]
+    noise: NormalPrior | None = None
 
     def prior_params(self, scenarios: list[str]) -> np.ndarray:
         """Normal ``(mean, sd)`` of each scenario's level, shape ``(K, 2)``."""

@@ -35,6 +35,7 @@ class CountIndicator(IndicatorSpec):
     kind: Literal["count"]
     per_days: PositiveFloat = 1.0
     rate: dict[str, GammaPrior]
+    noise: GammaPrior | None = None
 
     def prior_params(self, scenarios: list[str]) -> np.ndarray:
         """Gamma ``(shape, rate)`` per scenario, shape ``(K, 2)``."""

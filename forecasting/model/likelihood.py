@@ -143,18 +143,24 @@ class Mixture:
 
     # --- the reports -----------------------------------------------------------------------
     def log_noise(self, values: np.ndarray, exposures: np.ndarray) -> np.ndarray:
-        """``log g(y)``: the prior predictive averaged over the scenarios (by their prior)."""
+        """``log g(y)``, the noise distribution of false reports.
+
+        The predictive of the indicator's ``noise:`` if stated; otherwise the scenarios' prior
+        predictives averaged by the scenarios' prior probabilities.
+        """
         ind = self.ind
         values = np.asarray(values, dtype=float)
         exposures = np.asarray(exposures, dtype=float)
-        weights = ind.scenario_prior
+        stated = ind.spec.noise_params()
+        params = ind.prior if stated is None else stated
+        weights = ind.scenario_prior if stated is None else np.ones(1)
         with np.errstate(divide="ignore"):
             log_w = np.log(weights)
         out = np.empty(len(values))
         for t in np.unique(exposures):
             at = exposures == t
             st = self.kind.outcome_stats(ind, values[at], 1.0, float(t))
-            log_pred = self.kind.log_marginal(ind.prior, st)
+            log_pred = self.kind.log_marginal(params, st)
             log_pred = log_pred + self.kind.outcome_log_constant(ind, values[at], float(t))[:, None]
             out[at] = logsumexp(log_pred + log_w[None, :], axis=1)
         return out

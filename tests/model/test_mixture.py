@@ -491,3 +491,36 @@ def test_shortcuts_for_one_changed_item_agree_with_refits(model):
                 cred[i] = min(wt / origin, 1.0) if origin > 0 else 0.0
                 refit = replace(ind, credibility=cred)  # a new indicator: reports built anew
                 np.testing.assert_allclose(g, refit.model.log_marginal(), atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("indicator", "noise", "value", "expected"),
+    [
+        (binary({"a": (5, 2), "b": (2, 5)}), {"mean": 0.9, "sd": 0.05}, True, 0.9),
+        (binary({"a": (5, 2), "b": (2, 5)}), {"alpha": 9, "beta": 1}, False, 0.1),
+        (count({"a": (4, 2), "b": (1, 1)}), {"shape": 2.0, "rate": 1.0}, 0, (1 / 2) ** 2),
+        (
+            categorical(("calm", "tense"), {"a": (4, 1), "b": (1, 4)}),
+            {"calm": 0.2, "tense": 0.8},
+            "tense",
+            0.8,
+        ),
+    ],
+)
+def test_a_stated_noise_distribution_is_what_false_reports_follow(
+    indicator, noise, value, expected
+):
+    """``noise:`` per indicator ("rumours of agreements are usually positive")."""
+    q = mixture_question(question(("a", "b"), indicators={"x": indicator | {"noise": noise}}))
+    extra = {"exposure": 1.0} if indicator["kind"] == "count" else {}
+    rows = [item("r", "x", value, **extra) | {"reliability": 0.0}]
+    (ind,) = ModelData.build(q, fc.Evidence.from_items(rows, q)).indicators
+    assert math.exp(ind.model.item_noise[0]) == pytest.approx(expected)
+    # a rumour that looks like the noise says little; the same value from a genuine report more
+    rows[0]["reliability"] = 0.5
+    (ind,) = ModelData.build(q, fc.Evidence.from_items(rows, q)).indicators
+    (empty,) = ModelData.build(q, fc.Evidence.from_items([], q)).indicators
+    pred = np.exp(empty.model.predictive(np.array([ind.values[0]]), 1.0)[0])
+    np.testing.assert_allclose(
+        np.exp(ind.model.log_marginal()), 0.5 * pred + 0.5 * expected, rtol=1e-9
+    )
