@@ -310,6 +310,10 @@ class Kind:
         """The parameter at the quadrature coordinate ``u`` (``log rate``, ``logit p``, ...)."""
         raise NotImplementedError
 
+    def u_from_theta(self, theta: np.ndarray) -> np.ndarray:
+        """The quadrature coordinate of parameter values (inverse of :meth:`theta_from_u`)."""
+        raise NotImplementedError
+
     def u_location(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Centre and scale in ``u`` of the distributions with parameters ``params`` ``(S, P)``."""
         raise NotImplementedError

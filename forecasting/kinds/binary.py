@@ -178,6 +178,10 @@ class Binary(Kind):
     def theta_from_u(self, u):
         return special.expit(u)
 
+    def u_from_theta(self, theta):
+        with np.errstate(divide="ignore"):
+            return special.logit(theta)
+
     def u_location(self, params):
         a, b = params[:, 0], params[:, 1]
         scale = np.sqrt(special.polygamma(1, a) + special.polygamma(1, b))

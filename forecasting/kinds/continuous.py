@@ -219,6 +219,9 @@ class Continuous(Kind):
     def theta_from_u(self, u):
         return np.asarray(u, dtype=float)
 
+    def u_from_theta(self, theta):
+        return np.asarray(theta, dtype=float)
+
     def u_location(self, params):
         return params[:, 0].astype(float), params[:, 1].astype(float)
 

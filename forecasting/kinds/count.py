@@ -193,6 +193,10 @@ class Count(Kind):
     def theta_from_u(self, u):
         return np.exp(u)
 
+    def u_from_theta(self, theta):
+        with np.errstate(divide="ignore"):
+            return np.log(theta)
+
     def u_location(self, params):
         a, b = params[:, 0], params[:, 1]
         return special.digamma(a) - np.log(b), np.sqrt(special.polygamma(1, a))

@@ -524,3 +524,43 @@ def test_a_stated_noise_distribution_is_what_false_reports_follow(
     np.testing.assert_allclose(
         np.exp(ind.model.log_marginal()), 0.5 * pred + 0.5 * expected, rtol=1e-9
     )
+
+
+def test_many_reports_interpolate_the_likelihood_at_draws_faithfully():
+    """Past a size the likelihood at parameter draws is a spline through the grid's nodes."""
+    from forecasting.model import likelihood, mixture
+
+    q = mixture_question(
+        question(
+            ("a", "b", "c"),
+            indicators={
+                "ops": count({"a": (4, 2), "b": (1, 1), "c": (9, 3)}, per_days=30),
+                "fact": binary({"a": (5, 2), "b": (2, 5), "c": (3, 3)}),
+            },
+        )
+    )
+    rng = np.random.default_rng(5)
+    rows = []
+    for n in range(300):
+        origin = f"origin {n % 40}"
+        letter = "ABCDE"[n % 40 % 5]
+        rows.append(
+            item(f"o{n}", "ops", int(rng.poisson(2)), exposure=float(rng.uniform(0.5, 2)))
+            | {"origin": origin, "reliability": f"{letter}{1 + n % 5}"}
+        )
+        rows.append(
+            item(f"f{n}", "fact", bool(rng.random() < 0.7))
+            | {"origin": origin, "reliability": f"{letter}{1 + n % 4}"}
+        )
+    ev = fc.Evidence.from_items(rows, q)
+    f = fc.forecast(q, ev, seed=3)
+    assert f.diagnostics["rao_blackwell_max_z"] < 5
+    for ind in ModelData.build(q, ev).indicators:
+        scenario = rng.choice(3, size=4000, p=f.probabilities.values)
+        theta = ind.model.draw(scenario, rng)
+        assert theta.size * ind.model.reports().n_reports > likelihood._EXACT_EVALUATIONS
+        rep = ind.model.reports()
+        exact = mixture.log_likelihood(rep, ind.model._logf(rep, theta))
+        # where the posterior is: the drawn scenarios' parameters
+        got = ind.model.log_lik(theta)[np.arange(4000), scenario]
+        np.testing.assert_allclose(got, exact[np.arange(4000), scenario], rtol=0, atol=1e-6)
