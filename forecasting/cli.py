@@ -509,6 +509,9 @@ def _history(args: argparse.Namespace) -> int:
                     "revision": int(h.revision.values) if "revision" in h else 1,
                     "n_items": int(h.n_items.values),
                     "flagged": bool(h.flagged.values),
+                    "flags": [r for r in str(h.flags.values).split("; ") if r]
+                    if "flags" in h
+                    else [],
                     "scenarios": [
                         {
                             "id": str(s),

@@ -20,7 +20,7 @@ from typing import Annotated, Any, ClassVar, Literal
 import numpy as np
 from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, model_validator
 
-from ..core.constants import PRIOR_SUM_TOL, RELIABILITY_MODEL
+from ..core.constants import CATCH_ALL, CATCH_ALL_LABEL, PRIOR_SUM_TOL, RELIABILITY_MODEL
 from ..core.dims import CATEGORY
 from ..core.errors import InputError, Problem, did_you_mean, one_of
 from ..core.schema import (
@@ -73,6 +73,13 @@ class ScenarioSpec(Spec):
     description: str | None = None
 
 
+class CatchAllSpec(Spec):
+    """The "none of these" scenario: its prior probability (and label)."""
+
+    prior: UnitFloat = 0.05
+    label: Text = CATCH_ALL_LABEL
+
+
 class Question(Spec):
     """A forecasting question: mutually exclusive scenarios and the indicators that bear on them.
 
@@ -94,6 +101,7 @@ class Question(Spec):
     reliability_codes: dict[str, UnitFloat] | None = None
     reliability_model: Literal["tempered", "mixture"] | None = None
     relays: dict[Annotated[str, Field(min_length=1)], UnitFloat] | None = None
+    catch_all: CatchAllSpec | None = None
     _source: str | None = PrivateAttr(default=None)
     _reliability_default: str | None = PrivateAttr(default=None)
     _lines: safe_yaml.LineMap | None = PrivateAttr(default=None)
@@ -110,22 +118,37 @@ class Question(Spec):
     # --- derived, array-valued views -------------------------------------------------------
     @property
     def scenario_ids(self) -> list[str]:
-        """Scenario ids in declared (display) order."""
+        """Scenario ids in declared (display) order; the catch-all last, if there is one."""
+        return list(self.scenarios) + ([CATCH_ALL] if self.catch_all is not None else [])
+
+    @property
+    def named_scenarios(self) -> list[str]:
+        """The scenarios the question names (without the catch-all)."""
         return list(self.scenarios)
 
     @property
     def labels(self) -> dict[str, str]:
         """Scenario id to label."""
-        return {k: s.label for k, s in self.scenarios.items()}
+        out = {k: s.label for k, s in self.scenarios.items()}
+        if self.catch_all is not None:
+            out[CATCH_ALL] = self.catch_all.label
+        return out
 
     @property
     def prior(self) -> np.ndarray:
-        """Prior scenario probabilities, shape ``(K,)`` (uniform when none are given)."""
+        """Prior scenario probabilities, shape ``(K,)`` (uniform when none are given).
+
+        With a catch-all, the named scenarios share ``1 - catch_all.prior``.
+        """
         given = [s.prior for s in self.scenarios.values()]
         if all(p is None for p in given):
-            return np.full(len(given), 1.0 / len(given))
-        p = np.array(given, dtype=float)
-        return p / p.sum()
+            p = np.full(len(given), 1.0 / len(given))
+        else:
+            p = np.array(given, dtype=float)
+            p = p / p.sum()
+        if self.catch_all is None:
+            return p
+        return np.append(p * (1.0 - self.catch_all.prior), self.catch_all.prior)
 
     @property
     def concentration(self) -> float:
@@ -332,6 +355,11 @@ def _cross_check(raw: Mapping[str, Any], lines: safe_yaml.LineMap) -> list[Probl
             if isinstance(ind, dict):
                 _check_indicator(str(name), ind, scenario_ids, bad, lines)
 
+    if raw.get("catch_all") is not None and CATCH_ALL in scenario_ids:
+        bad(
+            ("scenarios", CATCH_ALL),
+            f"'{CATCH_ALL}' is the id of the catch-all scenario (catch_all:); name yours otherwise",
+        )
     codes = raw.get("reliability_codes")
     if isinstance(codes, dict):
         for key in codes:

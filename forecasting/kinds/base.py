@@ -52,6 +52,7 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
+from ..core.constants import CATCH_ALL
 from ..core.schema import Spec, Text
 
 #: Quantiles of an elicited distribution between which a judgement's centre is moved.
@@ -91,7 +92,23 @@ class IndicatorSpec(Spec):
     label: str | None = None
 
     def prior_params(self, scenarios: list[str]) -> np.ndarray:
-        """Prior parameters of the per-scenario parameter, shape ``(K, P)``."""
+        """Prior parameters of the per-scenario parameter, shape ``(K, P)``.
+
+        The catch-all scenario (``none_of_these``), if among ``scenarios``, gets the kind's
+        deliberately diffuse parameters (:meth:`Kind.diffuse`) around the named scenarios'.
+        """
+        from . import get_kind
+
+        named = [s for s in scenarios if s != CATCH_ALL]
+        rows = self.named_params(named)
+        if len(named) == len(scenarios):
+            return rows
+        diffuse = get_kind(self.kind).diffuse(self, rows)
+        at = list(scenarios).index(CATCH_ALL)
+        return np.insert(rows, at, diffuse, axis=0)
+
+    def named_params(self, scenarios: list[str]) -> np.ndarray:
+        """Prior parameters of the named scenarios ``scenarios``, shape ``(K, P)``."""
         raise NotImplementedError
 
     def noise_params(self) -> np.ndarray | None:
@@ -188,6 +205,18 @@ class Kind:
 
     def likelihood_text(self, spec: IndicatorSpec, row: np.ndarray) -> str:
         """One scenario's prior parameters as words, e.g. ``Gamma(mean 1.2, sd 0.5)``."""
+        raise NotImplementedError
+
+    def diffuse(self, spec: IndicatorSpec, rows: np.ndarray) -> np.ndarray:
+        """Parameters ``(P,)`` of the catch-all scenario: what "none of these" expects.
+
+        Deliberately diffuse around the named scenarios' (``rows``, ``(K, P)``), so that its
+        probability rises when the evidence fits none of them.
+        """
+        raise NotImplementedError
+
+    def entry(self, spec: IndicatorSpec, row: np.ndarray) -> dict[str, Any]:
+        """One scenario's likelihood entry, as a question file would give it, from parameters."""
         raise NotImplementedError
 
     def redefined(self, old: IndicatorSpec, new: IndicatorSpec) -> bool:

@@ -37,7 +37,7 @@ class BinaryIndicator(IndicatorSpec):
     probability: dict[str, BetaPrior]
     noise: BetaPrior | None = None
 
-    def prior_params(self, scenarios: list[str]) -> np.ndarray:
+    def named_params(self, scenarios: list[str]) -> np.ndarray:
         """Beta ``(alpha, beta)`` per scenario, shape ``(K, 2)``."""
         return np.array([self.probability[s].params for s in scenarios], dtype=float)
 
@@ -78,6 +78,12 @@ class Binary(Kind):
         a, b = row
         m = a / (a + b)
         return f"Beta(mean {m:.3g}, sd {math.sqrt(m * (1 - m) / (a + b + 1)):.3g})"
+
+    def diffuse(self, spec, rows):
+        return np.array([1.0, 1.0])  # uniform: any probability
+
+    def entry(self, spec, row):
+        return {"alpha": float(row[0]), "beta": float(row[1])}
 
     # --- ledger items --------------------------------------------------------------------------
     def parse_item(self, row, spec, bad: Report, written):

@@ -54,7 +54,7 @@ class CategoricalIndicator(IndicatorSpec):
     probabilities: dict[str, dict[str, Any]]
     noise: dict[str, Any] | None = None
 
-    def prior_params(self, scenarios: list[str]) -> np.ndarray:
+    def named_params(self, scenarios: list[str]) -> np.ndarray:
         """Dirichlet ``alpha`` per scenario, shape ``(K, C)``."""
         conc = self.concentration if self.concentration is not None else len(self.categories)
         rows = []
@@ -162,6 +162,12 @@ class Categorical(Kind):
 
     def redefined(self, old, new):
         return old.kind != new.kind or list(old.categories) != list(new.categories)
+
+    def diffuse(self, spec, rows):
+        return np.ones(rows.shape[1])  # uniform over the simplex
+
+    def entry(self, spec, row):
+        return {"alpha": {c: float(v) for c, v in zip(spec.categories, row, strict=True)}}
 
     # --- ledger items --------------------------------------------------------------------------
     def parse_item(self, row, spec: CategoricalIndicator, bad: Report, written):

@@ -57,7 +57,7 @@ class ContinuousIndicator(IndicatorSpec):
     mean: dict[str, NormalPrior]
     noise: NormalPrior | None = None
 
-    def prior_params(self, scenarios: list[str]) -> np.ndarray:
+    def named_params(self, scenarios: list[str]) -> np.ndarray:
         """Normal ``(mean, sd)`` of each scenario's level, shape ``(K, 2)``."""
         return np.array([self.mean[s].params for s in scenarios], dtype=float)
 
@@ -101,6 +101,15 @@ class Continuous(Kind):
 
     def redefined(self, old, new):
         return old.kind != new.kind or old.sd != new.sd
+
+    def diffuse(self, spec, rows):
+        # centred on the named levels, three times as wide as they and their spreads reach
+        centre = float(np.mean(rows[:, 0]))
+        reach = max(float(np.ptp(rows[:, 0])), float(np.max(rows[:, 1])), float(spec.sd))
+        return np.array([centre, 3.0 * reach])
+
+    def entry(self, spec, row):
+        return {"mean": float(row[0]), "sd": float(row[1])}
 
     # --- ledger items --------------------------------------------------------------------------
     def parse_item(self, row, spec, bad: Report, written):

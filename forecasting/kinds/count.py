@@ -37,7 +37,7 @@ class CountIndicator(IndicatorSpec):
     rate: dict[str, GammaPrior]
     noise: GammaPrior | None = None
 
-    def prior_params(self, scenarios: list[str]) -> np.ndarray:
+    def named_params(self, scenarios: list[str]) -> np.ndarray:
         """Gamma ``(shape, rate)`` per scenario, shape ``(K, 2)``."""
         return np.array([self.rate[s].params for s in scenarios], dtype=float)
 
@@ -91,6 +91,14 @@ class Count(Kind):
     def likelihood_text(self, spec: IndicatorSpec, row: np.ndarray) -> str:
         a, b = row
         return f"Gamma(mean {a / b:.3g}, sd {math.sqrt(a) / b:.3g})"
+
+    def diffuse(self, spec, rows):
+        # Gamma(0.5, .): mean the named scenarios' average, coefficient of variation 1.4
+        mean = float(np.mean(rows[:, 0] / rows[:, 1]))
+        return np.array([0.5, 0.5 / mean])
+
+    def entry(self, spec, row):
+        return {"shape": float(row[0]), "rate": float(row[1])}
 
     # --- ledger items --------------------------------------------------------------------------
     def parse_item(

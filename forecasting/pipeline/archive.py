@@ -185,7 +185,8 @@ def history_dataset(forecasts: list[Forecast], entries: list[Entry] | None = Non
             ),
             "engine": ((AS_OF,), [f.engine for f in forecasts]),
             "n_items": ((AS_OF,), [len(f.evidence_items) for f in forecasts]),
-            "flagged": ((AS_OF,), [bool(f.warnings) for f in forecasts]),
+            "flagged": ((AS_OF,), [bool(f.warnings or f.flags) for f in forecasts]),
+            "flags": ((AS_OF,), ["; ".join(f.warnings + f.flags) for f in forecasts]),
         },
         coords={
             AS_OF: dates,

@@ -22,6 +22,7 @@ from ..analyses.overview import sensitivity
 from ..analyses.surprise_check import surprise
 from ..api import forecast
 from ..core.atomic import write_text_atomic
+from ..core.constants import CATCH_ALL, CATCH_ALL_THRESHOLD
 from ..core.paths import project_root
 from ..inputs.evidence import Evidence
 from ..inputs.question import Question, load_question
@@ -93,17 +94,16 @@ def update(
     directory = out_root / question.id / current.as_of.isoformat()
     figure_dir = directory / "figures"
     figure_dir.mkdir(parents=True, exist_ok=True)
-    written = store.write(current)
     prev_entry = store.latest(question.id, before=current.as_of)
     previous = prev_entry.load() if prev_entry is not None else None
     attribution = attribute(previous, current) if previous is not None else None
     sur = surprise(previous, current)
+    flags = evidence_flags(current, sur)
+    written = store.write(current.flag(flags))  # the archive (and history) keep the flags
     history = store.history(question.id)
     figures = draw_figures(results_of(current, tree, history), figure_dir, only=rpt.FIGURES)
 
-    reasons = [f"MCMC diagnostics: {w}" for w in current.warnings]
-    if sur.attrs.get("flagged"):
-        reasons.append("new evidence improbable under every scenario")
+    reasons = [f"MCMC diagnostics: {w}" for w in current.warnings] + flags
     blocks = rpt.build(
         current,
         previous=previous,
@@ -118,6 +118,31 @@ def update(
     summary["report"] = {k: str(v) for k, v in paths.items()}
     write_text_atomic(paths["summary"], json.dumps(summary, indent=2, default=str) + "\n")
     return UpdateResult(current, previous, written, attribution, sur, tree, paths, summary, reasons)
+
+
+def evidence_flags(current: Forecast, sur: xr.Dataset) -> list[str]:
+    """Why the evidence says the scenario set may be incomplete (empty if it does not).
+
+    The catch-all scenario's probability at or above :data:`CATCH_ALL_THRESHOLD`, and new
+    items improbable under every scenario (named).
+    """
+    out = []
+    if CATCH_ALL in current.scenarios:
+        p = float(current.probabilities.sel(scenario=CATCH_ALL))
+        if p >= CATCH_ALL_THRESHOLD:
+            out.append(
+                f"'{current.labels[CATCH_ALL]}' is at {100 * p:.0f}% (flagged from "
+                f"{100 * CATCH_ALL_THRESHOLD:.0f}%): the evidence fits none of the named "
+                "scenarios well; the scenario set may be incomplete"
+            )
+    if sur.attrs.get("flagged"):
+        improbable = zip(sur["item"].values, sur["improbable"].values, strict=True)
+        items = [str(i) for i, bad in improbable if bad]
+        out.append(
+            "new evidence improbable under every scenario (tail below "
+            f"{sur.attrs['threshold']:g}): " + ", ".join(items)
+        )
+    return out
 
 
 def _summary(

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.constants import INTERVAL_PROB
+from ..core.constants import CATCH_ALL, INTERVAL_PROB
 from ..kinds import get_kind
 from . import text
 
@@ -52,7 +52,7 @@ def describe(question, evidence) -> dict[str, Any]:
         "title": question.title,
         "file": question.source,
         "scenarios": [
-            {"id": s, "label": question.scenarios[s].label, "prior": float(prior[k])}
+            {"id": s, "label": question.labels[s], "prior": float(prior[k])}
             for k, s in enumerate(scenarios)
         ],
         "prior_concentration": question.concentration,
@@ -68,11 +68,17 @@ def describe(question, evidence) -> dict[str, Any]:
     for it in evidence.items:
         counts[it.indicator] = counts.get(it.indicator, 0) + 1
     for name, ind in question.indicators.items():
+        kind = get_kind(ind.kind)
+        if question.catch_all is not None:  # its diffuse likelihood, as if written out
+            data = ind.model_dump(exclude_none=True)
+            row = ind.prior_params(scenarios)[scenarios.index(CATCH_ALL)]
+            data[kind.likelihood_field][CATCH_ALL] = kind.entry(ind, row)
+            ind = type(ind).model_validate(data)
         entry: dict[str, Any] = {
             "id": name,
             "kind": ind.kind,
             "items": counts.get(name, 0),
-            **get_kind(ind.kind).describe(ind, scenarios),
+            **kind.describe(ind, scenarios),
         }
         out["indicators"].append(entry)
     if evidence.items:

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ..core.constants import INTERVAL_PROB
+from ..core.constants import CATCH_ALL, CATCH_ALL_LABEL, INTERVAL_PROB
 from ..core.dims import CI_BOUND, SCENARIO
 from ..inputs.evidence import Evidence, Exclusion
 from ..inputs.question import Question
@@ -75,6 +75,16 @@ class Forecast:
     def warnings(self) -> list[str]:
         """Problems that anyone reading the forecast must see."""
         return list(self.diagnostics.get("warnings", []))
+
+    @property
+    def flags(self) -> list[str]:
+        """Why the weekly update flagged this forecast (as recorded when it was archived)."""
+        return list(json.loads(self.tree.attrs.get("flags", "[]")))
+
+    def flag(self, reasons: list[str]) -> Forecast:
+        """Record the reasons an update flags this forecast (kept in its file)."""
+        self.tree.attrs["flags"] = json.dumps(list(reasons))
+        return self
 
     @property
     def question(self) -> dict[str, Any]:
@@ -150,7 +160,11 @@ class Forecast:
     @property
     def labels(self) -> dict[str, str]:
         """Scenario id to label."""
-        return {k: v["label"] for k, v in self.question["scenarios"].items()}
+        out = {k: v["label"] for k, v in self.question["scenarios"].items()}
+        catch_all = self.question.get("catch_all")
+        if catch_all is not None:
+            out[CATCH_ALL] = catch_all.get("label", CATCH_ALL_LABEL)
+        return out
 
     @property
     def probabilities(self) -> xr.DataArray:

@@ -212,8 +212,18 @@ def test_update_exit_code_3_when_the_evidence_is_improbable_everywhere(project, 
     assert main(["update", q, "--as-of", "2025-11-03"]) == 3
     out = capsys.readouterr()
     assert "FLAGGED" in out.out and "improbable under every scenario" in out.err
+    assert "implausible-ops" in out.err  # the item is named
     md = (project / "reports" / "syria-coalition" / "2025-11-03" / "report.md").read_text()
     assert "WARNING" in md and "scenario set may be incomplete" in md
+    # the history says what the report said
+    assert main(["history", q, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["history"]
+    flagged = {r["as_of"]: (r["flagged"], r["flags"]) for r in rows}
+    assert flagged["2025-10-27"] == (False, [])
+    assert flagged["2025-11-03"][0] is True
+    assert "implausible-ops" in flagged["2025-11-03"][1][0]
+    assert main(["history", q]) == 0
+    assert "2025-11-03" in capsys.readouterr().out.split("(flagged)")[0]
 
 
 def test_update_with_bad_input_exits_2_and_leaves_the_archive(project, capsys):
