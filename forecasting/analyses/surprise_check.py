@@ -15,7 +15,7 @@ import xarray as xr
 from ..core.dims import SCENARIO
 from ..core.stats import normalise_log
 from ..inputs.evidence import Evidence
-from ..model.data import ModelData
+from ..model.data import ModelData, relay
 from ..results.forecast import Forecast
 
 #: Tail probability below which a new item counts as improbable under a scenario.
@@ -48,7 +48,8 @@ def surprise(
     mix = np.zeros(len(fresh))
     for n, it in enumerate(fresh):
         ind = next(i for i in data.indicators if i.id == it.indicator)
-        tails[n], mix[n] = ind.kind.tail(ind, it.value, it.exposure, weights)
+        genuine = it.origin_weight * (it.credibility or 0.0) * relay(it.via, question.relays or {})
+        tails[n], mix[n] = ind.model.tail(it.value, it.exposure, weights, genuine)
     improbable = np.all(tails < threshold, axis=1) if len(fresh) else np.zeros(0, dtype=bool)
     return xr.Dataset(
         {

@@ -97,18 +97,24 @@ class IndicatorSpec(Spec):
         The catch-all scenario (``none_of_these``), if among ``scenarios``, gets the kind's
         deliberately diffuse parameters (:meth:`Kind.diffuse`) around the named scenarios'.
         """
-        from . import get_kind
-
         named = [s for s in scenarios if s != CATCH_ALL]
         rows = self.named_params(named)
         if len(named) == len(scenarios):
             return rows
-        diffuse = get_kind(self.kind).diffuse(self, rows)
+        diffuse = self.diffuse(rows)
         at = list(scenarios).index(CATCH_ALL)
         return np.insert(rows, at, diffuse, axis=0)
 
     def named_params(self, scenarios: list[str]) -> np.ndarray:
         """Prior parameters of the named scenarios ``scenarios``, shape ``(K, P)``."""
+        raise NotImplementedError
+
+    def diffuse(self, rows: np.ndarray) -> np.ndarray:
+        """Parameters ``(P,)`` of the catch-all scenario: what "none of these" expects.
+
+        Deliberately diffuse around the named scenarios' (``rows``, ``(K, P)``), so that its
+        probability rises when the evidence fits none of them.
+        """
         raise NotImplementedError
 
     def noise_params(self) -> np.ndarray | None:
@@ -205,14 +211,6 @@ class Kind:
 
     def likelihood_text(self, spec: IndicatorSpec, row: np.ndarray) -> str:
         """One scenario's prior parameters as words, e.g. ``Gamma(mean 1.2, sd 0.5)``."""
-        raise NotImplementedError
-
-    def diffuse(self, spec: IndicatorSpec, rows: np.ndarray) -> np.ndarray:
-        """Parameters ``(P,)`` of the catch-all scenario: what "none of these" expects.
-
-        Deliberately diffuse around the named scenarios' (``rows``, ``(K, P)``), so that its
-        probability rises when the evidence fits none of them.
-        """
         raise NotImplementedError
 
     def entry(self, spec: IndicatorSpec, row: np.ndarray) -> dict[str, Any]:
@@ -406,6 +404,17 @@ class Kind:
 
         The tail is the chance of an observation at most as probable as ``value``, given the
         indicator's items; ``weights`` are the scenario probabilities of the mixture.
+        """
+        raise NotImplementedError
+
+    def tail_support(
+        self, ind: IndicatorData, value: float, exposure: float
+    ) -> tuple[np.ndarray, int, np.ndarray]:
+        """Outcomes to tabulate a predictive on, for tail probabilities.
+
+        Returns the outcomes (encoded; the observed ``value`` among them), the position of
+        ``value``, and each outcome's log measure (0 for counts and categories; the log width
+        of its cell for a measured value, ``-inf`` for the observed point added to the grid).
         """
         raise NotImplementedError
 

@@ -41,6 +41,10 @@ class BinaryIndicator(IndicatorSpec):
         """Beta ``(alpha, beta)`` per scenario, shape ``(K, 2)``."""
         return np.array([self.probability[s].params for s in scenarios], dtype=float)
 
+    def diffuse(self, rows: np.ndarray) -> np.ndarray:
+        """The catch-all's parameters (see :meth:`IndicatorSpec.diffuse`)."""
+        return np.array([1.0, 1.0])  # uniform: any probability
+
 
 class Binary(Kind):
     """Bernoulli observations; Beta(alpha, beta) probability of ``true``."""
@@ -78,9 +82,6 @@ class Binary(Kind):
         a, b = row
         m = a / (a + b)
         return f"Beta(mean {m:.3g}, sd {math.sqrt(m * (1 - m) / (a + b + 1)):.3g})"
-
-    def diffuse(self, spec, rows):
-        return np.array([1.0, 1.0])  # uniform: any probability
 
     def entry(self, spec, row):
         return {"alpha": float(row[0]), "beta": float(row[1])}
@@ -223,6 +224,9 @@ class Binary(Kind):
         p = post[:, 0] / post.sum(axis=1)
         logp = np.log(np.stack([1 - p, p]))
         return tail_from_table(logp, int(bool(value)), weights)
+
+    def tail_support(self, ind, value, exposure):
+        return np.array([0.0, 1.0]), int(bool(value)), np.zeros(2)
 
     def outcome_text(self, ind, value):
         return "true" if value else "false"

@@ -62,6 +62,10 @@ class CategoricalIndicator(IndicatorSpec):
             rows.append(self._alpha(self.probabilities[s], conc))
         return np.array(rows, dtype=float)
 
+    def diffuse(self, rows: np.ndarray) -> np.ndarray:
+        """The catch-all's parameters (see :meth:`IndicatorSpec.diffuse`)."""
+        return np.ones(rows.shape[1])  # uniform over the simplex
+
     def _alpha(self, entry: dict[str, Any], conc: float) -> list[float]:
         if set(entry) == {"alpha"}:
             return [float(entry["alpha"][c]) for c in self.categories]
@@ -162,9 +166,6 @@ class Categorical(Kind):
 
     def redefined(self, old, new):
         return old.kind != new.kind or list(old.categories) != list(new.categories)
-
-    def diffuse(self, spec, rows):
-        return np.ones(rows.shape[1])  # uniform over the simplex
 
     def entry(self, spec, row):
         return {"alpha": {c: float(v) for c, v in zip(spec.categories, row, strict=True)}}
@@ -325,6 +326,10 @@ class Categorical(Kind):
         post = self.posterior(ind.prior, ind.stats)
         theta = post / post.sum(axis=1, keepdims=True)
         return tail_from_table(np.log(theta.T), list(ind.spec.categories).index(value), weights)
+
+    def tail_support(self, ind, value, exposure):
+        c = len(ind.spec.categories)
+        return np.arange(c, dtype=float), int(value), np.zeros(c)
 
     def outcome_text(self, ind, value):
         return ind.spec.categories[int(value)]

@@ -61,6 +61,13 @@ class ContinuousIndicator(IndicatorSpec):
         """Normal ``(mean, sd)`` of each scenario's level, shape ``(K, 2)``."""
         return np.array([self.mean[s].params for s in scenarios], dtype=float)
 
+    def diffuse(self, rows: np.ndarray) -> np.ndarray:
+        """The catch-all's parameters (see :meth:`IndicatorSpec.diffuse`)."""
+        # centred on the named levels, three times as wide as they and their spreads reach
+        centre = float(np.mean(rows[:, 0]))
+        reach = max(float(np.ptp(rows[:, 0])), float(np.max(rows[:, 1])), float(self.sd))
+        return np.array([centre, 3.0 * reach])
+
 
 class Continuous(Kind):
     """Normal observations with known spread; Normal(m, s) level per scenario."""
@@ -101,12 +108,6 @@ class Continuous(Kind):
 
     def redefined(self, old, new):
         return old.kind != new.kind or old.sd != new.sd
-
-    def diffuse(self, spec, rows):
-        # centred on the named levels, three times as wide as they and their spreads reach
-        centre = float(np.mean(rows[:, 0]))
-        reach = max(float(np.ptp(rows[:, 0])), float(np.max(rows[:, 1])), float(spec.sd))
-        return np.array([centre, 3.0 * reach])
 
     def entry(self, spec, row):
         return {"mean": float(row[0]), "sd": float(row[1])}
@@ -278,6 +279,19 @@ class Continuous(Kind):
         cell = np.where(mix <= at * (1 + 1e-12), mix, 0.0)
         whole = float(np.trapezoid(cell, grid))
         return np.minimum(per, 1.0), min(whole, 1.0)
+
+    def tail_support(self, ind, value, exposure):
+        mean, sd = self._predictive(ind)
+        means = np.concatenate([mean, ind.prior[:, 0]])
+        sds = np.concatenate([sd, np.sqrt(ind.prior[:, 1] ** 2 + ind.spec.sd**2)])
+        lo = min(float(np.min(means - 12 * sds)), value)
+        hi = max(float(np.max(means + 12 * sds)), value)
+        grid = np.linspace(lo, hi, TAIL_GRID)
+        width = np.full(TAIL_GRID, (hi - lo) / (TAIL_GRID - 1))
+        width[[0, -1]] /= 2  # trapezoid
+        with np.errstate(divide="ignore"):
+            log_measure = np.append(np.log(width), -np.inf)
+        return np.append(grid, value), TAIL_GRID, log_measure
 
     def outcome_text(self, ind, value):
         return f"{value:.4g}"

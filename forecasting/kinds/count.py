@@ -41,6 +41,12 @@ class CountIndicator(IndicatorSpec):
         """Gamma ``(shape, rate)`` per scenario, shape ``(K, 2)``."""
         return np.array([self.rate[s].params for s in scenarios], dtype=float)
 
+    def diffuse(self, rows: np.ndarray) -> np.ndarray:
+        """The catch-all's parameters (see :meth:`IndicatorSpec.diffuse`)."""
+        # Gamma(0.5, .): mean the named scenarios' average, coefficient of variation 1.4
+        mean = float(np.mean(rows[:, 0] / rows[:, 1]))
+        return np.array([0.5, 0.5 / mean])
+
 
 def _iso_date(value: Any) -> Any:
     """``"2025-10-27"`` as a date; anything else unchanged."""
@@ -91,11 +97,6 @@ class Count(Kind):
     def likelihood_text(self, spec: IndicatorSpec, row: np.ndarray) -> str:
         a, b = row
         return f"Gamma(mean {a / b:.3g}, sd {math.sqrt(a) / b:.3g})"
-
-    def diffuse(self, spec, rows):
-        # Gamma(0.5, .): mean the named scenarios' average, coefficient of variation 1.4
-        mean = float(np.mean(rows[:, 0] / rows[:, 1]))
-        return np.array([0.5, 0.5 / mean])
 
     def entry(self, spec, row):
         return {"shape": float(row[0]), "rate": float(row[1])}
@@ -266,6 +267,15 @@ class Count(Kind):
             + y[:, None] * np.log(t / (b + t))[None, :]
         )
         return tail_from_table(logp, int(value), weights)
+
+    def tail_support(self, ind, value, exposure):
+        post = self.posterior(ind.prior, ind.stats)
+        a, b = post[:, 0], post[:, 1]
+        t = float(exposure or 1.0)
+        mean = float(np.max(np.concatenate([a / b, ind.prior[:, 0] / ind.prior[:, 1]])))
+        hi = int(max(10 * (value + 1), mean * t + 20 * math.sqrt(mean * t + 1) + 20))
+        y = np.arange(0, min(hi, 200_000) + 1, dtype=float)
+        return y, int(value), np.zeros(len(y))
 
     def outcome_text(self, ind, value):
         return str(int(value))

@@ -155,7 +155,7 @@ class ModelData:
                     origins=tuple(it.origin for it in items),
                     origin_weights=np.array([it.origin_weight for it in items], dtype=float),
                     credibility=np.array([it.credibility for it in items], dtype=float),
-                    relay=np.array([_relay(it.via, relays) for it in items], dtype=float),
+                    relay=np.array([relay(it.via, relays) for it in items], dtype=float),
                     events=tuple(it.event for it in items),
                     scenario_prior=question.prior,
                 )
@@ -204,7 +204,7 @@ class ModelData:
         )
 
 
-def _relay(via: tuple[str, ...], relays: dict[str, float]) -> float:
+def relay(via: tuple[str, ...], relays: dict[str, float]) -> float:
     """The probability that a relay chain passed a report on faithfully (1 where not given)."""
     out = 1.0
     for outlet in via:

@@ -21,33 +21,24 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..core.errors import InputError, Problem
 from ..core.stats import logsumexp
 from . import mixture as mx
+from .quadrature import adaptive_grid
 
 if TYPE_CHECKING:
     from .data import IndicatorData
 
-#: Gauss-Legendre points per panel, and the coarser rule each panel is checked against.
-_FINE, _COARSE = 10, 5
-#: A panel is split while the two rules differ by more than this share of any scenario's total.
-_TOLERANCE = 1e-13
-#: Panels of the first grid around each centre, in units of the distribution's scale.
-_STEPS = np.array([-10, -6, -3, -1.5, 0, 1.5, 3, 6, 10], dtype=float)
-#: Half-width of the grid, in scales of the widest distribution.
-_REACH = 40.0
 #: The largest polynomial (terms) the exact categorical integral builds.
 MAX_POLYNOMIAL_TERMS = 4_000_000
 #: Above this many report-by-parameter terms, ``log L`` at parameter draws is interpolated.
 #: (A spline through the grid: on 15,200 reports in 38 indicators the exact engine's 4,000
 #: draws x 12 scenarios took 23 s exactly.)
 _EXACT_EVALUATIONS = 2_000_000
-#: Rounds of panel splitting at most.
-_MAX_SPLITS = 40
 
 
 class Tempered:
@@ -128,6 +119,15 @@ class Tempered:
     def item_log_lik(self, theta: np.ndarray) -> np.ndarray:
         """Each item's log-likelihood at ``theta``, ``(..., K, n)``."""
         return self.kind.item_loglik(theta, self.ind)
+
+    def tail(
+        self, value: Any, exposure: float | None, weights: np.ndarray, genuine: float = 1.0
+    ) -> tuple[np.ndarray, float]:
+        """Predictive tail probability of one more observation, per scenario and mixed.
+
+        (Of a confirmed one: the tempered model's predictive has no place for reliability.)
+        """
+        return self.kind.tail(self.ind, value, exposure, weights)
 
     def draw(self, scenario: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Parameters per draw: the drawn scenario's from its posterior, the others' priors."""
@@ -240,7 +240,7 @@ class Mixture:
     @cached_property
     def grid(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
         """Quadrature grid: nodes ``u``, log weights, base ``log L`` at the nodes, ends."""
-        return _adaptive_grid(self)
+        return adaptive_grid(self)
 
     def _log_l_nodes(self, rep: mx.Reports, u: np.ndarray) -> np.ndarray:
         theta = self.kind.theta_from_u(u)[:, None]
@@ -439,6 +439,34 @@ class Mixture:
         """``log p(y | E, S = k)`` of one more genuine observation, ``(m, K)``."""
         return self.with_outcomes(outcomes, 1.0, exposure) - self.log_marginal()[None, :]
 
+    def tail(
+        self, value: Any, exposure: float | None, weights: np.ndarray, genuine: float = 1.0
+    ) -> tuple[np.ndarray, float]:
+        """Tail probability of one more report of ``value`` under the mixture predictive.
+
+        The report is genuine with probability ``genuine``: its predictive is
+        ``genuine * p(y | E, k) + (1 - genuine) * g(y)``. The tail is the chance of a report at
+        most as probable as this one, per scenario and under the mixture ``weights``.
+        """
+        ind = self.ind
+        code = self.kind.encode(ind.spec, value)
+        t = float(exposure or 1.0)
+        support, obs, log_measure = self.kind.tail_support(ind, code, t)
+        true = self.predictive(support, t)  # (m, K)
+        noise = self.log_noise(support, np.full(len(support), t))[:, None]
+        with np.errstate(divide="ignore"):
+            dens = np.exp(np.logaddexp(np.log(genuine) + true, np.log1p(-genuine) + noise))
+        measure = np.exp(log_measure)[:, None]
+        per = np.array(
+            [
+                np.sum((dens[:, k] * measure[:, 0])[dens[:, k] <= dens[obs, k] * (1 + 1e-12)])
+                for k in range(dens.shape[1])
+            ]
+        )
+        mixed = dens @ weights
+        whole = float(np.sum((mixed * measure[:, 0])[mixed <= mixed[obs] * (1 + 1e-12)]))
+        return np.minimum(per, 1.0), min(whole, 1.0)
+
     def with_values(self, i: int, values: np.ndarray) -> np.ndarray:
         """Log marginals with item ``i``'s value replaced by each of ``values``, ``(m, K)``."""
         ind = self.ind
@@ -540,90 +568,3 @@ class Mixture:
             left, right = edges[pick], edges[pick + 1]
             theta[rows, k] = self.kind.theta_from_u(left + (right - left) * rng.random(len(rows)))
         return theta
-
-
-def _adaptive_grid(model: Mixture) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
-    """Panels of Gauss-Legendre nodes, split until a coarser rule agrees to ``_TOLERANCE``.
-
-    The first panels are laid around each scenario's prior and its posterior were every report
-    genuine (where the integrand's mass can be), a unit of each distribution's scale wide near
-    its centre; a panel is split wherever the 10-point and the 5-point rule differ by more than
-    ``_TOLERANCE`` of a scenario's integral.
-    """
-    ind, kind = model.ind, model.kind
-    prior = ind.prior
-    c0, s0 = kind.u_location(prior)
-    all_genuine = kind.stats(replace(ind, weights=np.ones(len(ind.values))))
-    c1, s1 = kind.u_location(kind.posterior(prior, all_genuine))
-    centres, scales = np.concatenate([c0, c1]), np.concatenate([s0, s1])
-    ok = np.isfinite(centres) & np.isfinite(scales) & (scales > 0)
-    centres, scales = centres[ok], scales[ok]
-    lo = float(np.min(centres - _REACH * scales))
-    hi = float(np.max(centres + _REACH * scales))
-    lo, hi = max(lo, kind.u_bounds[0]), min(hi, kind.u_bounds[1])
-    points = [np.linspace(lo, hi, 17)]
-    for c, s in zip(centres, scales, strict=True):
-        points.append(c + s * _STEPS)
-    breaks = np.unique(np.clip(np.concatenate(points), lo, hi))
-    # breakpoints of near-identical centres would make panels of no width
-    breaks = breaks[np.concatenate([[True], np.diff(breaks) > 1e-9 * (hi - lo)])]
-    fine_x, fine_w = np.polynomial.legendre.leggauss(_FINE)
-    coarse_x, coarse_w = np.polynomial.legendre.leggauss(_COARSE)
-    rep = model.reports()
-    panels = list(zip(breaks[:-1], breaks[1:], strict=True))
-    done: list[tuple[float, float, np.ndarray, np.ndarray]] = []
-    todo = panels
-    for attempt in range(_MAX_SPLITS + 1):
-        if not todo:
-            break
-        a = np.array([p[0] for p in todo])
-        b = np.array([p[1] for p in todo])
-        half, mid = (b - a) / 2, (a + b) / 2
-        u_f = mid[:, None] + half[:, None] * fine_x[None, :]
-        u_c = mid[:, None] + half[:, None] * coarse_x[None, :]
-        both = np.concatenate([u_f, u_c], axis=1).reshape(-1)
-        log_l = model._log_l_nodes(rep, both).reshape(len(todo), _FINE + _COARSE)
-        done_now = []
-        for n in range(len(todo)):
-            done_now.append(
-                (
-                    a[n],
-                    b[n],
-                    u_f[n],
-                    np.log(half[n] * fine_w),
-                    log_l[n, :_FINE],
-                    u_c[n],
-                    np.log(half[n] * coarse_w),
-                    log_l[n, _FINE:],
-                )
-            )
-        # judge every panel against the scenarios' totals so far
-        allp = done + done_now
-        u_all = np.concatenate([p[2] for p in allp])
-        lw_all = np.concatenate([p[3] for p in allp])
-        ll_all = np.concatenate([p[4] for p in allp])
-        dens = kind.log_prior_u(u_all, prior) + lw_all[None, :] + ll_all[None, :]
-        total = logsumexp(dens, axis=1)  # (K,)
-        todo = []
-        kept = list(done)
-        for p in done_now:
-            fine = logsumexp(kind.log_prior_u(p[2], prior) + p[3] + p[4], axis=1)
-            coarse = logsumexp(kind.log_prior_u(p[5], prior) + p[6] + p[7], axis=1)
-            with np.errstate(invalid="ignore"):
-                err = np.abs(np.exp(fine - total) - np.exp(coarse - total))
-            err = np.nan_to_num(err, nan=0.0)
-            if (
-                attempt < _MAX_SPLITS
-                and np.max(err) > _TOLERANCE
-                and p[1] - p[0] > 1e-9 * (hi - lo)
-            ):
-                m = (p[0] + p[1]) / 2
-                todo += [(p[0], m), (m, p[1])]
-            else:
-                kept.append(p)
-        done = kept
-    done.sort(key=lambda p: p[0])
-    u = np.concatenate([p[2] for p in done])
-    log_w = np.concatenate([p[3] for p in done])
-    log_l = np.concatenate([p[4] for p in done])
-    return u, log_w, log_l, lo, hi

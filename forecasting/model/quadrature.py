@@ -1,0 +1,115 @@
+"""The quadrature grid of the truth-mixture model's integral over a scalar parameter.
+
+Panels of Gauss-Legendre nodes in the kind's coordinate ``u`` (``log rate``, ``logit p``, the
+level), laid where the integrand's mass can be and split until a coarser rule agrees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..core.stats import logsumexp
+
+if TYPE_CHECKING:
+    from .likelihood import Mixture
+
+#: Gauss-Legendre points per panel, and the coarser rule each panel is checked against.
+_FINE, _COARSE = 10, 5
+#: A panel is split while the two rules differ by more than this share of any scenario's total.
+_TOLERANCE = 1e-13
+#: Panels of the first grid around each centre, in units of the distribution's scale.
+_STEPS = np.array([-10, -6, -3, -1.5, 0, 1.5, 3, 6, 10], dtype=float)
+#: Rounds of panel splitting at most.
+_MAX_SPLITS = 40
+#: Half-width of the grid, in scales of the widest distribution.
+_REACH = 40.0
+
+
+def adaptive_grid(model: Mixture) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
+    """Panels of Gauss-Legendre nodes, split until a coarser rule agrees to ``_TOLERANCE``.
+
+    The first panels are laid around each scenario's prior and its posterior were every report
+    genuine (where the integrand's mass can be), a unit of each distribution's scale wide near
+    its centre; a panel is split wherever the 10-point and the 5-point rule differ by more than
+    ``_TOLERANCE`` of a scenario's integral.
+    """
+    ind, kind = model.ind, model.kind
+    prior = ind.prior
+    c0, s0 = kind.u_location(prior)
+    all_genuine = kind.stats(replace(ind, weights=np.ones(len(ind.values))))
+    c1, s1 = kind.u_location(kind.posterior(prior, all_genuine))
+    centres, scales = np.concatenate([c0, c1]), np.concatenate([s0, s1])
+    ok = np.isfinite(centres) & np.isfinite(scales) & (scales > 0)
+    centres, scales = centres[ok], scales[ok]
+    lo = float(np.min(centres - _REACH * scales))
+    hi = float(np.max(centres + _REACH * scales))
+    lo, hi = max(lo, kind.u_bounds[0]), min(hi, kind.u_bounds[1])
+    points = [np.linspace(lo, hi, 17)]
+    for c, s in zip(centres, scales, strict=True):
+        points.append(c + s * _STEPS)
+    breaks = np.unique(np.clip(np.concatenate(points), lo, hi))
+    # breakpoints of near-identical centres would make panels of no width
+    breaks = breaks[np.concatenate([[True], np.diff(breaks) > 1e-9 * (hi - lo)])]
+    fine_x, fine_w = np.polynomial.legendre.leggauss(_FINE)
+    coarse_x, coarse_w = np.polynomial.legendre.leggauss(_COARSE)
+    rep = model.reports()
+    panels = list(zip(breaks[:-1], breaks[1:], strict=True))
+    done: list[tuple[float, float, np.ndarray, np.ndarray]] = []
+    todo = panels
+    for attempt in range(_MAX_SPLITS + 1):
+        if not todo:
+            break
+        a = np.array([p[0] for p in todo])
+        b = np.array([p[1] for p in todo])
+        half, mid = (b - a) / 2, (a + b) / 2
+        u_f = mid[:, None] + half[:, None] * fine_x[None, :]
+        u_c = mid[:, None] + half[:, None] * coarse_x[None, :]
+        both = np.concatenate([u_f, u_c], axis=1).reshape(-1)
+        log_l = model._log_l_nodes(rep, both).reshape(len(todo), _FINE + _COARSE)
+        done_now = []
+        for n in range(len(todo)):
+            done_now.append(
+                (
+                    a[n],
+                    b[n],
+                    u_f[n],
+                    np.log(half[n] * fine_w),
+                    log_l[n, :_FINE],
+                    u_c[n],
+                    np.log(half[n] * coarse_w),
+                    log_l[n, _FINE:],
+                )
+            )
+        # judge every panel against the scenarios' totals so far
+        allp = done + done_now
+        u_all = np.concatenate([p[2] for p in allp])
+        lw_all = np.concatenate([p[3] for p in allp])
+        ll_all = np.concatenate([p[4] for p in allp])
+        dens = kind.log_prior_u(u_all, prior) + lw_all[None, :] + ll_all[None, :]
+        total = logsumexp(dens, axis=1)  # (K,)
+        todo = []
+        kept = list(done)
+        for p in done_now:
+            fine = logsumexp(kind.log_prior_u(p[2], prior) + p[3] + p[4], axis=1)
+            coarse = logsumexp(kind.log_prior_u(p[5], prior) + p[6] + p[7], axis=1)
+            with np.errstate(invalid="ignore"):
+                err = np.abs(np.exp(fine - total) - np.exp(coarse - total))
+            err = np.nan_to_num(err, nan=0.0)
+            if (
+                attempt < _MAX_SPLITS
+                and np.max(err) > _TOLERANCE
+                and p[1] - p[0] > 1e-9 * (hi - lo)
+            ):
+                m = (p[0] + p[1]) / 2
+                todo += [(p[0], m), (m, p[1])]
+            else:
+                kept.append(p)
+        done = kept
+    done.sort(key=lambda p: p[0])
+    u = np.concatenate([p[2] for p in done])
+    log_w = np.concatenate([p[3] for p in done])
+    log_l = np.concatenate([p[4] for p in done])
+    return u, log_w, log_l, lo, hi
