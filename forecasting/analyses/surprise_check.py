@@ -1,20 +1,28 @@
-"""The surprise check: how probable each new item was before it arrived.
+"""The surprise check: how probable the new items were before they arrived.
 
 For every new item, the predictive tail probability (the chance of an observation at most as
 probable as the one seen) under each scenario and under the previous forecast's mixture, given
-the evidence before it. An item whose tail probability is below :data:`SURPRISE_THRESHOLD`
-under *every* scenario is improbable whichever scenario holds: the scenario set may be
-incomplete.
+the evidence before it; under the truth-mixture model, of a report as reliable as this one
+(its predictive mixes the genuine predictive and the noise). An item whose tail probability
+is below :data:`SURPRISE_THRESHOLD` under *every* scenario is improbable whichever scenario
+holds: the scenario set may be incomplete.
+
+The week's new items are also tested together: each one's tail given the evidence before it
+*and the new items before it* (in date order) is, under the model, a p-value independent of
+the others' (the prequential principle; for counts, yes/no and categories a conservative one),
+and Fisher's method combines them: ``-2 sum log p_i`` against a chi-squared with ``2n``
+degrees of freedom. Several items each a little surprising can be improbable together.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import xarray as xr
+from scipy import special
 
 from ..core.dims import SCENARIO
 from ..core.stats import normalise_log
-from ..inputs.evidence import Evidence
+from ..inputs.evidence import Evidence, EvidenceItem
 from ..model.data import ModelData, relay
 from ..results.forecast import Forecast
 
@@ -48,15 +56,41 @@ def surprise(
     mix = np.zeros(len(fresh))
     for n, it in enumerate(fresh):
         ind = next(i for i in data.indicators if i.id == it.indicator)
-        genuine = it.origin_weight * (it.credibility or 0.0) * relay(it.via, question.relays or {})
-        tails[n], mix[n] = ind.model.tail(it.value, it.exposure, weights, genuine)
+        tails[n], mix[n] = ind.model.tail(it.value, it.exposure, weights, _genuine(it, question))
     improbable = np.all(tails < threshold, axis=1) if len(fresh) else np.zeros(0, dtype=bool)
+    joint = _joint_tail(question, before, fresh, weights) if len(fresh) > 1 else np.ones(k)
+    joint_improbable = bool(np.all(joint < threshold))
     return xr.Dataset(
         {
             "tail_probability": (("item", SCENARIO), tails),
             "tail_forecast": (("item",), mix),
             "improbable": (("item",), improbable),
+            "joint_tail": ((SCENARIO,), joint),
         },
         coords={"item": [it.id for it in fresh], SCENARIO: list(data.scenarios)},
-        attrs={"threshold": threshold, "flagged": bool(improbable.any()), "n_new": len(fresh)},
+        attrs={
+            "threshold": threshold,
+            "flagged": bool(improbable.any()) or joint_improbable,
+            "joint_improbable": joint_improbable,
+            "n_new": len(fresh),
+        },
     )
+
+
+def _genuine(item: EvidenceItem, question) -> float:
+    """The probability that an item is a genuine report (origin, credibility, relays)."""
+    return item.origin_weight * (item.credibility or 0.0) * relay(item.via, question.relays or {})
+
+
+def _joint_tail(question, before: list, fresh: list, weights: np.ndarray) -> np.ndarray:
+    """Fisher's combination of the new items' sequential tails, per scenario ``(K,)``."""
+    so_far = list(before)
+    log_p = np.zeros(len(weights))
+    for it in sorted(fresh, key=lambda x: (x.date, x.id)):
+        data = ModelData.build(question, Evidence(question.id, tuple(so_far)))
+        ind = next(i for i in data.indicators if i.id == it.indicator)
+        per, _ = ind.model.tail(it.value, it.exposure, weights, _genuine(it, question))
+        log_p += np.log(np.clip(per, 1e-300, 1.0))
+        so_far.append(it)
+    # P(chi2_{2n} >= -2 sum log p) = Q(n, -sum log p), the regularised upper incomplete gamma
+    return special.gammaincc(len(fresh), -log_p)

@@ -135,12 +135,18 @@ def evidence_flags(current: Forecast, sur: xr.Dataset) -> list[str]:
                 f"{100 * CATCH_ALL_THRESHOLD:.0f}%): the evidence fits none of the named "
                 "scenarios well; the scenario set may be incomplete"
             )
-    if sur.attrs.get("flagged"):
-        improbable = zip(sur["item"].values, sur["improbable"].values, strict=True)
-        items = [str(i) for i, bad in improbable if bad]
+    improbable = zip(sur["item"].values, sur["improbable"].values, strict=True)
+    items = [str(i) for i, bad in improbable if bad]
+    if items:
         out.append(
             "new evidence improbable under every scenario (tail below "
             f"{sur.attrs['threshold']:g}): " + ", ".join(items)
+        )
+    if sur.attrs.get("joint_improbable"):
+        out.append(
+            f"the {sur.attrs['n_new']} new items together improbable under every scenario "
+            f"(joint tail below {sur.attrs['threshold']:g}): "
+            + ", ".join(str(i) for i in sur["item"].values)
         )
     return out
 
@@ -170,6 +176,10 @@ def _summary(
     out["surprise"] = {
         "threshold": sur.attrs["threshold"],
         "flagged": bool(sur.attrs["flagged"]),
+        "joint_tail": dict(
+            zip(current.scenarios, map(float, sur["joint_tail"].values), strict=True)
+        ),
+        "joint_improbable": bool(sur.attrs["joint_improbable"]),
         "items": [
             {
                 "id": str(i),

@@ -60,7 +60,16 @@ def build(
     b.append(Paragraph(f"**{headline(current, previous)}**"))
     for w in current.warnings:
         b.append(Warning(f"Sampler diagnostics: {w}. Treat the numbers as unreliable."))
-    if surprise.attrs.get("flagged"):
+    if surprise.attrs.get("joint_improbable"):
+        b.append(
+            Warning(
+                f"The {surprise.attrs['n_new']} new items are improbable together under every "
+                f"scenario (joint tail probability below {surprise.attrs['threshold']:g}, "
+                "Fisher's combination of each one's tail given the ones before it). The "
+                "scenario set may be incomplete; review the question.",
+            )
+        )
+    if surprise.attrs.get("flagged") and surprise["improbable"].values.any():
         items = [
             str(i)
             for i, bad in zip(surprise["item"].values, surprise["improbable"].values, strict=True)
