@@ -4,8 +4,10 @@ The judgements are every indicator x scenario likelihood (its centre moved betwe
 95% quantiles of the elicited distribution, spread kept; each kind says how, see
 :meth:`~forecasting.kinds.base.Kind.judgements`), each scenario prior (odds halved and doubled),
 the prior concentration (halved and doubled) and each item's reliability (odds halved and
-doubled; a weight of 1 is moved down to 0.5 only). What each judgement is travels as typed
-coordinates (``judgement_kind``, ``judgement_target``, ``judgement_scenario``,
+doubled; a weight of 1 is moved down to 0.5 only). Under the truth-mixture model also each
+origin's reliability (the probability that it is right, shared by all its reports; odds halved
+and doubled) and each stated noise distribution (its centre, as a likelihood's). What each
+judgement is travels as typed (``judgement_kind``, ``judgement_target``, ``judgement_scenario``,
 ``judgement_category``, ``judgement_quantity``, ``judgement_unit``...), never as text to parse.
 """
 
@@ -159,6 +161,66 @@ def all_judgements(base: Base) -> list[Judgement]:
                     f"reliability | {item}",
                 )
             )
+    out += _mixture_judgements(base)
+    return out
+
+
+def _mixture_judgements(base: Base) -> list[Judgement]:
+    """Origins' reliabilities and stated noise distributions (truth-mixture model only)."""
+    out: list[Judgement] = []
+    origins: dict[str, float] = {}
+    for ind in base.data.indicators:
+        if ind.reliability_model != "mixture":
+            continue
+        for o, rho in zip(ind.item_origins, ind.item_origin_weights, strict=True):
+            origins.setdefault(o, float(rho))
+        noise = ind.spec.noise_params()
+        if noise is not None:
+            for lk in ind.kind.judgements(replace(ind, prior=noise), 0, "noise"):
+                out.append(
+                    Judgement(
+                        f"noise:{ind.id}" + (f":{lk.category}" if lk.category else ""),
+                        "noise",
+                        ind.id,
+                        "",
+                        lk.category,
+                        ind.kind.name,
+                        lk.quantity,
+                        lk.unit,
+                        lk.unit_short,
+                        lk.scale,
+                        lk.base,
+                        lk.low,
+                        lk.high,
+                        lk.lower_limit,
+                        lk.upper_limit,
+                        f"noise | {ind.id}",
+                        lk,
+                    )
+                )
+    for o, rho in origins.items():
+        low = 0.5 if rho >= 1.0 else _odds_scale(rho, 0.5)
+        high = 1.0 if rho >= 1.0 else _odds_scale(rho, 2.0)
+        out.append(
+            Judgement(
+                f"origin:{o}",
+                "origin",
+                o,
+                "",
+                "",
+                "",
+                "probability",
+                "origin reliability",
+                "",
+                "linear",
+                rho,
+                low,
+                high,
+                0.0,
+                1.0,
+                f"origin reliability | {o}",
+            )
+        )
     return out
 
 
@@ -204,6 +266,18 @@ def sweep_log_joint(base: Base, jd: Judgement, values: np.ndarray) -> np.ndarray
     elif jd.kind == "reliability":
         j, ind, i = base.item(jd.target)
         lj = base.with_indicator(j, ind.model.with_weight(i, values))
+    elif jd.kind == "origin":
+        for j, ind in enumerate(data.indicators):
+            mine = np.array([o == jd.target for o in ind.item_origins], dtype=bool)
+            if not mine.any():
+                continue
+            lj = lj - base.log_marginals[j][None, :] + ind.model.with_origin(jd.target, values)
+    elif jd.kind == "noise":
+        j, ind = base.indicator(jd.target)
+        noise = replace(ind, prior=ind.spec.noise_params())
+        params = ind.kind.move_centre(noise, 0, jd.likelihood, values)
+        rows = [ind.model.with_noise(row[None, :]) for row in params]
+        lj = lj - base.log_marginals[j][None, :] + np.array(rows).reshape(n, -1)
     # concentration: the point probability does not depend on it (the interval does)
     return lj
 

@@ -27,7 +27,7 @@ from ..core.schema import (
     short_value,
     typename,
 )
-from ..core.stats import dirichlet_logpdf
+from ..core.stats import dirichlet_logpdf, logsumexp
 from .base import (
     QUANTILES,
     IndicatorSpec,
@@ -303,7 +303,7 @@ class Categorical(Kind):
         step = max(1, 20_000_000 // max(1, len(coef)))
         for start in range(0, len(params), step):
             rows = params[start : start + step]
-            out[start : start + step] = special.logsumexp(
+            out[start : start + step] = logsumexp(
                 coef[None, :] + self._moments(rows, powers), axis=1
             )
         return out

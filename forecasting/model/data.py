@@ -43,6 +43,9 @@ class IndicatorData:
     events: tuple[str | None, ...] = ()
     #: The scenarios' prior probabilities (the noise distribution averages over them).
     scenario_prior: np.ndarray | None = field(default=None, repr=False)
+    #: Parameters ``(1, P)`` of the noise distribution, in place of the question's (for
+    #: sensitivity analyses); ``None``: as the question says.
+    noise: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def stats(self) -> np.ndarray:

@@ -149,7 +149,9 @@ class Mixture:
         self.kind = ind.kind
 
     # --- the reports -----------------------------------------------------------------------
-    def log_noise(self, values: np.ndarray, exposures: np.ndarray) -> np.ndarray:
+    def log_noise(
+        self, values: np.ndarray, exposures: np.ndarray, noise: np.ndarray | None = None
+    ) -> np.ndarray:
         """``log g(y)``, the noise distribution of false reports.
 
         The predictive of the indicator's ``noise:`` if stated; otherwise the scenarios' prior
@@ -158,7 +160,8 @@ class Mixture:
         ind = self.ind
         values = np.asarray(values, dtype=float)
         exposures = np.asarray(exposures, dtype=float)
-        stated = ind.spec.noise_params()
+        stated = noise if noise is not None else ind.noise
+        stated = stated if stated is not None else ind.spec.noise_params()
         params = ind.prior if stated is None else stated
         weights = ind.scenario_prior if stated is None else np.ones(1)
         with np.errstate(divide="ignore"):
@@ -386,6 +389,74 @@ class Mixture:
             else:
                 rows.append(self._integrate(self._with_tails(log_l))[0])
         return np.array(rows).reshape(n, len(self.ind.prior))
+
+    def with_origin(self, origin: str, values: np.ndarray) -> np.ndarray:
+        """Log marginals with ``origin``'s reliability set to each of ``values``, ``(m, K)``.
+
+        On the quadrature grid where the origin is alone in its block (vectorised), else
+        computed anew for each value.
+        """
+        ind = self.ind
+        values = np.asarray(values, dtype=float)
+        rep = self.reports()
+        mine = np.array([o == origin for o in ind.item_origins], dtype=bool)
+        if not mine.any():
+            return np.tile(self.log_marginal(), (len(values), 1))
+        o = rep.origin_names.index(origin)
+        where = np.flatnonzero(rep.fast_origins == o)
+        if self._polynomial and len(where):
+            return self._poly_origin(mine, o, values)
+        if not self._polynomial and len(where):
+            _, s1, s0, block = self._blocks
+            g = int(where[0])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                new_block = np.logaddexp(
+                    mx.safe_log(values)[:, None] + s1[None, :, g],
+                    mx.safe_log1m(values)[:, None] + s0[g],
+                )
+                log_l = self.grid[2][None, :] - block[None, :, g] + new_block
+            if np.all(np.isfinite(log_l) | np.isneginf(log_l)):
+                return self._integrate(self._with_tails(log_l))
+        rows = [
+            self._variant(
+                replace(ind, origin_weights=np.where(mine, v, ind.item_origin_weights)),
+                self.item_noise,
+            )
+            for v in values
+        ]
+        return np.array(rows).reshape(len(values), len(ind.prior))
+
+    def _poly_origin(self, mine: np.ndarray, o: int, values: np.ndarray) -> np.ndarray:
+        """:meth:`with_origin` for a polynomial kind: the rest times the origin's block."""
+        ind, rep = self.ind, self.reports()
+        c = len(ind.spec.categories)
+        alg = mx.PolynomialAlgebra(rep.value, c)
+        keep = ~mine
+        rest = (
+            self._poly(self._build(ind.with_items(keep), self.item_noise[keep]))
+            if keep.any()
+            else alg.const(0.0)
+        )
+        genuine = alg.const(0.0)
+        for r in np.flatnonzero(rep.origin == o):
+            a, g = rep.genuine[r], rep.log_noise[r]
+            with np.errstate(divide="ignore"):
+                factor = alg.add([alg.scale(alg.f(int(r)), np.log(a)), alg.const(np.log1p(-a) + g)])
+            genuine = alg.mul(genuine, factor)
+        false = float(np.sum(rep.log_noise[rep.origin == o]))
+        rows = []
+        for v in values:
+            with np.errstate(divide="ignore"):
+                block = alg.add([alg.scale(genuine, np.log(v)), alg.const(np.log1p(-v) + false)])
+            rows.append(self.kind.polynomial_log_marginal(ind.prior, alg.mul(rest, block)))
+        return np.array(rows).reshape(len(values), len(ind.prior))
+
+    def with_noise(self, params: np.ndarray) -> np.ndarray:
+        """Log marginals with the noise distribution's parameters ``params`` (``(1, P)``)."""
+        ind = self.ind
+        if not len(ind.values):
+            return np.zeros(len(ind.prior))
+        return self._variant(ind, self.log_noise(ind.values, ind.exposures, params))
 
     def without(self, drop: np.ndarray) -> np.ndarray:
         """Log marginals without the items where ``drop`` is true, ``(K,)``."""

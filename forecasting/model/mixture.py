@@ -34,7 +34,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
+
+from ..core.stats import logsumexp
 
 #: The most origins one component (origins linked by shared events) may hold: its likelihood
 #: sums over ``2^m`` states of the origins.
@@ -64,6 +65,7 @@ class Reports:
     first_item: np.ndarray
     item_report: np.ndarray
     origin_rho: np.ndarray
+    origin_names: tuple[str, ...]
     fast_order: np.ndarray
     fast_starts: np.ndarray
     fast_origins: np.ndarray
@@ -180,6 +182,7 @@ def build_reports(
         first_item=first,
         item_report=item_report,
         origin_rho=rho,
+        origin_names=tuple(origin_names),
         fast_order=order,
         fast_starts=starts,
         fast_origins=fast_origins,
@@ -312,7 +315,7 @@ class NumberAlgebra:
 
     def add(self, terms: list[np.ndarray]) -> np.ndarray:
         """The sum of ``terms``."""
-        return special.logsumexp(np.stack(np.broadcast_arrays(*terms)), axis=0)
+        return logsumexp(np.stack(np.broadcast_arrays(*terms)), axis=0)
 
     def mul(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """The product ``x * y``."""
@@ -405,7 +408,7 @@ class PolynomialAlgebra:
         stack = np.full((len(terms), *shape), -np.inf)
         for k, t in enumerate(terms):
             stack[(k, *(slice(0, n) for n in t.shape))] = t
-        return special.logsumexp(stack, axis=0)
+        return logsumexp(stack, axis=0)
 
     def mul(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """The product ``x * y``."""

@@ -171,6 +171,12 @@ def judgement_name(
     if kind == "reliability":
         # item ids are kept as written (underscores too), shortened in the middle
         return f"reliability of {shorten(target, 38)}"
+    if kind == "origin":
+        return f"reliability of origin {shorten(target, 31)}"
+    if kind == "noise" and cat:
+        return f"noise P({clip(what, 24)} = {clip(cat, 22)})"
+    if kind == "noise":
+        return f"noise of {clip(what, 38)}"
     return clip(readable(target), MAX_LABEL)
 
 

@@ -621,3 +621,49 @@ def test_a_rumour_is_as_surprising_as_the_noise_says():
         # a level's tail from a grid of 20,001 cells: within 5e-4 of the closed form (a cell)
         np.testing.assert_allclose(got, want, atol=5e-4)
         assert got_mixed == pytest.approx(want_mixed, abs=5e-4)
+
+
+def test_origin_reliability_and_noise_are_judgements_that_refits_confirm():
+    from forecasting import analyses as sn
+
+    q = mixture_question(
+        question(
+            ("a", "b"),
+            indicators={
+                "fact": binary({"a": (5, 2), "b": (2, 5)}) | {"noise": {"mean": 0.8, "sd": 0.1}},
+                "ops": count({"a": (4, 2), "b": (1, 1)}),
+                "tone": categorical(("calm", "tense"), {"a": (4, 1), "b": (1, 4)}),
+            },
+        )
+    )
+    rows = [
+        item("f1", "fact", True) | {"origin": "MEI", "reliability": "B2"},
+        item("f2", "fact", True) | {"origin": "MEI", "reliability": "B3"},
+        item("o1", "ops", 3, exposure=1.0) | {"origin": "MEI", "reliability": "B2"},
+        item("t1", "tone", "calm") | {"origin": "MEI", "reliability": "B2"},
+        item("t2", "tone", "tense") | {"origin": "Reuters", "reliability": "C2"},
+    ]
+    ev = fc.Evidence.from_items(rows, q)
+    js = sn.judgement_sensitivity(q, ev)
+    ids = [str(i) for i in js["judgement"].values]
+    assert "origin:MEI" in ids and "origin:Reuters" in ids and "noise:fact" in ids
+    # MEI's reliability (letter B, 0.8) set to 0.3: as if the question graded B at 0.3
+    got = sn.sweep(q, "origin:MEI", [0.3], evidence=ev).values[0]
+    regraded = fc.Question.model_validate(q.to_dict() | {"reliability_codes": {"B": 0.3}})
+    want = fc.forecast(regraded, fc.Evidence.from_items(rows, regraded), draws=100)
+    np.testing.assert_allclose(got, want.probabilities.values, atol=1e-9)
+    # the noise's mean moved to 0.4 (its spread kept): as if the question said so
+    from forecasting.analyses.base import base_of
+    from forecasting.analyses.judgements import find_judgement
+
+    got = sn.sweep(q, "noise:fact", [0.4], evidence=ev).values[0]
+    body = q.to_dict()
+    (ind,) = [i for i in ModelData.build(q, ev).indicators if i.id == "fact"]
+    noise_judgement = find_judgement(base_of(q, ev), "noise:fact").likelihood
+    moved = ind.kind.move_centre(
+        replace(ind, prior=ind.spec.noise_params()), 0, noise_judgement, np.array([0.4])
+    )[0]
+    body["indicators"]["fact"]["noise"] = {"alpha": float(moved[0]), "beta": float(moved[1])}
+    renoised = fc.Question.model_validate(body)
+    want = fc.forecast(renoised, fc.Evidence.from_items(rows, renoised), draws=100)
+    np.testing.assert_allclose(got, want.probabilities.values, atol=1e-9)
