@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import special
 from builders import count, item, question
+from scipy import special
 
 import forecasting as fc
 from forecasting.analyses.surprise_check import surprise
