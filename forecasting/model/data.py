@@ -59,8 +59,9 @@ class IndicatorData:
 
     @cached_property
     def model(self):
-        """How the items enter the model (:class:`~.likelihood.Tempered` or ``Mixture``)."""
-        from .likelihood import Mixture, Tempered
+        """How the items enter the model (:class:`~.tempered.Tempered` or ``Mixture``)."""
+        from .likelihood import Mixture
+        from .tempered import Tempered
 
         return Mixture(self) if self.reliability_model == "mixture" else Tempered(self)
 

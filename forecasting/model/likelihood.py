@@ -2,9 +2,9 @@
 
 Two models of what a report's reliability means (``reliability_model:`` in the question):
 
-* ``tempered`` (:class:`Tempered`): an item of reliability ``w`` contributes ``w * log f``; the
-  evidence is the kind's conjugate statistics, integrated in closed form. Kept so that every
-  forecast made with it still verifies.
+* ``tempered`` (:class:`~.tempered.Tempered`): an item of reliability ``w`` contributes
+  ``w * log f``; the evidence is the kind's conjugate statistics, integrated in closed form.
+  Kept so that every forecast made with it still verifies.
 * ``mixture`` (:class:`Mixture`): reliability is the probability that a report is genuine
   (:mod:`.mixture`); relayed copies count once, one origin's reports stand or fall together,
   and no report can move a Bayes factor beyond what its reliability allows. The integral over
@@ -39,104 +39,6 @@ MAX_POLYNOMIAL_TERMS = 4_000_000
 #: (A spline through the grid: on 15,200 reports in 38 indicators the exact engine's 4,000
 #: draws x 12 scenarios took 23 s exactly.)
 _EXACT_EVALUATIONS = 2_000_000
-
-
-class Tempered:
-    """Today's model: ``w * log f(y | theta)`` per item, conjugate statistics."""
-
-    def __init__(self, ind: IndicatorData):
-        self.ind = ind
-        self.kind = ind.kind
-
-    @cached_property
-    def stats(self) -> np.ndarray:
-        """The kind's tempered statistics of all items."""
-        return self.kind.stats(self.ind)
-
-    @cached_property
-    def item_stats(self) -> np.ndarray:
-        """Each item's tempered statistics, ``(n, P)``."""
-        return self.kind.item_stats(self.ind)
-
-    @property
-    def constant(self) -> float:
-        """The part of the log-likelihood that no scenario changes (not in the marginals)."""
-        return self.kind.constant(self.ind)
-
-    def _without(self, drop: np.ndarray) -> np.ndarray:
-        st = self.stats[None, :] - drop
-        return np.where(np.abs(st) < 1e-12 * (1 + np.abs(self.stats)), 0.0, st)
-
-    def log_marginal(self, prior: np.ndarray | None = None) -> np.ndarray:
-        """Log marginal likelihood per row of ``prior`` (default: the scenarios'), no constant."""
-        return self.kind.log_marginal(self.ind.prior if prior is None else prior, self.stats)
-
-    def loo(self) -> np.ndarray:
-        """Log marginals without each item in turn, ``(n, K)``."""
-        return self.kind.log_marginal(self.ind.prior, self._without(self.item_stats))
-
-    def without(self, drop: np.ndarray) -> np.ndarray:
-        """Log marginals without the items where ``drop`` is true, ``(K,)``."""
-        removed = self.item_stats[drop].sum(axis=0) if len(drop) else 0.0
-        return self.kind.log_marginal(self.ind.prior, self._without(removed)[0])
-
-    def with_outcomes(self, outcomes: np.ndarray, weight: float, exposure: float) -> np.ndarray:
-        """Log marginals with one more item of each value in ``outcomes``, ``(m, K)``."""
-        st = self.stats[None, :] + self.kind.outcome_stats(self.ind, outcomes, weight, exposure)
-        return self.kind.log_marginal(self.ind.prior, st)
-
-    def predictive(self, outcomes: np.ndarray, exposure: float) -> np.ndarray:
-        """``log p(y | E, S = k)`` of one more confirmed observation, ``(m, K)``."""
-        return (
-            self.with_outcomes(outcomes, 1.0, exposure)
-            - self.log_marginal()[None, :]
-            + self.kind.outcome_log_constant(self.ind, outcomes, exposure)[:, None]
-        )
-
-    def with_values(self, i: int, values: np.ndarray) -> np.ndarray:
-        """Log marginals with item ``i``'s value replaced by each of ``values``, ``(m, K)``."""
-        ind = self.ind
-        new = self.kind.outcome_stats(ind, values, ind.weights[i], ind.exposures[i])
-        st = self.kind.clip_stats(self.stats[None, :] - self.item_stats[i][None, :] + new)
-        return self.kind.log_marginal(ind.prior, st)
-
-    def with_weight(self, i: int, weights: np.ndarray) -> np.ndarray:
-        """Log marginals with item ``i``'s reliability set to each of ``weights``, ``(m, K)``."""
-        ind = self.ind
-        if ind.weights[i] > 0:
-            unit = self.item_stats[i] / ind.weights[i]
-        else:
-            w = np.zeros_like(ind.weights)
-            w[i] = 1.0
-            unit = self.kind.item_stats(replace(ind, weights=w))[i]
-        st = self.stats[None, :] + (weights - ind.weights[i])[:, None] * unit[None, :]
-        return self.kind.log_marginal(ind.prior, self.kind.clip_stats(st))
-
-    def log_lik(self, theta: np.ndarray) -> np.ndarray:
-        """Log-likelihood (no constant) at parameter values ``theta`` ``(..., K[, C])``."""
-        return self.kind.kernel(theta, self.stats)
-
-    def item_log_lik(self, theta: np.ndarray) -> np.ndarray:
-        """Each item's log-likelihood at ``theta``, ``(..., K, n)``."""
-        return self.kind.item_loglik(theta, self.ind)
-
-    def tail(
-        self, value: Any, exposure: float | None, weights: np.ndarray, genuine: float = 1.0
-    ) -> tuple[np.ndarray, float]:
-        """Predictive tail probability of one more observation, per scenario and mixed.
-
-        (Of a confirmed one: the tempered model's predictive has no place for reliability.)
-        """
-        return self.kind.tail(self.ind, value, exposure, weights)
-
-    def draw(self, scenario: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Parameters per draw: the drawn scenario's from its posterior, the others' priors."""
-        ind = self.ind
-        theta = self.kind.draw(ind.prior, rng, len(scenario))
-        if len(ind.item_ids):
-            posterior = self.kind.posterior(ind.prior, self.stats)[scenario]
-            theta[np.arange(len(scenario)), scenario] = self.kind.draw(posterior, rng, 1)[0]
-        return theta
 
 
 class Mixture:
