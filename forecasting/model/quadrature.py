@@ -47,12 +47,30 @@ def adaptive_grid(model: Mixture) -> tuple[np.ndarray, np.ndarray, np.ndarray, f
     lo = float(np.min(centres - _REACH * scales))
     hi = float(np.max(centres + _REACH * scales))
     lo, hi = max(lo, kind.u_bounds[0]), min(hi, kind.u_bounds[1])
+    span = (hi - lo) / 16
     points = [np.linspace(lo, hi, 17)]
+    owners = [np.full(17, span)]
     for c, s in zip(centres, scales, strict=True):
         points.append(c + s * _STEPS)
-    breaks = np.unique(np.clip(np.concatenate(points), lo, hi))
-    # breakpoints of near-identical centres would make panels of no width
-    breaks = breaks[np.concatenate([[True], np.diff(breaks) > 1e-9 * (hi - lo)])]
+        owners.append(np.full(len(_STEPS), s))
+    pts, own = np.concatenate(points), np.concatenate(owners)
+    inside = (pts >= lo) & (pts <= hi)
+    order = np.argsort(pts[inside], kind="stable")
+    pts, own = pts[inside][order], own[inside][order]
+    # a breakpoint closer to the last one kept than a third of either's scale adds nothing (the
+    # centres of many scenarios' posteriors often coincide), nor one of no width
+    kept_p, kept_s = [lo], [span]
+    for x, sc in zip(pts, own, strict=True):
+        if x - kept_p[-1] >= max(min(sc, kept_s[-1]) / 3, 1e-9 * (hi - lo)):
+            kept_p.append(float(x))
+            kept_s.append(float(sc))
+        elif sc < kept_s[-1]:
+            kept_s[-1] = float(sc)
+    if hi - kept_p[-1] > 1e-9 * (hi - lo):
+        kept_p.append(hi)
+    else:
+        kept_p[-1] = hi
+    breaks = np.array(kept_p)
     fine_x, fine_w = np.polynomial.legendre.leggauss(_FINE)
     coarse_x, coarse_w = np.polynomial.legendre.leggauss(_COARSE)
     rep = model.reports()
