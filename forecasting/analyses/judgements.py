@@ -73,27 +73,8 @@ def all_judgements(base: Base) -> list[Judgement]:
     for ind in data.indicators:
         for k, s in enumerate(data.scenarios):
             for lk in ind.kind.judgements(ind, k, s):
-                out.append(
-                    Judgement(
-                        f"likelihood:{ind.id}:{s}" + (f":{lk.category}" if lk.category else ""),
-                        "likelihood",
-                        ind.id,
-                        s,
-                        lk.category,
-                        ind.kind.name,
-                        lk.quantity,
-                        lk.unit,
-                        lk.unit_short,
-                        lk.scale,
-                        lk.base,
-                        lk.low,
-                        lk.high,
-                        lk.lower_limit,
-                        lk.upper_limit,
-                        lk.label,
-                        lk,
-                    )
-                )
+                jid = f"likelihood:{ind.id}:{s}" + (f":{lk.category}" if lk.category else "")
+                out.append(_elicited(jid, "likelihood", ind, s, lk, lk.label))
     for k, s in enumerate(data.scenarios):
         p = data.prior[k]
         out.append(
@@ -165,6 +146,31 @@ def all_judgements(base: Base) -> list[Judgement]:
     return out
 
 
+def _elicited(
+    jid: str, kind: str, ind, scenario: str, lk: LikelihoodJudgement, label: str
+) -> Judgement:
+    """A judgement of an elicited distribution's centre (a likelihood's, or the noise's)."""
+    return Judgement(
+        jid,
+        kind,
+        ind.id,
+        scenario,
+        lk.category,
+        ind.kind.name,
+        lk.quantity,
+        lk.unit,
+        lk.unit_short,
+        lk.scale,
+        lk.base,
+        lk.low,
+        lk.high,
+        lk.lower_limit,
+        lk.upper_limit,
+        label,
+        lk,
+    )
+
+
 def _mixture_judgements(base: Base) -> list[Judgement]:
     """Origins' reliabilities and stated noise distributions (truth-mixture model only)."""
     out: list[Judgement] = []
@@ -177,27 +183,8 @@ def _mixture_judgements(base: Base) -> list[Judgement]:
         noise = ind.spec.noise_params()
         if noise is not None:
             for lk in ind.kind.judgements(replace(ind, prior=noise), 0, "noise"):
-                out.append(
-                    Judgement(
-                        f"noise:{ind.id}" + (f":{lk.category}" if lk.category else ""),
-                        "noise",
-                        ind.id,
-                        "",
-                        lk.category,
-                        ind.kind.name,
-                        lk.quantity,
-                        lk.unit,
-                        lk.unit_short,
-                        lk.scale,
-                        lk.base,
-                        lk.low,
-                        lk.high,
-                        lk.lower_limit,
-                        lk.upper_limit,
-                        f"noise | {ind.id}",
-                        lk,
-                    )
-                )
+                jid = f"noise:{ind.id}" + (f":{lk.category}" if lk.category else "")
+                out.append(_elicited(jid, "noise", ind, "", lk, f"noise | {ind.id}"))
     for o, rho in origins.items():
         low = 0.5 if rho >= 1.0 else _odds_scale(rho, 0.5)
         high = 1.0 if rho >= 1.0 else _odds_scale(rho, 2.0)
