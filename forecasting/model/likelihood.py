@@ -222,18 +222,21 @@ class Mixture:
         )
         rho = rep.origin_rho[rep.origin[rep.item_report[i]]]
         c = len(self.ind.spec.categories)
-        alg = mx.PolynomialAlgebra(np.zeros(0), c)
-        rows = []
-        for y, a_m, g_m in zip(values, a, log_g, strict=True):
-            shape = [1] * c
-            shape[int(y)] = 2
-            block = np.full(shape, -np.inf)
-            with np.errstate(divide="ignore"):
-                false = np.log1p(-a_m * rho) + g_m  # origin false, or origin right and report not
-                block.reshape(-1)[0] = false
-                block.reshape(-1)[-1] = np.log(a_m * rho)
-            rows.append(self.kind.polynomial_log_marginal(self.ind.prior, alg.mul(rest, block)))
-        return np.array(rows).reshape(len(rows), len(self.ind.prior))
+        alg = mx.PolynomialAlgebra(np.arange(c), c)
+        # the item's block is linear in theta: rho a theta_y + (1 - rho a) g (its origin false,
+        # or right and the report not), so the marginal is E[rest theta_y] and E[rest] mixed
+        prior = self.ind.prior
+        with_y = np.array(
+            [self.kind.polynomial_log_marginal(prior, alg.mul(rest, alg.f(y))) for y in range(c)]
+        )  # (C, K)
+        alone = self.kind.polynomial_log_marginal(prior, rest)  # (K,)
+        weight = np.asarray(a, dtype=float) * rho
+        with np.errstate(divide="ignore"):
+            out = np.logaddexp(
+                np.log(weight)[:, None] + with_y[np.asarray(values, dtype=int)],
+                (np.log1p(-weight) + np.asarray(log_g, dtype=float))[:, None] + alone[None, :],
+            )
+        return out
 
     @cached_property
     def _blocks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -346,12 +349,13 @@ class Mixture:
                 factor = alg.add([alg.scale(alg.f(int(r)), np.log(a)), alg.const(np.log1p(-a) + g)])
             genuine = alg.mul(genuine, factor)
         false = float(np.sum(rep.log_noise[rep.origin == o]))
-        rows = []
-        for v in values:
-            with np.errstate(divide="ignore"):
-                block = alg.add([alg.scale(genuine, np.log(v)), alg.const(np.log1p(-v) + false)])
-            rows.append(self.kind.polynomial_log_marginal(ind.prior, alg.mul(rest, block)))
-        return np.array(rows).reshape(len(values), len(ind.prior))
+        # the block is rho * genuine + (1 - rho) * false: the marginal is linear in rho
+        right = self.kind.polynomial_log_marginal(ind.prior, alg.mul(rest, genuine))
+        wrong = self.kind.polynomial_log_marginal(ind.prior, rest) + false
+        with np.errstate(divide="ignore"):
+            return np.logaddexp(
+                np.log(values)[:, None] + right[None, :], np.log1p(-values)[:, None] + wrong
+            )
 
     def with_noise(self, params: np.ndarray) -> np.ndarray:
         """Log marginals with the noise distribution's parameters ``params`` (``(1, P)``)."""
