@@ -56,6 +56,9 @@ def describe(question, evidence) -> dict[str, Any]:
             for k, s in enumerate(scenarios)
         ],
         "prior_concentration": question.concentration,
+        "reliability_model": question.reliability,
+        "relays": dict(question.relays or {}),
+        "catch_all": question.catch_all is not None,
         "indicators": [],
         "evidence": {
             "files": list(evidence.files),
@@ -80,6 +83,9 @@ def describe(question, evidence) -> dict[str, Any]:
             "items": counts.get(name, 0),
             **kind.describe(ind, scenarios),
         }
+        noise = ind.noise_params()
+        if noise is not None:
+            entry["noise"] = kind.likelihood_text(ind, noise[0])
         out["indicators"].append(entry)
     if evidence.items:
         dates = sorted(it.date for it in evidence.items)
@@ -97,6 +103,14 @@ def format_description(report: dict[str, Any]) -> str:
     ]
     for s in report["scenarios"]:
         lines.append(f"    {s['id']:<16} {s['prior']:.3f}  {s['label']}")
+    if report.get("reliability_model") == "mixture":
+        relays = ", ".join(f"{k} {v:g}" for k, v in report.get("relays", {}).items())
+        lines.append(
+            "  reliability: truth mixture (the probability that a report is genuine)"
+            + (f"; relays: {relays}" if relays else "")
+        )
+    else:
+        lines.append("  reliability: tempered (an item of reliability w counts w * log f)")
     lines.append(f"  {len(report['indicators'])} indicators:")
     for ind in report["indicators"]:
         kind = get_kind(ind["kind"])
@@ -104,6 +118,8 @@ def format_description(report: dict[str, Any]) -> str:
         lines.append(f"    {ind['id']} ({ind['kind']}{extra}; {ind['items']} items)")
         for s, lk in ind["likelihoods"].items():
             lines.append(f"      {s:<16} {kind.describe_text(lk)}")
+        if "noise" in ind:
+            lines.append(f"      {'noise':<16} {ind['noise']}  (what a false report says)")
     ev = report["evidence"]
     span = f", dated {ev['first_date']} to {ev['last_date']}" if ev.get("first_date") else ""
     lines.append(
