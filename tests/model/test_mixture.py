@@ -667,3 +667,29 @@ def test_origin_reliability_and_noise_are_judgements_that_refits_confirm():
     renoised = fc.Question.model_validate(body)
     want = fc.forecast(renoised, fc.Evidence.from_items(rows, renoised), draws=100)
     np.testing.assert_allclose(got, want.probabilities.values, atol=1e-9)
+
+
+def test_validate_says_which_reliability_model_and_the_noise(tmp_path, capsys):
+    from forecasting.cli import main
+
+    q = mixture_question(
+        question(
+            ("a", "b"),
+            indicators={
+                "fact": binary({"a": (5, 2), "b": (2, 5)}) | {"noise": {"alpha": 9, "beta": 1}}
+            },
+        ),
+        relays={"Enab Baladi": 0.95},
+    )
+    (tmp_path / "models").mkdir()
+    q.to_yaml(tmp_path / "models" / "q.yaml")
+    (tmp_path / "evidence" / "test-q").mkdir(parents=True)
+    ledger = fc.Evidence.from_items([item("x", "fact", True) | {"reliability": "B2"}], q)
+    ledger.to_yaml(tmp_path / "evidence" / "test-q" / "a.yaml")
+    assert main(["validate", str(tmp_path / "models" / "q.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "reliability: truth mixture" in out and "relays: Enab Baladi 0.95" in out
+    assert "noise            Beta(mean 0.9" in out
+    assert main(["validate", str(tmp_path / "models" / "q.yaml"), "--json"]) == 0
+    report = __import__("json").loads(capsys.readouterr().out)
+    assert report["reliability_model"] == "mixture" and report["relays"] == {"Enab Baladi": 0.95}
