@@ -153,16 +153,23 @@ class Mixture:
 
     def _integrate(self, log_l: np.ndarray, prior: np.ndarray | None = None) -> np.ndarray:
         """``log int prior(u) L(u) du`` for rows of ``log_l`` ``(m, Q + 2)`` (tails last)."""
-        prior = self.ind.prior if prior is None else prior
+        dens = self._density if prior is None else self._prior_density(prior)  # (S, Q + 2)
+        return logsumexp(dens[None, :, :] + log_l[:, None, :], axis=2)  # (m, S)
+
+    def _prior_density(self, prior: np.ndarray) -> np.ndarray:
+        """Log quadrature weight times prior density at the nodes, and the tails: ``(S, Q + 2)``."""
         u, log_w, _, lo, hi = self.grid
-        dens = np.concatenate(
+        return np.concatenate(
             [
                 log_w[None, :] + self.kind.log_prior_u(u, prior),
                 self.kind.log_prior_tails(prior, lo, hi),
             ],
             axis=1,
-        )  # (S, Q + 2)
-        return logsumexp(dens[None, :, :] + log_l[:, None, :], axis=2)  # (m, S)
+        )
+
+    @cached_property
+    def _density(self) -> np.ndarray:
+        return self._prior_density(self.ind.prior)
 
     def _with_tails(self, log_l_nodes: np.ndarray) -> np.ndarray:
         """``log L`` at the nodes plus its values at the two ends (for the prior's tails)."""
