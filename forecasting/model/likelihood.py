@@ -105,14 +105,15 @@ class Mixture:
 
     def _logf(self, rep: mx.Reports, theta: np.ndarray) -> np.ndarray:
         """Each report's ``log f(v_r | theta)``: ``(..., K, R)`` for ``theta`` ``(..., K[, C])``."""
+        d = rep.distinct
         view = replace(
             self.ind,
-            item_ids=tuple(str(r) for r in range(rep.n_reports)),
-            values=rep.value,
-            weights=np.ones(rep.n_reports),
-            exposures=rep.exposure,
+            item_ids=tuple(str(r) for r in range(len(d))),
+            values=rep.value[d],
+            weights=np.ones(len(d)),
+            exposures=rep.exposure[d],
         )
-        return self.kind.item_loglik(theta, view)
+        return self.kind.item_loglik(theta, view)[..., rep.report_distinct]
 
     # --- the integral over the parameter ---------------------------------------------------
     @property

@@ -70,6 +70,13 @@ class Reports:
     fast_starts: np.ndarray
     fast_origins: np.ndarray
     components: tuple[tuple[np.ndarray, tuple[np.ndarray, ...]], ...]
+    #: Distinct (value, exposure) pairs: a representative report of each, and each report's.
+    distinct: np.ndarray | None = None
+    report_distinct: np.ndarray | None = None
+    #: Distinct fast reports (value, exposure, genuineness, noise): a representative of each,
+    #: and how many of each every fast origin has, ``(U, O_fast)``; ``None`` where as many.
+    fast_distinct: np.ndarray | None = None
+    fast_counts: np.ndarray | None = None
 
     @property
     def n_reports(self) -> int:
@@ -106,10 +113,11 @@ def build_reports(
         members[r].append(i)
         item_report[i] = r
     first = np.array([m[0] for m in members], dtype=int)
-    genuine = np.array(
-        [float(np.max(credibility[m])) * (1.0 - float(np.prod(1.0 - relay[m]))) for m in members],
-        dtype=float,
-    )
+    credibility, relay = np.asarray(credibility, float), np.asarray(relay, float)
+    genuine = credibility[first] * relay[first]  # a report of one item (the usual case)
+    for r, m in enumerate(members):
+        if len(m) > 1:
+            genuine[r] = float(np.max(credibility[m])) * (1.0 - float(np.prod(1.0 - relay[m])))
     origin_names = list(dict.fromkeys(origins[i] for i in first))
     origin_index = {o: k for k, o in enumerate(origin_names)}
     rho = np.ones(len(origin_names))
@@ -172,11 +180,27 @@ def build_reports(
     else:
         starts = np.zeros(0, dtype=int)
         fast_origins = np.zeros(0, dtype=int)
+    value = np.asarray(values, dtype=float)[first]
+    exposure = np.asarray(exposures, dtype=float)[first]
+    noise = np.asarray(log_noise, dtype=float)[first]
+    # reports that repeat a value over the same exposure have the same likelihood: compute it
+    # once (counts, yes/no and categories repeat; measured values seldom do)
+    pairs = np.stack([value, exposure], axis=1) if len(value) else np.zeros((0, 2))
+    _, distinct, report_distinct = np.unique(pairs, axis=0, return_index=True, return_inverse=True)
+    fast_distinct = fast_counts = None
+    if len(order):
+        keys = np.stack([value, exposure, genuine, noise], axis=1)[order]
+        _, rep_idx, which = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        group = np.repeat(np.arange(len(starts)), np.diff([*starts, len(order)]))
+        if len(rep_idx) * len(starts) <= 50_000_000 and len(rep_idx) < len(order):
+            fast_distinct = order[rep_idx]
+            fast_counts = np.zeros((len(rep_idx), len(starts)))
+            np.add.at(fast_counts, (which.ravel(), group), 1.0)
     return Reports(
-        value=np.asarray(values, dtype=float)[first],
-        exposure=np.asarray(exposures, dtype=float)[first],
+        value=value,
+        exposure=exposure,
         genuine=genuine,
-        log_noise=np.asarray(log_noise, dtype=float)[first],
+        log_noise=noise,
         origin=report_origin,
         event=report_event,
         first_item=first,
@@ -187,6 +211,10 @@ def build_reports(
         fast_starts=starts,
         fast_origins=fast_origins,
         components=tuple(components),
+        distinct=distinct,
+        report_distinct=report_distinct.ravel(),
+        fast_distinct=fast_distinct,
+        fast_counts=fast_counts,
     )
 
 
@@ -233,7 +261,20 @@ def fast_parts(rep: Reports, logf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _fast_blocks(rep: Reports, logf: np.ndarray) -> np.ndarray:
-    """Each fast origin's block log-likelihood ``(..., O_fast)``."""
+    """Each fast origin's block log-likelihood ``(..., O_fast)``.
+
+    Where fast reports repeat (value, exposure, genuineness, noise), each distinct one's term
+    is computed once and the origins' sums are a product with their counts.
+    """
+    if rep.fast_distinct is not None:
+        r = rep.fast_distinct
+        a, g = rep.genuine[r], rep.log_noise[r]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            genuine = np.logaddexp(safe_log(a) + logf[..., r], safe_log1m(a) + g)
+        if np.all(np.isfinite(genuine)):
+            s1 = genuine @ rep.fast_counts
+            s0 = g @ rep.fast_counts
+            return blocks(rep, s1, s0)
     genuine, g = fast_parts(rep, logf)
     s1 = np.add.reduceat(genuine, rep.fast_starts, axis=-1)
     s0 = np.add.reduceat(g, rep.fast_starts)
