@@ -120,8 +120,7 @@ def all_judgements(base: Base) -> list[Judgement]:
     )
     for ind in data.indicators:
         for item, w in zip(ind.item_ids, ind.weights, strict=True):
-            low = 0.5 if w >= 1.0 else _odds_scale(w, 0.5)
-            high = 1.0 if w >= 1.0 else _odds_scale(w, 2.0)
+            low, high = _odds_range(float(w))
             out.append(
                 Judgement(
                     f"reliability:{item}",
@@ -186,8 +185,7 @@ def _mixture_judgements(base: Base) -> list[Judgement]:
                 jid = f"noise:{ind.id}" + (f":{lk.category}" if lk.category else "")
                 out.append(_elicited(jid, "noise", ind, "", lk, f"noise | {ind.id}"))
     for o, rho in origins.items():
-        low = 0.5 if rho >= 1.0 else _odds_scale(rho, 0.5)
-        high = 1.0 if rho >= 1.0 else _odds_scale(rho, 2.0)
+        low, high = _odds_range(rho)
         out.append(
             Judgement(
                 f"origin:{o}",
@@ -209,6 +207,13 @@ def _mixture_judgements(base: Base) -> list[Judgement]:
             )
         )
     return out
+
+
+def _odds_range(w: float) -> tuple[float, float]:
+    """A reliability's range: odds halved and doubled (a certain one moved down to 0.5 only)."""
+    if w >= 1.0:
+        return 0.5, 1.0
+    return _odds_scale(w, 0.5), _odds_scale(w, 2.0)
 
 
 def _odds_scale(p: float, factor: float) -> float:

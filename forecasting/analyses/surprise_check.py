@@ -20,6 +20,7 @@ import numpy as np
 import xarray as xr
 from scipy import special
 
+from ..core.constants import CATCH_ALL, CATCH_ALL_THRESHOLD
 from ..core.dims import SCENARIO
 from ..core.stats import normalise_log
 from ..inputs.evidence import Evidence, EvidenceItem
@@ -75,6 +76,14 @@ def surprise(
             "n_new": len(fresh),
         },
     )
+
+
+def catch_all_flag(current: Forecast) -> float | None:
+    """The catch-all scenario's probability if it is at or above :data:`CATCH_ALL_THRESHOLD`."""
+    if CATCH_ALL not in current.scenarios:
+        return None
+    p = float(current.probabilities.sel(scenario=CATCH_ALL))
+    return p if p >= CATCH_ALL_THRESHOLD else None
 
 
 def _genuine(item: EvidenceItem, question) -> float:

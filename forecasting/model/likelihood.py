@@ -229,22 +229,28 @@ class Mixture:
             else np.zeros((1,) * len(self.ind.spec.categories))
         )
         rho = rep.origin_rho[rep.origin[rep.item_report[i]]]
+        # its block: rho a theta_y + (1 - rho a) g (its origin false, or right and it not)
+        return self._poly_times_report(rest, values, np.asarray(a, dtype=float) * rho, log_g)
+
+    def _poly_times_report(self, rest: np.ndarray, values, weight, log_g) -> np.ndarray:
+        """Log marginals of ``rest`` times one more report ``w theta_y + (1 - w) g(y)``.
+
+        Linear in ``theta``: the marginal mixes ``E[rest theta_y]`` and ``E[rest]``, so any
+        number of values and weights costs ``C + 1`` polynomial integrals. ``(m, K)``.
+        """
         c = len(self.ind.spec.categories)
         alg = mx.PolynomialAlgebra(np.arange(c), c)
-        # the item's block is linear in theta: rho a theta_y + (1 - rho a) g (its origin false,
-        # or right and the report not), so the marginal is E[rest theta_y] and E[rest] mixed
         prior = self.ind.prior
         with_y = np.array(
             [self.kind.polynomial_log_marginal(prior, alg.mul(rest, alg.f(y))) for y in range(c)]
         )  # (C, K)
         alone = self.kind.polynomial_log_marginal(prior, rest)  # (K,)
-        weight = np.asarray(a, dtype=float) * rho
+        weight = np.broadcast_to(np.asarray(weight, dtype=float), (len(values),))
         with np.errstate(divide="ignore"):
-            out = np.logaddexp(
+            return np.logaddexp(
                 np.log(weight)[:, None] + with_y[np.asarray(values, dtype=int)],
                 (np.log1p(-weight) + np.asarray(log_g, dtype=float))[:, None] + alone[None, :],
             )
-        return out
 
     @cached_property
     def _blocks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -266,15 +272,12 @@ class Mixture:
             return self._swapped(rep, p, o, genuine, s1, s0, block, log_l_new, log_g_new)
 
     def _swapped(self, rep, p, o, genuine, s1, s0, block, log_l_new, log_g_new) -> np.ndarray:
-        if log_l_new is None:
-            s1_new, s0_new = (
-                s1[:, o] - genuine[:, p],
-                np.atleast_1d(s0[o] - rep.log_noise[rep.fast_order[p]]),
-            )
-            s1_new = s1_new[None, :]
-        else:
-            s1_new = s1[None, :, o] - genuine[None, :, p] + log_l_new
-            s0_new = s0[o] - rep.log_noise[rep.fast_order[p]] + log_g_new
+        # the origin's sums without report p, then with its new terms (if any)
+        s1_new = (s1[:, o] - genuine[:, p])[None, :]
+        s0_new = np.atleast_1d(s0[o] - rep.log_noise[rep.fast_order[p]])
+        if log_l_new is not None:
+            s1_new = s1_new + log_l_new
+            s0_new = s0_new + np.asarray(log_g_new)
         rho = rep.origin_rho[rep.fast_origins[o]]
         new_block = np.logaddexp(
             mx.safe_log(rho) + s1_new, mx.safe_log1m(rho) + np.asarray(s0_new)[:, None]
@@ -283,7 +286,7 @@ class Mixture:
 
     def _report_term(self, values, exposure, a, log_g) -> np.ndarray:
         """``log(a f(y) + (1 - a) g(y))`` at the nodes for each of ``values``: ``(m, Q)``."""
-        logf = self._added_reports(np.asarray(values, dtype=float), exposure)(self.grid[0])
+        logf = self._outcome_logf(values, exposure)
         a = np.asarray(a, dtype=float)[:, None]
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.logaddexp(
@@ -384,41 +387,25 @@ class Mixture:
         outcomes = np.asarray(outcomes, dtype=float)
         log_g = self.log_noise(outcomes, np.full(len(outcomes), exposure))
         if self._polynomial:
-            base = self._base_poly
-            c = len(self.ind.spec.categories)
-            out = []
-            for y, lg in zip(outcomes, log_g, strict=True):
-                factor = np.full((1,) * c, np.log1p(-weight) + lg if weight < 1 else -np.inf)
-                shape = [1] * c
-                shape[int(y)] = 2
-                term = np.full(shape, -np.inf)
-                term.reshape(-1)[0] = factor.reshape(-1)[0]
-                with np.errstate(divide="ignore"):
-                    term.reshape(-1)[-1] = np.log(weight)
-                alg = mx.PolynomialAlgebra(np.zeros(0), c)
-                out.append(self.kind.polynomial_log_marginal(self.ind.prior, alg.mul(base, term)))
-            return np.array(out).reshape(len(outcomes), len(self.ind.prior))
+            return self._poly_times_report(self._base_poly, outcomes, weight, log_g)
         u = self.grid[0]
-        logf = self._added_reports(outcomes, exposure)(u)  # (m, Q)
+        logf = self._outcome_logf(outcomes, exposure)  # (m, Q)
         with np.errstate(divide="ignore", invalid="ignore"):
             one = np.logaddexp(np.log(weight) + logf, np.log1p(-weight) + log_g[:, None])
         base = self.grid[2] if len(self.ind.values) else np.zeros(len(u))
         return self._integrate(self._with_tails(base[None, :] + one))
 
-    def _added_reports(self, outcomes: np.ndarray, exposure: float):
-        """``log f(y | theta(u))`` of each outcome at the nodes ``u``, as a function of ``u``."""
-
-        def at(u: np.ndarray) -> np.ndarray:
-            view = replace(
-                self.ind,
-                item_ids=tuple(str(k) for k in range(len(outcomes))),
-                values=outcomes,
-                weights=np.ones(len(outcomes)),
-                exposures=np.full(len(outcomes), exposure),
-            )
-            return self.kind.item_loglik(self.kind.theta_from_u(u)[:, None], view)[:, 0, :].T
-
-        return at
+    def _outcome_logf(self, outcomes: np.ndarray, exposure: float) -> np.ndarray:
+        """``log f(y | theta)`` of each outcome at the grid's nodes, ``(m, Q)``."""
+        view = replace(
+            self.ind,
+            item_ids=tuple(str(k) for k in range(len(outcomes))),
+            values=np.asarray(outcomes, dtype=float),
+            weights=np.ones(len(outcomes)),
+            exposures=np.full(len(outcomes), exposure),
+        )
+        theta = self.kind.theta_from_u(self.grid[0])[:, None]
+        return self.kind.item_loglik(theta, view)[:, 0, :].T
 
     def predictive(self, outcomes: np.ndarray, exposure: float) -> np.ndarray:
         """``log p(y | E, S = k)`` of one more genuine observation, ``(m, K)``."""
@@ -464,7 +451,9 @@ class Mixture:
         if p is not None:
             a = np.full(len(values), self.reports().genuine[self.reports().item_report[i]])
             term = self._report_term(values, ind.exposures[i], a, log_g)
-            return self._integrate(self._with_tails(self._swap(i, p, term, log_g)))
+            log_l = self._swap(i, p, term, log_g)
+            if np.all(np.isfinite(log_l) | np.isneginf(log_l)):
+                return self._integrate(self._with_tails(log_l))
         rows = []
         for v, lg in zip(values, log_g, strict=True):
             changed, noise = ind.values.copy(), self.item_noise.copy()

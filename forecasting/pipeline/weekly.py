@@ -19,7 +19,7 @@ import xarray as xr
 
 from ..analyses.attribution import Attribution, attribute
 from ..analyses.overview import sensitivity
-from ..analyses.surprise_check import surprise
+from ..analyses.surprise_check import catch_all_flag, surprise
 from ..api import forecast
 from ..core.atomic import write_text_atomic
 from ..core.constants import CATCH_ALL, CATCH_ALL_THRESHOLD
@@ -127,14 +127,13 @@ def evidence_flags(current: Forecast, sur: xr.Dataset) -> list[str]:
     items improbable under every scenario (named).
     """
     out = []
-    if CATCH_ALL in current.scenarios:
-        p = float(current.probabilities.sel(scenario=CATCH_ALL))
-        if p >= CATCH_ALL_THRESHOLD:
-            out.append(
-                f"'{current.labels[CATCH_ALL]}' is at {100 * p:.0f}% (flagged from "
-                f"{100 * CATCH_ALL_THRESHOLD:.0f}%): the evidence fits none of the named "
-                "scenarios well; the scenario set may be incomplete"
-            )
+    p = catch_all_flag(current)
+    if p is not None:
+        out.append(
+            f"'{current.labels[CATCH_ALL]}' is at {100 * p:.0f}% (flagged from "
+            f"{100 * CATCH_ALL_THRESHOLD:.0f}%): the evidence fits none of the named "
+            "scenarios well; the scenario set may be incomplete"
+        )
     improbable = zip(sur["item"].values, sur["improbable"].values, strict=True)
     items = [str(i) for i, bad in improbable if bad]
     if items:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ...analyses.surprise_check import catch_all_flag
 from ...core.constants import CATCH_ALL, CATCH_ALL_THRESHOLD, INTERVAL_PROB
 from ...results.forecast import Forecast
 from ..plots.registry import figure as figure_spec
@@ -83,16 +84,15 @@ def build(
                 "scenario set may be incomplete; review the question.",
             )
         )
-    if CATCH_ALL in current.scenarios:
-        p = float(current.probabilities.sel(scenario=CATCH_ALL))
-        if p >= CATCH_ALL_THRESHOLD:
-            b.append(
-                Warning(
-                    f"'{current.labels[CATCH_ALL]}' is at {pct(p)} (flagged from "
-                    f"{pct(CATCH_ALL_THRESHOLD)}): the evidence fits none of the named scenarios "
-                    "well. The scenario set may be incomplete; review the question.",
-                )
+    p = catch_all_flag(current)
+    if p is not None:
+        b.append(
+            Warning(
+                f"'{current.labels[CATCH_ALL]}' is at {pct(p)} (flagged from "
+                f"{pct(CATCH_ALL_THRESHOLD)}): the evidence fits none of the named scenarios "
+                "well. The scenario set may be incomplete; review the question.",
             )
+        )
 
     # scenarios
     rows = []
