@@ -693,3 +693,42 @@ def test_validate_says_which_reliability_model_and_the_noise(tmp_path, capsys):
     assert main(["validate", str(tmp_path / "models" / "q.yaml"), "--json"]) == 0
     report = __import__("json").loads(capsys.readouterr().out)
     assert report["reliability_model"] == "mixture" and report["relays"] == {"Enab Baladi": 0.95}
+
+
+def test_the_echo_example_of_the_readme():
+    """The bundled damascus-intent report relayed by a second outlet (README table)."""
+    from builders import BUNDLED_EVIDENCE, BUNDLED_QUESTION
+
+    def accession(model: str, second: str | None) -> float:
+        q = fc.load_question(BUNDLED_QUESTION)
+        q = fc.Question.model_validate(q.to_dict() | {"reliability_model": model})
+        rows = fc.load_evidence(BUNDLED_EVIDENCE, q).item_dicts
+        d = next(r for r in rows if r["id"] == "mei-2025-10-27-damascus-intent")
+        fields = {"origin": "Middle East Institute", "via": ["Enab Baladi"], "event": "intent"}
+        if second == "relayed":
+            copy = dict(d, id="copy", source="Levant24", **fields) | {"via": ["Levant24"]}
+            rows = [dict(r, **fields) if r is d else r for r in rows] + [copy]
+        elif second == "bare":
+            rows = [*rows, dict(d, id="copy")]
+        f = fc.forecast(q, fc.Evidence.from_items(rows, q), as_of="2025-10-27", draws=100)
+        return float(f.probabilities.sel(scenario="accession"))
+
+    assert accession("tempered", None) == pytest.approx(0.521, abs=5e-4)
+    assert accession("tempered", "relayed") == pytest.approx(0.564, abs=5e-4)
+    assert accession("mixture", None) == pytest.approx(0.548, abs=5e-4)
+    assert accession("mixture", "relayed") == pytest.approx(accession("mixture", None), abs=1e-12)
+    assert accession("mixture", "bare") == pytest.approx(0.597, abs=5e-4)
+
+
+def test_a_categorical_polynomial_too_large_is_a_located_error(monkeypatch):
+    from forecasting.model import likelihood
+
+    monkeypatch.setattr(likelihood, "MAX_POLYNOMIAL_TERMS", 10)
+    q = mixture_question(
+        question(
+            ("a", "b"), indicators={"tone": categorical(("x", "y"), {"a": (2, 1), "b": (1, 2)})}
+        )
+    )
+    rows = [item(f"t{n}", "tone", "xy"[n % 2]) | {"reliability": 0.8} for n in range(8)]
+    with pytest.raises(fc.InputError, match="indicator 'tone': the exact integral of 8 unreliable"):
+        fc.forecast(q, fc.Evidence.from_items(rows, q), draws=100)
