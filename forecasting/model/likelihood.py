@@ -28,6 +28,7 @@ import numpy as np
 from ..core.errors import InputError, Problem
 from ..core.stats import logsumexp
 from . import mixture as mx
+from .components import Components
 from .quadrature import adaptive_grid
 
 if TYPE_CHECKING:
@@ -253,12 +254,36 @@ class Mixture:
             )
 
     @cached_property
+    def _node_logf(self) -> np.ndarray:
+        """Every report's ``log f`` at the quadrature nodes, ``(Q, R)``."""
+        rep = self.reports()
+        return self._logf(rep, self.kind.theta_from_u(self.grid[0])[:, None])[:, 0, :]
+
+    @cached_property
+    def _components(self) -> Components:
+        return Components(self.reports(), self._node_logf)
+
+    def _component_of(self, i: int) -> tuple[int, int] | None:
+        """Item ``i``'s component and place there, if it is its report's only item."""
+        rep = self.reports()
+        r = int(rep.item_report[i])
+        if self._polynomial or not len(rep.components) or np.sum(rep.item_report == r) > 1:
+            return None
+        return self._components.of_report(r)
+
+    def _component_marginals(self, c: int, m: int, **changes) -> np.ndarray | None:
+        """Log marginals ``(m, K)`` with component ``c`` changed (``None``: refit instead)."""
+        comps = self._components
+        log_l = comps.swap(self.grid[2], c, comps.variant(c, m, **changes))
+        if not np.all(np.isfinite(log_l) | np.isneginf(log_l)):
+            return None
+        return self._integrate(self._with_tails(log_l))
+
+    @cached_property
     def _blocks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """At the nodes: each fast report's ``log L`` if genuine-origin, origin sums, blocks."""
         rep = self.reports()
-        u = self.grid[0]
-        logf = self._logf(rep, self.kind.theta_from_u(u)[:, None])[:, 0, :]
-        genuine, g = mx.fast_parts(rep, logf)
+        genuine, g = mx.fast_parts(rep, self._node_logf)
         s1 = np.add.reduceat(genuine, rep.fast_starts, axis=-1)
         s0 = np.add.reduceat(g, rep.fast_starts)
         return genuine, s1, s0, mx.blocks(rep, s1, s0)
@@ -300,6 +325,12 @@ class Mixture:
         for i in range(n):
             p = self._alone(i)
             log_l = None if p is None or self._polynomial else self._swap(i, p, None, None)
+            where = self._component_of(i) if log_l is None else None
+            if where is not None:  # a report that is neutral: never genuine, g = 1
+                row = self._component_marginals(where[0], 1, a=(where[1], 0.0), g=(where[1], 0.0))
+                if row is not None:
+                    rows.append(row[0])
+                    continue
             if log_l is None or not np.all(np.isfinite(log_l) | np.isneginf(log_l)):
                 rows.append(self._kept(np.arange(n) != i))
             else:
@@ -333,6 +364,11 @@ class Mixture:
                 log_l = self.grid[2][None, :] - block[None, :, g] + new_block
             if np.all(np.isfinite(log_l) | np.isneginf(log_l)):
                 return self._integrate(self._with_tails(log_l))
+        where = None if self._polynomial else self._components.of_origin(o)
+        if where is not None:
+            out = self._component_marginals(where[0], len(values), rho=(where[1], values))
+            if out is not None:
+                return out
         rows = [
             self._variant(
                 replace(ind, origin_weights=np.where(mine, v, ind.item_origin_weights)),
@@ -454,6 +490,15 @@ class Mixture:
             log_l = self._swap(i, p, term, log_g)
             if np.all(np.isfinite(log_l) | np.isneginf(log_l)):
                 return self._integrate(self._with_tails(log_l))
+        where = self._component_of(i)
+        if where is not None:
+            c, place = where
+            logf = self._outcome_logf(values, ind.exposures[i])
+            out = self._component_marginals(
+                c, len(values), logf=(place, logf), v=(place, values), g=(place, log_g)
+            )
+            if out is not None:
+                return out
         rows = []
         for v, lg in zip(values, log_g, strict=True):
             changed, noise = ind.values.copy(), self.item_noise.copy()
@@ -485,6 +530,12 @@ class Mixture:
             log_l = self._swap(i, p, term, log_g)
             if np.all(np.isfinite(log_l) | np.isneginf(log_l)):
                 return self._integrate(self._with_tails(log_l))
+        where = self._component_of(i)
+        if where is not None:
+            a = cred_new * ind.item_relay[i]
+            out = self._component_marginals(where[0], len(a), a=(where[1], a))
+            if out is not None:
+                return out
         rows = []
         for c in cred_new:
             cred = ind.item_credibility.copy()

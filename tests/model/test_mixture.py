@@ -493,6 +493,75 @@ def test_shortcuts_for_one_changed_item_agree_with_refits(model):
                 np.testing.assert_allclose(g, refit.model.log_marginal(), atol=1e-9)
 
 
+@settings(max_examples=25, deadline=None)
+@given(mixture_model())
+def test_shortcuts_inside_origins_linked_by_events_agree_with_refits(model):
+    """Reports of one event by several origins: the variants computed as one array (every
+    value, reliability and origin reliability at once) equal the indicator built anew."""
+    check_linked_shortcuts(*model)
+
+
+def test_shortcuts_inside_origins_linked_by_events_on_a_fixed_ledger():
+    q = mixture_question(
+        question(
+            ("a", "b"),
+            indicators={
+                "fact": binary({"a": (5, 2), "b": (2, 5)}),
+                "ops": count({"a": (4, 2), "b": (1, 1)}),
+            },
+        ),
+        relays={"Enab Baladi": 0.9},
+    )
+    rows = [
+        item("o1", "ops", 3, exposure=1.0) | {"origin": "MEI", "reliability": "B2", "event": "e"},
+        item("o2", "ops", 2, exposure=1.0)
+        | {"origin": "Lister", "reliability": "C3", "event": "e"},
+        item("o3", "ops", 5, exposure=2.0) | {"origin": "MEI", "reliability": "B3"},
+        item("o4", "ops", 1, exposure=1.0) | {"origin": "moi", "reliability": "A2"},
+        item("f1", "fact", True) | {"origin": "MEI", "reliability": "B2", "event": "x"},
+        item("f2", "fact", False) | {"origin": "moi", "reliability": "A4", "event": "x"},
+        item("f3", "fact", True)
+        | {"origin": "Lister", "reliability": "C2", "via": ["Enab Baladi"]},
+    ]
+    check_linked_shortcuts(q, fc.Evidence.from_items(rows, q))
+
+
+def check_linked_shortcuts(q, ev):
+    data = ModelData.build(q, ev)
+    for ind in data.indicators:
+        rep = ind.model.reports() if len(ind.item_ids) else None
+        if rep is None or not rep.components or ind.kind.integration == "polynomial":
+            continue
+        loo = ind.model.loo()
+        for i in range(len(ind.item_ids)):
+            if np.sum(rep.item_report == rep.item_report[i]) > 1:
+                continue  # relayed copies: their values must agree
+            np.testing.assert_allclose(
+                loo[i], ind.model.without(np.arange(len(ind.values)) == i), atol=1e-9
+            )
+            alt = ind.kind.alternatives(ind, ind.values[i], 5)[:3]
+            for a, got in zip(alt, ind.model.with_values(i, alt), strict=True):
+                values = ind.values.copy()
+                values[i] = a
+                np.testing.assert_allclose(
+                    got, replace(ind, values=values).model.log_marginal(), atol=1e-9
+                )
+            w = np.array([0.0, 0.45, 0.9])
+            origin = ind.item_origin_weights[i]
+            for wt, got in zip(w, ind.model.with_weight(i, w), strict=True):
+                cred = ind.item_credibility.copy()
+                cred[i] = min(wt / origin, 1.0) if origin > 0 else 0.0
+                want = replace(ind, credibility=cred).model.log_marginal()
+                np.testing.assert_allclose(got, want, atol=1e-9)
+        for name in rep.origin_names:
+            mine = np.array([o == name for o in ind.item_origins])
+            values = np.array([0.0, 0.5, 1.0])
+            for v, got in zip(values, ind.model.with_origin(name, values), strict=True):
+                weights = np.where(mine, v, ind.item_origin_weights)
+                want = replace(ind, origin_weights=weights).model.log_marginal()
+                np.testing.assert_allclose(got, want, atol=1e-9)
+
+
 @pytest.mark.parametrize(
     ("indicator", "noise", "value", "expected"),
     [
