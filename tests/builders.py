@@ -30,6 +30,10 @@ def question(scenarios=("a", "b"), indicators=None, prior=None, concentration=No
     }
     if concentration is not None:
         body["prior_concentration"] = concentration
+    # the tempered model unless a test says otherwise: these questions test the engines' and
+    # analyses' arithmetic against closed forms of ``w * log f`` (the truth mixture has its own
+    # tests, which set ``reliability_model: mixture``)
+    body["reliability_model"] = "tempered"
     body.update(extra)
     return Question.model_validate(body)
 

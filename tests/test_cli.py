@@ -63,7 +63,7 @@ def test_run_prints_table_and_headline(capsys):
     lines = out.splitlines()
     assert lines[0] == "Syria and the anti-ISIS coalition"
     assert re.match(
-        r"as of 2025-10-27 \| exact engine \| evidence: 14 items from 6 independent origins used, "
+        r"as of 2025-10-27 \| exact engine \| evidence: 12 items from 6 independent origins used, "
         r"0 excluded",
         lines[1],
     )
@@ -103,7 +103,7 @@ def test_run_json_contract(capsys):
         assert 0 <= s["interval"]["lower"] <= s["probability"] <= s["interval"]["upper"] <= 1
     assert sum(s["probability"] for s in result["scenarios"]) == pytest.approx(1.0)
     assert set(result["evidence"]) == {"used", "n_items", "n_origins", "origins", "excluded"}
-    assert len(result["evidence"]["used"]) == result["evidence"]["n_items"] == 14
+    assert len(result["evidence"]["used"]) == result["evidence"]["n_items"] == 12
     assert result["evidence"]["n_origins"] == len(result["evidence"]["origins"]) == 6
     assert result["evidence"]["excluded"] == []
     assert isinstance(result["diagnostics"], dict)
@@ -115,7 +115,7 @@ def test_run_as_of_excludes_later_items_with_reason(capsys):
     assert code == EXIT_OK, err
     evidence = json.loads(out)["evidence"]
     assert len(evidence["used"]) == 3
-    assert len(evidence["excluded"]) == 11
+    assert len(evidence["excluded"]) == 9
     for entry in evidence["excluded"]:
         assert set(entry) == {"id", "reason"}
         assert entry["reason"] == "dated 2025-10-27, after the as-of date 2025-10-20"
@@ -154,9 +154,9 @@ def test_validate_prints_fitted_parameters(capsys):
     assert code == EXIT_OK, err
     shape, rate = fit_gamma_interval(1.0, 3.0, 0.9)  # joint_operations under accession
     assert re.search(rf"accession\s+Gamma\(shape={shape:.3g}, rate={rate:.3g}\).*\[interval\]", out)
-    assert "Beta(2.5, 7.5)" in out  # given as {alpha, beta}
+    assert "Beta(9, 1.5)" in out  # given as {alpha, beta}
     assert (
-        "evidence: 14 items from 6 independent origins (14 events) in 3 files, dated 2025-10-19 "
+        "evidence: 12 items from 6 independent origins (11 events) in 3 files, dated 2025-10-19 "
         "to 2025-10-27" in out
     )
     assert out.rstrip().endswith("OK: no problems found")

@@ -90,9 +90,14 @@ def influence_psis(
     """
     import arviz_stats as azs  # noqa: F401  (registers the .azstats accessor)
 
+    from ..engines.common import item_log_likelihood
+
     base, log_pi, ll = _mcmc_parts(forecast)
     full = log_pi + ll.sum(axis=-1)  # (C, D, K)
     log_l = special.logsumexp(full, axis=-1)
+    post = forecast.tree["posterior"]
+    thetas = {ind.id: post[ind.id].values for ind in base.data.indicators if ind.item_ids}
+    ll = item_log_likelihood(base.data, thetas, loo=True)  # what leaving each item out removes
     n = ll.shape[-1]
     k_hat = np.zeros(n)
     without = np.zeros((n, base.data.n_scenarios))
@@ -103,9 +108,12 @@ def influence_psis(
         log_ratio = special.logsumexp(part, axis=-1) - log_l
         # arviz-stats' psislw takes the log-likelihood of the left-out data and uses its
         # negative as the log importance ratio, so hand it -log_ratio
-        da = xr.DataArray(-log_ratio, dims=("chain", "draw"))
-        lw, k = da.azstats.psislw(dim=["chain", "draw"])
-        w = np.exp(lw.values - special.logsumexp(lw.values))
+        if np.ptp(log_ratio) <= 1e-12 * max(1.0, float(np.max(np.abs(log_ratio)))):
+            w, k = np.full(log_ratio.shape, 1.0 / log_ratio.size), 0.0  # it changes nothing
+        else:
+            da = xr.DataArray(-log_ratio, dims=("chain", "draw"))
+            lw, k = da.azstats.psislw(dim=["chain", "draw"])
+            w = np.exp(lw.values - special.logsumexp(lw.values))
         cond = normalise_log(part)
         without[i] = np.tensordot(w.reshape(-1), cond.reshape(-1, cond.shape[-1]), axes=1)
         k_hat[i] = float(k)

@@ -14,7 +14,7 @@ INTERVAL_KIND: str = "eti"
 #: What a report's reliability means when a question does not say (``reliability_model:``):
 #: ``tempered`` (``w * log f``) or ``mixture`` (the probability that the report is genuine).
 #: Forecasts record the model they used; one made before the field existed used ``tempered``.
-RELIABILITY_MODEL: str = "tempered"
+RELIABILITY_MODEL: str = "mixture"
 RELIABILITY_MODELS: tuple[str, ...] = ("tempered", "mixture")
 
 #: The "none of these" scenario a question may add (``catch_all:``): its id, its default label,

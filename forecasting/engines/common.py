@@ -50,10 +50,14 @@ def conditional_probability(
     return normalise_log(scenario_log_weights(data, log_pi, thetas), axis=-1)
 
 
-def item_log_likelihood(data: ModelData, thetas: dict[str, np.ndarray]) -> np.ndarray:
+def item_log_likelihood(
+    data: ModelData, thetas: dict[str, np.ndarray], *, loo: bool = False
+) -> np.ndarray:
     """Each item's log-likelihood (share) under every scenario, ``(..., K, n_items)``.
 
-    Items are in ledger order (``data.item_ids``).
+    Items are in ledger order (``data.item_ids``). The shares add up to ``log L``; with
+    ``loo`` each is instead what leaving that item out takes away, ``log L - log L_{-i}``
+    (the same where an item is its origin's only report).
     """
     order = {item: k for k, item in enumerate(data.item_ids)}
     sample_shape = next(iter(thetas.values())).shape[:2] if thetas else (1, 1)
@@ -62,5 +66,6 @@ def item_log_likelihood(data: ModelData, thetas: dict[str, np.ndarray]) -> np.nd
         if not ind.item_ids:
             continue
         cols = [order[i] for i in ind.item_ids]
-        out[..., cols] = ind.model.item_log_lik(thetas[ind.id])
+        model = ind.model
+        out[..., cols] = (model.item_loo_log_lik if loo else model.item_log_lik)(thetas[ind.id])
     return out

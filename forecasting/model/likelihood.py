@@ -15,6 +15,11 @@ Engines and analyses ask an indicator's :attr:`~forecasting.model.data.Indicator
 for what they need (log marginal likelihoods under other priors, without items, with other
 values or one more observation; the log-likelihood at parameter draws; posterior draws) and
 never look inside.
+
+Why this module is long: :class:`Mixture` is the whole interface for the truth mixture, and
+each variant an analysis asks for (another value, reliability, origin reliability or noise; a
+report left out) has its shortcut on the quadrature grid or polynomial next to the refit it
+must equal. Split, each shortcut would sit apart from the integral it reuses.
 """
 
 from __future__ import annotations
@@ -571,6 +576,34 @@ class Mixture:
         """Each item's share of ``log L(theta)`` (chain rule), ``(..., K, n)``."""
         rep = self.reports()
         return mx.item_log_likelihood(rep, self._logf(rep, theta), len(self.ind.values))
+
+    def item_loo_log_lik(self, theta: np.ndarray) -> np.ndarray:
+        """``log L(theta) - log L_{-i}(theta)`` for each item ``i``, ``(..., K, n)``.
+
+        What leaving item ``i`` out takes away. Its chain-rule share where it is its origin's
+        only report and of no shared event (the share is then exactly that); otherwise
+        computed without it.
+        """
+        ind, rep = self.ind, self.reports()
+        out = self.item_log_lik(theta)
+        n = len(ind.values)
+        if not n:
+            return out
+        full = mx.log_likelihood(rep, self._logf(rep, theta))
+        fast = np.zeros(rep.n_reports, dtype=bool)
+        fast[rep.fast_order] = True
+        for i in range(n):
+            r = rep.item_report[i]
+            alone = np.sum(rep.origin == rep.origin[r]) == 1 and np.sum(rep.item_report == r) == 1
+            if alone and fast[r]:
+                continue
+            keep = np.arange(n) != i
+            if not keep.any():
+                continue
+            kept = self._build(ind.with_items(keep), self.item_noise[keep])
+            with np.errstate(invalid="ignore"):
+                out[..., i] = full - mx.log_likelihood(kept, self._logf(kept, theta))
+        return out
 
     def draw(self, scenario: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Parameters per draw: the drawn scenario's from its posterior, the others' priors."""

@@ -95,6 +95,10 @@ class Tempered:
         """Each item's log-likelihood at ``theta``, ``(..., K, n)``."""
         return self.kind.item_loglik(theta, self.ind)
 
+    def item_loo_log_lik(self, theta: np.ndarray) -> np.ndarray:
+        """``log L(theta) - log L_{-i}(theta)`` for each item: its own log-likelihood."""
+        return self.item_log_lik(theta)
+
     def tail(
         self, value: Any, exposure: float | None, weights: np.ndarray, genuine: float = 1.0
     ) -> tuple[np.ndarray, float]:

@@ -174,11 +174,11 @@ def test_bundled_week_is_explained():
     prev = fc.forecast(BUNDLED_QUESTION, as_of="2025-10-20")
     cur = fc.forecast(BUNDLED_QUESTION, as_of="2025-10-27")
     res = at.attribute(prev, cur)
-    assert res.parts.sizes["change"] == 11
+    assert res.parts.sizes["change"] == 9
     assert set(res.parts.method.values) == {"exact"}
     np.testing.assert_allclose(res.parts.contribution.sum("change").values, res.total, atol=1e-12)
     d = res.to_dict()
-    assert d["previous_as_of"] == "2025-10-20" and len(d["parts"]) == 11
+    assert d["previous_as_of"] == "2025-10-20" and len(d["parts"]) == 9
 
 
 # --- surprise ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -242,11 +243,18 @@ def test_origin_via_and_event_read_the_same_in_every_format(tmp_path, suffix, wr
     assert fc.load_evidence(again, q).item_dicts == ev.item_dicts
 
 
-def test_items_without_origins_keep_their_hash(bundled):
-    """Ledgers written before origins existed hash (and so verify) as before."""
-    _, ev = bundled
+def test_items_without_origins_keep_their_hash():
+    """Ledgers written before origins existed hash (and so verify) as before: a forecast
+    archived then (tempered model, no ``origin``/``via``/``event``) keeps its evidence hash."""
+    from forecasting.results.forecast import Forecast
+
+    old = Forecast.load(
+        Path(__file__).parent.parent / "pipeline/data/made-before-origins-2025-10-20.nc"
+    )
+    ev = old.evidence()
     assert all("origin" not in r and "via" not in r and "event" not in r for r in ev.item_dicts)
     assert all(it.origin == it.source for it in ev.items)
+    assert ev.sha256() == old.provenance["evidence_sha256"]
 
 
 @pytest.mark.parametrize("suffix", [".yaml", ".jsonl", ".csv"])

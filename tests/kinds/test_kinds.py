@@ -31,6 +31,8 @@ def example_model(name: str, seed: int = 0, n_items: int = 4) -> ModelData:
             "title": "Kind test",
             "scenarios": {s: {"label": s} for s in SCENARIOS},
             "indicators": {"ind": kind.example(SCENARIOS)},
+            # the kind's conjugate statistics of ``w * log f`` (the truth mixture: tests/model)
+            "reliability_model": "tempered",
         }
     )
     values = kind.example_values()

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -171,7 +172,7 @@ def test_backfill_replays_the_ledger_and_history_reads_it(project):
     hist = history(q_path(project))
     assert hist.sizes == {"as_of": 4, "scenario": 4, "ci_bound": 2}
     # items dated after each as-of were left out
-    assert list(hist.n_items.values) == [0, 0, 3, 14]
+    assert list(hist.n_items.values) == [0, 0, 3, 12]
     np.testing.assert_allclose(hist.probability.isel(as_of=0).values, [0.25, 0.4, 0.15, 0.2])
     assert fc.history is not None
 
@@ -301,6 +302,15 @@ def test_archived_forecasts_verify(capsys):
     for entry in Archive(ROOT / "forecasts").entries("syria-coalition"):
         assert main(["verify", str(entry.path)]) == 0
         assert "reproduces" in capsys.readouterr().out
+
+
+def test_a_forecast_archived_under_the_tempered_model_still_verifies(capsys):
+    """Made before ``reliability_model`` and origins existed (the bundled question's first
+    archive): it records no model, so it was the tempered one, and reruns as such."""
+    old = Path(__file__).parent / "data" / "made-before-origins-2025-10-20.nc"
+    assert "reliability_model" not in fc.Forecast.load(old).provenance
+    assert main(["verify", str(old)]) == 0
+    assert "reproduces" in capsys.readouterr().out
 
 
 def test_a_tampered_forecast_does_not_verify(tmp_path, capsys):

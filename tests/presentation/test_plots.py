@@ -103,7 +103,7 @@ def test_posterior_one_bar_per_scenario_first_at_top(forecast):
     bottom, top = ax.get_ylim()
     assert bottom > top  # first scenario at the top
     texts = " ".join(t.get_text() for t in ax.texts)
-    assert "52%" in texts and "%" in ax.get_xticklabels()[-1].get_text()
+    assert "55%" in texts and "%" in ax.get_xticklabels()[-1].get_text()
 
 
 @pytest.mark.parametrize("top", [None, 20, 5])
