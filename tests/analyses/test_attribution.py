@@ -215,3 +215,22 @@ def test_surprise_threshold_is_documented():
 
     assert at.SURPRISE_THRESHOLD == 0.01
     assert "SURPRISE_THRESHOLD" in module.__doc__
+
+
+def test_a_question_that_never_chose_a_model_moves_to_the_default_and_says_so():
+    """A forecast archived under the tempered model (before the field existed); the same
+    question and ledger forecast now take the truth mixture, the default: the update's
+    explanation names the change of model and its effect, and the parts add up."""
+    from pathlib import Path
+
+    archived = Path(__file__).parent.parent / "pipeline/data/made-before-origins-2025-10-20.nc"
+    previous = fc.Forecast.load(archived)
+    q = fc.Question.model_validate(previous.question_spec().to_dict())
+    assert q.reliability_model is None and q.reliability == "mixture"
+    current = fc.forecast(q, previous.evidence(), as_of="2025-10-20")
+    res = at.attribute(previous, current)
+    labels = [str(x) for x in res.parts.change_label.values]
+    assert "reliability model tempered -> mixture" in labels
+    np.testing.assert_allclose(res.parts.contribution.sum("change").values, res.total, atol=1e-12)
+    moved = res.parts.contribution.sel(change=labels.index("reliability model tempered -> mixture"))
+    assert float(np.abs(moved).max()) > 1e-4  # three reports read anew
