@@ -169,6 +169,11 @@ def _question_changes(
     return changes
 
 
+def _grade(it) -> str:
+    """An item's reliability as the ledger gave it: its Admiralty code, or the number."""
+    return it.reliability if isinstance(it.reliability, str) else f"reliability {it.weight:.2g}"
+
+
 def _redefined(old, new) -> bool:
     return get_kind(old.kind).redefined(old, new)
 
@@ -328,7 +333,7 @@ def attribute(previous: Forecast, current: Forecast, *, seed: int = 0) -> Attrib
                     "changed",
                     it.id,
                     f"{it.id} changed ({it.indicator}: {_short_value(it, new_q)}, "
-                    f"w {it.weight:.2g} -> {_short_value(new, new_q)}, w {new.weight:.2g})",
+                    f"{_grade(it)} -> {_short_value(new, new_q)}, {_grade(new)})",
                     [_item_delta(new_q, it, -1.0), _item_delta(new_q, new, 1.0)],
                     new.date.isoformat(),
                 )
@@ -345,7 +350,7 @@ def attribute(previous: Forecast, current: Forecast, *, seed: int = 0) -> Attrib
         _items_change(
             "new",
             it.id,
-            f"{it.id}: {it.indicator} = {_short_value(it, new_q)} ({it.source}, w {it.weight:.2g})",
+            f"{it.id}: {it.indicator} = {_short_value(it, new_q)} ({it.source}, {_grade(it)})",
             [_item_delta(new_q, it, 1.0)],
             it.date.isoformat(),
         )
