@@ -268,8 +268,7 @@ def sweep_log_joint(base: Base, jd: Judgement, values: np.ndarray) -> np.ndarray
         j, ind = base.indicator(jd.target)
         noise = replace(ind, prior=ind.spec.noise_params())
         params = ind.kind.move_centre(noise, 0, jd.likelihood, values)
-        rows = [ind.model.with_noise(row[None, :]) for row in params]
-        lj = lj - base.log_marginals[j][None, :] + np.array(rows).reshape(n, -1)
+        lj = lj - base.log_marginals[j][None, :] + ind.model.with_noises(params)
     # concentration: the point probability does not depend on it (the interval does)
     return lj
 

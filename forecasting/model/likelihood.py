@@ -416,6 +416,43 @@ class Mixture:
             return np.zeros(len(ind.prior))
         return self._variant(ind, self.log_noise(ind.values, ind.exposures, params))
 
+    def with_noises(self, params: np.ndarray) -> np.ndarray:
+        """Log marginals for each row of noise parameters ``params`` ``(m, P)``: ``(m, K)``.
+
+        One array over the rows on the quadrature grid (the reports' genuine terms are kept,
+        only ``g`` changes); one refit per row for categories, linked origins or very many
+        reports.
+        """
+        ind, m = self.ind, len(params)
+        if not len(ind.values):
+            return np.zeros((m, len(ind.prior)))
+        rep = self.reports()
+        size = m * (1 if self._polynomial else len(self.grid[0])) * rep.n_reports
+        if self._polynomial or rep.components or size > 20_000_000:
+            return np.array([self.with_noise(row[None, :]) for row in params]).reshape(m, -1)
+        g = np.empty((m, len(ind.values)))
+        for t in np.unique(ind.exposures):
+            at = ind.exposures == t
+            st = self.kind.outcome_stats(ind, ind.values[at], 1.0, float(t))
+            const = self.kind.outcome_log_constant(ind, ind.values[at], float(t))
+            g[:, at] = (self.kind.log_marginal(params, st) + const[:, None]).T
+        g = g[:, rep.first_item][:, rep.fast_order]  # (m, F): each fast report's log g
+        a = rep.genuine[rep.fast_order]
+        logf = self._node_logf[:, rep.fast_order]  # (Q, F)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            genuine = np.logaddexp(
+                mx.safe_log(a) + logf[None, :, :], (mx.safe_log1m(a) + g)[:, None, :]
+            )
+            s1 = np.add.reduceat(genuine, rep.fast_starts, axis=-1)  # (m, Q, O)
+            s0 = np.add.reduceat(g, rep.fast_starts, axis=-1)  # (m, O)
+            rho = rep.origin_rho[rep.fast_origins]
+            log_l = np.logaddexp(mx.safe_log(rho) + s1, (mx.safe_log1m(rho) + s0)[:, None, :]).sum(
+                axis=-1
+            )
+        if not np.all(np.isfinite(log_l) | np.isneginf(log_l)):
+            return np.array([self.with_noise(row[None, :]) for row in params]).reshape(m, -1)
+        return self._integrate(self._with_tails(log_l))
+
     def without(self, drop: np.ndarray) -> np.ndarray:
         """Log marginals without the items where ``drop`` is true, ``(K,)``."""
         return self._kept(~np.asarray(drop, dtype=bool))

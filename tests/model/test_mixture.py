@@ -460,6 +460,9 @@ def test_shortcuts_for_one_changed_item_agree_with_refits(model):
     for ind in data.indicators:
         if not len(ind.item_ids):
             continue
+        # other noise distributions, all at once (each scenario's prior as a noise, say)
+        each = [ind.model.with_noise(row[None, :]) for row in ind.prior]
+        np.testing.assert_allclose(ind.model.with_noises(ind.prior), each, atol=1e-9)
         loo = ind.model.loo()
         for i, item_id in enumerate(ind.item_ids):
             # without the item
