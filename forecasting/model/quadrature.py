@@ -75,7 +75,7 @@ def adaptive_grid(model: Mixture) -> tuple[np.ndarray, np.ndarray, np.ndarray, f
     coarse_x, coarse_w = np.polynomial.legendre.leggauss(_COARSE)
     rep = model.reports()
     panels = list(zip(breaks[:-1], breaks[1:], strict=True))
-    done: list[tuple[float, float, np.ndarray, np.ndarray]] = []
+    done: list[tuple] = []  # accepted panels: (a, b, u, log w, log L, fine sums (K,))
     todo = panels
     for attempt in range(_MAX_SPLITS + 1):
         if not todo:
@@ -87,45 +87,36 @@ def adaptive_grid(model: Mixture) -> tuple[np.ndarray, np.ndarray, np.ndarray, f
         u_c = mid[:, None] + half[:, None] * coarse_x[None, :]
         both = np.concatenate([u_f, u_c], axis=1).reshape(-1)
         log_l = model._log_l_nodes(rep, both).reshape(len(todo), _FINE + _COARSE)
-        done_now = []
-        for n in range(len(todo)):
-            done_now.append(
-                (
-                    a[n],
-                    b[n],
-                    u_f[n],
-                    np.log(half[n] * fine_w),
-                    log_l[n, :_FINE],
-                    u_c[n],
-                    np.log(half[n] * coarse_w),
-                    log_l[n, _FINE:],
-                )
-            )
+        lw_f = np.log(half[:, None] * fine_w[None, :])
+        lw_c = np.log(half[:, None] * coarse_w[None, :])
+        k, n = len(prior), len(todo)
+        # each panel's integral by both rules, per scenario: (K, n)
+        fine = logsumexp(
+            kind.log_prior_u(u_f.reshape(-1), prior).reshape(k, n, _FINE)
+            + (lw_f + log_l[:, :_FINE])[None],
+            axis=2,
+        )
+        coarse = logsumexp(
+            kind.log_prior_u(u_c.reshape(-1), prior).reshape(k, n, _COARSE)
+            + (lw_c + log_l[:, _FINE:])[None],
+            axis=2,
+        )
         # judge every panel against the scenarios' totals so far
-        allp = done + done_now
-        u_all = np.concatenate([p[2] for p in allp])
-        lw_all = np.concatenate([p[3] for p in allp])
-        ll_all = np.concatenate([p[4] for p in allp])
-        dens = kind.log_prior_u(u_all, prior) + lw_all[None, :] + ll_all[None, :]
-        total = logsumexp(dens, axis=1)  # (K,)
+        sums = (
+            np.concatenate([np.stack([p[5] for p in done], axis=1), fine], axis=1) if done else fine
+        )
+        total = logsumexp(sums, axis=1)  # (K,)
+        with np.errstate(invalid="ignore"):
+            err = np.abs(np.exp(fine - total[:, None]) - np.exp(coarse - total[:, None]))
+        err = np.max(np.nan_to_num(err, nan=0.0), axis=0)  # (n,)
+        split = (attempt < _MAX_SPLITS) & (err > _TOLERANCE) & (b - a > 1e-9 * (hi - lo))
         todo = []
-        kept = list(done)
-        for p in done_now:
-            fine = logsumexp(kind.log_prior_u(p[2], prior) + p[3] + p[4], axis=1)
-            coarse = logsumexp(kind.log_prior_u(p[5], prior) + p[6] + p[7], axis=1)
-            with np.errstate(invalid="ignore"):
-                err = np.abs(np.exp(fine - total) - np.exp(coarse - total))
-            err = np.nan_to_num(err, nan=0.0)
-            if (
-                attempt < _MAX_SPLITS
-                and np.max(err) > _TOLERANCE
-                and p[1] - p[0] > 1e-9 * (hi - lo)
-            ):
-                m = (p[0] + p[1]) / 2
-                todo += [(p[0], m), (m, p[1])]
+        for j in range(n):
+            if split[j]:
+                m = (a[j] + b[j]) / 2
+                todo += [(a[j], m), (m, b[j])]
             else:
-                kept.append(p)
-        done = kept
+                done.append((a[j], b[j], u_f[j], lw_f[j], log_l[j, :_FINE], fine[:, j]))
     done.sort(key=lambda p: p[0])
     u = np.concatenate([p[2] for p in done])
     log_w = np.concatenate([p[3] for p in done])
