@@ -156,7 +156,9 @@ def build_pymc_model(
 
     Variables: ``pi`` (scenario probabilities, dims ``scenario``), one per indicator named by
     its id (the per-scenario parameter), the potential ``evidence`` (the scenario marginalised
-    out) and the deterministic ``scenario_probability``. Evidence enters as ``pm.Data``.
+    out) and the deterministic ``scenario_probability``. Under the tempered model the evidence
+    enters as ``pm.Data`` (see :func:`set_evidence`); under the truth mixture its reports are
+    constants of the graph.
     See :func:`forecasting.model.pymc_model.build_model` for ``parameters``, ``extra_loglik`` and
     ``name``.
     """
@@ -177,11 +179,21 @@ def set_evidence(
 ) -> None:
     """Put another ledger (or as-of date) into a model from :func:`build_pymc_model`.
 
-    The evidence lives in ``pm.Data``, so this neither rebuilds nor recompiles the model.
+    Under the tempered model the evidence lives in ``pm.Data``, so this neither rebuilds nor
+    recompiles the model.
+
+    Raises
+    ------
+    ValueError
+        Under the truth mixture (the default), whose reports are constants of the graph:
+        build the model again with :func:`build_pymc_model`.
     """
     import pymc as pm
 
-    from .model.pymc_model import evidence_data
+    from .model.pymc_model import NOT_SWAPPABLE, evidence_data, evidence_swappable
 
     question, used, _ = resolve_inputs(question, evidence, as_of)
-    pm.set_data(evidence_data(ModelData.build(question, used)), model=model)
+    data = ModelData.build(question, used)
+    if not evidence_swappable(data):
+        raise ValueError(NOT_SWAPPABLE)
+    pm.set_data(evidence_data(data), model=model)

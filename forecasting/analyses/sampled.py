@@ -121,13 +121,13 @@ def influence_psis(
         bad = np.flatnonzero(k_hat > k_max)
         if len(bad):
             from ..engines import mcmc
-            from ..model.pymc_model import build_model
+            from ..model.pymc_model import build_model, evidence_swappable
 
             model = None
             for i in bad:
                 item = base.data.item_ids[i]
                 data = base.data.without_items({item})
-                if model is None:
+                if model is None or not evidence_swappable(data):  # the mixture: built anew
                     model = build_model(data)
                 res = mcmc.run(
                     data,

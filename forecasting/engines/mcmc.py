@@ -38,7 +38,7 @@ from ..core.constants import (
     RHAT_MAX,
 )
 from ..model.data import ModelData
-from ..model.pymc_model import build_model, evidence_data
+from ..model.pymc_model import NOT_SWAPPABLE, build_model, evidence_data, evidence_swappable
 from .common import EngineResult
 
 if TYPE_CHECKING:
@@ -200,13 +200,20 @@ def run(
     """Run the MCMC engine; retry once with safer settings if the diagnostics fail.
 
     ``model`` may be a model built earlier by :func:`build_model` for the same question (its
-    evidence data are replaced), which saves building it again; ``sampler`` as in
-    :func:`sample`.
+    evidence data are replaced), which saves building it again (tempered model only: under the
+    truth mixture the reports are part of the graph); ``sampler`` as in :func:`sample`.
+
+    Raises
+    ------
+    ValueError
+        If ``model`` is given for a question under the truth mixture.
     """
     import pymc as pm
 
     if model is None:
         model = build_model(data)
+    elif not evidence_swappable(data):
+        raise ValueError(NOT_SWAPPABLE)
     else:
         pm.set_data(evidence_data(data), model=model)
     settings = {

@@ -31,6 +31,19 @@ if TYPE_CHECKING:
     import pymc as pm
 
 
+def evidence_swappable(data: ModelData) -> bool:
+    """Whether a built model takes other evidence through ``pm.set_data`` (tempered only)."""
+    return all(ind.reliability_model != "mixture" for ind in data.indicators)
+
+
+#: Why a truth-mixture model cannot take other evidence in place.
+NOT_SWAPPABLE = (
+    "under reliability_model: mixture the reports are constants of the PyMC graph (their "
+    "grouping into origins and events is the model's structure): build the model again for "
+    "the other evidence"
+)
+
+
 def data_names(data: ModelData) -> list[str]:
     """Names of the ``pm.Data`` containers that hold the evidence."""
     return [f"{ind.id}__{suffix}" for ind in data.indicators for suffix in ind.kind.pymc_stats(ind)]

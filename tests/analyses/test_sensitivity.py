@@ -457,6 +457,32 @@ def test_importance_reweighting_of_exact_draws_matches_exact_leave_one_out():
     )
 
 
+def test_refits_under_the_mixture_build_the_model_for_each_item(monkeypatch):
+    """A refit leaves its own item out: under the mixture a new model per item (the reports
+    are part of the graph), never the first refit's model again."""
+    from forecasting.engines import mcmc
+    from forecasting.model import pymc_model
+
+    f = fc.forecast(BUNDLED_QUESTION, as_of="2025-10-20", draws=400, seed=2)
+    built, runs = [], []
+
+    def build(data):
+        built.append(tuple(data.item_ids))
+        return object()
+
+    def run(data, *, model, **kwargs):
+        runs.append((tuple(data.item_ids), model))
+        return type("R", (), {"probability": np.full(4, 0.25)})()
+
+    monkeypatch.setattr(pymc_model, "build_model", build)
+    monkeypatch.setattr(mcmc, "run", run)
+    psis = sn.influence_psis(f, k_max=-np.inf)  # every item refitted
+    items = list(f.tree["constant_data"]["item"].values)
+    assert list(psis["method"].values) == ["refit"] * len(items)
+    assert [set(b) for b in built] == [set(items) - {i} for i in items]
+    assert len({id(m) for _, m in runs}) == len(items)
+
+
 def test_concentration_moves_intervals_not_probabilities():
     f = fc.forecast(BUNDLED_QUESTION, as_of="2025-10-27", seed=9)
     ci = sn.concentration_intervals(f, draws=4000, seed=9)

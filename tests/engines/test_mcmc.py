@@ -5,11 +5,13 @@ Each structure compiles once (``module`` fixtures); other ledgers reuse it throu
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import numpy as np
 import pytest
 from builders import (
+    BUNDLED_EVIDENCE,
     BUNDLED_QUESTION,
     binary,
     categorical,
@@ -289,18 +291,29 @@ def test_mcmc_is_reproducible_and_verifies(bundled_runs, tmp_path):
 
 
 def test_set_evidence_swaps_the_ledger_without_rebuilding():
+    """Under the tempered model the evidence is pm.Data: another as-of date, same model."""
     from forecasting.model.pymc_model import evidence_data
 
-    model = fc.build_pymc_model(BUNDLED_QUESTION, as_of="2025-10-27")
-    fc.set_evidence(model, BUNDLED_QUESTION, as_of="2025-10-20")
     q = fc.load_question(BUNDLED_QUESTION)
-    expected = evidence_data(
-        ModelData.build(
-            q, fc.load_evidence(None, q).as_of(__import__("datetime").date(2025, 10, 20))
-        )
-    )
+    q = fc.Question.model_validate(q.to_dict() | {"reliability_model": "tempered"})
+    ev = fc.load_evidence(BUNDLED_EVIDENCE, q)
+    model = fc.build_pymc_model(q, ev, as_of="2025-10-27")
+    fc.set_evidence(model, q, ev, as_of="2025-10-20")
+    expected = evidence_data(ModelData.build(q, ev.as_of(dt.date(2025, 10, 20))))
     for name, value in expected.items():
         np.testing.assert_allclose(model[name].get_value(), value)
+
+
+def test_under_the_mixture_a_model_cannot_take_other_evidence_in_place():
+    """The mixture's reports are constants of the graph: swapping would change nothing, so
+    it is refused with the reason (and the MCMC engine refuses a model built beforehand)."""
+    model = fc.build_pymc_model(BUNDLED_QUESTION, as_of="2025-10-27")
+    with pytest.raises(ValueError, match="constants of the PyMC graph"):
+        fc.set_evidence(model, BUNDLED_QUESTION, as_of="2025-10-20")
+    q = fc.load_question(BUNDLED_QUESTION)
+    data = ModelData.build(q, fc.load_evidence(None, q).as_of(dt.date(2025, 10, 20)))
+    with pytest.raises(ValueError, match="build the model again"):
+        mcmc.run(data, model=model, progress=False)
 
 
 def test_a_scenario_below_one_in_a_million_raises_no_alarm():
