@@ -40,7 +40,9 @@ def synthetic_inputs(n_items: int, n_scenarios: int, n_indicators: int, seed: in
     """A question (as a mapping) and ledger rows of the given size.
 
     Indicators cycle through the four kinds; count items have 30-day windows, reliabilities
-    mix Admiralty codes and numbers; every value is its own object (so YAML has no aliases).
+    mix Admiralty codes (each of the 37 sources graded with one letter, as the truth mixture
+    asks, the digit varying) and numbers; every value is its own object (so YAML has no
+    aliases).
     """
     rng = np.random.default_rng(seed)
     scen = [f"s{k}" for k in range(n_scenarios)]
@@ -86,7 +88,7 @@ def synthetic_inputs(n_items: int, n_scenarios: int, n_indicators: int, seed: in
         "scenarios": {s: {"label": s} for s in scen},
     }
     names = list(indicators)
-    codes = ["A1", "B2", "C3", "B3", "C2", 0.7, 1.0]
+    digits = "12323"
     rows = []
     for i in range(n_items):
         name = names[i % n_indicators]
@@ -104,7 +106,9 @@ def synthetic_inputs(n_items: int, n_scenarios: int, n_indicators: int, seed: in
             "value": value,
             "date": dt.date.fromordinal(day.toordinal()),
             "source": f"source {i % 37}",
-            "reliability": codes[i % len(codes)],
+            "reliability": (
+                [0.7, 1.0][i % 2] if i % 37 >= 35 else "ABC"[i % 37 % 3] + digits[i % 5]
+            ),
         }
         if kind == "count":
             row["window"] = [day - dt.timedelta(days=30), day]

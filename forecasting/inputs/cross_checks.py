@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 
 
 def _where(item: EvidenceItem) -> str:
-    return f"{item.file}:{item.line}" if item.file else f"line {item.line}"
+    if item.file:
+        return f"{item.file}:{item.line}"
+    return f"line {item.line}" if item.line is not None else f"item '{item.id}'"
 
 
 def _certain(item: EvidenceItem, question: Question) -> bool:
@@ -118,7 +120,9 @@ def cross_item_problems(
                     "reliability",
                     f"origin '{it.origin}' is graded {it.reliability[0]} here but "
                     f"{str(graded.reliability)[0]} at {_where(graded)}; an origin's reliability "
-                    "(the letter) is one judgement, shared by all its reports: use one letter",
+                    "(the letter) is one judgement, shared by all its reports: use one letter "
+                    "(or, to read each code as one weight as the first release did, set "
+                    "reliability_model: tempered in the question)",
                 )
         if it.id in first:
             where = _where(first[it.id])
