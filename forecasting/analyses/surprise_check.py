@@ -3,7 +3,8 @@
 For every new item, the predictive tail probability (the chance of an observation at most as
 probable as the one seen) under each scenario and under the previous forecast's mixture, given
 the evidence before it; under the truth-mixture model, of a report as reliable as this one
-(its predictive mixes the genuine predictive and the noise). An item whose tail probability
+(its predictive mixes the genuine predictive and the noise), and for a report whose origin or
+event was heard from before, its predictive given those reports. An item whose tail probability
 is below :data:`SURPRISE_THRESHOLD` under *every* scenario is improbable whichever scenario
 holds: the scenario set may be incomplete.
 
@@ -56,8 +57,7 @@ def surprise(
     tails = np.zeros((len(fresh), k))
     mix = np.zeros(len(fresh))
     for n, it in enumerate(fresh):
-        ind = next(i for i in data.indicators if i.id == it.indicator)
-        tails[n], mix[n] = ind.model.tail(it.value, it.exposure, weights, _genuine(it, question))
+        tails[n], mix[n] = _item_tail(question, data, before, it, weights)
     improbable = np.all(tails < threshold, axis=1) if len(fresh) else np.zeros(0, dtype=bool)
     joint = _joint_tail(question, before, fresh, weights) if len(fresh) > 1 else np.ones(k)
     joint_improbable = bool(np.all(joint < threshold))
@@ -91,14 +91,35 @@ def _genuine(item: EvidenceItem, question) -> float:
     return item.origin_weight * (item.credibility or 0.0) * relay(item.via, question.relays or {})
 
 
+def _item_tail(
+    question, data: ModelData, before: list, it: EvidenceItem, weights: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """An item's tail given the evidence ``before`` it (``data``): per scenario, and mixed.
+
+    Under the truth mixture a report whose origin has earlier reports on the indicator, or
+    whose event was reported before, is judged by its predictive given them (see
+    :meth:`~forecasting.model.likelihood.Mixture.report_tail`); any other as one more report
+    of its reliability.
+    """
+    ind = next(i for i in data.indicators if i.id == it.indicator)
+    if ind.reliability_model == "mixture" and any(
+        b.indicator == it.indicator
+        and (b.origin == it.origin or (it.event is not None and b.event == it.event))
+        for b in before
+    ):
+        with_it = ModelData.build(question, Evidence(question.id, (*before, it)))
+        ind = next(i for i in with_it.indicators if i.id == it.indicator)
+        return ind.model.report_tail(ind.item_ids.index(it.id), weights)
+    return ind.model.tail(it.value, it.exposure, weights, _genuine(it, question))
+
+
 def _joint_tail(question, before: list, fresh: list, weights: np.ndarray) -> np.ndarray:
     """Fisher's combination of the new items' sequential tails, per scenario ``(K,)``."""
     so_far = list(before)
     log_p = np.zeros(len(weights))
     for it in sorted(fresh, key=lambda x: (x.date, x.id)):
         data = ModelData.build(question, Evidence(question.id, tuple(so_far)))
-        ind = next(i for i in data.indicators if i.id == it.indicator)
-        per, _ = ind.model.tail(it.value, it.exposure, weights, _genuine(it, question))
+        per, _ = _item_tail(question, data, so_far, it, weights)
         log_p += np.log(np.clip(per, 1e-300, 1.0))
         so_far.append(it)
     # P(chi2_{2n} >= -2 sum log p) = Q(n, -sum log p), the regularised upper incomplete gamma

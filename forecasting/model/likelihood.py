@@ -47,6 +47,25 @@ MAX_POLYNOMIAL_TERMS = 4_000_000
 _EXACT_EVALUATIONS = 2_000_000
 
 
+def tails(
+    dens: np.ndarray, measure: np.ndarray, obs: int, weights: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """Tail probabilities of outcome ``obs`` from predictive densities ``dens`` ``(m, K)``.
+
+    The chance of an outcome at most as probable as ``obs``, per scenario and under the mixture
+    ``weights``; ``measure`` weighs each outcome (its cell width for a measured value, else 1).
+    """
+    per = np.array(
+        [
+            np.sum((dens[:, k] * measure)[dens[:, k] <= dens[obs, k] * (1 + 1e-12)])
+            for k in range(dens.shape[1])
+        ]
+    )
+    mixed = dens @ weights
+    whole = float(np.sum((mixed * measure)[mixed <= mixed[obs] * (1 + 1e-12)]))
+    return np.minimum(per, 1.0), min(whole, 1.0)
+
+
 class Mixture:
     """Reliability as the probability that a report is genuine (:mod:`.mixture`)."""
 
@@ -506,16 +525,28 @@ class Mixture:
         noise = self.log_noise(support, np.full(len(support), t))[:, None]
         with np.errstate(divide="ignore"):
             dens = np.exp(np.logaddexp(np.log(genuine) + true, np.log1p(-genuine) + noise))
-        measure = np.exp(log_measure)[:, None]
-        per = np.array(
-            [
-                np.sum((dens[:, k] * measure[:, 0])[dens[:, k] <= dens[obs, k] * (1 + 1e-12)])
-                for k in range(dens.shape[1])
-            ]
+        return tails(dens, np.exp(log_measure), obs, weights)
+
+    def report_tail(self, i: int, weights: np.ndarray) -> tuple[np.ndarray, float]:
+        """Tail probability of item ``i`` given the indicator's other items, as :meth:`tail`.
+
+        The predictive of its value is ``m(others + it with value y) / m(others)``: for a
+        report whose origin has other reports here, or whose event others have reported, it
+        carries what they said (a second report of an event already seen is no surprise if it
+        agrees). A relayed copy of a report already here adds nothing: tail 1.
+        """
+        ind, rep = self.ind, self.reports()
+        r = rep.item_report[i]
+        if np.sum(rep.item_report == r) > 1:
+            return np.ones(len(ind.prior)), 1.0
+        n = len(ind.values)
+        others = ind.with_items(np.arange(n) != i)
+        base = others.model.log_marginal() if n > 1 else np.zeros(len(ind.prior))
+        support, obs, log_measure = self.kind.tail_support(
+            others, ind.values[i], float(ind.exposures[i])
         )
-        mixed = dens @ weights
-        whole = float(np.sum((mixed * measure[:, 0])[mixed <= mixed[obs] * (1 + 1e-12)]))
-        return np.minimum(per, 1.0), min(whole, 1.0)
+        dens = np.exp(self.with_values(i, support) - base[None, :])
+        return tails(dens, np.exp(log_measure), obs, weights)
 
     def with_values(self, i: int, values: np.ndarray) -> np.ndarray:
         """Log marginals with item ``i``'s value replaced by each of ``values``, ``(m, K)``."""

@@ -71,3 +71,91 @@ def test_the_joint_test_rarely_fires_in_the_models_own_worlds():
         prev, cur = _forecasts(q, values[:3], values[3:])
         fired += bool(surprise(prev, cur).attrs["joint_improbable"])
     assert fired / weeks <= 0.03
+
+
+# --- reports that depend on earlier ones (truth mixture) ----------------------------------------
+
+
+def _event_question():
+    from builders import binary
+
+    q = question(
+        ("calm", "tense"),
+        prior=(0.5, 0.5),
+        indicators={"ops": count(RATES), "fact": binary({"calm": (2, 6), "tense": (6, 2)})},
+    )
+    return fc.Question.model_validate(q.to_dict() | {"reliability_model": "mixture"})
+
+
+@pytest.mark.parametrize(("indicator", "value", "support"), [("ops", 7, 400), ("fact", True, 2)])
+def test_the_predictive_of_a_report_given_its_origins_and_events_sums_to_one(
+    indicator, value, support
+):
+    """m(others + y) / m(others) over every value y: a distribution (to rounding)."""
+    from forecasting.model.data import ModelData
+
+    q = _event_question()
+    extra = {"exposure": 1.0} if indicator == "ops" else {}
+    rows = [
+        item("a", indicator, value, **extra) | {"origin": "MEI", "reliability": "B2", "event": "e"},
+        item("b", indicator, value, **extra)
+        | {"origin": "Lister", "reliability": "C3", "event": "e"},
+        item("c", indicator, value, **extra) | {"origin": "MEI", "reliability": "B3"},
+    ]
+    ind = next(
+        i
+        for i in ModelData.build(q, fc.Evidence.from_items(rows, q)).indicators
+        if i.id == indicator
+    )
+    for i in range(3):
+        others = ind.with_items(np.arange(3) != i).model.log_marginal()
+        ys = np.arange(support, dtype=float)
+        total = np.exp(special.logsumexp(ind.model.with_values(i, ys) - others[None, :], axis=0))
+        np.testing.assert_allclose(total, 1.0, atol=1e-9)
+
+
+def test_a_second_report_of_an_event_already_seen_is_judged_given_the_first():
+    """Lister reported 6 operations in a day; MEI, another origin, reports the same event. As
+    a fresh report, 6 a day is improbable; as a second report of a seen event, it is not
+    (the first report already said so), and a second report disagreeing is the surprise."""
+    q = _event_question()
+    lister = item("lister", "ops", 6, exposure=1 / 30) | {
+        "origin": "Lister",
+        "reliability": "B2",
+        "event": "landing",
+    }
+    rows_prev = [lister]
+    prev = fc.forecast(q, fc.Evidence.from_items(rows_prev, q), draws=100)
+
+    def tail(value, event):
+        mei = item("mei", "ops", value, exposure=1 / 30, date="2025-02-01") | {
+            "origin": "MEI",
+            "reliability": "B2",
+        }
+        if event:
+            mei["event"] = "landing"
+        cur = fc.forecast(q, fc.Evidence.from_items([lister, mei], q), draws=100)
+        return float(surprise(prev, cur)["tail_forecast"].sel(item="mei"))
+
+    assert tail(6, event=False) < 0.01  # judged as a fresh report of 6 in a day
+    assert tail(6, event=True) > 0.3  # the same value as the first report of the event
+    assert tail(2, event=True) < tail(6, event=True)
+
+
+def test_a_relayed_copy_is_no_surprise():
+    q = _event_question()
+    first = item("first", "ops", 6, exposure=1.0) | {
+        "origin": "MEI",
+        "reliability": "B2",
+        "event": "x",
+    }
+    copy = item("copy", "ops", 6, exposure=1.0, date="2025-02-01") | {
+        "origin": "MEI",
+        "reliability": "B2",
+        "event": "x",
+        "via": ["Levant24"],
+    }
+    prev = fc.forecast(q, fc.Evidence.from_items([first], q), draws=100)
+    cur = fc.forecast(q, fc.Evidence.from_items([first, copy], q), draws=100)
+    s = surprise(prev, cur)
+    np.testing.assert_allclose(s["tail_probability"].sel(item="copy").values, 1.0)
