@@ -213,6 +213,28 @@ def test_next_observation_stacks_outcomes(forecast, groups):
         plots.plot_next_observation(nxt, "nope")
 
 
+def test_rare_outcomes_that_flip_the_leader_are_one_bar_per_run(forecast, groups):
+    """Counts of 50 to 63 operations, each below 0.1%, all handing the lead to one scenario,
+    are one bar labelled with where the run starts and its total chance."""
+    nxt = groups["next_observation"]
+    which = nxt["outcome_indicator"].values == "joint_operations"
+    codes = nxt["outcome_code"].values[which]
+    rare = which & nxt["flips"].values & (nxt["predictive_probability"].values < 1e-3)
+    assert rare.sum() > 1  # the analysis keeps every outcome that would flip it
+    _, ax = plots.plot_next_observation(nxt, "joint_operations")
+    labels = [t.get_text().split("\n")[0] for t in ax.get_xticklabels()]
+    first_rare = int(nxt["outcome_code"].values[rare].min())
+    assert labels[-1] == f"≥{first_rare}"
+    assert len(labels) == int(which.sum()) - int(rare.sum()) + 1
+    # the bar shows the forecast after its likeliest outcome
+    best = np.flatnonzero(rare)[np.argmax(nxt["predictive_probability"].values[rare])]
+    k = len(forecast.scenarios)
+    heights = [p.get_height() for p in bars(ax)[: k * len(labels)]]
+    top = np.array(heights).reshape(k, len(labels))[:, -1]
+    np.testing.assert_allclose(top, nxt["probability"].values[best], atol=1e-12)
+    assert codes.max() > first_rare
+
+
 # --- drawing into given axes -----------------------------------------------------------------
 
 

@@ -118,6 +118,42 @@ def plot_value_of_information(voi: xr.Dataset, *, ax: Axes | None = None) -> tup
     return fig, ax
 
 
+#: Outcomes less likely than this that change the leader are drawn one bar per run.
+RARE_OUTCOME = 1e-3
+
+
+def _merge_rare_runs(values, pred, post, flips, leaders):
+    """Rare neighbouring outcomes that hand the lead to one scenario, as one bar.
+
+    Outcomes each below :data:`RARE_OUTCOME` (counts of 50, 51, ..., 63 operations): the run's
+    likeliest outcome's forecast, labelled with the run's range (``>= 50`` where it reaches
+    the last outcome computed) and its total chance.
+    """
+    keep_v, keep_p, keep_post, keep_f = [], [], [], []
+    n, start = len(values), 0
+    while start < n:
+        end = start
+        rare = flips[start] and pred[start] < RARE_OUTCOME
+        while (
+            rare
+            and end + 1 < n
+            and flips[end + 1]
+            and pred[end + 1] < RARE_OUTCOME
+            and leaders[end + 1] == leaders[start]
+        ):
+            end += 1
+        best = start + int(np.argmax(pred[start : end + 1]))
+        if end == start:
+            keep_v.append(values[start])
+        else:
+            keep_v.append(f"{values[start]}–{values[end]}" if end + 1 < n else f"≥{values[start]}")
+        keep_p.append(float(np.sum(pred[start : end + 1])))
+        keep_post.append(post[best])
+        keep_f.append(bool(flips[best]))
+        start = end + 1
+    return keep_v, np.array(keep_p), np.array(keep_post), np.array(keep_f, dtype=bool)
+
+
 def plot_next_observation(
     nxt: xr.Dataset,
     indicator: str,
@@ -156,6 +192,9 @@ def plot_next_observation(
     pred = np.asarray(sub["predictive_probability"].values, dtype=float)
     post = np.asarray(sub["probability"].transpose(..., SCENARIO).values, dtype=float)
     flips = np.asarray(sub["flips"].values, dtype=bool)
+    values, pred, post, flips = _merge_rare_runs(
+        values, pred, post, flips, np.asarray(sub["leader"].values).astype(str)
+    )
     m = len(values)
     fig, ax, own = figure_and_axes(ax, (6.8 + 0.55 * m, 4.8))
     x = np.arange(m)
