@@ -173,7 +173,8 @@ class Mixture:
         """Quadrature grid: nodes ``u``, log weights, base ``log L`` at the nodes, ends."""
         return adaptive_grid(self)
 
-    def _log_l_nodes(self, rep: mx.Reports, u: np.ndarray) -> np.ndarray:
+    def log_l_at(self, rep: mx.Reports, u: np.ndarray) -> np.ndarray:
+        """``log L`` of the reports ``rep`` at coordinates ``u`` of the parameter (the grid's)."""
         theta = self.kind.theta_from_u(u)[:, None]
         return mx.log_likelihood(rep, self._logf(rep, theta)[:, 0, :])
 
@@ -206,7 +207,7 @@ class Mixture:
         if self._polynomial:
             return self.kind.polynomial_log_marginal(self.ind.prior, self._poly(rep))
         u = self.grid[0]
-        return self._integrate(self._with_tails(self._log_l_nodes(rep, u))[None, :])[0]
+        return self._integrate(self._with_tails(self.log_l_at(rep, u))[None, :])[0]
 
     # --- the interface ---------------------------------------------------------------------
     def log_marginal(self, prior: np.ndarray | None = None) -> np.ndarray:

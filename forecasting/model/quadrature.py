@@ -86,7 +86,7 @@ def adaptive_grid(model: Mixture) -> tuple[np.ndarray, np.ndarray, np.ndarray, f
         u_f = mid[:, None] + half[:, None] * fine_x[None, :]
         u_c = mid[:, None] + half[:, None] * coarse_x[None, :]
         both = np.concatenate([u_f, u_c], axis=1).reshape(-1)
-        log_l = model._log_l_nodes(rep, both).reshape(len(todo), _FINE + _COARSE)
+        log_l = model.log_l_at(rep, both).reshape(len(todo), _FINE + _COARSE)
         lw_f = np.log(half[:, None] * fine_w[None, :])
         lw_c = np.log(half[:, None] * coarse_w[None, :])
         k, n = len(prior), len(todo)
