@@ -94,7 +94,14 @@ def evidence_count(n_items: int, n_origins: int) -> str:
 
 
 def estimative(p: float) -> str:
-    """The ICD 203 term for probability ``p`` (e.g. 0.62 -> ``"likely"``)."""
+    """The ICD 203 term for probability ``p`` as displayed (e.g. 0.62 -> ``"likely"``).
+
+    The term is chosen from the number as :func:`pct` shows it, so one displayed number always
+    gets one term: 0.546 and 0.552 both show as "55%", and both read "roughly even chance".
+    """
+    shown = pct(p, sign=False)
+    if math.isfinite(p) and shown[0].isdigit():
+        p = float(shown) / 100
     for upper, term, _ in SCALE:
         if p < upper or (upper == 0.55 and p <= upper) or upper == 1.0:
             return term

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from forecasting.presentation import text
@@ -84,3 +85,15 @@ def test_judgement_names_from_typed_coordinates():
     long_id = "mei-2025-10-27-a-very-long-item-identifier-that-goes-on"
     name = text.judgement_name("reliability", long_id, "")
     assert name.startswith("reliability of mei-") and len(name) <= len("reliability of ") + 38
+
+
+def test_one_displayed_number_gets_one_estimative_term():
+    """0.546 and 0.552 both show as 55%: one term for both (the band's edge is decided on the
+    number the reader sees, not on digits nobody sees)."""
+    for shown in range(0, 101):
+        ps = np.linspace(shown - 0.499, shown + 0.499, 41) / 100
+        ps = ps[(ps >= 0.01) & (ps <= 0.99)]
+        ps = [p for p in ps if text.pct(p) == f"{shown}%"]
+        assert len({text.estimative(p) for p in ps}) <= 1, shown
+    assert text.estimative(0.546) == text.estimative(0.552) == "roughly even chance"
+    assert text.estimative(0.556) == "likely"
