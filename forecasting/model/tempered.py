@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class Tempered:
-    """Today's model: ``w * log f(y | theta)`` per item, conjugate statistics."""
+    """The first release's model: ``w * log f(y | theta)`` per item, conjugate statistics."""
 
     def __init__(self, ind: IndicatorData):
         self.ind = ind
