@@ -327,3 +327,32 @@ def test_import_forecasting_does_not_import_matplotlib():
     code = "import sys, forecasting; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --- text from files is plain text ----------------------------------------------------------
+
+
+def test_dollar_signs_in_labels_and_origins_are_drawn_as_written(tmp_path):
+    """'Tariffs rise by $5% to $10%' would be mathematics to matplotlib (a parse error, or
+    dollars gone and italics): every figure draws text from files as written, and the user's
+    own mathtext setting is left as it was."""
+    body = fc.load_question(BUNDLED_QUESTION).to_dict()
+    body["scenarios"]["accession"]["label"] = "Tariffs rise by $5% to $10%"
+    body["scenarios"]["informal"]["label"] = "Prices between $5 and $10"
+    q = fc.Question.model_validate(body)
+    rows = fc.load_evidence(None, q).item_dicts
+    rows = [
+        dict(r, origin="$MEI$") if r.get("origin") == "Middle East Institute" else r for r in rows
+    ]
+    f = fc.forecast(q, fc.Evidence.from_items(rows, q), as_of="2025-10-27", draws=200)
+    written = plots.save_all(f, sn.sensitivity(f), tmp_path)  # every figure, drawn and saved
+    assert written and all(p.stat().st_size > 0 for p in written.values())
+    assert matplotlib.rcParams["text.parse_math"]  # restored
+    fig, ax = plots.plot_posterior(f)
+    labels = [t for t in ax.get_yticklabels() if "$" in t.get_text()]
+    assert {t.get_text().replace("\n", " ") for t in labels} >= {
+        "Tariffs rise by $5% to $10%",
+        "Prices between $5 and $10",
+    }
+    assert not any(t.get_parse_math() for t in labels)
+    fig.canvas.draw()  # would raise a mathtext ParseException

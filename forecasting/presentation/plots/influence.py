@@ -30,6 +30,7 @@ from .style import (
     DIVERGING,
     coord_values,
     empty_note,
+    plain_text,
     scenario_colors,
     text_color,
 )
@@ -39,6 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 
+@plain_text
 def plot_evidence_influence(
     influence: xr.Dataset,
     *,

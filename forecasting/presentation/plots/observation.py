@@ -27,6 +27,7 @@ from .style import (
     empty_note,
     legend_label,
     percent_axis,
+    plain_text,
     scenario_colors,
 )
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 
+@plain_text
 def plot_value_of_information(voi: xr.Dataset, *, ax: Axes | None = None) -> tuple[Figure, Axes]:
     """What one more observation of each indicator is expected to tell.
 
@@ -154,6 +156,7 @@ def _merge_rare_runs(values, pred, post, flips, leaders):
     return keep_v, np.array(keep_p), np.array(keep_post), np.array(keep_f, dtype=bool)
 
 
+@plain_text
 def plot_next_observation(
     nxt: xr.Dataset,
     indicator: str,

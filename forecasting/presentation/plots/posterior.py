@@ -22,6 +22,7 @@ from .style import (
     clean_axes,
     coord_values,
     percent_axis,
+    plain_text,
     scenario_colors,
     text_color,
 )
@@ -33,6 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ...results.forecast import Forecast
 
 
+@plain_text
 def plot_posterior(
     forecast: Forecast | xr.Dataset, *, ax: Axes | None = None
 ) -> tuple[Figure, Axes]:

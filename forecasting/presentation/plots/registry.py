@@ -19,7 +19,7 @@ from .history import plot_history
 from .influence import plot_evidence_influence
 from .observation import plot_value_of_information
 from .posterior import forecast_data, plot_posterior
-from .style import DPI
+from .style import DPI, plain_text
 from .sweep import plot_sweep
 from .tipping import plot_tipping_points
 from .tornado import plot_tornado, plot_tornado_grid
@@ -158,6 +158,7 @@ def ensure_backend() -> None:
         matplotlib.use("Agg")
 
 
+@plain_text
 def save_figure(fig: Figure, path: str | Path) -> Path:
     """Save one figure as PNG the way :func:`save_all` does (white, :data:`DPI`), and close it."""
     ensure_backend()
@@ -175,6 +176,7 @@ def save_figure(fig: Figure, path: str | Path) -> Path:
     return path
 
 
+@plain_text
 def draw_figures(
     results: Results, directory: str | Path, *, only: Sequence[str] | None = None
 ) -> dict[str, Path]:
@@ -198,6 +200,7 @@ def draw_figures(
     return written
 
 
+@plain_text
 def save_all(
     forecast: Forecast,
     tree: xr.DataTree,

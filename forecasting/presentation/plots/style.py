@@ -7,8 +7,9 @@ scenario order, Okabe-Ito palette). Numbers and names are formatted by
 
 from __future__ import annotations
 
+import functools
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import xarray as xr
@@ -37,6 +38,26 @@ NEUTRAL = "#5B6770"
 DIVERGING = "RdBu"
 #: Resolution of saved figures.
 DPI = 110
+
+
+def plain_text[F: Callable[..., Any]](draw: F) -> F:
+    """Run a plotting function with matplotlib's mathtext off: its texts show as written.
+
+    Labels, sources and notes come from files ("Tariffs rise by $5% to $10%"); with mathtext on,
+    matplotlib reads ``$...$`` as mathematics, drops the dollars or fails to draw at all. Every
+    public plotting function is wrapped, so every text it makes is plain (the user's own
+    settings are restored on return).
+    """
+
+    @functools.wraps(draw)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import matplotlib
+
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return draw(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
 
 JUDGEMENT = "judgement"
 SETTING = "setting"

@@ -22,6 +22,7 @@ from .style import (
     clean_axes,
     legend_label,
     percent_axis,
+    plain_text,
     scenario_colors,
 )
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 
+@plain_text
 def plot_sweep(
     curve: xr.DataArray,
     *,

@@ -27,6 +27,7 @@ from .style import (
     empty_note,
     judgement_names,
     legend_label,
+    plain_text,
     scenario_colors,
     scenario_order,
 )
@@ -36,6 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 
+@plain_text
 def plot_tipping_points(
     tipping: xr.Dataset,
     *,

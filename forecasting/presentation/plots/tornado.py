@@ -36,6 +36,7 @@ from .style import (
     coord_values,
     empty_note,
     judgement_names,
+    plain_text,
     scenario_colors,
     scenario_order,
     text_color,
@@ -175,6 +176,7 @@ def _draw_tornado(
     return n
 
 
+@plain_text
 def plot_tornado(
     sensitivity: xr.Dataset,
     *,
@@ -252,6 +254,7 @@ def plot_tornado(
     return fig, ax
 
 
+@plain_text
 def plot_tornado_grid(
     sensitivity: xr.Dataset,
     *,
