@@ -293,7 +293,7 @@ def _cross_check(raw: Mapping[str, Any], lines: safe_yaml.LineMap) -> list[Probl
     if isinstance(scenarios, dict):
         scenario_ids = [k for k in scenarios if isinstance(k, str)]
         for sid in scenario_ids:
-            if not NAME.match(sid):
+            if not NAME.fullmatch(sid):
                 bad(
                     ("scenarios", sid),
                     f"scenario id '{sid}' must be lowercase letters, digits "
@@ -333,7 +333,7 @@ def _cross_check(raw: Mapping[str, Any], lines: safe_yaml.LineMap) -> list[Probl
             for dim in get_kind(v["kind"]).extra_dims(k, v)
         }
         for name in names:
-            if not NAME.match(name):
+            if not NAME.fullmatch(name):
                 bad(
                     ("indicators", name),
                     f"indicator id '{name}' must be lowercase letters, "

@@ -66,7 +66,7 @@ def check_code_table(key: object) -> str | None:
 
 def _is_key(key: object) -> bool:
     return isinstance(key, str) and bool(
-        key in DEFAULT_SOURCE or key in DEFAULT_INFORMATION or CODE.match(key)
+        key in DEFAULT_SOURCE or key in DEFAULT_INFORMATION or CODE.fullmatch(key)
     )
 
 
@@ -79,7 +79,7 @@ def code_weight(code: str, overrides: Mapping[str, float] | None = None) -> floa
         If ``code`` is not a letter A-F followed by a digit 1-6.
     """
     code = code.strip().upper()
-    if not CODE.match(code):
+    if not CODE.fullmatch(code):
         raise ValueError(
             f"'{code}' is not an Admiralty code: a source letter A-F then an information "
             "digit 1-6, e.g. 'B2'; or give a number between 0 and 1"

@@ -90,7 +90,7 @@ class Archive:
             return []
         out = []
         for p in folder.iterdir():
-            m = _NAME.match(p.name)
+            m = _NAME.fullmatch(p.name)
             if m and p.is_file():
                 out.append(Entry(p, dt.date.fromisoformat(m.group(1)), int(m.group(2) or 1)))
         return sorted(out, key=lambda e: (e.as_of, e.revision))

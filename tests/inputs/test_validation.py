@@ -1253,3 +1253,42 @@ def test_mutated_bundled_evidence(tmp_path_factory, bundled_question, data):
     for _ in range(data.draw(st.integers(1, 3))):
         doc = _mutate(data.draw, doc)
     _load_evidence_bytes(_question_dir(tmp_path_factory), bundled_question, _dump(doc))
+
+
+# --- full matches: a trailing line break is not part of an id or a code ------------------------
+
+
+def test_ids_and_codes_with_a_trailing_line_break_are_refused(tmp_path):
+    """``re.match`` with ``$`` accepts 'yn\\n' (``$`` matches before a final newline): every id
+    and code is matched in full, so each of these is a located error, not a crash later."""
+    import yaml
+    from builders import binary, item, question
+
+    good = question(("a", "b"), indicators={"yn": binary({"a": (5, 2), "b": (2, 5)})}).to_dict()
+
+    def refused(body, match):
+        path = tmp_path / "q.yaml"
+        path.write_text(yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
+        with pytest.raises(fc.InputError, match=match):
+            fc.load_question(path)
+
+    refused(good | {"id": "test-q\n"}, "id")
+    refused(good | {"scenarios": {"a\n": {"label": "A"}, "b": {"label": "B"}}}, "a")
+    refused(good | {"indicators": {"yn\n": good["indicators"]["yn"]}}, "yn")
+    refused(good | {"reliability_codes": {"B2\n": 0.99}}, "Admiralty")
+    q = fc.Question.model_validate(good)
+    for field, value in (("id", "x1\n"), ("event", "e1\n")):
+        with pytest.raises(fc.InputError, match=field):
+            fc.Evidence.from_items([item("x1", "yn", True) | {field: value}], q)
+    # an item's code is normalised as written codes are (spaces, case): read as B2, not ignored
+    (it,) = fc.Evidence.from_items([item("x1", "yn", True) | {"reliability": "b2\n"}], q).items
+    assert it.reliability == "B2"
+
+
+def test_an_archive_file_name_with_a_trailing_line_break_is_not_a_forecast(tmp_path):
+    from forecasting.pipeline.archive import Archive
+
+    folder = tmp_path / "forecasts" / "q"
+    folder.mkdir(parents=True)
+    (folder / "2025-10-06.nc\n").write_bytes(b"")
+    assert Archive(tmp_path / "forecasts").entries("q") == []
