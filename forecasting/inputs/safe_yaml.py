@@ -39,6 +39,15 @@ _TEXT_KEPT = {_TAG + "bool"}
 #: Numbers such as ``1e-3`` or ``2.5e3``: floats in YAML 1.2, but text to PyYAML (YAML 1.1 wants
 #: a dot and a signed exponent). Unquoted, they are read as numbers.
 _EXPONENT_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)[eE][-+]?[0-9]+")
+#: Numbers as written in plain decimal. YAML 1.1 also reads ``010`` as 8 (octal), ``0x1F`` as
+#: 31, ``0b11`` as 3, ``1:30`` as 90 (base 60) and ``1_000`` as 1000: refused unquoted.
+_PLAIN_NUMBER = {
+    _TAG + "int": re.compile(r"[-+]?(?:0|[1-9][0-9]*)"),
+    _TAG + "float": re.compile(
+        r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+    ),
+}
 
 Path_ = tuple[Hashable, ...]
 
@@ -308,6 +317,16 @@ class _Builder:
                 )
             else:
                 self._fail(node, path, f"'{node.value}' is not a valid {kind}: {exc}")
+            return None
+        plain = _PLAIN_NUMBER.get(node.tag)
+        if plain is not None and not node.style and not plain.fullmatch(node.value):
+            self._fail(
+                node,
+                path,
+                f"'{node.value}' is a YAML 1.1 number form (octal, hexadecimal, binary, base 60 "
+                f"or with '_') that would be read as {value!r}: write it as a plain decimal "
+                "number (e.g. 10, 1.5, 2e-3), or quote it if it is text",
+            )
             return None
         if node.tag in _TEXT_KEPT:
             self.texts[path] = node.value

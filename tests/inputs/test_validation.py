@@ -1292,3 +1292,43 @@ def test_an_archive_file_name_with_a_trailing_line_break_is_not_a_forecast(tmp_p
     folder.mkdir(parents=True)
     (folder / "2025-10-06.nc\n").write_bytes(b"")
     assert Archive(tmp_path / "forecasts").entries("q") == []
+
+
+@pytest.mark.parametrize(
+    ("written", "read_as"),
+    [("010", 8), ("0x1F", 31), ("0b11", 3), ("1:30", 90), ("1_000", 1000), ("1:30.5", 90.5)],
+)
+def test_yaml_1_1_number_forms_are_refused_not_misread(tmp_path, written, read_as):
+    """A count of 010 would be 8, a concentration of 1:00 would be 60: located errors instead,
+    in the question and in a ledger (quoted, they are text; plain decimals read as written)."""
+    import yaml
+    from builders import binary, count, question
+
+    body = question(
+        ("a", "b"),
+        indicators={
+            "ops": count({"a": (4, 2), "b": (1, 1)}),
+            "yn": binary({"a": (5, 2), "b": (2, 5)}),
+        },
+    ).to_dict()
+    q_path = tmp_path / "q.yaml"
+    q_path.write_text(yaml.safe_dump(body) + f"prior_concentration: {written}\n", encoding="utf-8")
+    with pytest.raises(fc.InputError) as err:
+        fc.load_question(q_path)
+    (problem,) = err.value.problems
+    assert problem.field == "prior_concentration" and problem.line == q_path.read_text().count("\n")
+    assert f"'{written}'" in problem.message and repr(read_as) in problem.message
+    q = fc.Question.model_validate(body)
+    ledger = tmp_path / "e.yaml"
+    ledger.write_text(
+        "- id: o1\n  indicator: ops\n  value: " + written + "\n  exposure: 1\n"
+        "  date: 2025-01-01\n  source: s\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(fc.InputError, match="plain decimal") as err:
+        fc.load_evidence(ledger, q)
+    assert err.value.problems[0].line == 3
+    ledger.write_text(
+        ledger.read_text().replace(f"value: {written}", "value: 10"), encoding="utf-8"
+    )
+    assert fc.load_evidence(ledger, q).items[0].value == 10
