@@ -315,3 +315,20 @@ def test_bad_relays_and_events_exit_2_with_located_problems(capsys, project):
     found = {(int(m["line"]), m["field"]): m["message"] for m in problems_in(err)}
     assert "must be a list" in found[(20, "[2].via")]
     assert "reports of one event observe one indicator" in found[(9, "event")]
+
+
+def test_devices_and_pipes_are_refused_not_read(capsys, tmp_path):
+    """/dev/zero has no size to check and never ends; a FIFO blocks whoever opens it: both are
+    refused before reading (exit 2, named), as evidence and as a question."""
+    import os
+
+    fifo = tmp_path / "ledger.yaml"
+    os.mkfifo(fifo)
+    for path in ("/dev/zero", str(fifo)):
+        cmd = [sys.executable, "-m", "forecasting.cli", "run", Q, "--evidence", path]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=ROOT)
+        assert done.returncode == EXIT_INPUT, done.stderr
+        assert path in done.stderr and "not a regular file" in done.stderr
+        assert "Traceback" not in done.stderr
+    code, _, err = run(capsys, "validate", "/dev/zero")
+    assert code == EXIT_INPUT and "not a regular file" in err

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import stat
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
@@ -96,14 +97,32 @@ def format_path(path: Path_) -> str:
 
 
 def read_text(path: Path) -> str:
-    """Read a file as UTF-8 text, or raise :class:`InputError` saying why not."""
+    """Read a file as UTF-8 text, or raise :class:`InputError` saying why not.
+
+    Only regular files are read (a device such as ``/dev/zero`` has no size to check and never
+    ends; a FIFO would block), and never more than :data:`MAX_FILE_BYTES`, whatever the file
+    system says its size is.
+    """
     name = str(path)
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except OSError as exc:
         raise InputError(
             [Problem(name, None, "", f"cannot read the file: {exc.strerror}")]
         ) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(
+            [
+                Problem(
+                    name,
+                    None,
+                    "",
+                    "not a regular file (a device, pipe or socket); give a file or a folder "
+                    "of ledger files",
+                )
+            ]
+        )
+    size = info.st_size
     if size > MAX_FILE_BYTES:
         raise InputError(
             [
@@ -117,11 +136,16 @@ def read_text(path: Path) -> str:
             ]
         )
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise InputError(
             [Problem(name, None, "", f"cannot read the file: {exc.strerror}")]
         ) from None
+    if len(data) > MAX_FILE_BYTES:  # it grew, or its size was not what it said
+        raise InputError(
+            [Problem(name, None, "", f"file is over the limit of {MAX_FILE_BYTES:,} bytes")]
+        )
     return decode(data, name)
 
 
