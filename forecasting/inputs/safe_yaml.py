@@ -135,18 +135,28 @@ def read_text(path: Path) -> str:
                 )
             ]
         )
+    chunks, total = [], 0
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        with path.open("rb") as handle:  # in pieces: read(limit) would allocate the limit
+            while chunk := handle.read(1 << 20):
+                total += len(chunk)
+                if total > MAX_FILE_BYTES:  # it grew, or its size was not what it said
+                    raise InputError(
+                        [
+                            Problem(
+                                name,
+                                None,
+                                "",
+                                f"file is over the limit of {MAX_FILE_BYTES:,} bytes",
+                            )
+                        ]
+                    )
+                chunks.append(chunk)
     except OSError as exc:
         raise InputError(
             [Problem(name, None, "", f"cannot read the file: {exc.strerror}")]
         ) from None
-    if len(data) > MAX_FILE_BYTES:  # it grew, or its size was not what it said
-        raise InputError(
-            [Problem(name, None, "", f"file is over the limit of {MAX_FILE_BYTES:,} bytes")]
-        )
-    return decode(data, name)
+    return decode(b"".join(chunks), name)
 
 
 def decode(data: bytes, source: str | None) -> str:
