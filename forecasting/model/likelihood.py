@@ -296,13 +296,27 @@ class Mixture:
             return None
         return self._components.of_report(r)
 
+    def _grid_marginals(self, log_l: np.ndarray | None) -> np.ndarray | None:
+        """Log marginals ``(m, K)`` of ``log L`` at the nodes ``(m, Q)``, changed on the grid.
+
+        ``None`` where that cannot be trusted (not finite): the caller refits.
+        """
+        if log_l is None or not np.all(np.isfinite(log_l) | np.isneginf(log_l)):
+            return None
+        return self._integrate(self._with_tails(log_l))
+
     def _component_marginals(self, c: int, m: int, **changes) -> np.ndarray | None:
         """Log marginals ``(m, K)`` with component ``c`` changed (``None``: refit instead)."""
         comps = self._components
-        log_l = comps.swap(self.grid[2], c, comps.variant(c, m, **changes))
-        if not np.all(np.isfinite(log_l) | np.isneginf(log_l)):
-            return None
-        return self._integrate(self._with_tails(log_l))
+        return self._grid_marginals(comps.swap(self.grid[2], c, comps.variant(c, m, **changes)))
+
+    def _report_marginals(self, i: int, p: int, values, a, log_g) -> np.ndarray | None:
+        """Log marginals ``(m, K)`` with fast report ``p`` (item ``i``) swapped on the grid.
+
+        One row per entry of ``values``, genuineness ``a`` and ``log g``; ``None``: refit.
+        """
+        term = self._report_term(values, self.ind.exposures[i], a, log_g)
+        return self._grid_marginals(self._swap(i, p, term, log_g))
 
     @cached_property
     def _blocks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -356,10 +370,8 @@ class Mixture:
                 if row is not None:
                     rows.append(row[0])
                     continue
-            if log_l is None or not np.all(np.isfinite(log_l) | np.isneginf(log_l)):
-                rows.append(self._kept(np.arange(n) != i))
-            else:
-                rows.append(self._integrate(self._with_tails(log_l))[0])
+            row = self._grid_marginals(log_l)
+            rows.append(self._kept(np.arange(n) != i) if row is None else row[0])
         return np.array(rows).reshape(n, len(self.ind.prior))
 
     def with_origin(self, origin: str, values: np.ndarray) -> np.ndarray:
@@ -387,8 +399,9 @@ class Mixture:
                     mx.safe_log1m(values)[:, None] + s0[g],
                 )
                 log_l = self.grid[2][None, :] - block[None, :, g] + new_block
-            if np.all(np.isfinite(log_l) | np.isneginf(log_l)):
-                return self._integrate(self._with_tails(log_l))
+            out = self._grid_marginals(log_l)
+            if out is not None:
+                return out
         where = None if self._polynomial else self._components.of_origin(o)
         if where is not None:
             out = self._component_marginals(where[0], len(values), rho=(where[1], values))
@@ -469,9 +482,10 @@ class Mixture:
             log_l = np.logaddexp(mx.safe_log(rho) + s1, (mx.safe_log1m(rho) + s0)[:, None, :]).sum(
                 axis=-1
             )
-        if not np.all(np.isfinite(log_l) | np.isneginf(log_l)):
+        out = self._grid_marginals(log_l)
+        if out is None:
             return np.array([self.with_noise(row[None, :]) for row in params]).reshape(m, -1)
-        return self._integrate(self._with_tails(log_l))
+        return out
 
     def without(self, drop: np.ndarray) -> np.ndarray:
         """Log marginals without the items where ``drop`` is true, ``(K,)``."""
@@ -560,10 +574,9 @@ class Mixture:
             return self._poly_swap(i, values, a, log_g)
         if p is not None:
             a = np.full(len(values), self.reports().genuine[self.reports().item_report[i]])
-            term = self._report_term(values, ind.exposures[i], a, log_g)
-            log_l = self._swap(i, p, term, log_g)
-            if np.all(np.isfinite(log_l) | np.isneginf(log_l)):
-                return self._integrate(self._with_tails(log_l))
+            out = self._report_marginals(i, p, values, a, log_g)
+            if out is not None:
+                return out
         where = self._component_of(i)
         if where is not None:
             c, place = where
@@ -598,12 +611,10 @@ class Mixture:
             return self._poly_swap(i, values, cred_new * ind.item_relay[i], log_g)
         if p is not None:
             log_g = np.full(len(cred_new), self.item_noise[i])
-            a = cred_new * ind.item_relay[i]
             values = np.full(len(cred_new), ind.values[i])
-            term = self._report_term(values, ind.exposures[i], a, log_g)
-            log_l = self._swap(i, p, term, log_g)
-            if np.all(np.isfinite(log_l) | np.isneginf(log_l)):
-                return self._integrate(self._with_tails(log_l))
+            out = self._report_marginals(i, p, values, cred_new * ind.item_relay[i], log_g)
+            if out is not None:
+                return out
         where = self._component_of(i)
         if where is not None:
             a = cred_new * ind.item_relay[i]
