@@ -5,7 +5,7 @@ sums over its origins' states. The analyses ask for it again and again with one 
 a report's value (item tipping points try every count from 0 to 1,000), its credibility, an
 origin's reliability, a report left out. Here those variants are one more array axis instead
 of one Python evaluation each. On the bundled question (the al-Dumayr operation reported by two
-origins) it takes ``analyses.sensitivity`` from 18 s to 4.2 s in process.
+origins) it takes ``analyses.sensitivity`` from 18 s to 4.2 s in process (under cProfile).
 
 The arithmetic is :func:`.mixture.component`'s (the reference, which the tests compare with):
 per event ``Z + sum_u f(u) (A_u - Z)`` over its reported values ``u``, per origin state the

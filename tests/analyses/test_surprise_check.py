@@ -159,3 +159,26 @@ def test_a_relayed_copy_is_no_surprise():
     cur = fc.forecast(q, fc.Evidence.from_items([first, copy], q), draws=100)
     s = surprise(prev, cur)
     np.testing.assert_allclose(s["tail_probability"].sel(item="copy").values, 1.0)
+
+
+def test_the_bundled_second_report_of_al_dumayr_reads_as_the_readme_says():
+    """README and notebook 03: MEI's report of the operation Lister reported has tail 0.31
+    under the forecast as it stood; as a fresh report of one operation in a day, 0.04."""
+    from builders import BUNDLED_QUESTION
+
+    prev = fc.forecast(BUNDLED_QUESTION, as_of="2025-10-20")
+    cur = fc.forecast(BUNDLED_QUESTION, as_of="2025-10-27")
+    s = surprise(prev, cur)
+    item_id = "mei-2025-10-27-joint-op-dumayr"
+    assert float(s["tail_forecast"].sel(item=item_id)) == pytest.approx(0.314, abs=5e-4)
+    # the same report judged as a fresh one (no event, its own origin)
+    q = cur.question_spec()
+    rows = [
+        {k: v for k, v in r.items() if k != "event"} | {"origin": "someone else"}
+        if r["id"] == item_id
+        else r
+        for r in cur.evidence().item_dicts
+    ]
+    fresh = fc.forecast(q, fc.Evidence.from_items(rows, q), as_of="2025-10-27", draws=100)
+    tail = float(surprise(prev, fresh)["tail_forecast"].sel(item=item_id))
+    assert tail == pytest.approx(0.04, abs=0.005)

@@ -94,7 +94,7 @@ def test_forecasts_come_true_as_often_as_they_say_in_the_models_own_worlds():
     # and bin by bin: forecasts of about 30% come true about 30% of the time
     flat_p, flat_hit = p.ravel(), hit.ravel()
     bins = np.digitize(flat_p, [0.2, 0.4, 0.6, 0.8])
-    checked = 0
+    checked, table = 0, []
     for b in range(5):
         inside = bins == b
         if inside.sum() < 30:
@@ -104,7 +104,10 @@ def test_forecasts_come_true_as_often_as_they_say_in_the_models_own_worlds():
         se_bin = np.sqrt(np.mean(flat_p[inside] * (1 - flat_p[inside])) / inside.sum())
         assert abs(freq - mean_p) < 4 * se_bin + 0.01, (b, freq, mean_p, se_bin)
         checked += 1
+        table.append((round(mean_p, 2), round(freq, 2)))
     assert checked >= 4  # the evidence spreads the forecasts over most of the range
+    # the README's figures (these worlds, this seed)
+    assert table == [(0.07, 0.06), (0.29, 0.28), (0.5, 0.49), (0.7, 0.74), (0.9, 0.94)]
 
 
 def test_an_echo_logged_as_independent_origins_makes_worse_forecasts():
@@ -132,3 +135,5 @@ def test_an_echo_logged_as_independent_origins_makes_worse_forecasts():
         echoed.append(np.log(_posterior(q, as_three)[truth]))
     diff = np.array(honest) - np.array(echoed)
     assert diff.mean() > 3 * diff.std() / np.sqrt(len(diff)), (diff.mean(), diff.std())
+    # the README's figures (these worlds, this seed)
+    assert (round(np.mean(echoed), 2), round(np.mean(honest), 2)) == (-0.85, -0.72)

@@ -815,3 +815,53 @@ def test_a_categorical_polynomial_too_large_is_a_located_error(monkeypatch):
     rows = [item(f"t{n}", "tone", "xy"[n % 2]) | {"reliability": 0.8} for n in range(8)]
     with pytest.raises(fc.InputError, match="indicator 'tone': the exact integral of 8 unreliable"):
         fc.forecast(q, fc.Evidence.from_items(rows, q), draws=100)
+
+
+def test_the_selection_effect_table_of_the_readme():
+    """The MEI report's agreements logged five ways on the bundled ledger (README table)."""
+    from builders import BUNDLED_EVIDENCE, BUNDLED_QUESTION
+
+    old = {  # the first release's indicator: one yes/no item per agreement reported in force
+        "kind": "binary",
+        "description": "An operational agreement is reported in force.",
+        "probability": {
+            "accession": {"mean": 0.8, "sd": 0.1},
+            "informal": {"mean": 0.65, "sd": 0.15},
+            "collapse": {"mean": 0.45, "sd": 0.17},
+            "unilateral": {"alpha": 2.5, "beta": 7.5},
+        },
+    }
+
+    def accession(model: str, how: str) -> float:
+        body = fc.load_question(BUNDLED_QUESTION).to_dict() | {"reliability_model": model}
+        body["indicators"]["operational_agreement"] = old
+        q = fc.Question.model_validate(body)
+        rows = fc.load_evidence(BUNDLED_EVIDENCE, q).item_dicts
+        count = next(r for r in rows if r["indicator"] == "agreements_reported")
+        rest = [r for r in rows if r is not count]
+        drop = ("window", "value", "indicator", "id")
+        items = {
+            "none": rest,
+            "four": rest
+            + [
+                {k: v for k, v in count.items() if k not in drop}
+                | {"id": f"agreement-{n}", "indicator": "operational_agreement", "value": True}
+                for n in range(4)
+            ],
+            "count": rows,
+            "A1": [*rest, dict(count, reliability="A1")],
+            "zero": [*rest, dict(count, value=0)],
+        }[how]
+        f = fc.forecast(q, fc.Evidence.from_items(items, q), as_of="2025-10-27", draws=100)
+        return float(f.probabilities.sel(scenario="accession"))
+
+    table = {
+        "none": (0.475, 0.482),
+        "four": (0.563, 0.566),
+        "count": (0.547, 0.588),
+        "A1": (0.653, 0.677),
+        "zero": (0.392, 0.343),
+    }
+    for how, (mixture, tempered) in table.items():
+        assert accession("mixture", how) == pytest.approx(mixture, abs=5e-4), how
+        assert accession("tempered", how) == pytest.approx(tempered, abs=5e-4), how
