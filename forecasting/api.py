@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from .confidence import assess
 from .core.constants import (
     DEFAULT_SEED,
     EXACT_DRAWS,
@@ -49,8 +50,9 @@ def forecast(
     tune: int | None = None,
     progress: bool | None = None,
     sampler: str | None = None,
+    horizon_days: float | None = None,
 ) -> Forecast:
-    """Posterior scenario probabilities.
+    """Posterior scenario probabilities, with the analytic confidence beside them.
 
     Parameters
     ----------
@@ -74,6 +76,10 @@ def forecast(
         Show a progress bar while sampling (default: when stderr is a terminal).
     sampler
         The MCMC engine's NUTS: ``"numpyro-nuts"`` (the default) or ``"pymc-nuts"``.
+    horizon_days
+        How far ahead the responsiveness measure looks (default: the question's
+        ``horizon_days``, else 30). The confidence measures are of the exact posterior,
+        whichever engine runs (:mod:`forecasting.confidence`).
     """
     if sampler is not None and sampler not in MCMC_SAMPLERS:
         raise InputError(
@@ -94,6 +100,21 @@ def forecast(
                     None,
                     "engine",
                     f"'{engine}' is not an engine; use 'auto', 'exact' or 'mcmc'",
+                )
+            ]
+        )
+    if horizon_days is not None and not (
+        isinstance(horizon_days, int | float)
+        and not isinstance(horizon_days, bool)
+        and 0 < horizon_days <= 3660
+    ):
+        raise InputError(
+            [
+                Problem(
+                    None,
+                    None,
+                    "horizon",
+                    f"must be a number of days in (0, 3660], got {horizon_days!r}",
                 )
             ]
         )
@@ -132,6 +153,7 @@ def forecast(
             sampler=sampler or MCMC_SAMPLER,
         )
         result.log_marginal = closed.log_marginal
+    horizon = question.horizon if horizon_days is None else float(horizon_days)
     return make_forecast(
         data,
         result,
@@ -140,6 +162,7 @@ def forecast(
         as_of=as_of,
         seed=seed,
         engine_requested=engine,
+        confidence=assess(data, used, as_of, horizon, seed=seed),
     )
 
 

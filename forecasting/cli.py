@@ -509,6 +509,8 @@ def _history(args: argparse.Namespace) -> int:
                     "revision": int(h.revision.values) if "revision" in h else 1,
                     "n_items": int(h.n_items.values),
                     "flagged": bool(h.flagged.values),
+                    "confidence": str(h.confidence.values) or None,
+                    "n_origins": int(h.n_origins.values),
                     "flags": [r for r in str(h.flags.values).split("; ") if r]
                     if "flags" in h
                     else [],
@@ -516,10 +518,7 @@ def _history(args: argparse.Namespace) -> int:
                         {
                             "id": str(s),
                             "probability": plain(h.probability.values[k]),
-                            "interval": {
-                                "lower": plain(h.interval.values[k, 0]),
-                                "upper": plain(h.interval.values[k, 1]),
-                            },
+                            "responsiveness": _bounds(h.responsiveness.values[k]),
                         }
                         for k, s in enumerate(hist.scenario.values)
                     ],
@@ -535,15 +534,28 @@ def _history(args: argparse.Namespace) -> int:
     scen = [str(s) for s in hist.scenario.values]
     width = max(10, *(len(s) for s in scen))
     print(f"{q.title}: {n} archived forecast{'s' if n != 1 else ''}")
-    print(f"  {'as of':<10}  {'items':>5}  " + "  ".join(f"{s[:width]:>{width}}" for s in scen))
+    print(
+        f"  {'as of':<10}  {'items':>5}  {'confidence':<10}  "
+        + "  ".join(f"{s[:width]:>{width}}" for s in scen)
+    )
     for i in range(n):
         h = hist.isel(as_of=i)
         cells = "  ".join(f"{pct(float(p)):>{width}}" for p in h.probability.values)
         flag = "  (flagged)" if bool(h.flagged.values) else ""
-        print(f"  {str(h.as_of.values)[:10]:<10}  {int(h.n_items.values):>5}  {cells}{flag}")
+        level = str(h.confidence.values) or "-"
+        print(
+            f"  {str(h.as_of.values)[:10]:<10}  {int(h.n_items.values):>5}  {level:<10}  "
+            f"{cells}{flag}"
+        )
     if args.plot is not None:
         print(f"\nTrajectory plot: {args.plot}")
     return EXIT_OK
+
+
+def _bounds(pair) -> dict[str, float] | None:
+    """``{"lower", "upper"}`` of a stored range, ``None`` where the forecast has none (NaN)."""
+    lo, hi = (float(x) for x in pair)
+    return None if lo != lo or hi != hi else {"lower": lo, "upper": hi}
 
 
 def _backfill(args: argparse.Namespace) -> int:

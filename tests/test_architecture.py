@@ -22,6 +22,7 @@ LAYERS = [
     ("inputs",),
     ("model",),
     ("engines",),
+    ("confidence",),
     ("results",),
     ("api",),
     ("analyses",),

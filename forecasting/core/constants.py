@@ -69,3 +69,24 @@ LOG_LIKELIHOOD_MAX_VALUES: int = 20_000_000
 PROBABILITY_SUM_TOL: float = 1e-12
 #: Scenario priors given in a question must sum to 1 within this tolerance.
 PRIOR_SUM_TOL: float = 1e-6
+
+#: Analytic confidence (:mod:`forecasting.confidence`). The horizon of the responsiveness
+#: measure (days; ``horizon_days`` in the question, ``--horizon`` on the CLI) ...
+HORIZON_DAYS: int = 30
+#: ... the probability mass of its range and of the opinion range (5%-95%) ...
+CONFIDENCE_RANGE: float = 0.90
+#: ... the largest Monte Carlo standard error of a range's bound the simulation accepts
+#: (it adds futures until every bound meets it, or :data:`RESPONSIVENESS_MAX_FUTURES`) ...
+CONFIDENCE_MCSE: float = 0.005
+RESPONSIVENESS_FUTURES: int = 2000
+RESPONSIVENESS_MAX_FUTURES: int = 64_000
+#: ... the shortest span (days) over which an indicator's arrival rate is measured (one report
+#: on the as-of date is one report a month, not one a day) ...
+ARRIVAL_MIN_SPAN_DAYS: int = 30
+#: ... and the draws of reasonable opinion (every judgement redrawn within its band), added
+#: until each bound's Monte Carlo standard error is at most :data:`OPINION_MCSE` (or 4 times
+#: as many draws). Each draw is an exact posterior under other judgements: on the bundled
+#: question 1,000 cost about 0.45 s, so the opinion range settles for a coarser error than
+#: the responsiveness range (a judgement's band is itself a rough statement).
+OPINION_DRAWS: int = 1000
+OPINION_MCSE: float = 0.01

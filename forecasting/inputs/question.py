@@ -20,7 +20,13 @@ from typing import Annotated, Any, ClassVar, Literal
 import numpy as np
 from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, model_validator
 
-from ..core.constants import CATCH_ALL, CATCH_ALL_LABEL, PRIOR_SUM_TOL, RELIABILITY_MODEL
+from ..core.constants import (
+    CATCH_ALL,
+    CATCH_ALL_LABEL,
+    HORIZON_DAYS,
+    PRIOR_SUM_TOL,
+    RELIABILITY_MODEL,
+)
 from ..core.dims import CATEGORY
 from ..core.errors import InputError, Problem, did_you_mean, one_of
 from ..core.schema import (
@@ -100,6 +106,10 @@ class Question(Spec):
     indicators: dict[str, indicator_type()] = Field(min_length=1)
     reliability_codes: dict[str, UnitFloat] | None = None
     reliability_model: Literal["tempered", "mixture"] | None = None
+    #: Days ahead the responsiveness measure looks (default :data:`HORIZON_DAYS`).
+    horizon_days: (
+        Annotated[float, Field(gt=0, le=3660, allow_inf_nan=False, strict=True)] | None
+    ) = None
     relays: dict[Annotated[str, Field(min_length=1)], UnitFloat] | None = None
     catch_all: CatchAllSpec | None = None
     _source: str | None = PrivateAttr(default=None)
@@ -164,6 +174,11 @@ class Question(Spec):
         model that forecast used.)
         """
         return self.reliability_model or self._reliability_default or RELIABILITY_MODEL
+
+    @property
+    def horizon(self) -> float:
+        """Days ahead the responsiveness measure looks (``horizon_days``, default 30)."""
+        return HORIZON_DAYS if self.horizon_days is None else float(self.horizon_days)
 
     def made_with(self, reliability_model: str) -> Question:
         """Read as a forecast made with ``reliability_model`` read it (where it is unstated)."""

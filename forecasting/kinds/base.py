@@ -53,7 +53,7 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 
 from ..core.constants import CATCH_ALL
-from ..core.schema import Spec, Text
+from ..core.schema import NonNegativeFloat, Spec, Text
 
 #: Quantiles of an elicited distribution between which a judgement's centre is moved.
 QUANTILES = (0.05, 0.95)
@@ -90,6 +90,9 @@ class IndicatorSpec(Spec):
     kind: str
     description: Text
     label: str | None = None
+    #: Reports expected per 30 days (the responsiveness measure's arrival rate; default: the
+    #: rate observed in the ledger). Not for kinds observed over windows (counts).
+    arrivals_per_30_days: NonNegativeFloat | None = None
 
     def prior_params(self, scenarios: list[str]) -> np.ndarray:
         """Prior parameters of the per-scenario parameter, shape ``(K, P)``.
@@ -288,6 +291,23 @@ class Kind:
         """``n`` draws of the parameter for every scenario."""
         raise NotImplementedError
 
+    def simulate(
+        self, ind: IndicatorData, theta: np.ndarray, exposure: float, rng: np.random.Generator
+    ) -> np.ndarray:
+        """One genuine observation per parameter value (``theta`` ``(n,)`` or ``(n, C)``).
+
+        Values as :meth:`encode` gives them (a count, 1/0, a category's index, a measurement);
+        ``exposure`` is the observation's window in units of ``per_days`` (counts only).
+        """
+        raise NotImplementedError
+
+    def horizon_exposure(self, spec: IndicatorSpec, days: float) -> float | None:
+        """The exposure of one observation covering ``days``, for kinds observed over windows.
+
+        ``None`` (the default): observations arrive one at a time, as separate reports.
+        """
+        return None
+
     def kernel(self, theta: np.ndarray, stats: np.ndarray) -> np.ndarray:
         """Tempered log-likelihood of all items without :meth:`constant`, shape ``(..., K)``."""
         raise NotImplementedError
@@ -458,6 +478,40 @@ class Kind:
         The spread is kept as far as the family allows.
         """
         raise NotImplementedError
+
+    def redraw_centres(
+        self, ind: IndicatorData, k: int, scenario: str, rng: np.random.Generator, n: int
+    ) -> np.ndarray:
+        """Prior parameters ``(n, P)`` of scenario ``k`` with its centre redrawn in its band.
+
+        Each draw is the elicited distribution with its centre moved to a value drawn from that
+        distribution within its own 5%-95% band (spread kept): what another reasonable analyst
+        might have written. The default serves kinds with one judgement per scenario.
+        """
+        (judgement,) = self.judgements(ind, k, scenario)
+        values = in_band(
+            lambda m: self.draw(ind.prior[k : k + 1], rng, m)[:, 0],
+            lambda v: (v >= judgement.low) & (v <= judgement.high),
+            n,
+        )
+        return self.move_centre(ind, k, judgement, values)
+
+
+def in_band(draw: Callable[[int], np.ndarray], inside: Callable, n: int) -> np.ndarray:
+    """``n`` draws of ``draw`` for which ``inside`` holds (rejection; the band holds 90%)."""
+    kept: list[np.ndarray] = []
+    have = 0
+    for _ in range(100):
+        x = draw(int(1.2 * (n - have)) + 16)
+        x = x[inside(x)]
+        kept.append(x)
+        have += len(x)
+        if have >= n:
+            break
+    out = np.concatenate(kept)
+    if len(out) < n:  # a degenerate band (every draw on its edge): repeat what was accepted
+        out = np.resize(out, n) if len(out) else np.resize(draw(1), n)
+    return out[:n]
 
 
 def temper(weights: np.ndarray, loglik: np.ndarray) -> np.ndarray:

@@ -139,6 +139,9 @@ class Binary(Kind):
             p = np.where(bad, mean, p)
         return p
 
+    def simulate(self, ind, theta, exposure, rng):
+        return (rng.random(len(theta)) < theta).astype(float)
+
     def kernel(self, theta, stats):
         return special.xlogy(stats[0], theta) + special.xlog1py(stats[1], -theta)
 

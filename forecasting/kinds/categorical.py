@@ -36,6 +36,7 @@ from .base import (
     LikelihoodJudgement,
     Report,
     finite_outcomes,
+    in_band,
     tail_from_table,
     temper,
 )
@@ -249,6 +250,11 @@ class Categorical(Kind):
             theta = np.where(bad[..., None], np.broadcast_to(mean, theta.shape), theta)
         return theta
 
+    def simulate(self, ind, theta, exposure, rng):
+        cdf = np.cumsum(theta, axis=-1)
+        picked = np.sum(rng.random(len(theta))[:, None] * cdf[:, -1:] >= cdf, axis=-1)
+        return np.minimum(picked, theta.shape[-1] - 1).astype(float)
+
     def kernel(self, theta, stats):
         return np.sum(special.xlogy(stats, theta), axis=-1)
 
@@ -382,6 +388,20 @@ class Categorical(Kind):
                 )
             )
         return out
+
+    def redraw_centres(self, ind, k, scenario, rng, n):
+        # the whole vector at once: a draw of the elicited Dirichlet whose every category lies
+        # within that category's own band, with the total concentration kept
+        alpha = ind.prior[k]
+        bands = self.judgements(ind, k, scenario)
+        low = np.array([j.low for j in bands])
+        high = np.array([j.high for j in bands])
+        theta = in_band(
+            lambda m: self.draw(alpha[None, :], rng, m)[:, 0, :],
+            lambda t: np.all((t >= low) & (t <= high), axis=-1),
+            n,
+        )
+        return theta * alpha.sum()
 
     def move_centre(self, ind, k, judgement, values):
         alpha = ind.prior[k]

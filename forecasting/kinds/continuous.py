@@ -184,6 +184,9 @@ class Continuous(Kind):
     def draw(self, params, rng, n):
         return rng.normal(params[:, 0], params[:, 1], size=(n, params.shape[0]))
 
+    def simulate(self, ind, theta, exposure, rng):
+        return rng.normal(np.asarray(theta, dtype=float), ind.spec.sd)
+
     def kernel(self, theta, stats):
         return stats[1] * theta - 0.5 * stats[0] * theta * theta
 

@@ -70,6 +70,15 @@ class Count(Kind):
     item_keys: ClassVar[tuple[str, ...]] = ("window", "exposure")
 
     # --- the question file -------------------------------------------------------------------
+    def check_question(self, name, raw, scenarios, bad, lines):
+        if raw.get("arrivals_per_30_days") is not None:
+            bad(
+                ("indicators", name, "arrivals_per_30_days"),
+                "a count indicator's next horizon is one window of counts, not a number of "
+                "reports: remove 'arrivals_per_30_days' (it is for binary, categorical and "
+                "continuous indicators)",
+            )
+
     def describe(self, spec: CountIndicator, scenarios: list[str]) -> dict[str, Any]:
         out: dict[str, Any] = {"per_days": spec.per_days, "likelihoods": {}}
         for s in scenarios:
@@ -156,6 +165,12 @@ class Count(Kind):
     # --- draws and densities -----------------------------------------------------------------
     def draw(self, params, rng, n):
         return rng.gamma(params[:, 0], 1.0 / params[:, 1], size=(n, params.shape[0]))
+
+    def simulate(self, ind, theta, exposure, rng):
+        return rng.poisson(np.asarray(theta, dtype=float) * exposure).astype(float)
+
+    def horizon_exposure(self, spec, days):
+        return days / spec.per_days
 
     def kernel(self, theta, stats):
         return special.xlogy(stats[0], theta) - stats[1] * theta

@@ -34,6 +34,7 @@ from ..core.errors import InputError, Problem
 from ..core.stats import logsumexp
 from . import mixture as mx
 from .components import Components
+from .future import log_noise
 from .quadrature import adaptive_grid
 
 if TYPE_CHECKING:
@@ -84,23 +85,7 @@ class Mixture:
         The predictive of the indicator's ``noise:`` if stated; otherwise the scenarios' prior
         predictives averaged by the scenarios' prior probabilities.
         """
-        ind = self.ind
-        values = np.asarray(values, dtype=float)
-        exposures = np.asarray(exposures, dtype=float)
-        stated = noise if noise is not None else ind.noise
-        stated = stated if stated is not None else ind.spec.noise_params()
-        params = ind.prior if stated is None else stated
-        weights = ind.scenario_prior if stated is None else np.ones(1)
-        with np.errstate(divide="ignore"):
-            log_w = np.log(weights)
-        out = np.empty(len(values))
-        for t in np.unique(exposures):
-            at = exposures == t
-            st = self.kind.outcome_stats(ind, values[at], 1.0, float(t))
-            log_pred = self.kind.log_marginal(params, st)
-            log_pred = log_pred + self.kind.outcome_log_constant(ind, values[at], float(t))[:, None]
-            out[at] = logsumexp(log_pred + log_w[None, :], axis=1)
-        return out
+        return log_noise(self.ind, values, exposures, noise)
 
     @cached_property
     def item_noise(self) -> np.ndarray:
@@ -684,6 +669,32 @@ class Mixture:
             with np.errstate(invalid="ignore"):
                 out[..., i] = full - mx.log_likelihood(kept, self._logf(kept, theta))
         return out
+
+    def atoms(self, rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each scenario's posterior of the parameter as weighted atoms (:mod:`.future`).
+
+        A scalar parameter: the quadrature grid's nodes, weighted by the posterior (the
+        prior's mass beyond the grid, at most ``1e-13`` of it, is left out); categorical
+        probabilities: ``size`` draws of equal weight.
+        """
+        ind = self.ind
+        k = len(ind.prior)
+        if self._polynomial or not len(ind.values):
+            if not len(ind.values):
+                theta = np.moveaxis(self.kind.draw(ind.prior, rng, size), 0, 1)
+            else:
+                theta = np.stack(
+                    [
+                        self.kind.polynomial_draw(ind.prior[s], self._base_poly, rng, size)
+                        for s in range(k)
+                    ]
+                )
+            return theta, np.full((k, size), -np.log(size))
+        u, log_w, log_l, _, _ = self.grid
+        logp = log_w[None, :] + self.kind.log_prior_u(u, ind.prior) + log_l[None, :]
+        logp = logp - logsumexp(logp, axis=1)[:, None]
+        theta = np.broadcast_to(self.kind.theta_from_u(u), logp.shape)
+        return theta, logp
 
     def draw(self, scenario: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Parameters per draw: the drawn scenario's from its posterior, the others' priors."""

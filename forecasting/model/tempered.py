@@ -108,6 +108,13 @@ class Tempered:
         """
         return self.kind.tail(self.ind, value, exposure, weights)
 
+    def atoms(self, rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each scenario's posterior of the parameter as ``size`` draws of equal weight."""
+        ind = self.ind
+        params = self.kind.posterior(ind.prior, self.stats) if len(ind.item_ids) else ind.prior
+        theta = np.moveaxis(self.kind.draw(params, rng, size), 0, 1)
+        return theta, np.full(theta.shape[:2], -np.log(size))
+
     def draw(self, scenario: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Parameters per draw: the drawn scenario's from its posterior, the others' priors."""
         ind = self.ind

@@ -144,13 +144,14 @@ class Archive:
         """The archived forecasts over time (latest revision per date).
 
         Dims ``(as_of, scenario)`` for ``probability``, ``prior`` and ``mcse``;
-        ``(as_of, scenario, ci_bound)`` for ``interval``; per date ``engine``, ``revision``,
-        ``n_items`` and ``path``.
+        ``(as_of, scenario, ci_bound)`` for ``responsiveness`` (NaN for forecasts made before
+        it existed); per date ``confidence`` (the level, ``""`` where none), ``n_origins``,
+        ``engine``, ``revision``, ``n_items`` and ``path``.
         """
         latest: dict[dt.date, Entry] = {}
         for e in self.entries(question_id):
             latest[e.as_of] = e
-        forecasts = [e.load(groups=("forecast",)) for e in latest.values()]
+        forecasts = [e.load(groups=("forecast", "confidence")) for e in latest.values()]
         return history_dataset(forecasts, [latest[d] for d in latest])
 
 
@@ -170,6 +171,15 @@ def history_dataset(forecasts: list[Forecast], entries: list[Entry] | None = Non
                 out[k] = da.sel({SCENARIO: s}).values
         return out
 
+    def responsive(f: Forecast) -> np.ndarray:
+        conf = f.confidence
+        out = np.full((len(scenarios), 2), np.nan)
+        if conf is not None:
+            for k, s in enumerate(scenarios):
+                if s in f.scenarios:
+                    out[k] = conf.range("responsiveness", s)
+        return out
+
     dates = np.array([np.datetime64(f.as_of, "ns") for f in forecasts])
     ds = xr.Dataset(
         {
@@ -179,10 +189,15 @@ def history_dataset(forecasts: list[Forecast], entries: list[Entry] | None = Non
             ),
             "prior": ((AS_OF, SCENARIO), np.stack([aligned(f, "prior") for f in forecasts])),
             "mcse": ((AS_OF, SCENARIO), np.stack([aligned(f, "mcse") for f in forecasts])),
-            "interval": (
+            "responsiveness": (
                 (AS_OF, SCENARIO, CI_BOUND),
-                np.stack([aligned(f, "interval") for f in forecasts]),
+                np.stack([responsive(f) for f in forecasts]),
             ),
+            "confidence": (
+                (AS_OF,),
+                [f.confidence.level if f.confidence else "" for f in forecasts],
+            ),
+            "n_origins": ((AS_OF,), [len(f.origins) for f in forecasts]),
             "engine": ((AS_OF,), [f.engine for f in forecasts]),
             "n_items": ((AS_OF,), [len(f.evidence_items) for f in forecasts]),
             "flagged": ((AS_OF,), [bool(f.warnings or f.flags) for f in forecasts]),

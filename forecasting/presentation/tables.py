@@ -9,33 +9,49 @@ from typing import Any
 
 import numpy as np
 
-from ..core.constants import CATCH_ALL, INTERVAL_PROB
+from ..core.constants import CATCH_ALL
 from ..kinds import get_kind
 from . import text
 
 
 def format_table(result, *, headline: bool = True) -> str:
-    """The readable table (and, unless ``headline=False``, the headline) of a forecast."""
-    level = int(round(INTERVAL_PROB * 100))
+    """The readable table (and, unless ``headline=False``, the headline) of a forecast.
+
+    Beside each probability, where the next horizon of typical evidence could leave it and the
+    range of reasonable opinion (both 5%-95%); the confidence level and its reasons below.
+    """
     labels = result.labels
     width = max(len("scenario"), *(len(labels[s]) for s in result.scenarios))
     n_used, n_excl = len(result.evidence_items), len(result.excluded)
+    conf = result.confidence
+    head = f"  {'scenario':<{width}}  {'prior':>6}  {'posterior':>9}"
+    if conf is not None:
+        after = f"after {text.horizon_words(conf.horizon_days)}"
+        head += f"  {after:>15}  {'opinion range':>15}"
     lines = [
         result.title,
         f"as of {result.as_of.isoformat()} | {result.engine} engine | evidence: "
         f"{text.evidence_count(n_used, len(result.origins))} used, {n_excl} excluded",
         "",
-        f"  {'scenario':<{width}}  {'prior':>6}  {'posterior':>9}  {f'{level}% interval':>14}",
+        head,
     ]
     mcse = result.mcse.values
     for k, s in enumerate(result.scenarios):
         p = float(result.probabilities.values[k])
-        lo, hi = (float(x) for x in result.interval.values[k])
         post = text.pct(p) + (f" ±{100 * mcse[k]:.1f}" if mcse[k] > 0 else "")
-        lines.append(
-            f"  {labels[s]:<{width}}  {text.pct(float(result.prior.values[k])):>6}  "
-            f"{post:>9}  {text.pct(lo):>6} - {text.pct(hi):<6}"
-        )
+        row = f"  {labels[s]:<{width}}  {text.pct(float(result.prior.values[k])):>6}  {post:>9}"
+        if conf is not None:
+            for name in ("responsiveness", "opinion"):
+                lo, hi = conf.range(name, s)
+                row += f"  {text.pct(lo):>6} - {text.pct(hi):<6}"
+        lines.append(row)
+    if conf is not None:
+        lines += [
+            "",
+            f"  ranges: 5%-95%; 'after {text.horizon_words(conf.horizon_days)}': where the "
+            "probability could be once that much typical evidence is in; 'opinion range': "
+            "with every likelihood judgement redrawn within its stated band",
+        ]
     if headline:
         lines += ["", f"Most likely: {text.headline(result)}"]
     for w in result.warnings:

@@ -26,7 +26,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..core.constants import INTERVAL_PROB
+from ..confidence.level import horizon_words
 from ..core.dims import SCENARIO
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -191,22 +191,57 @@ def judgement_name(
 
 
 def headline(forecast: Forecast, previous: Forecast | None = None) -> str:
-    """One sentence: the leading scenario, its probability, ICD 203 term and interval.
+    """The leading scenario, its probability and ICD 203 term; then, apart, the confidence.
 
-    With ``previous``, the change since that forecast (``"up 7 points since ..."``).
+    With ``previous``, the change since that forecast (``"up 7 points since ..."``). The
+    confidence is its own sentence (:func:`confidence_sentence`), never inside the first:
+    ICD 203 keeps how likely a judgement is apart from how confident the analyst is in it.
     """
     k = forecast.leading
     p = float(forecast.probabilities.sel({SCENARIO: k}))
-    lo, hi = (float(x) for x in forecast.interval.sel({SCENARIO: k}).values)
-    level = int(round(INTERVAL_PROB * 100))
-    text = (
-        f"{forecast.labels[k]}: {pct(p)} ({estimative(p)}; {level}% interval "
-        f"{pct(lo, sign=False)}\u2013{pct(hi)})"
-    )
+    text = f"{forecast.labels[k]}: {pct(p)} ({estimative(p)})"
     if previous is not None and k in previous.scenarios:
         before = float(previous.probabilities.sel({SCENARIO: k}))
-        return f"{text}, {change_words(p - before)} since {previous.as_of.isoformat()}"
-    return f"{text} as of {forecast.as_of.isoformat()}"
+        text = f"{text}, {change_words(p - before)} since {previous.as_of.isoformat()}"
+    else:
+        text = f"{text} as of {forecast.as_of.isoformat()}"
+    confidence = confidence_sentence(forecast)
+    return f"{text}. {confidence}" if confidence else text
+
+
+#: Rules whose reasons the confidence sentence says in its own words (origins, the horizon).
+_SAID = {"few_origins", "one_origin_dominates", "many_origins", "unsettled", "settled"}
+
+
+def confidence_sentence(forecast: Forecast) -> str:
+    """The confidence, its own sentence: the level, the origins, how far the horizon could move.
+
+    ``Confidence low: 12 items from 6 independent origins, the largest carrying 56% of the
+    weight; a month of typical evidence could leave it anywhere between 27% and 80%.``
+    Empty for a forecast made before confidence was computed. Every reason that decided the
+    level (:mod:`forecasting.confidence.level`) is in it.
+    """
+    conf = forecast.confidence
+    if conf is None:
+        return ""
+    k = forecast.leading
+    n = len(conf.origins)
+    parts = [evidence_count(conf.items, n)]
+    largest = conf.largest
+    if largest is not None and n > 1:
+        parts[0] += f", the largest ({largest[0]}) carrying {pct(largest[1])} of the weight"
+    lo, hi = conf.range("responsiveness", k)
+    when = horizon_words(conf.horizon_days)
+    move = f"{when} of typical evidence could leave it anywhere between {pct(lo)} and {pct(hi)}"
+    if {"unsettled", "settled"} & set(conf.reason_rules):
+        move += f", and would change the leader with probability {pct(conf.p_leader_change)}"
+    parts.append(move)
+    parts += [
+        reason
+        for reason, rule in zip(conf.reasons, conf.reason_rules, strict=True)
+        if rule not in _SAID
+    ]
+    return f"Confidence {conf.level}: " + "; ".join(parts) + "."
 
 
 def next_observation_sentences(

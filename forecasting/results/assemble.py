@@ -13,6 +13,7 @@ import numpy as np
 import xarray as xr
 
 from .._version import package_version
+from ..confidence import Confidence
 from ..core.constants import INTERVAL_KIND, INTERVAL_PROB, LOG_LIKELIHOOD_MAX_VALUES
 from ..core.dims import CHAIN, CI_BOUND, DRAW, ITEM, SCENARIO
 from ..core.paths import display_path
@@ -22,7 +23,7 @@ from ..inputs.evidence import Evidence
 from ..inputs.question import Question
 from ..model.data import ModelData
 from .files import FORMAT_VERSION
-from .forecast import Forecast
+from .forecast import PARAMETERS_INTERVAL, PARAMETERS_INTERVAL_DOC, Forecast
 
 
 def versions(engine: str) -> dict[str, str]:
@@ -48,6 +49,7 @@ def make_forecast(
     as_of: dt.date,
     seed: int,
     engine_requested: str,
+    confidence: Confidence | None = None,
 ) -> Forecast:
     """Assemble the :class:`Forecast` of one engine run (both engines go through here)."""
     k = data.n_scenarios
@@ -60,7 +62,7 @@ def make_forecast(
             "probability": ((SCENARIO,), probability),
             "mcse": ((SCENARIO,), np.asarray(result.mcse, dtype=float)),
             "prior": ((SCENARIO,), data.prior),
-            "interval": ((SCENARIO, CI_BOUND), interval),
+            PARAMETERS_INTERVAL: ((SCENARIO, CI_BOUND), interval),
         },
         coords={
             **scen_coord,
@@ -69,6 +71,7 @@ def make_forecast(
         },
         attrs={"interval_prob": INTERVAL_PROB, "interval_kind": INTERVAL_KIND},
     )
+    forecast_ds[PARAMETERS_INTERVAL].attrs["description"] = PARAMETERS_INTERVAL_DOC
     if result.log_marginal is not None:
         forecast_ds["log_marginal"] = ((SCENARIO,), np.asarray(result.log_marginal))
         forecast_ds["log_marginal"].attrs["description"] = "log p(evidence | scenario)"
@@ -85,10 +88,17 @@ def make_forecast(
         post_coords.update(extra)
         posterior[ind.id] = ((CHAIN, DRAW, SCENARIO, *extra), result.posterior[ind.id])
     posterior_ds = xr.Dataset(posterior, coords=post_coords)
+    posterior_ds["scenario_probability"].attrs["description"] = (
+        "P(S = k | E, pi, theta) at each draw: the answer if the scenario mix and the "
+        "likelihoods' parameters were known exactly (its mean is the probability); its spread "
+        "is not a statement of confidence"
+    )
     for ind in data.indicators:
         posterior_ds[ind.id].attrs.update(kind=ind.kind.name, parameter=ind.kind.parameter)
 
     groups: dict[str, xr.Dataset] = {"forecast": forecast_ds, "posterior": posterior_ds}
+    if confidence is not None:
+        groups["confidence"] = confidence.ds
     diagnostics = dict(result.diagnostics)
     warnings_ = [f"MCMC diagnostics failed: {p}" for p in diagnostics.get("problems", [])]
     n_values = chains * draws * k * len(data.item_ids)

@@ -17,7 +17,9 @@ from ..core.dims import CI_BOUND
 from ..core.errors import ForecastingError
 
 #: The layout of the files this version writes (readers refuse newer ones).
-FORMAT_VERSION = 1
+#: 2: analytic confidence (the ``confidence`` group) in place of the ``interval``, which
+#: stays, renamed to what it is, as ``forecast/interval_if_parameters_known``.
+FORMAT_VERSION = 2
 
 
 def write_tree(tree: xr.DataTree, path: str | Path) -> Path:
@@ -69,12 +71,10 @@ def read_tree(path: str | Path, *, groups: Sequence[str] | None = None) -> xr.Da
             f"{path}: written by a newer version of the package (file "
             f"format {fmt}, this version reads up to {FORMAT_VERSION})"
         )
-    for name in ("interval",):
-        var = tree["forecast"][name]
-        if CI_BOUND in var.dims:
-            tree["forecast"][name] = var.assign_coords(
-                {CI_BOUND: [str(v) for v in var[CI_BOUND].values]}
-            )
+    for node in ("forecast", "confidence"):
+        if node in tree.children and CI_BOUND in tree[node].coords:
+            bounds = [str(v) for v in tree[node][CI_BOUND].values]
+            tree[node] = tree[node].to_dataset().assign_coords({CI_BOUND: bounds})
     return tree
 
 

@@ -3,7 +3,16 @@
 A forecast is an ``xarray.DataTree`` with these groups (both engines, same names and dims):
 
 ``forecast``
-    ``probability``, ``mcse``, ``prior`` (scenario) and ``interval`` (scenario, ci_bound).
+    ``probability``, ``mcse``, ``prior`` (scenario); ``interval_if_parameters_known``
+    (scenario, ci_bound): the 5%-95% range of ``P(S = k | E, pi, theta)``, the answer if the
+    scenario mix and the likelihoods' parameters were known exactly. Not a statement of
+    confidence (it widens as evidence accumulates); kept so that files verify. Files of format
+    1 call it ``interval``.
+``confidence``
+    The analytic confidence (:mod:`forecasting.confidence`): ``responsiveness``,
+    ``opinion`` and ``origin_range`` (scenario, ci_bound) with their Monte Carlo errors,
+    ``expected_move``, the origins' shares, the forecast without each origin, and the level
+    with its reasons in the attributes. Absent from files made before format 2.
 ``posterior``
     ``pi`` (chain, draw, scenario); one variable per indicator, named by its id: the
     per-scenario parameter (chain, draw, scenario[, <id>_category]); ``scenario_probability``
@@ -34,11 +43,20 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ..core.constants import CATCH_ALL, CATCH_ALL_LABEL, INTERVAL_PROB
+from ..confidence import Confidence
+from ..core.constants import CATCH_ALL, CATCH_ALL_LABEL, CONFIDENCE_RANGE
 from ..core.dims import CI_BOUND, SCENARIO
 from ..inputs.evidence import Evidence, Exclusion
 from ..inputs.question import Question
 from .files import read_tree, write_tree
+
+#: The old "interval", named for what it is (see the module docstring).
+PARAMETERS_INTERVAL = "interval_if_parameters_known"
+PARAMETERS_INTERVAL_DOC = (
+    "5%-95% range of P(S = k | E, pi, theta) over the posterior: the answer if the scenario "
+    "mix and the likelihoods' parameters were known exactly. Not a statement of confidence: "
+    "it widens as evidence accumulates (see the confidence group)"
+)
 
 
 class Forecast:
@@ -172,9 +190,20 @@ class Forecast:
         return self._tree["forecast"]["probability"]
 
     @property
-    def interval(self) -> xr.DataArray:
-        """Credible interval of each scenario's probability (dims: scenario, ci_bound)."""
-        return self._tree["forecast"]["interval"]
+    def confidence(self) -> Confidence | None:
+        """The analytic confidence (``None`` for a file made before format 2)."""
+        if "confidence" not in self._tree.children:
+            return None
+        return Confidence(self._tree["confidence"].to_dataset())
+
+    @property
+    def interval_if_parameters_known(self) -> xr.DataArray:
+        """5%-95% range of ``P(S = k | E, pi, theta)`` (see the module docstring).
+
+        The answer if the parameters were known exactly; not a statement of confidence.
+        """
+        ds = self._tree["forecast"]
+        return ds[PARAMETERS_INTERVAL] if PARAMETERS_INTERVAL in ds else ds["interval"]
 
     @property
     def mcse(self) -> xr.DataArray:
@@ -192,46 +221,58 @@ class Forecast:
         return self.scenarios[int(np.argmax(self.probabilities.values))]
 
     def summary(self):
-        """A table (pandas DataFrame) of scenarios: label, prior, probability, mcse, interval."""
+        """A table (pandas DataFrame) of scenarios: label, prior, probability, mcse, range.
+
+        The range (``responsive_lower``, ``responsive_upper``) is where the probability could be
+        after the next horizon of typical evidence (5%-95%).
+        """
         import pandas as pd
 
-        lo, hi = self.interval.sel({CI_BOUND: "lower"}), self.interval.sel({CI_BOUND: "upper"})
         labels = self.labels
-        return pd.DataFrame(
-            {
-                "label": [labels[s] for s in self.scenarios],
-                "prior": self.prior.values,
-                "probability": self.probabilities.values,
-                "mcse": self.mcse.values,
-                "lower": lo.values,
-                "upper": hi.values,
-            },
-            index=pd.Index(self.scenarios, name=SCENARIO),
-        )
+        columns = {
+            "label": [labels[s] for s in self.scenarios],
+            "prior": self.prior.values,
+            "probability": self.probabilities.values,
+            "mcse": self.mcse.values,
+        }
+        conf = self.confidence
+        if conf is not None:
+            r = conf.ds["responsiveness"]
+            columns["responsive_lower"] = r.sel({CI_BOUND: "lower"}).values
+            columns["responsive_upper"] = r.sel({CI_BOUND: "upper"}).values
+        return pd.DataFrame(columns, index=pd.Index(self.scenarios, name=SCENARIO))
 
     def to_dict(self) -> dict[str, Any]:
         """The forecast as the JSON object printed by ``forecast run --json``."""
         labels = self.labels
+        conf = self.confidence
         scen = []
         for k, s in enumerate(self.scenarios):
-            lo, hi = self.interval.values[k]
-            scen.append(
-                {
-                    "id": s,
-                    "label": labels[s],
-                    "prior": _num(self.prior.values[k]),
-                    "probability": _num(self.probabilities.values[k]),
-                    "mcse": _num(self.mcse.values[k]),
-                    "interval": {"lower": _num(lo), "upper": _num(hi)},
+            row = {
+                "id": s,
+                "label": labels[s],
+                "prior": _num(self.prior.values[k]),
+                "probability": _num(self.probabilities.values[k]),
+                "mcse": _num(self.mcse.values[k]),
+                "responsiveness": None,
+            }
+            if conf is not None:
+                lo, hi = conf.ds["responsiveness"].values[k]
+                row["responsiveness"] = {
+                    "lower": _num(lo),
+                    "upper": _num(hi),
+                    "horizon_days": conf.horizon_days,
+                    "mcse": _num(np.max(conf.ds["responsiveness_mcse"].values[k])),
                 }
-            )
+            scen.append(row)
         return {
             "question": self.question_id,
             "title": self.title,
             "as_of": self.as_of.isoformat(),
             "engine": self.engine,
-            "interval_prob": INTERVAL_PROB,
+            "range_prob": CONFIDENCE_RANGE,
             "scenarios": scen,
+            "confidence": None if conf is None else conf.to_dict(),
             "evidence": {
                 "used": [it["id"] for it in self.evidence_items],
                 "n_items": len(self.evidence_items),

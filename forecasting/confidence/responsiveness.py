@@ -1,0 +1,233 @@
+"""Responsiveness to new information: how far the next horizon of evidence could move it.
+
+Friedman and Zeckhauser's first dimension of analytic confidence. For many simulated futures,
+each drawn from the posterior predictive (a scenario ``S`` from ``P(S | E)``, each indicator's
+parameter from its posterior under ``S``, then the evidence of the next ``horizon_days``), the
+forecast after that evidence ``P(S = k | E, E_new)``, exact given the posterior atoms
+(:mod:`forecasting.model.future`). The evidence of the horizon:
+
+* a count indicator: one window of the horizon (a count over ``horizon_days``);
+* the other kinds: a Poisson number of new reports at the indicator's arrival rate: its used
+  reports (relayed copies of one report counted once) per day from its first used item to the
+  as-of date (over at least :data:`~forecasting.core.constants.ARRIVAL_MIN_SPAN_DAYS`), or the
+  question's ``arrivals_per_30_days`` for the indicator;
+* each future report from a new origin of its own, genuine with the median reliability of the
+  indicator's used items (1 if none).
+
+Reported per scenario: the 5%-95% range of the probability after the horizon, with the Monte
+Carlo standard error of each bound (futures are added until each is at most
+:data:`~forecasting.core.constants.CONFIDENCE_MCSE`), the expected absolute move, and the
+chance that the leading scenario changes. The mean over futures is today's probability (a
+martingale), which the tests check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core.constants import (
+    ARRIVAL_MIN_SPAN_DAYS,
+    CONFIDENCE_MCSE,
+    CONFIDENCE_RANGE,
+    RESPONSIVENESS_FUTURES,
+    RESPONSIVENESS_MAX_FUTURES,
+)
+from ..core.stats import logsumexp, normalise_log
+from ..inputs.evidence import Evidence
+from ..model.data import IndicatorData, ModelData
+from ..model.future import draw_reports, report_log_lik
+
+#: Equal-weight atoms per scenario where a posterior is held as draws (categorical, tempered).
+ATOMS = 512
+#: Distinct outcomes up to which futures are grouped by what they hold (the discrete kinds).
+_GROUPED = 512
+
+
+@dataclass(frozen=True)
+class Stream:
+    """What one indicator's next horizon holds: its reports' number, window and reliability."""
+
+    indicator: str
+    exposure: float | None  # a count's window over the horizon (per_days units), else None
+    per_horizon: float  # expected number of reports (1 for a count's window)
+    reliability: float
+    rate_from: str  # "window", "stated" or "observed"
+
+
+@dataclass(frozen=True)
+class Responsiveness:
+    """The distribution of each scenario's probability after the next horizon of evidence."""
+
+    horizon_days: float
+    lower: np.ndarray  # (K,)
+    upper: np.ndarray  # (K,)
+    mcse: np.ndarray  # (K, 2): of the lower and the upper bound
+    expected_move: np.ndarray  # (K,)
+    p_leader_change: float
+    futures: int
+    streams: tuple[Stream, ...]
+    samples: np.ndarray  # (futures, K)
+
+
+def streams(
+    data: ModelData, evidence: Evidence, as_of: dt.date, horizon_days: float
+) -> tuple[Stream, ...]:
+    """Each indicator's future reports over the horizon (see the module docstring)."""
+    dates = {it.id: it.date for it in evidence.items}
+    out = []
+    for ind in data.indicators:
+        r = _reliability(ind)
+        exposure = ind.kind.horizon_exposure(ind.spec, horizon_days)
+        stated = getattr(ind.spec, "arrivals_per_30_days", None)
+        if exposure is not None:
+            out.append(Stream(ind.id, exposure, 1.0, r, "window"))
+        elif stated is not None:
+            out.append(Stream(ind.id, None, stated * horizon_days / 30.0, r, "stated"))
+        else:
+            out.append(
+                Stream(
+                    ind.id, None, _observed_rate(ind, dates, as_of) * horizon_days, r, "observed"
+                )
+            )
+    return tuple(out)
+
+
+def _reliability(ind: IndicatorData) -> float:
+    """The median probability that one of the indicator's used items is genuine (1 if none)."""
+    if not len(ind.values):
+        return 1.0
+    r = ind.item_origin_weights * ind.item_credibility * ind.item_relay
+    return float(np.clip(np.median(r), 0.0, 1.0))
+
+
+def _observed_rate(ind: IndicatorData, dates: dict[str, dt.date], as_of: dt.date) -> float:
+    """Reports per day: distinct (origin, event) reports over the span since the first."""
+    if not ind.item_ids:
+        return 0.0
+    reports = {
+        (o, e if e is not None else i)
+        for i, o, e in zip(ind.item_ids, ind.item_origins, ind.item_events, strict=True)
+    }
+    first = min(dates[i] for i in ind.item_ids)
+    span = max((as_of - first).days, ARRIVAL_MIN_SPAN_DAYS)
+    return len(reports) / span
+
+
+def responsiveness(
+    data: ModelData,
+    probability: np.ndarray,
+    plan: tuple[Stream, ...],
+    horizon_days: float,
+    *,
+    seed: int,
+    futures: int = RESPONSIVENESS_FUTURES,
+    max_futures: int = RESPONSIVENESS_MAX_FUTURES,
+    target_mcse: float = CONFIDENCE_MCSE,
+) -> Responsiveness:
+    """Simulate futures until every bound's Monte Carlo error is at most ``target_mcse``."""
+    rng = np.random.default_rng(seed)
+    atoms = {ind.id: ind.model.atoms(rng, ATOMS) for ind in data.indicators}
+    batches = [_simulate(data, probability, plan, atoms, futures, rng)]
+    while True:
+        samples = np.concatenate(batches)
+        bounds, mcse = quantiles_with_mcse(samples, CONFIDENCE_RANGE)
+        n = len(samples)
+        if np.max(mcse) <= target_mcse or n >= max_futures:
+            break
+        batches.append(_simulate(data, probability, plan, atoms, min(n, max_futures - n), rng))
+    leader = int(np.argmax(probability))
+    return Responsiveness(
+        horizon_days=float(horizon_days),
+        lower=bounds[:, 0],
+        upper=bounds[:, 1],
+        mcse=mcse,
+        expected_move=np.mean(np.abs(samples - probability[None, :]), axis=0),
+        p_leader_change=float(np.mean(np.argmax(samples, axis=1) != leader)),
+        futures=n,
+        streams=plan,
+        samples=samples,
+    )
+
+
+def _simulate(
+    data: ModelData,
+    probability: np.ndarray,
+    plan: tuple[Stream, ...],
+    atoms: dict[str, tuple[np.ndarray, np.ndarray]],
+    n: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """``n`` futures: the probabilities after each, ``(n, K)``."""
+    k = data.n_scenarios
+    truth = rng.choice(k, size=n, p=probability / probability.sum())
+    log_new = np.zeros((n, k))
+    for stream, ind in zip(plan, data.indicators, strict=True):
+        m = (
+            np.ones(n, dtype=int)
+            if stream.exposure is not None
+            else rng.poisson(stream.per_horizon, size=n)
+        )
+        if not m.any():
+            continue
+        theta, log_w = atoms[ind.id]
+        w = np.exp(log_w)
+        pick = np.empty(n, dtype=int)
+        for s in range(k):
+            rows = np.flatnonzero(truth == s)
+            if len(rows):
+                pick[rows] = rng.choice(w.shape[1], size=len(rows), p=w[s] / w[s].sum())
+        owner = np.repeat(np.arange(n), m)
+        exposure = 1.0 if stream.exposure is None else stream.exposure
+        values = draw_reports(
+            ind, theta[truth[owner], pick[owner]], exposure, stream.reliability, rng
+        )
+        distinct, which = np.unique(values, return_inverse=True)
+        table = report_log_lik(ind, distinct, exposure, stream.reliability, theta)  # (U, K, G)
+        log_new += _weigh(owner, which, n, table, log_w)
+    return normalise_log(np.log(probability)[None, :] + log_new, axis=1)
+
+
+def _weigh(
+    owner: np.ndarray, which: np.ndarray, n: int, table: np.ndarray, log_w: np.ndarray
+) -> np.ndarray:
+    """``log sum_g w_kg prod_(reports of a future) L(y | theta_kg)`` per future, ``(n, K)``."""
+    u, k, g = table.shape
+    out = np.zeros((n, k))
+    if u <= _GROUPED:
+        # futures that hold the same reports weigh the same: group them
+        counts = np.zeros((n, u))
+        np.add.at(counts, (owner, which), 1.0)
+        kinds, member = np.unique(counts, axis=0, return_inverse=True)
+        summed = (kinds @ table.reshape(u, k * g)).reshape(len(kinds), k, g)
+        return logsumexp(summed + log_w[None], axis=2)[member.reshape(-1)]
+    step = max(1, 4_000_000 // (k * g))
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        at = (owner >= start) & (owner < stop)
+        summed = np.zeros((stop - start, k, g))
+        np.add.at(summed, owner[at] - start, table[which[at]])
+        out[start:stop] = logsumexp(summed + log_w[None], axis=2)
+    return out
+
+
+def quantiles_with_mcse(samples: np.ndarray, prob: float) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(1 - prob)/2`` and ``(1 + prob)/2`` quantiles per column, and their MC errors.
+
+    ``samples`` are independent draws ``(n, K)``. The standard error of a quantile is half the
+    distance between the order statistics one binomial standard deviation either side of it.
+    Returns ``(K, 2)`` and ``(K, 2)``.
+    """
+    n = len(samples)
+    ordered = np.sort(samples, axis=0)
+    lo = (1.0 - prob) / 2.0
+    bounds, errors = [], []
+    for q in (lo, 1.0 - lo):
+        bounds.append(np.quantile(samples, q, axis=0))
+        sd = np.sqrt(n * q * (1 - q))
+        a = int(np.clip(np.floor(n * q - sd), 0, n - 1))
+        b = int(np.clip(np.ceil(n * q + sd), 0, n - 1))
+        errors.append((ordered[b] - ordered[a]) / 2.0)
+    return np.stack(bounds, axis=1), np.stack(errors, axis=1)

@@ -1,0 +1,117 @@
+"""Future reports: what the next stretch of evidence could hold, and how it would weigh.
+
+The responsiveness measure (:mod:`forecasting.confidence.responsiveness`) simulates the
+evidence of the coming weeks from the model and weighs it with these pieces. A future report
+comes from a new origin of its own and is genuine with probability ``r``: a genuine report's
+value is drawn from ``f(y | theta)``, a false one's from the indicator's noise distribution
+``g`` (the truth-mixture model's, :mod:`.mixture`). Its likelihood is
+``r f(y | theta) + (1 - r) g(y)`` under either reliability model: the tempered model has no
+predictive distribution for an unreliable report (``f^w`` does not integrate to 1), so its
+future reports are weighed as the truth mixture weighs them, on top of its posterior.
+
+Each scenario's posterior of an indicator's parameter is held as weighted *atoms*
+(``atoms(rng, size)`` of the indicator's model): the same atoms draw the future and weigh it,
+so the forecast after a simulated future is an exact Bayesian update of the forecast now under
+those atoms, and its mean over futures is the forecast now (a martingale).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..core.stats import logsumexp
+
+if TYPE_CHECKING:
+    from .data import IndicatorData
+
+
+def noise_mixture(
+    ind: IndicatorData, noise: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Parameters ``(S, P)`` and weights ``(S,)`` of the noise distribution's components.
+
+    The indicator's ``noise:`` if stated (one component); otherwise the scenarios' priors,
+    weighted by the scenarios' prior probabilities.
+    """
+    stated = noise if noise is not None else ind.noise
+    stated = stated if stated is not None else ind.spec.noise_params()
+    if stated is None:
+        return ind.prior, np.asarray(ind.scenario_prior, dtype=float)
+    return stated, np.ones(1)
+
+
+def log_noise(
+    ind: IndicatorData, values: np.ndarray, exposures: np.ndarray, noise: np.ndarray | None = None
+) -> np.ndarray:
+    """``log g(y)`` of each value: the noise distribution's predictive density."""
+    kind = ind.kind
+    values = np.asarray(values, dtype=float)
+    exposures = np.asarray(exposures, dtype=float)
+    params, weights = noise_mixture(ind, noise)
+    with np.errstate(divide="ignore"):
+        log_w = np.log(weights)
+    out = np.empty(len(values))
+    for t in np.unique(exposures):
+        at = exposures == t
+        st = kind.outcome_stats(ind, values[at], 1.0, float(t))
+        log_pred = kind.log_marginal(params, st)
+        log_pred = log_pred + kind.outcome_log_constant(ind, values[at], float(t))[:, None]
+        out[at] = logsumexp(log_pred + log_w[None, :], axis=1)
+    return out
+
+
+def draw_noise(ind: IndicatorData, n: int, exposure: float, rng: np.random.Generator) -> np.ndarray:
+    """``n`` values of false reports (draws from the noise distribution)."""
+    params, weights = noise_mixture(ind)
+    rows = rng.choice(len(params), size=n, p=weights / weights.sum())
+    theta = ind.kind.draw(params, rng, n)[np.arange(n), rows]
+    return ind.kind.simulate(ind, theta, exposure, rng)
+
+
+def draw_reports(
+    ind: IndicatorData,
+    theta: np.ndarray,
+    exposure: float,
+    reliability: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """One report per parameter value ``theta`` ``(n[, C])``: genuine with ``reliability``."""
+    n = len(theta)
+    genuine = ind.kind.simulate(ind, theta, exposure, rng)
+    if reliability >= 1.0:
+        return genuine
+    false = draw_noise(ind, n, exposure, rng)
+    return np.where(rng.random(n) < reliability, genuine, false)
+
+
+def report_log_lik(
+    ind: IndicatorData,
+    values: np.ndarray,
+    exposure: float,
+    reliability: float,
+    theta: np.ndarray,
+) -> np.ndarray:
+    """``log(r f(y | theta) + (1 - r) g(y))`` of each value at atoms ``theta`` ``(K, G[, C])``.
+
+    Shape ``(U, K, G)`` for ``U`` values.
+    """
+    values = np.asarray(values, dtype=float)
+    view = replace(
+        ind,
+        item_ids=tuple(str(u) for u in range(len(values))),
+        values=values,
+        weights=np.ones(len(values)),
+        exposures=np.full(len(values), float(exposure)),
+    )
+    logf = ind.kind.item_loglik(np.moveaxis(theta, 0, 1), view)  # (G, K, U)
+    logf = np.moveaxis(logf, -1, 0).transpose(0, 2, 1)  # (U, K, G)
+    if reliability >= 1.0:
+        return logf
+    log_g = log_noise(ind, values, np.full(len(values), float(exposure)))
+    with np.errstate(divide="ignore"):
+        return np.logaddexp(
+            np.log(reliability) + logf, np.log1p(-reliability) + log_g[:, None, None]
+        )
