@@ -472,6 +472,9 @@ def _update(args: argparse.Namespace) -> int:
                     f"  {100 * parts.contribution.values[n, k]:+5.1f}  "
                     f"{str(parts.change_label.values[n])[:90]}"
                 )
+        if res.attribution is not None and res.attribution.confidence:
+            text = res.attribution.confidence
+            print(f"\n{text[0].upper()}{text[1:]}.")
         print(f"\nArchive: {res.archived.message}")
         print(f"Report: {display_path(res.report['html'])}")
         print(f"        {display_path(res.report['markdown'])}")
@@ -487,7 +490,7 @@ def _update(args: argparse.Namespace) -> int:
 def _history(args: argparse.Namespace) -> int:
     from .inputs.question import load_question
     from .pipeline.weekly import history
-    from .presentation.records import plain
+    from .presentation.records import bounds, plain
     from .presentation.text import pct
 
     q = load_question(args.question)
@@ -518,7 +521,7 @@ def _history(args: argparse.Namespace) -> int:
                         {
                             "id": str(s),
                             "probability": plain(h.probability.values[k]),
-                            "responsiveness": _bounds(h.responsiveness.values[k]),
+                            "responsiveness": bounds(h.responsiveness.values[k]),
                         }
                         for k, s in enumerate(hist.scenario.values)
                     ],
@@ -550,12 +553,6 @@ def _history(args: argparse.Namespace) -> int:
     if args.plot is not None:
         print(f"\nTrajectory plot: {args.plot}")
     return EXIT_OK
-
-
-def _bounds(pair) -> dict[str, float] | None:
-    """``{"lower", "upper"}`` of a stored range, ``None`` where the forecast has none (NaN)."""
-    lo, hi = (float(x) for x in pair)
-    return None if lo != lo or hi != hi else {"lower": lo, "upper": hi}
 
 
 def _backfill(args: argparse.Namespace) -> int:

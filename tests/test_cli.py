@@ -67,12 +67,18 @@ def test_run_prints_table_and_headline(capsys):
         r"0 excluded",
         lines[1],
     )
-    assert re.search(r"scenario\s+prior\s+posterior\s+90% interval", out)
+    assert re.search(r"scenario\s+prior\s+posterior\s+after a month\s+opinion range", out)
+    assert "interval" not in out
     question = fc.load_question(Q)
     for label in question.labels.values():
         assert label in out
+    # the probability's sentence holds no range; the confidence is a sentence of its own
     assert re.search(
-        r"^Most likely: .+: \d+(\.\d)?% \([a-z ]+; 90% interval .+\) as of 2025-10-27$", out, re.M
+        r"^Most likely: .+: \d+(\.\d)?% \([a-z ]+\) as of 2025-10-27\. Confidence "
+        r"(low|moderate|high): 12 items from 6 independent origins, .+; a month of typical "
+        r"evidence could leave it anywhere between \d+% and \d+%.*\.$",
+        out,
+        re.M,
     )
 
 
@@ -86,8 +92,9 @@ def test_run_json_contract(capsys):
         "title",
         "as_of",
         "engine",
-        "interval_prob",
+        "range_prob",
         "scenarios",
+        "confidence",
         "evidence",
         "diagnostics",
         "provenance",
@@ -95,12 +102,29 @@ def test_run_json_contract(capsys):
     assert result["question"] == "syria-coalition"
     assert result["as_of"] == AS_OF
     assert result["engine"] == "exact"
-    assert result["interval_prob"] == 0.9
+    assert result["range_prob"] == 0.9
     assert [s["id"] for s in result["scenarios"]] == SCENARIOS
     for s in result["scenarios"]:
-        assert set(s) == {"id", "label", "prior", "probability", "mcse", "interval"}
-        assert set(s["interval"]) == {"lower", "upper"}
-        assert 0 <= s["interval"]["lower"] <= s["probability"] <= s["interval"]["upper"] <= 1
+        assert set(s) == {"id", "label", "prior", "probability", "mcse", "responsiveness"}
+        r = s["responsiveness"]
+        assert set(r) == {"lower", "upper", "horizon_days", "mcse"}
+        assert 0 <= r["lower"] <= s["probability"] <= r["upper"] <= 1
+        assert r["horizon_days"] == 30 and 0 < r["mcse"] <= 0.005
+    conf = result["confidence"]
+    assert set(conf) == {
+        "level",
+        "reasons",
+        "rules",
+        "origins",
+        "opinion",
+        "responsiveness",
+        "range_prob",
+    }
+    assert conf["level"] in {"low", "moderate", "high"} and conf["reasons"]
+    assert conf["origins"]["n_origins"] == 6 and conf["origins"]["n_items"] == 12
+    assert set(conf["origins"]["leave_one_origin_out"]) == set(SCENARIOS)
+    assert set(conf["opinion"]["range"]) == set(SCENARIOS)
+    assert 0 <= conf["responsiveness"]["p_leader_change"] <= 1
     assert sum(s["probability"] for s in result["scenarios"]) == pytest.approx(1.0)
     assert set(result["evidence"]) == {"used", "n_items", "n_origins", "origins", "excluded"}
     assert len(result["evidence"]["used"]) == result["evidence"]["n_items"] == 12

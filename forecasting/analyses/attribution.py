@@ -20,7 +20,7 @@ Within the first two groups parts are Shapley values too. All parts are computed
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -32,6 +32,7 @@ from ..inputs.question import Question
 from ..kinds import get_kind
 from ..model.data import IndicatorData, ModelData
 from ..results.forecast import Forecast
+from .confidence_change import confidence_change
 from .shapley import MAX_EXACT, PERMUTATIONS, Change, State, item_rows, shapley, state_of
 
 CHANGE = "change"
@@ -232,6 +233,8 @@ class Attribution:
     current_as_of: str
     comparable: bool
     notes: list[str] = field(default_factory=list)
+    #: Why the confidence changed, in words (:mod:`.confidence_change`).
+    confidence: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
@@ -258,11 +261,20 @@ class Attribution:
                 for n in range(self.parts.sizes[CHANGE])
             ],
             "notes": self.notes,
+            "confidence": self.confidence,
         }
 
 
 def attribute(previous: Forecast, current: Forecast, *, seed: int = 0) -> Attribution:
-    """Split the change from ``previous`` to ``current`` into named parts (see module doc)."""
+    """Split the change from ``previous`` to ``current`` into named parts (see module doc).
+
+    ``confidence`` says why the confidence level changed, or that it did not.
+    """
+    out = _attribute(previous, current, seed=seed)
+    return replace(out, confidence=confidence_change(previous, current))
+
+
+def _attribute(previous: Forecast, current: Forecast, *, seed: int) -> Attribution:
     old_q, new_q = previous.question_spec(), current.question_spec()
     old_ev, new_ev = previous.evidence(), current.evidence()
     total = current.probabilities.values - _aligned(previous, current.scenarios)

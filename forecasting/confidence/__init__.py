@@ -32,7 +32,7 @@ from ..model.data import ModelData
 from . import level as rules
 from .opinion import opinion_range
 from .origins import evidence_reliability
-from .responsiveness import responsiveness, streams
+from .responsiveness import measure_responsiveness, streams
 
 ORIGIN = "origin"
 LEFT_OUT = "left_out"
@@ -50,7 +50,7 @@ def assess(
     log_joint = _log_joint(data)
     probability = normalise_log(log_joint)
     plan = streams(data, evidence, as_of, horizon_days)
-    resp = responsiveness(data, probability, plan, horizon_days, seed=seed)
+    resp = measure_responsiveness(data, probability, plan, horizon_days, seed=seed)
     origins = evidence_reliability(data, evidence, probability, log_joint)
     opinion = opinion_range(data, probability, seed=seed + 1)
     largest = origins.largest

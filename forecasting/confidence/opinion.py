@@ -46,6 +46,9 @@ def opinion_range(
     """Redraw every judgement within its band; add draws until each bound's MC error is small."""
     rng = np.random.default_rng(seed)
     batches = [_draw(data, rng, draws)]
+    if not len(batches[0]):  # no draw could explain the evidence: the judgements as given stand
+        batches = [probability[None, :]]
+        max_draws = 1
     while True:
         samples = np.concatenate(batches)
         bounds, mcse = quantiles_with_mcse(samples, CONFIDENCE_RANGE)
@@ -80,5 +83,8 @@ def _draw(data: ModelData, rng: np.random.Generator, n: int) -> np.ndarray:
             axis=1,
         )  # (n, K, P...)
         lm = ind.model.log_marginal(rows.reshape(n * k, *rows.shape[2:]))
-        log_joint += lm.reshape(n, k)
-    return normalise_log(log_joint, axis=1)
+        log_joint += np.nan_to_num(lm.reshape(n, k), nan=-np.inf)
+    out = normalise_log(log_joint, axis=1)
+    # a draw under which no scenario can explain the evidence (every likelihood underflows at
+    # extreme parameters) says nothing: left out
+    return out[np.all(np.isfinite(out), axis=1)]

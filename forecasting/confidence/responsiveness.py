@@ -116,7 +116,7 @@ def _observed_rate(ind: IndicatorData, dates: dict[str, dt.date], as_of: dt.date
     return len(reports) / span
 
 
-def responsiveness(
+def measure_responsiveness(
     data: ModelData,
     probability: np.ndarray,
     plan: tuple[Stream, ...],
@@ -187,7 +187,9 @@ def _simulate(
         distinct, which = np.unique(values, return_inverse=True)
         table = report_log_lik(ind, distinct, exposure, stream.reliability, theta)  # (U, K, G)
         log_new += _weigh(owner, which, n, table, log_w)
-    return normalise_log(np.log(probability)[None, :] + log_new, axis=1)
+    with np.errstate(divide="ignore"):  # a scenario of probability 0 stays at 0
+        log_p = np.log(probability)
+    return normalise_log(log_p[None, :] + log_new, axis=1)
 
 
 def _weigh(

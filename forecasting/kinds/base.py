@@ -489,29 +489,39 @@ class Kind:
         might have written. The default serves kinds with one judgement per scenario.
         """
         (judgement,) = self.judgements(ind, k, scenario)
+        low = max(judgement.low, judgement.lower_limit)
+        high = min(judgement.high, judgement.upper_limit)
         values = in_band(
             lambda m: self.draw(ind.prior[k : k + 1], rng, m)[:, 0],
-            lambda v: (v >= judgement.low) & (v <= judgement.high),
+            lambda v: (v >= low) & (v <= high),
             n,
+            judgement.base,
         )
         return self.move_centre(ind, k, judgement, values)
 
 
-def in_band(draw: Callable[[int], np.ndarray], inside: Callable, n: int) -> np.ndarray:
-    """``n`` draws of ``draw`` for which ``inside`` holds (rejection; the band holds 90%)."""
+def in_band(
+    draw: Callable[[int], np.ndarray], inside: Callable, n: int, fallback: np.ndarray
+) -> np.ndarray:
+    """``n`` draws of ``draw`` for which ``inside`` holds (rejection; the band holds 90%).
+
+    Where no draw lands inside (a band of no width at extreme parameters), ``fallback`` (the
+    elicited centre) stands for every draw.
+    """
     kept: list[np.ndarray] = []
     have = 0
     for _ in range(100):
         x = draw(int(1.2 * (n - have)) + 16)
-        x = x[inside(x)]
+        with np.errstate(invalid="ignore"):
+            x = x[inside(x)]
         kept.append(x)
         have += len(x)
         if have >= n:
             break
     out = np.concatenate(kept)
-    if len(out) < n:  # a degenerate band (every draw on its edge): repeat what was accepted
-        out = np.resize(out, n) if len(out) else np.resize(draw(1), n)
-    return out[:n]
+    if not len(out):
+        out = np.asarray(fallback, dtype=float)[None]
+    return np.take(out, np.arange(n) % len(out), axis=0)
 
 
 def temper(weights: np.ndarray, loglik: np.ndarray) -> np.ndarray:

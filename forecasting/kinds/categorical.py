@@ -400,6 +400,7 @@ class Categorical(Kind):
             lambda m: self.draw(alpha[None, :], rng, m)[:, 0, :],
             lambda t: np.all((t >= low) & (t <= high), axis=-1),
             n,
+            alpha / alpha.sum(),
         )
         return theta * alpha.sum()
 

@@ -3,7 +3,8 @@
 A forecast file holds its inputs (the question and the evidence used), their SHA-256 hashes, the
 as-of date, the engine, its settings and the seed. :func:`verify` checks the hashes against the
 embedded inputs, reruns the forecast with the same engine, settings and seed, and compares the
-published numbers (probabilities, intervals, MCSE, the evidence used and excluded, diagnostics).
+published numbers (probabilities, MCSE, the analytic confidence, the range of the probability
+given the parameters, the evidence used and excluded, diagnostics).
 It also says whether the question and ledger files named in the provenance still hold the same
 inputs, and which package versions differ from the ones that made the file.
 
@@ -79,6 +80,7 @@ def verify(path: str | Path, *, progress: bool | None = None) -> Verification:
     )
     largest = [0.0]
     differences += _compare(original.to_dict(), rerun.to_dict(), largest)
+    differences += _compare_parameters_interval(original, rerun, largest)
     if largest[0] > 0 and not differences:
         notes.append(f"numbers agree to within {largest[0]:.2g} (tolerance {TOLERANCE:g})")
 
@@ -110,19 +112,21 @@ def verify(path: str | Path, *, progress: bool | None = None) -> Verification:
 
 def _compare(a: dict[str, Any], b: dict[str, Any], largest: list[float]) -> list[str]:
     out = []
-    for key in ("question", "as_of", "engine", "interval_prob"):
+    for key in ("question", "as_of", "engine"):
         if a.get(key) != b.get(key):
             out.append(f"{key}: {a.get(key)!r} then, {b.get(key)!r} now")
     for sa, sb in zip(a["scenarios"], b["scenarios"], strict=False):
         for key in ("probability", "mcse"):
             if not _same(sa[key], sb[key], largest):
                 out.append(f"{sa['id']} {key}: {sa[key]!r} then, {sb[key]!r} now")
-        for bound in ("lower", "upper"):
-            if not _same(sa["interval"][bound], sb["interval"][bound], largest):
-                out.append(
-                    f"{sa['id']} interval {bound}: {sa['interval'][bound]!r} then, "
-                    f"{sb['interval'][bound]!r} now"
-                )
+        # a file made before confidence existed has no range; the rerun's is new, not a change
+        if sa.get("responsiveness") is not None:
+            for key, x in sa["responsiveness"].items():
+                y = (sb.get("responsiveness") or {}).get(key)
+                if not _same(x, y, largest):
+                    out.append(f"{sa['id']} responsiveness {key}: {x!r} then, {y!r} now")
+    if a.get("confidence") is not None:
+        out += _compare_nested("confidence", a["confidence"], b.get("confidence"), largest)
     if [s["id"] for s in a["scenarios"]] != [s["id"] for s in b["scenarios"]]:
         out.append("the scenarios differ")
     if a["evidence"] != b["evidence"]:
@@ -133,6 +137,25 @@ def _compare(a: dict[str, Any], b: dict[str, Any], largest: list[float]) -> list
         if not _same(da.get(key), db.get(key), largest):
             out.append(f"diagnostics {key}: {da.get(key)!r} then, {db.get(key)!r} now")
     return out
+
+
+def _compare_nested(where: str, x: Any, y: Any, largest: list[float]) -> list[str]:
+    """Differences between two JSON values, named by their path (numbers within tolerance)."""
+    if isinstance(x, dict) and isinstance(y, dict):
+        out = []
+        for key in sorted(set(x) | set(y)):
+            out += _compare_nested(f"{where} {key}", x.get(key), y.get(key), largest)
+        return out
+    return [] if _same(x, y, largest) else [f"{where}: {x!r} then, {y!r} now"]
+
+
+def _compare_parameters_interval(original: Forecast, rerun: Forecast, largest) -> list[str]:
+    """The stored range of ``P(S | E, pi, theta)`` (``interval`` in files of format 1)."""
+    then = original.interval_if_parameters_known.values.tolist()
+    now = rerun.interval_if_parameters_known.values.tolist()
+    if _same(then, now, largest):
+        return []
+    return [f"interval_if_parameters_known: {then!r} then, {now!r} now"]
 
 
 def _same(x: Any, y: Any, largest: list[float]) -> bool:

@@ -53,3 +53,9 @@ def plain(v: Any) -> Any:
     if isinstance(v, float) and not math.isfinite(v):
         return None
     return v
+
+
+def bounds(pair: Any) -> dict[str, float] | None:
+    """``{"lower", "upper"}`` of a stored range; ``None`` where the forecast has none (NaN)."""
+    lo, hi = (float(x) for x in pair)
+    return None if math.isnan(lo) or math.isnan(hi) else {"lower": lo, "upper": hi}

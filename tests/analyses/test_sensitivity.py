@@ -487,12 +487,16 @@ def test_concentration_moves_intervals_not_probabilities():
     f = fc.forecast(BUNDLED_QUESTION, as_of="2025-10-27", seed=9)
     ci = sn.concentration_intervals(f, draws=4000, seed=9)
     # the base setting is the forecast's own interval (same draws)
-    np.testing.assert_allclose(ci.sel(setting="base").values, f.interval.values, rtol=1e-12)
+    np.testing.assert_allclose(
+        ci.sel(setting="base").values, f.interval_if_parameters_known.values, rtol=1e-12
+    )
     q = fc.load_question(BUNDLED_QUESTION)
     body = q.to_dict()
     body["prior_concentration"] = 2 * q.concentration
     q2 = fc.Question.model_validate(body)
     ev = fc.load_evidence(None, q)
     f2 = fc.forecast(q2, ev, as_of="2025-10-27", seed=9)
-    np.testing.assert_allclose(ci.sel(setting="high").values, f2.interval.values, rtol=1e-12)
+    np.testing.assert_allclose(
+        ci.sel(setting="high").values, f2.interval_if_parameters_known.values, rtol=1e-12
+    )
     np.testing.assert_allclose(f2.probabilities.values, f.probabilities.values, rtol=1e-12)

@@ -292,7 +292,7 @@ def test_draws_are_from_the_joint_posterior(mixed):
     expected_pi = (q.concentration * q.prior + f.probabilities.values) / (q.concentration + 1)
     se_pi = pi.std(0) / math.sqrt(len(pi))
     assert np.all(np.abs(pi.mean(0) - expected_pi) < 4 * se_pi)
-    lo, hi = f.interval.values.T
+    lo, hi = f.interval_if_parameters_known.values.T
     assert np.all(lo <= f.probabilities.values) and np.all(f.probabilities.values <= hi)
 
 

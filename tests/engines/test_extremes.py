@@ -21,8 +21,10 @@ def check_sound(f: fc.Forecast) -> None:
     p = f.probabilities.values
     assert np.all(np.isfinite(p)) and np.all(p >= 0)
     assert abs(p.sum() - 1.0) < 1e-12
-    assert np.all(np.isfinite(f.interval.values))
-    assert np.all(f.interval.values >= 0) and np.all(f.interval.values <= 1)
+    assert np.all(np.isfinite(f.interval_if_parameters_known.values))
+    assert np.all(f.interval_if_parameters_known.values >= 0) and np.all(
+        f.interval_if_parameters_known.values <= 1
+    )
     text = f.to_json()
     assert "NaN" not in text and "Infinity" not in text
     json.loads(text)
@@ -107,7 +109,7 @@ def test_a_scenario_made_impossible_is_zero_not_nan():
     f = fc.forecast(q, evidence(q, items), as_of=AS_OF)
     check_sound(f)
     assert f.probabilities.values[0] == 0.0
-    assert f.interval.values[0].tolist() == [0.0, 0.0]
+    assert f.interval_if_parameters_known.values[0].tolist() == [0.0, 0.0]
     assert f.probabilities.values[1] == 1.0
     tree = sn.sensitivity(f)
     for name in ("judgement_sensitivity", "value_of_information", "next_observation"):

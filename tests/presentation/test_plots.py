@@ -9,18 +9,25 @@ import sys
 import matplotlib
 import numpy as np
 import pytest
+import xarray as xr
 from builders import BUNDLED_QUESTION
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.collections import LineCollection, PathCollection, PolyCollection  # noqa: E402
 from matplotlib.colors import same_color, to_hex  # noqa: E402
-from matplotlib.container import BarContainer  # noqa: E402
+from matplotlib.container import BarContainer, ErrorbarContainer  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
 import forecasting as fc  # noqa: E402
 from forecasting import analyses as sn  # noqa: E402
+from forecasting.confidence.level import HIGH_SHARE, LOW_SHARE  # noqa: E402
+from forecasting.pipeline.archive import history_dataset  # noqa: E402
 from forecasting.presentation import plots  # noqa: E402
+from forecasting.presentation.plots.confidence import confidence_data  # noqa: E402
+from forecasting.presentation.plots.posterior import forecast_data  # noqa: E402
+from forecasting.presentation.text import pct  # noqa: E402
 
 AS_OF = "2025-10-27"
 
@@ -38,6 +45,14 @@ def tree(forecast):
 @pytest.fixture(scope="module")
 def groups(tree):
     return {name: tree[name].to_dataset() for name in tree.children}
+
+
+@pytest.fixture(scope="module")
+def old_forecast(forecast):
+    """The forecast as a file made before the analytic confidence existed would read."""
+    tree = forecast.tree.copy()
+    del tree["confidence"]
+    return fc.Forecast(tree)
 
 
 @pytest.fixture(autouse=True)
@@ -59,6 +74,18 @@ def bars(ax):
 
 def colour(artist):
     return to_hex(artist.get_facecolor(), keep_alpha=False)
+
+
+def segments(collection):
+    """(x0, x1, y0, y1) of each segment of a LineCollection."""
+    return [(s[0][0], s[-1][0], s[0][1], s[-1][1]) for s in collection.get_segments()]
+
+
+def figure_text(fig):
+    """Every text of a figure (titles, captions, annotations, legend), joined."""
+    from matplotlib.text import Text
+
+    return " ".join(t.get_text().replace("\n", " ") for t in fig.findobj(Text))
 
 
 # --- colours ---------------------------------------------------------------------------------
@@ -104,6 +131,35 @@ def test_posterior_one_bar_per_scenario_first_at_top(forecast):
     assert bottom > top  # first scenario at the top
     texts = " ".join(t.get_text() for t in ax.texts)
     assert "55%" in texts and "%" in ax.get_xticklabels()[-1].get_text()
+
+
+def test_posterior_whiskers_are_the_responsiveness_not_an_interval(forecast):
+    """Each whisker spans where the horizon's typical evidence could leave the probability."""
+    fig, ax = plots.plot_posterior(forecast)
+    (bar,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    assert bar.get_label() == "where a month of typical evidence could leave it (90%)"
+    (lines,) = bar.lines[2]
+    got = np.array([(x0, x1) for x0, x1, _, _ in segments(lines)])
+    stored = forecast.confidence.ds["responsiveness"].sel(scenario=forecast.scenarios).values
+    np.testing.assert_allclose(np.sort(got, axis=1), stored, atol=1e-12)
+    # one per bar, in bar order
+    assert [y0 for _, _, y0, _ in segments(lines)] == list(range(len(forecast.scenarios)))
+    text = figure_text(fig)
+    assert "credible" not in text and "interval" not in text
+    assert "typical evidence" in text and "prior" in text
+    lo, hi = forecast.confidence.range("responsiveness", forecast.leading)
+    assert f"[{pct(lo)}" in text and pct(hi) in text
+
+
+def test_posterior_of_a_file_without_confidence_has_no_whiskers(forecast, old_forecast):
+    ds = forecast_data(old_forecast)
+    assert "responsiveness" not in ds and "interval" not in ds
+    for data in (old_forecast, ds):
+        fig, ax = plots.plot_posterior(data)
+        assert not [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+        np.testing.assert_allclose([p.get_width() for p in bars(ax)], forecast.probabilities.values)
+        assert "without the range" in figure_text(fig)
+        plt.close(fig)
 
 
 @pytest.mark.parametrize("top", [None, 20, 5])
@@ -235,6 +291,157 @@ def test_rare_outcomes_that_flip_the_leader_are_one_bar_per_run(forecast, groups
     assert codes.max() > first_rare
 
 
+# --- the analytic confidence ----------------------------------------------------------------
+
+
+def test_confidence_panel_states_the_level_and_draws_the_three_stored_ranges(forecast):
+    conf, ds = forecast.confidence, forecast.confidence.ds
+    fig, (ranges, _) = plots.plot_confidence(forecast)
+    assert f"Confidence {conf.level}" in fig.get_suptitle() and forecast.title in fig.get_suptitle()
+    text = figure_text(fig)
+    assert f"Why {conf.level}:" in text and all(reason in text for reason in conf.reasons)
+    drawn = {c.get_label(): c for c in ranges.collections if isinstance(c, LineCollection)}
+    assert set(drawn) >= {"responsiveness", "opinion", "origin_range", "probability"}
+    k = len(forecast.scenarios)
+    for name in ("responsiveness", "opinion", "origin_range"):
+        segs = segments(drawn[name])
+        assert len(segs) == k
+        np.testing.assert_allclose([(x0, x1) for x0, x1, _, _ in segs], ds[name].values)
+    # the three ranges of a scenario sit in its row (first at the top), in a fixed order
+    y = {name: [y0 for _, _, y0, _ in segments(drawn[name])] for name in drawn}
+    for i in range(k):
+        assert y["responsiveness"][i] < y["opinion"][i] < y["origin_range"][i]
+        assert i - 0.5 < y["responsiveness"][i] and y["origin_range"][i] < i + 0.5
+    probs = [x0 for x0, _, _, _ in segments(drawn["probability"])]
+    np.testing.assert_allclose(probs, ds["probability"].values)
+    leader = forecast.scenarios.index(forecast.leading)
+    assert ranges.get_yticklabels()[leader].get_fontweight() == "bold"
+
+
+def test_confidence_panel_origins_largest_first_and_the_rest_grouped(forecast):
+    ds = confidence_data(forecast)
+    shares = ds["origin_share"].values
+    assert (n := len(shares)) > 3
+    _, (_, origins) = plots.plot_confidence(ds)
+    widths = [p.get_width() for p in bars(origins)]
+    np.testing.assert_allclose(widths, np.sort(shares)[::-1])
+    _, (_, origins) = plots.plot_confidence(ds, top=2)
+    widths = [p.get_width() for p in bars(origins)]
+    assert len(widths) == 3
+    np.testing.assert_allclose(widths[:2], shares[:2])
+    assert widths[2] == pytest.approx(shares[2:].sum())
+    labels = [t.get_text() for t in origins.get_yticklabels()]
+    assert labels[-1] == f"{n - 2} other origins"
+    # the share thresholds of the level's rules
+    vertical = sorted(ln.get_xdata()[0] for ln in origins.get_lines())
+    assert vertical == [HIGH_SHARE, LOW_SHARE]
+
+
+# --- the trajectory --------------------------------------------------------------------------
+
+
+def synthetic_history(n=14, k=4, seed=0):
+    """A history as :func:`history_dataset` makes it: ``n`` weekly dates, the first three made
+    before the confidence existed, the sixth flagged."""
+    p = np.random.default_rng(seed).dirichlet(np.full(k, 3.0), size=n)
+    resp = np.stack([np.clip(p - 0.15, 0, 1), np.clip(p + 0.2, 0, 1)], axis=-1)
+    resp[:3] = np.nan
+    levels = [""] * 3 + [("low", "moderate", "high")[i % 3] for i in range(n - 3)]
+    dims = ("as_of", "scenario")
+    ds = xr.Dataset({"probability": (dims, p), "responsiveness": ((*dims, "ci_bound"), resp)})
+    ds["confidence"] = ("as_of", levels)
+    ds["flagged"] = ("as_of", np.arange(n) == 5)
+    scenarios = [f"s{i}" for i in range(k)]
+    return ds.assign_coords(
+        as_of=np.datetime64("2025-06-02", "ns") + np.arange(n) * np.timedelta64(7, "D"),
+        scenario=scenarios,
+        ci_bound=["lower", "upper"],
+        label=("scenario", [f"Scenario {s}" for s in scenarios]),
+    ).assign_attrs(title="Synthetic question")
+
+
+def test_trajectory_of_many_dates_has_lines_and_no_bands():
+    hist = synthetic_history(14)
+    n, k = hist.sizes["as_of"], hist.sizes["scenario"]
+    fig, ax = plots.plot_history(hist)
+    assert not [c for c in ax.collections if isinstance(c, PolyCollection)]  # no fill_between
+    lines = [ln for ln in ax.get_lines() if not ln.get_label().startswith("_")]
+    assert len(lines) == k
+    for ln, s in zip(lines, hist["scenario"].values, strict=True):
+        assert len(ln.get_xdata()) == n and ln.get_marker() == "o"
+        np.testing.assert_allclose(ln.get_ydata(), hist["probability"].sel(scenario=s).values)
+    assert "interval" not in figure_text(fig) and "credible" not in figure_text(fig)
+
+
+def test_trajectory_ranges_only_at_the_latest_date():
+    import matplotlib.dates as mdates
+
+    hist = synthetic_history(14)
+    fig, ax = plots.plot_history(hist)
+    whiskers = [c for c in ax.collections if isinstance(c, LineCollection)]
+    assert len(whiskers) == hist.sizes["scenario"]  # one per scenario, none per date
+    last = mdates.date2num(hist["as_of"].values[-1])
+    for c, s in zip(whiskers, hist["scenario"].values, strict=True):
+        ((x0, x1, y0, y1),) = [(a, b, c_, d) for a, b, c_, d in segments(c)]
+        assert x0 == x1 and x0 > last  # beside the latest date, vertical
+        lo, hi = hist["responsiveness"].isel(as_of=-1).sel(scenario=s).values
+        assert (y0, y1) == pytest.approx((lo, hi))
+    assert ax.get_xlim()[1] > max(segments(c)[0][0] for c in whiskers)
+    assert "latest date" in figure_text(fig)
+    # the latest forecast made before the confidence existed: no whiskers
+    old = hist.copy(deep=True)
+    old["responsiveness"][:] = np.nan
+    _, ax = plots.plot_history(old)
+    assert not [c for c in ax.collections if isinstance(c, LineCollection)]
+
+
+def test_trajectory_marks_the_confidence_of_each_date_and_flags():
+    import matplotlib.dates as mdates
+
+    hist = synthetic_history(14)
+    fig, ax = plots.plot_history(hist)
+    row = {
+        np.datetime64(t.xy[0], "ns"): t.get_text()
+        for t in ax.texts
+        if t.get_text() in ("L", "M", "H", "\u2013")
+    }
+    dates = hist["as_of"].values
+    assert sorted(row) == sorted(dates)  # one mark per date
+    marks = {"low": "L", "moderate": "M", "high": "H", "": "\u2013"}
+    assert [row[d] for d in dates] == [marks[v] for v in hist["confidence"].values]
+    assert all(t.get_fontsize() <= 8 for t in ax.texts)  # unobtrusive
+    assert "confidence" in [t.get_text() for t in ax.texts]
+    rings = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert len(rings) == hist.sizes["scenario"]
+    ring_x = {round(float(c.get_offsets()[0][0]), 6) for c in rings}
+    assert ring_x == {round(float(mdates.date2num(dates[5])), 6)}
+    assert "flagged" in figure_text(fig)
+    fig.canvas.draw()  # the row fits inside the figure
+    assert all(fig.bbox.contains(*t.get_window_extent().corners()[1]) for t in ax.texts)
+
+
+def test_trajectory_of_many_dates_marks_where_the_confidence_changes():
+    hist = synthetic_history(50)
+    hist["confidence"][:] = "moderate"
+    hist["confidence"][30:] = "low"
+    _, ax = plots.plot_history(hist)
+    marks = sorted(t.get_text() for t in ax.texts if t.get_text() in ("L", "M", "H"))
+    assert marks == ["L", "M"]  # where it changes, not at each of the 50 dates
+
+
+def test_trajectory_from_the_archive_history(forecast, old_forecast):
+    hist = history_dataset([forecast])
+    fig, ax = plots.plot_history(hist)
+    (c,) = [c for c in ax.collections if isinstance(c, LineCollection)][:1]
+    lo, hi = forecast.confidence.range("responsiveness", forecast.scenarios[0])
+    assert segments(c)[0][2:] == pytest.approx((lo, hi))
+    assert forecast.confidence.level[0].upper() in [t.get_text() for t in ax.texts]
+    # a history of forecasts made before the confidence: lines only, no row, no whiskers
+    _, ax = plots.plot_history(history_dataset([old_forecast]))
+    assert not [c for c in ax.collections if isinstance(c, LineCollection)]
+    assert "confidence" not in [t.get_text() for t in ax.texts]
+
+
 # --- drawing into given axes -----------------------------------------------------------------
 
 
@@ -261,6 +468,14 @@ def test_plots_draw_into_given_axes(forecast, groups):
     got_fig, got_axes = plots.plot_tornado_grid(groups["judgement_sensitivity"], axes=axes)
     assert got_fig is fig
     assert [a.get_visible() for a in got_axes.reshape(-1)] == [True] * 4 + [False] * 2
+    fig, axes = plt.subplots(1, 2)
+    n_figs = len(plt.get_fignums())
+    got_fig, got_axes = plots.plot_confidence(forecast, axes=axes)
+    assert got_fig is fig and list(got_axes) == list(axes)
+    assert forecast.confidence.level in axes[0].get_title(loc="left")
+    assert axes[1].get_title(loc="left") and len(plt.get_fignums()) == n_figs
+    with pytest.raises(ValueError, match="2 axes"):
+        plots.plot_confidence(forecast, axes=axes[:1])
 
 
 # --- the public API --------------------------------------------------------------------------
@@ -281,6 +496,8 @@ def test_public_plot_signatures():
     found = public_plot_functions()
     assert {name for name, _ in found} >= {
         "plot_posterior",
+        "plot_confidence",
+        "plot_history",
         "plot_evidence_influence",
         "plot_tornado",
         "plot_tornado_grid",
@@ -309,6 +526,7 @@ def test_save_all_writes_pngs_and_closes_figures(forecast, tree, tmp_path):
     paths = plots.save_all(forecast, tree, tmp_path / "figs")
     assert set(paths) >= {
         "posterior",
+        "confidence",
         "evidence_influence",
         "tornado",
         "tornado_grid",
@@ -356,3 +574,24 @@ def test_dollar_signs_in_labels_and_origins_are_drawn_as_written(tmp_path):
     }
     assert not any(t.get_parse_math() for t in labels)
     fig.canvas.draw()  # would raise a mathtext ParseException
+
+
+# --- the registry ----------------------------------------------------------------------------
+
+
+def test_registry_captions_no_longer_speak_of_intervals():
+    from forecasting.presentation.plots.registry import figure
+
+    assert all("interval" not in f.caption for f in plots.FIGURES)
+    names = [f.name for f in plots.FIGURES]
+    assert names.index("confidence") == names.index("posterior") + 1
+    assert "confidence" in figure("confidence").caption.lower() + figure("trajectory").caption
+
+
+def test_a_forecast_without_confidence_skips_the_panel(old_forecast, tree, tmp_path):
+    results = plots.results_of(old_forecast, tree)
+    assert results.confidence is None
+    with pytest.raises(ValueError, match="before"):
+        plots.plot_confidence(old_forecast)
+    written = plots.draw_figures(results, tmp_path, only=["posterior", "confidence"])
+    assert list(written) == ["posterior"]

@@ -39,11 +39,13 @@ def test_save_and_load_round_trip(forecast, tmp_path):
     assert g.tree.attrs == forecast.tree.attrs
 
 
-def test_reading_only_the_forecast_group(forecast, tmp_path):
+def test_reading_only_the_forecast_and_confidence_groups(forecast, tmp_path):
     path = forecast.save(tmp_path / "f.nc")
-    light = fc.Forecast.load(path, groups=("forecast",))
-    assert set(light.tree.children) == {"forecast"}
+    light = fc.Forecast.load(path, groups=("forecast", "confidence"))
+    assert set(light.tree.children) == {"forecast", "confidence"}
     assert light.to_json() == forecast.to_json()
+    bare = fc.Forecast.load(path, groups=("forecast",))
+    assert bare.confidence is None and bare.to_dict()["confidence"] is None
     np.testing.assert_array_equal(light.probabilities.values, forecast.probabilities.values)
     assert light.evidence().sha256() == forecast.evidence().sha256()
 

@@ -7,7 +7,8 @@ Every function takes its data first and everything else by keyword, draws into `
 The two kinds of sensitivity keep their names apart, as in :mod:`forecasting.analyses`:
 **evidence influence** is about the *items of evidence* (:func:`plot_evidence_influence`),
 **judgement sensitivity** about the *elicited quantities* (:func:`plot_tornado`,
-:func:`plot_tornado_grid`, :func:`plot_tipping_points`, :func:`plot_sweep`).
+:func:`plot_tornado_grid`, :func:`plot_tipping_points`, :func:`plot_sweep`). The analytic
+confidence (:func:`plot_confidence`) stands beside the probabilities, never inside them.
 
 Modules: :mod:`.style` (palette, colours, axes), :mod:`.layout` (the fixed layout of figures
 made here), one module per family of figures, and :mod:`.registry` (which figures there are,
@@ -23,6 +24,7 @@ matplotlib; this package does, when first used.
 
 from __future__ import annotations
 
+from .confidence import plot_confidence
 from .history import plot_history
 from .influence import plot_evidence_influence
 from .observation import plot_next_observation, plot_value_of_information
@@ -37,6 +39,7 @@ __all__ = [
     "FIGURES",
     "OKABE_ITO",
     "draw_figures",
+    "plot_confidence",
     "plot_evidence_influence",
     "plot_history",
     "plot_next_observation",

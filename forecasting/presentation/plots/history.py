@@ -1,4 +1,4 @@
-"""The trajectory of every scenario's probability over the archived forecasts."""
+"""The trajectory of every scenario's probability and confidence over the archived forecasts."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import xarray as xr
 
+from ...confidence.level import horizon_words
 from ...core.dims import CI_BOUND, SCENARIO
 from .layout import (
     caller_titles,
@@ -31,23 +32,81 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 
+#: Letters of the confidence row, by level (dates without a confidence get a dash).
+LEVEL_MARKS = {"low": "L", "moderate": "M", "high": "H"}
+#: Dates beyond which the confidence row marks only the dates where the level changes.
+DENSE = 40
+ROW_SIZE = 7.5
+
+
+def _latest_ranges(history: xr.Dataset) -> np.ndarray | None:
+    """The latest forecast's responsiveness (scenario, 2), or ``None`` when it has none."""
+    if "responsiveness" not in history or not history.sizes.get("as_of", 0):
+        return None
+    last = np.asarray(
+        history["responsiveness"].isel(as_of=-1).transpose(SCENARIO, CI_BOUND).values, dtype=float
+    )
+    return last if np.isfinite(last).any() else None
+
+
+def _confidence_row(ax: Axes, dates: np.ndarray, levels: list[str]) -> bool:
+    """Letters above the axes with each date's confidence; whether any level was written.
+
+    Beyond :data:`DENSE` dates only the dates where the level changes get a letter.
+    """
+    if not any(v in LEVEL_MARKS for v in levels):
+        return False
+    dense = len(dates) > DENSE
+    for i, (date, level) in enumerate(zip(dates, levels, strict=True)):
+        if dense and i and level == levels[i - 1]:
+            continue
+        ax.annotate(
+            LEVEL_MARKS.get(level, "\u2013"),
+            xy=(date, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(0, 4),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=ROW_SIZE,
+            color="0.1" if level == "low" else "0.45",
+            fontweight="bold" if level == "low" else "normal",
+        )
+    ax.annotate(
+        "confidence",
+        xy=(0.0, 1.0),
+        xycoords="axes fraction",
+        xytext=(-6, 4),
+        textcoords="offset points",
+        ha="right",
+        va="bottom",
+        fontsize=ROW_SIZE,
+        color="0.45",
+    )
+    return True
+
+
 @plain_text
 def plot_history(history: xr.Dataset, *, ax: Axes | None = None) -> tuple[Figure, Axes]:
-    """Trajectory of every scenario's probability and credible interval over as-of dates.
+    """Trajectory of every scenario's probability over as-of dates, with the confidence of each.
 
     Parameters
     ----------
     history
-        Output of :func:`forecasting.history` (dims ``as_of, scenario``; ``probability``,
-        ``interval`` and, optionally, ``flagged``).
+        Output of :func:`forecasting.history` (dims ``as_of, scenario``; ``probability`` and,
+        optionally, ``responsiveness`` (as_of, scenario, ci_bound), ``confidence`` (as_of; the
+        level, ``""`` for a forecast made before it was computed) and ``flagged``).
     ax
         Axes to draw into; a new figure when ``None``.
 
     Returns
     -------
     fig, ax
-        One line per scenario (its colour), a band for its interval; flagged forecasts are
-        ringed.
+        One line with markers per scenario (its colour); beside the latest date, where the
+        next horizon of typical evidence could leave each probability (a thin whisker per
+        scenario, when the latest forecast has its confidence); a row of letters above the
+        plot with the confidence of each date (L, M, H; beyond :data:`DENSE` dates, of each
+        date where it changes); flagged forecasts are ringed.
     """
     import matplotlib.dates as mdates
 
@@ -61,56 +120,85 @@ def plot_history(history: xr.Dataset, *, ax: Axes | None = None) -> tuple[Figure
     fig, ax, own = figure_and_axes(ax, (8.4, 4.6))
     dates = history["as_of"].values
     n = len(dates)
+    probability = np.asarray(history["probability"].values, dtype=float)
     for k, s in enumerate(scenarios):
-        p = history["probability"].values[:, k]
         ax.plot(
             dates,
-            p,
+            probability[:, k],
             marker="o",
-            ms=4.5,
+            ms=4.5 if n <= 30 else 3.0,
             lw=1.8,
             color=colors[s],
             label=legend_label(names[s]),
             zorder=3,
         )
-        if "interval" in history and n > 1:
-            lo = history["interval"].sel({CI_BOUND: "lower"}).values[:, k]
-            hi = history["interval"].sel({CI_BOUND: "upper"}).values[:, k]
-            ax.fill_between(dates, lo, hi, color=colors[s], alpha=0.08, lw=0, zorder=1)
-            for bound in (lo, hi):
-                ax.plot(dates, bound, color=colors[s], lw=0.7, ls="--", alpha=0.6, zorder=2)
-        elif "interval" in history:
-            lo = history["interval"].sel({CI_BOUND: "lower"}).values[:, k]
-            hi = history["interval"].sel({CI_BOUND: "upper"}).values[:, k]
-            ax.vlines(dates, lo, hi, color=colors[s], alpha=0.5, lw=3, zorder=1)
+    span = (dates[-1] - dates[0]) if n > 1 else np.timedelta64(0, "D")
+    step = max(span / 60, np.timedelta64(6, "h"))
+    latest = _latest_ranges(history)
+    if latest is not None:
+        # one thin whisker per scenario just right of the latest date, side by side
+        for k, s in enumerate(scenarios):
+            lo, hi = latest[k]
+            if np.isfinite(lo) and np.isfinite(hi):
+                ax.vlines(
+                    dates[-1] + (k + 1) * step,
+                    lo,
+                    hi,
+                    color=colors[s],
+                    lw=1.6,
+                    alpha=0.8,
+                    zorder=2,
+                    label=f"_responsiveness {s}",
+                )
     any_flagged = "flagged" in history and bool(np.any(history["flagged"].values))
     if any_flagged:
         bad = np.asarray(history["flagged"].values, dtype=bool)
         for k in range(len(scenarios)):
             ax.scatter(
                 dates[bad],
-                history["probability"].values[bad, k],
+                probability[bad, k],
                 s=110,
                 facecolors="none",
                 edgecolors="0.1",
                 lw=1.4,
                 zorder=4,
             )
+    levels = [str(v) for v in history["confidence"].values] if "confidence" in history else []
+    marked = _confidence_row(ax, dates, levels)
+    if n > 1:
+        right = dates[-1] + (len(scenarios) + 1) * step if latest is not None else dates[-1]
+        ax.set_xlim(dates[0] - span / 40, right + span / 40)
+    elif latest is not None:  # one date, centred, its whiskers beside it
+        half = (len(scenarios) + 2) * step
+        ax.set_xlim(dates[0] - half, dates[0] + half)
     ax.set_ylim(0, 1)
     percent_axis(ax.yaxis)
     ax.set_ylabel("probability")
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
     if n <= 12:
         ax.set_xticks(dates)
+    else:
+        ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=10))
     ax.tick_params(axis="x", labelrotation=30)
     clean_axes(ax, grid="y")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False)
     title = f"Trajectory: {str(history.attrs.get('title', '')) or 'Forecast'}"
     note = (
         "Each archived forecast (latest revision per as-of date): lines are the scenario "
-        "probabilities, dashed bands their 90% credible intervals"
-        + ("; ringed: flagged forecasts." if any_flagged else ".")
+        "probabilities"
     )
+    if latest is not None:
+        days = history.attrs.get("horizon_days")
+        when = "the next horizon" if days is None else horizon_words(float(days))
+        note += (
+            f"; the whiskers right of the latest date: where {when} of typical evidence could "
+            "leave each (5%\u201395% of simulated futures)"
+        )
+    if marked:
+        where = "each date" if n <= DENSE else "each date where it changes"
+        missing = "" if all(v in LEVEL_MARKS for v in levels) else ", \u2013 not computed"
+        note += f"; above {where}, the confidence: L low, M moderate, H high{missing}"
+    note += "; ringed: flagged forecasts." if any_flagged else "."
     if not own:
         caller_titles(ax, title, note)
         return fig, ax
@@ -127,6 +215,7 @@ def plot_history(history: xr.Dataset, *, ax: Axes | None = None) -> tuple[Figure
         title=title,
         note=note,
         below=tick_room("x") + date_w * 0.5 + date_h * 0.87,
+        above=text_height("L", ROW_SIZE) + 6 if marked else 0.0,
         yticks=yaxis_room(["100%"]),
     )
     return fig, ax

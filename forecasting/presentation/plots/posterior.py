@@ -1,4 +1,4 @@
-"""The posterior: each scenario's probability with its interval, beside the prior."""
+"""The posterior: each scenario's probability, where new evidence could move it, and the prior."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import xarray as xr
 
+from ...confidence.level import horizon_words
 from ...core.dims import CI_BOUND, SCENARIO
 from ..text import pct, scenario_names, shorten
 from .layout import (
@@ -33,27 +34,46 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ...results.forecast import Forecast
 
+#: The variable of :func:`forecast_data` holding where the horizon's evidence could leave each
+#: probability (copied from the forecast's ``confidence`` group).
+RESPONSIVENESS = "responsiveness"
+
+
+def responsiveness_words(ds: xr.Dataset) -> str:
+    """``where a month of typical evidence could leave it (90%)``, from ``ds``'s attributes."""
+    when = horizon_words(float(ds.attrs.get("horizon_days", 30.0)))
+    level = pct(float(ds.attrs.get("range_prob", 0.9)))
+    return f"where {when} of typical evidence could leave it ({level})"
+
+
+def has_responsiveness(ds: xr.Dataset) -> bool:
+    """Whether ``ds`` holds a responsiveness range with at least one finite bound."""
+    return RESPONSIVENESS in ds and bool(np.isfinite(ds[RESPONSIVENESS].values).any())
+
 
 @plain_text
 def plot_posterior(
     forecast: Forecast | xr.Dataset, *, ax: Axes | None = None
 ) -> tuple[Figure, Axes]:
-    """Each scenario's posterior probability with its credible interval, beside the prior.
+    """Each scenario's posterior probability, where new evidence could move it, and the prior.
 
     Parameters
     ----------
     forecast
-        A :class:`~forecasting.Forecast`, or its ``forecast`` group as a Dataset (variables
-        ``probability``, ``prior``, ``interval``; scenario labels from a ``label`` coordinate;
-        title and as-of date from the attributes ``title`` and ``as_of`` when present).
+        A :class:`~forecasting.Forecast`, or :func:`forecast_data` of one (variables
+        ``probability``, ``prior`` and, when the forecast has its analytic confidence,
+        ``responsiveness`` (scenario, ci_bound); scenario labels from a ``label`` coordinate;
+        title, as-of date, ``horizon_days`` and ``range_prob`` from the attributes when present).
     ax
         Axes to draw into; a new figure when ``None``.
 
     Returns
     -------
     fig, ax
-        One horizontal bar per scenario (declared order, first at top; ``ax.patches``), the
-        interval as an error bar and the prior as a hollow diamond.
+        One horizontal bar per scenario (declared order, first at top; ``ax.patches``), where a
+        horizon of typical evidence could leave it (5%-95% of simulated futures) as a whisker,
+        and the prior as a hollow diamond. A forecast made before the confidence was computed
+        is drawn without whiskers.
     """
     ds = forecast if isinstance(forecast, xr.Dataset) else forecast_data(forecast)
     scenarios = [str(s) for s in ds[SCENARIO].values]
@@ -64,22 +84,30 @@ def plot_posterior(
     fig, ax, own = figure_and_axes(ax, (8.5, 1.3 + 0.55 * k))
     p = np.asarray(ds["probability"].values, dtype=float)
     prior = np.asarray(ds["prior"].values, dtype=float)
-    lo = np.asarray(ds["interval"].sel({CI_BOUND: "lower"}).values, dtype=float)
-    hi = np.asarray(ds["interval"].sel({CI_BOUND: "upper"}).values, dtype=float)
-    level = ds.attrs.get("interval_prob", 0.9)
     y = np.arange(k)
     ax.barh(y, p, height=0.6, color=[colors[s] for s in scenarios], alpha=0.85, zorder=2)
-    ax.errorbar(
-        p,
-        y,
-        xerr=[np.clip(p - lo, 0, None), np.clip(hi - p, 0, None)],
-        fmt="none",
-        ecolor="0.15",
-        elinewidth=1.2,
-        capsize=4,
-        zorder=3,
-        label=f"{pct(float(level))} credible interval",
-    )
+    whiskers = has_responsiveness(ds)
+    spans: list[str] = []
+    if whiskers:
+        lo = np.asarray(ds[RESPONSIVENESS].sel({CI_BOUND: "lower"}).values, dtype=float)
+        hi = np.asarray(ds[RESPONSIVENESS].sel({CI_BOUND: "upper"}).values, dtype=float)
+        # centred on the range, not on the bar: the range of the futures need not hold today's
+        # probability (a small one that rarely jumps has its 95th percentile below it)
+        ax.errorbar(
+            (lo + hi) / 2,
+            y,
+            xerr=np.abs(hi - lo) / 2,
+            fmt="none",
+            ecolor="0.15",
+            elinewidth=1.2,
+            capsize=4,
+            zorder=3,
+            label=responsiveness_words(ds),
+        )
+        spans = [
+            f"[{pct(lk)}\u2013{pct(hk)}]" if np.isfinite(lk) and np.isfinite(hk) else ""
+            for lk, hk in zip(lo, hi, strict=True)
+        ]
     ax.scatter(
         prior,
         y,
@@ -92,10 +120,9 @@ def plot_posterior(
         label="prior",
     )
     pcts = [pct(pk) for pk in p]
-    spans = [f"[{pct(lk)}\u2013{pct(hk)}]" for lk, hk in zip(lo, hi, strict=True)]
-    # the interval starts after the widest probability
+    # the range starts after the widest probability
     at = max(48.0, 16 + widest(pcts, 10, bold=True))
-    for yi, (shown, span) in enumerate(zip(pcts, spans, strict=True)):
+    for yi, shown in enumerate(pcts):
         ax.annotate(
             shown,
             xy=(1.0, yi),
@@ -108,17 +135,18 @@ def plot_posterior(
             fontweight="bold",
             color=text_color(colors[scenarios[yi]]),
         )
-        ax.annotate(
-            span,
-            xy=(1.0, yi),
-            xycoords=("axes fraction", "data"),
-            xytext=(at, 0),
-            textcoords="offset points",
-            ha="left",
-            va="center",
-            fontsize=9,
-            color="0.35",
-        )
+        if spans and spans[yi]:
+            ax.annotate(
+                spans[yi],
+                xy=(1.0, yi),
+                xycoords=("axes fraction", "data"),
+                xytext=(at, 0),
+                textcoords="offset points",
+                ha="left",
+                va="center",
+                fontsize=9,
+                color="0.35",
+            )
     rows = [textwrap.fill(labels[s], 30) for s in scenarios]
     ax.set_yticks(y, rows)
     ax.set_ylim(k - 0.5, -0.5)
@@ -128,10 +156,18 @@ def plot_posterior(
     clean_axes(ax)
     as_of = ds.attrs.get("as_of")
     title = shorten(str(ds.attrs.get("title", "Scenario probabilities")), 70)
-    note = (
-        f"Posterior scenario probabilities{f' as of {as_of}' if as_of else ''} (bars) with "
-        f"{pct(float(level))} credible intervals (whiskers) and the prior (\u25c7)."
-    )
+    when = f" as of {as_of}" if as_of else ""
+    if whiskers:
+        note = (
+            f"Posterior scenario probabilities{when} (bars); whiskers and brackets: "
+            f"{responsiveness_words(ds)}, 5%\u201395% of simulated futures; the prior (\u25c7)."
+        )
+    else:
+        note = (
+            f"Posterior scenario probabilities{when} (bars) and the prior (\u25c7); made before "
+            "the analytic confidence was computed, so without the range new evidence could "
+            "move them."
+        )
     if not own:
         caller_titles(ax, title, note)
         return fig, ax
@@ -143,7 +179,7 @@ def plot_posterior(
         width=8.5,
         plot_height=max(k, 1) * max(0.55, 0.2 + lines * 0.18),
         left=yaxis_room(rows),
-        right=at + widest(spans, 9) + 2,
+        right=(at + widest(spans, 9) if spans else widest(pcts, 10, bold=True) + 8) + 2,
         below=xaxis_room(xlabel="probability"),
         xticks=xaxis_room(),
         yticks=yaxis_room(rows),
@@ -152,12 +188,22 @@ def plot_posterior(
 
 
 def forecast_data(forecast: Forecast) -> xr.Dataset:
-    """The ``forecast`` group of a forecast, with its labels, title and as-of date.
+    """The ``forecast`` group of a forecast, with its labels, title, as-of date and responsiveness.
 
-    What :func:`plot_posterior` draws (it also takes the group of a file read back).
+    What :func:`plot_posterior` draws (it also takes the group of a file read back). From the
+    forecast's ``confidence`` group: ``responsiveness`` (scenario, ci_bound) and the attributes
+    ``horizon_days`` and ``range_prob``; absent for a forecast made before it existed. The
+    ``interval_if_parameters_known`` is not drawn.
     """
     ds = forecast.tree["forecast"].to_dataset()
     labels = forecast.labels
     ds = ds.assign_coords(label=(SCENARIO, [labels.get(s, s) for s in forecast.scenarios]))
     ds.attrs.update(title=str(forecast.title), as_of=str(forecast.as_of))
+    conf = forecast.confidence
+    if conf is not None and RESPONSIVENESS in conf.ds:
+        ds[RESPONSIVENESS] = conf.ds[RESPONSIVENESS].reindex({SCENARIO: ds[SCENARIO].values})
+        ds.attrs.update(
+            horizon_days=float(conf.ds.attrs.get("horizon_days", 30.0)),
+            range_prob=float(conf.ds.attrs.get("range_prob", 0.9)),
+        )
     return ds

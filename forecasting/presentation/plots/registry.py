@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import xarray as xr
 
+from .confidence import confidence_data, plot_confidence
 from .history import plot_history
 from .influence import plot_evidence_influence
 from .observation import plot_value_of_information
@@ -36,12 +37,17 @@ FAST_TEXT = {"text.hinting": "no_hinting"}
 
 @dataclass(frozen=True)
 class Results:
-    """What figures are drawn from: a forecast's own group, its analyses, its history."""
+    """What figures are drawn from: a forecast's own groups, its analyses, its history.
+
+    ``confidence`` is :func:`~.confidence.confidence_data` of the forecast (``None`` for a
+    forecast made before the analytic confidence was computed).
+    """
 
     forecast: xr.Dataset
     labels: dict[str, str]
     analyses: xr.DataTree | None = None
     history: xr.Dataset | None = None
+    confidence: xr.Dataset | None = None
 
     def group(self, name: str) -> xr.Dataset | None:
         """One group of the analyses, or ``None`` when it was not computed."""
@@ -79,6 +85,10 @@ def _sweep(results: Results) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
     return None if ds is None else ((ds["probability"],), {"labels": results.labels})
 
 
+def _confidence(results: Results) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
+    return None if results.confidence is None else ((results.confidence,), {})
+
+
 def _history(results: Results) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
     if results.history is None or not results.history.sizes.get("as_of", 0):
         return None
@@ -89,9 +99,17 @@ def _history(results: Results) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
 FIGURES: tuple[FigureSpec, ...] = (
     FigureSpec(
         "posterior",
-        "Posterior probabilities with intervals, beside the prior",
+        "Posterior probabilities, where a horizon of typical evidence could leave each, "
+        "beside the prior",
         plot_posterior,
         lambda r: ((r.forecast,), {}),
+    ),
+    FigureSpec(
+        "confidence",
+        "Analytic confidence: how far new evidence, other reasonable judgements or one origin's "
+        "absence could move each probability, and each origin's share of the weight",
+        plot_confidence,
+        _confidence,
     ),
     FigureSpec(
         "evidence_influence",
@@ -126,7 +144,7 @@ FIGURES: tuple[FigureSpec, ...] = (
     ),
     FigureSpec(
         "trajectory",
-        "Every scenario's probability and interval over the archived as-of dates",
+        "Every scenario's probability and confidence over the archived as-of dates",
         plot_history,
         _history,
     ),
@@ -145,7 +163,8 @@ def results_of(
     forecast: Forecast, analyses: xr.DataTree | None = None, history: xr.Dataset | None = None
 ) -> Results:
     """The :class:`Results` of a forecast, its analyses and its history."""
-    return Results(forecast_data(forecast), dict(forecast.labels), analyses, history)
+    confidence = None if forecast.confidence is None else confidence_data(forecast)
+    return Results(forecast_data(forecast), dict(forecast.labels), analyses, history, confidence)
 
 
 def ensure_backend() -> None:
@@ -227,10 +246,11 @@ def save_all(
     Returns
     -------
     dict
-        Figure name to path: ``posterior``, ``evidence_influence``, ``tornado``,
-        ``tornado_grid``, ``tipping_points``, ``value_of_information``, ``sweep`` (the
-        judgement with the largest swing of the leader) and, with ``history``, ``trajectory``,
-        each ``<name>.png``; figures whose results are missing are skipped.
+        Figure name to path: ``posterior``, ``confidence`` (for a forecast with its analytic
+        confidence), ``evidence_influence``, ``tornado``, ``tornado_grid``, ``tipping_points``,
+        ``value_of_information``, ``sweep`` (the judgement with the largest swing of the
+        leader) and, with ``history``, ``trajectory``, each ``<name>.png``; figures whose
+        results are missing are skipped.
         (:func:`~forecasting.presentation.plots.plot_next_observation` draws one indicator at a
         time, on request.)
     """

@@ -14,7 +14,7 @@ import numpy as np
 import xarray as xr
 
 from ...analyses.surprise_check import catch_all_flag
-from ...core.constants import CATCH_ALL, CATCH_ALL_THRESHOLD, INTERVAL_PROB
+from ...core.constants import CATCH_ALL, CATCH_ALL_THRESHOLD
 from ...results.forecast import Forecast
 from ..plots.registry import figure as figure_spec
 from ..text import (
@@ -22,21 +22,81 @@ from ..text import (
     estimative,
     evidence_count,
     headline,
+    horizon_words,
     next_observation_sentences,
     pct,
 )
 from .blocks import Block, Bullets, Figure, Heading, Paragraph, Table, Warning
 
-PCT = int(round(INTERVAL_PROB * 100))
 #: The figures the report shows (names of the plot registry), in reading order.
 FIGURES = (
     "posterior",
+    "confidence",
     "trajectory",
     "evidence_influence",
     "tornado",
     "tipping_points",
     "value_of_information",
 )
+
+
+_RANGES = ("responsiveness", "opinion")
+
+
+def _range(conf, name: str, scenario: str) -> str:
+    lo, hi = conf.range(name, scenario)
+    return f"{pct(lo, sign=False)}-{pct(hi)}"
+
+
+def _confidence(current: Forecast, figures: dict[str, Path]) -> list[Block]:
+    """The analytic confidence: the level, its reasons, and the three measures explained."""
+    conf = current.confidence
+    if conf is None:
+        return []
+    ds = conf.ds
+    k = current.leading
+    when = horizon_words(conf.horizon_days)
+    lo, hi = conf.range("responsiveness", k)
+    o_lo, o_hi = conf.range("opinion", k)
+    l_lo, l_hi = conf.range("origin_range", k)
+    label = current.labels[k]
+    out: list[Block] = [Heading("Confidence")]
+    out.append(Paragraph(f"**Confidence {conf.level}.** What decided it:"))
+    out.append(Bullets(tuple(conf.reasons)))
+    out.append(
+        Bullets(
+            (
+                f"Responsiveness: {when} of typical evidence could leave '{label}' anywhere "
+                f"between {pct(lo)} and {pct(hi)} (5%-95%; it moves by "
+                f"{100 * float(ds['expected_move'].sel(scenario=k)):.0f} points on average), "
+                "and would "
+                f"change the leader with probability {pct(conf.p_leader_change)}.",
+                f"Reliability of the evidence: {evidence_count(conf.items, len(conf.origins))}"
+                + (
+                    f", the largest ({conf.largest[0]}) carrying {pct(conf.largest[1])} of the "
+                    "weight"
+                    if conf.largest is not None
+                    else ""
+                )
+                + f". Left out one at a time, the origins move '{label}' between {pct(l_lo)} "
+                f"and {pct(l_hi)}.",
+                f"Range of reasonable opinion: with every likelihood judgement redrawn within "
+                f"its own stated band, '{label}' lies between {pct(o_lo)} and {pct(o_hi)} "
+                f"(5%-95%); another scenario leads in "
+                f"{pct(float(ds.attrs['opinion_p_leader_change']))} of the draws.",
+            )
+        )
+    )
+    shares = [
+        (str(o), str(int(n)), pct(float(s)))
+        for o, n, s in zip(
+            ds["origin"].values, ds["origin_items"].values, ds["origin_share"].values, strict=True
+        )
+    ]
+    if shares:
+        out.append(Table(header=("origin", "items", "share of the weight"), rows=tuple(shares)))
+    out += _figure(figures, "confidence")
+    return out
 
 
 def _figure(figures: dict[str, Path], name: str) -> list[Block]:
@@ -95,45 +155,40 @@ def build(
         )
 
     # scenarios
+    conf = current.confidence
     rows = []
     for k, s in enumerate(current.scenarios):
         p = float(current.probabilities.values[k])
-        lo, hi = current.interval.values[k]
         change = ""
         if previous is not None and s in previous.scenarios:
             change = change_words(p - float(previous.probabilities.sel(scenario=s)))
+        ranges = () if conf is None else tuple(_range(conf, n, s) for n in _RANGES)
         rows.append(
             (
                 current.labels[s],
                 estimative(p),
                 pct(p),
-                f"{pct(lo, sign=False)}-{pct(hi)}",
+                *ranges,
                 pct(float(current.prior.values[k])),
                 change,
             )
         )
     b.append(Heading("Scenarios"))
+    after = () if conf is None else (f"after {horizon_words(conf.horizon_days)}", "opinion range")
     b.append(
         Table(
-            header=(
-                "scenario",
-                "estimative term",
-                "probability",
-                f"{PCT}% interval",
-                "prior",
-                "since last",
-            ),
+            header=("scenario", "estimative term", "probability", *after, "prior", "since last"),
             rows=tuple(rows),
         )
     )
     b.append(
         Paragraph(
-            "The estimative terms follow ICD 203. The interval is the "
-            f"{PCT}% credible range of each probability given the uncertainty in the "
-            "analyst's judgements; it narrows as evidence accumulates.",
+            "The estimative terms follow ICD 203; how confident the analysis is, is said apart "
+            "(below). Ranges are 5%-95%.",
         )
     )
     b += _figure(figures, "posterior")
+    b += _confidence(current, figures)
     if "trajectory" in figures:
         b.append(Heading("Trajectory"))
         b += _figure(figures, "trajectory")
@@ -236,6 +291,9 @@ def _attribution_blocks(current: Forecast, attribution) -> list[Block]:
     k = current.scenarios.index(current.leading)
     lead = current.labels[current.leading]
     total = attribution.total
+    if attribution.confidence:
+        c = attribution.confidence
+        out.append(Paragraph(f"{c[0].upper()}{c[1:]}."))
     out.append(
         Paragraph(
             f"Since {attribution.previous_as_of}: "
