@@ -4,6 +4,10 @@ Exit codes: 0 ok; 2 invalid input (every problem on stderr as ``file:line: field
 3 (``update``) a forecast was produced but is flagged (sampler diagnostics failed, or the new
 evidence is improbable under every scenario), (``verify``) the forecast does not reproduce;
 1 a bug (please report it).
+
+Why this module is long: one parser and one handler per command, each handler only turning
+arguments into a library call and its result into lines; split, the options of one command
+would sit apart from what it does with them.
 """
 
 from __future__ import annotations
@@ -40,6 +44,16 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _horizon(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of days") from None
+    if not 0 < value <= 3660:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 3660 days, got {text}")
     return value
 
 
@@ -104,6 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
     def engine(p: argparse.ArgumentParser, *, draws: bool = True) -> None:
         p.add_argument("--engine", choices=("auto", "exact", "mcmc"), default="auto")
         p.add_argument("--seed", type=_seed, default=None, metavar="N", help="random seed")
+        p.add_argument(
+            "--horizon",
+            type=_horizon,
+            default=None,
+            metavar="DAYS",
+            help="days ahead the confidence's responsiveness looks (default: the question's "
+            "horizon_days, else 30)",
+        )
         if draws:
             p.add_argument(
                 "--draws",
@@ -325,6 +347,7 @@ def _run(args: argparse.Namespace) -> int:
         draws=args.draws,
         chains=args.chains,
         sampler=args.sampler,
+        horizon_days=args.horizon,
     )
     if args.save is not None:
         try:
@@ -452,6 +475,7 @@ def _update(args: argparse.Namespace) -> int:
         draws=args.draws,
         chains=args.chains,
         sampler=args.sampler,
+        horizon_days=args.horizon,
     )
     if args.json:
         print(json.dumps(res.summary, default=str))
@@ -570,6 +594,7 @@ def _backfill(args: argparse.Namespace) -> int:
         draws=args.draws,
         sampler=args.sampler,
         progress=True,
+        horizon_days=args.horizon,
     )
     for d, res in results:
         print(f"{d.isoformat()}  {res.status:<9}  {res.entry.path}")

@@ -77,6 +77,7 @@ def verify(path: str | Path, *, progress: bool | None = None) -> Verification:
         progress=progress,
         # forecasts made before the sampler was recorded were made by PyMC's own NUTS
         sampler=settings.get("sampler", "pymc-nuts") if engine == "mcmc" else None,
+        horizon_days=original.confidence.horizon_days if original.confidence else None,
     )
     largest = [0.0]
     differences += _compare(original.to_dict(), rerun.to_dict(), largest)

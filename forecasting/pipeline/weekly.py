@@ -66,6 +66,7 @@ def update(
     chains: int | None = None,
     progress: bool | None = None,
     sampler: str | None = None,
+    horizon_days: float | None = None,
 ) -> UpdateResult:
     """Forecast, analyse, archive, compare with the previous forecast, and report.
 
@@ -89,6 +90,7 @@ def update(
         chains=chains,
         progress=progress,
         sampler=sampler,
+        horizon_days=horizon_days,
     )
     tree = sensitivity(current)
     directory = out_root / question.id / current.as_of.isoformat()
@@ -246,6 +248,7 @@ def backfill(
     draws: int | None = None,
     progress: bool | None = None,
     sampler: str | None = None,
+    horizon_days: float | None = None,
 ) -> list[tuple[dt.date, WriteResult]]:
     """Replay the ledger: archive the forecast as it would have been seen at each date.
 
@@ -281,6 +284,7 @@ def backfill(
             draws=draws,
             progress=False,
             sampler=sampler,
+            horizon_days=horizon_days,
         )
         out.append((d, store.write(f)))
         if show and tty:
