@@ -67,7 +67,7 @@ def low_rules(m: Measures) -> list[Rule]:
         Rule(
             "few_origins",
             m.origins < MIN_ORIGINS_MODERATE,
-            f"only {_origins(m.origins)}",
+            "no evidence yet" if m.origins == 0 else f"only {_origins(m.origins)}",
         ),
         Rule(
             "one_origin_dominates",

@@ -16,7 +16,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.constants import CONFIDENCE_RANGE, OPINION_DRAWS, OPINION_MCSE
+from ..core.constants import (
+    CONFIDENCE_RANGE,
+    OPINION_BUDGET,
+    OPINION_DRAWS,
+    OPINION_MCSE,
+    OPINION_MIN_DRAWS,
+)
 from ..core.stats import normalise_log
 from ..model.data import ModelData
 from .responsiveness import quantiles_with_mcse
@@ -45,6 +51,11 @@ def opinion_range(
 ) -> OpinionRange:
     """Redraw every judgement within its band; add draws until each bound's MC error is small."""
     rng = np.random.default_rng(seed)
+    # each draw is an exact posterior: on a large ledger under the truth mixture (thousands of
+    # quadrature nodes per scenario) the draws are fewer, and the Monte Carlo error says so
+    affordable = max(OPINION_MIN_DRAWS, int(OPINION_BUDGET // _cost(data)))
+    draws = min(draws, affordable)
+    max_draws = min(max_draws, 4 * affordable)
     batches = [_draw(data, rng, draws)]
     if not len(batches[0]):  # no draw could explain the evidence: the judgements as given stand
         batches = [probability[None, :]]
@@ -65,6 +76,15 @@ def opinion_range(
         draws=n,
         samples=samples,
     )
+
+
+def _cost(data: ModelData) -> float:
+    """Terms one draw sums over: per indicator with evidence, scenarios x integration nodes."""
+    total = 1.0
+    for ind in data.indicators:
+        if len(ind.item_ids):
+            total += data.n_scenarios * ind.model.integration_size
+    return total
 
 
 def _draw(data: ModelData, rng: np.random.Generator, n: int) -> np.ndarray:

@@ -44,6 +44,8 @@ from ..model.future import draw_reports, report_log_lik
 ATOMS = 512
 #: Distinct outcomes up to which futures are grouped by what they hold (the discrete kinds).
 _GROUPED = 512
+#: Report-by-atom terms computed at once for measured values (bounds the memory: 32 MB).
+_PIECE = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,7 @@ def measure_responsiveness(
 ) -> Responsiveness:
     """Simulate futures until every bound's Monte Carlo error is at most ``target_mcse``."""
     rng = np.random.default_rng(seed)
-    atoms = {ind.id: ind.model.atoms(rng, ATOMS) for ind in data.indicators}
+    atoms = {ind.id: _prune(*ind.model.atoms(rng, ATOMS)) for ind in data.indicators}
     batches = [_simulate(data, probability, plan, atoms, futures, rng)]
     while True:
         samples = np.concatenate(batches)
@@ -184,35 +186,69 @@ def _simulate(
         values = draw_reports(
             ind, theta[truth[owner], pick[owner]], exposure, stream.reliability, rng
         )
-        distinct, which = np.unique(values, return_inverse=True)
-        table = report_log_lik(ind, distinct, exposure, stream.reliability, theta)  # (U, K, G)
-        log_new += _weigh(owner, which, n, table, log_w)
+        log_new += _weigh(ind, values, owner, n, exposure, stream.reliability, theta, log_w)
     with np.errstate(divide="ignore"):  # a scenario of probability 0 stays at 0
         log_p = np.log(probability)
     return normalise_log(log_p[None, :] + log_new, axis=1)
 
 
 def _weigh(
-    owner: np.ndarray, which: np.ndarray, n: int, table: np.ndarray, log_w: np.ndarray
+    ind: IndicatorData,
+    values: np.ndarray,
+    owner: np.ndarray,
+    n: int,
+    exposure: float,
+    reliability: float,
+    theta: np.ndarray,
+    log_w: np.ndarray,
 ) -> np.ndarray:
-    """``log sum_g w_kg prod_(reports of a future) L(y | theta_kg)`` per future, ``(n, K)``."""
-    u, k, g = table.shape
-    out = np.zeros((n, k))
+    """``log sum_g w_kg prod_(reports of a future) L(y | theta_kg)`` per future, ``(n, K)``.
+
+    ``owner`` (sorted) says which future each report of ``values`` belongs to.
+    """
+    k, g = log_w.shape
+    if theta.ndim == 2 and np.all(theta == theta[:1]):
+        theta = theta[:1]  # atoms shared by every scenario: each report's likelihood once
+    distinct, which = np.unique(values, return_inverse=True)
+    u = len(distinct)
     if u <= _GROUPED:
         # futures that hold the same reports weigh the same: group them
+        table = report_log_lik(ind, distinct, exposure, reliability, theta)  # (U, K, G)
         counts = np.zeros((n, u))
-        np.add.at(counts, (owner, which), 1.0)
+        np.add.at(counts, (owner, which.reshape(-1)), 1.0)
         kinds, member = np.unique(counts, axis=0, return_inverse=True)
-        summed = (kinds @ table.reshape(u, k * g)).reshape(len(kinds), k, g)
+        rows = table.shape[1]
+        summed = (kinds @ table.reshape(u, rows * g)).reshape(len(kinds), rows, g)
         return logsumexp(summed + log_w[None], axis=2)[member.reshape(-1)]
-    step = max(1, 4_000_000 // (k * g))
-    for start in range(0, n, step):
-        stop = min(n, start + step)
-        at = (owner >= start) & (owner < stop)
-        summed = np.zeros((stop - start, k, g))
-        np.add.at(summed, owner[at] - start, table[which[at]])
-        out[start:stop] = logsumexp(summed + log_w[None], axis=2)
-    return out
+    # measured values are all distinct: reports in pieces of bounded memory, summed per future
+    rows = len(theta)
+    summed = np.zeros((n, rows, g))
+    step = max(1, _PIECE // (rows * g))
+    for start in range(0, len(values), step):
+        part = slice(start, min(len(values), start + step))
+        table = report_log_lik(ind, values[part], exposure, reliability, theta)
+        who = owner[part]
+        firsts = np.flatnonzero(np.concatenate([[True], who[1:] != who[:-1]]))
+        summed[who[firsts]] += np.add.reduceat(table, firsts, axis=0)
+    return logsumexp(summed + log_w[None], axis=2)
+
+
+def _prune(theta: np.ndarray, log_w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Leave out atoms that no scenario's posterior needs (beyond ``1 - 1e-12`` of its mass).
+
+    The same atoms still draw the futures and weigh them, so the update stays exact for them.
+    """
+    order = np.argsort(-log_w, axis=1)
+    mass = np.cumsum(np.exp(np.take_along_axis(log_w, order, axis=1)), axis=1)
+    needed = np.zeros(log_w.shape[1], dtype=bool)
+    for s in range(log_w.shape[0]):
+        last = int(np.searchsorted(mass[s], 1.0 - 1e-12)) + 1
+        needed[order[s, :last]] = True
+    if needed.all():
+        return theta, log_w
+    kept = log_w[:, needed]
+    kept = kept - logsumexp(kept, axis=1)[:, None]
+    return theta[:, needed], kept
 
 
 def quantiles_with_mcse(samples: np.ndarray, prob: float) -> tuple[np.ndarray, np.ndarray]:

@@ -115,3 +115,22 @@ def report_log_lik(
         return np.logaddexp(
             np.log(reliability) + logf, np.log1p(-reliability) + log_g[:, None, None]
         )
+
+
+def shared_grid(ind: IndicatorData, params: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Atoms shared by every scenario for a scalar parameter: ``(K, Q)`` values and log weights.
+
+    Nodes at -9..9 scales around each row of ``params`` (in the kind's coordinate ``u``),
+    merged; each scenario weighs them by its density times the node's cell width. Shared nodes
+    let a report's likelihood be computed once for every scenario.
+    """
+    kind = ind.kind
+    centre, scale = kind.u_location(params)
+    per = max(16, size // len(params))
+    z = np.linspace(-9.0, 9.0, per)
+    u = np.unique(np.clip((centre[:, None] + scale[:, None] * z[None, :]).ravel(), *kind.u_bounds))
+    edges = np.concatenate([[u[0]], (u[1:] + u[:-1]) / 2, [u[-1]]])
+    with np.errstate(divide="ignore"):
+        logp = kind.log_prior_u(u, params) + np.log(np.diff(edges))[None, :]
+    logp = logp - logsumexp(logp, axis=1)[:, None]
+    return np.broadcast_to(kind.theta_from_u(u), logp.shape), logp

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .future import shared_grid
+
 if TYPE_CHECKING:
     from .data import IndicatorData
 
@@ -41,6 +43,9 @@ class Tempered:
     def _without(self, drop: np.ndarray) -> np.ndarray:
         st = self.stats[None, :] - drop
         return np.where(np.abs(st) < 1e-12 * (1 + np.abs(self.stats)), 0.0, st)
+
+    #: Terms one log marginal sums (closed form: one).
+    integration_size = 1
 
     def log_marginal(self, prior: np.ndarray | None = None) -> np.ndarray:
         """Log marginal likelihood per row of ``prior`` (default: the scenarios'), no constant."""
@@ -109,9 +114,17 @@ class Tempered:
         return self.kind.tail(self.ind, value, exposure, weights)
 
     def atoms(self, rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
-        """Each scenario's posterior of the parameter as ``size`` draws of equal weight."""
+        """Each scenario's posterior of the parameter as weighted atoms (:mod:`.future`).
+
+        A scalar parameter: nodes shared by every scenario (:func:`~.future.shared_grid`);
+        categorical probabilities: ``size`` draws of equal weight.
+        """
         ind = self.ind
         params = self.kind.posterior(ind.prior, self.stats) if len(ind.item_ids) else ind.prior
+        if self.kind.integration == "quadrature":
+            centre, scale = self.kind.u_location(params)
+            if np.all(np.isfinite(centre)) and np.all(np.isfinite(scale) & (scale > 0)):
+                return shared_grid(ind, params, size)
         theta = np.moveaxis(self.kind.draw(params, rng, size), 0, 1)
         return theta, np.full(theta.shape[:2], -np.log(size))
 
