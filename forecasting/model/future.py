@@ -117,7 +117,13 @@ def report_log_lik(
         )
 
 
-def shared_grid(ind: IndicatorData, params: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+#: Nodes of a shared grid, about, over all scenarios (at least 16 per scenario).
+GRID_NODES = 512
+
+
+def shared_grid(
+    ind: IndicatorData, params: np.ndarray, size: int = GRID_NODES
+) -> tuple[np.ndarray, np.ndarray]:
     """Atoms shared by every scenario for a scalar parameter: ``(K, Q)`` values and log weights.
 
     Nodes at -9..9 scales around each row of ``params`` (in the kind's coordinate ``u``),

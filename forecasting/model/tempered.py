@@ -124,7 +124,7 @@ class Tempered:
         if self.kind.integration == "quadrature":
             centre, scale = self.kind.u_location(params)
             if np.all(np.isfinite(centre)) and np.all(np.isfinite(scale) & (scale > 0)):
-                return shared_grid(ind, params, size)
+                return shared_grid(ind, params)
         theta = np.moveaxis(self.kind.draw(params, rng, size), 0, 1)
         return theta, np.full(theta.shape[:2], -np.log(size))
 
