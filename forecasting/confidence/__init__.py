@@ -208,7 +208,9 @@ class Confidence:
                 "leave_one_origin_out": per_scenario("origin_range"),
                 "leader_changes_without": self._attr_json("leader_changes_without"),
             },
-            "opinion": {
+            "opinion": None
+            if int(ds.attrs["opinion_draws"]) == 0
+            else {
                 "range": per_scenario("opinion"),
                 "mcse": float(np.max(ds["opinion_mcse"].values)),
                 "draws": int(ds.attrs["opinion_draws"]),

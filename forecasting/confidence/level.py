@@ -98,7 +98,7 @@ def high_rules(m: Measures) -> list[Rule]:
     when = horizon_words(m.horizon_days)
     many = m.origins >= MIN_ORIGINS_HIGH and m.largest_share <= HIGH_SHARE
     decides = not m.leader_changes_without
-    agree = m.p_flip_opinion < HIGH_FLIP
+    agree = m.p_flip_opinion < HIGH_FLIP  # False when not computed (NaN)
     settled = m.p_flip_horizon < HIGH_FLIP
     return [
         Rule(
@@ -123,7 +123,10 @@ def high_rules(m: Measures) -> list[Rule]:
         Rule(
             "judgements_agree",
             agree,
-            f"reasonable judgements put another scenario ahead in {m.p_flip_opinion:.0%} of cases",
+            f"reasonable judgements put another scenario ahead in {m.p_flip_opinion:.0%} of cases"
+            if m.p_flip_opinion == m.p_flip_opinion
+            else "the range of reasonable opinion was too costly to compute (exact integrals of "
+            "many unreliable reports)",
         ),
         Rule(
             "settled",

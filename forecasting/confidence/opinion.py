@@ -52,8 +52,13 @@ def opinion_range(
     """Redraw every judgement within its band; add draws until each bound's MC error is small."""
     rng = np.random.default_rng(seed)
     # each draw is an exact posterior: on a large ledger under the truth mixture (thousands of
-    # quadrature nodes per scenario) the draws are fewer, and the Monte Carlo error says so
-    affordable = max(OPINION_MIN_DRAWS, int(OPINION_BUDGET // _cost(data)))
+    # quadrature nodes per scenario) the draws are fewer, and the Monte Carlo error says so;
+    # below OPINION_MIN_DRAWS the range is not computed (NaN), and the level cannot be high
+    affordable = int(OPINION_BUDGET // _cost(data))
+    if affordable < OPINION_MIN_DRAWS:
+        k = data.n_scenarios
+        nan = np.full(k, np.nan)
+        return OpinionRange(nan, nan, np.full((k, 2), np.nan), np.nan, 0, np.zeros((0, k)))
     draws = min(draws, affordable)
     max_draws = min(max_draws, 4 * affordable)
     batches = [_draw(data, rng, draws)]

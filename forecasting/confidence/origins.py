@@ -5,7 +5,9 @@ fields (an item without one is its source's): the number of independent origins,
 share of the evidence's weight (each of its reports counts by the probability that it is
 genuine, ``origin reliability x credibility x relays``; relayed copies of one report count
 once), the mix of grades, and, exactly, the forecast with each origin left out in turn (every
-item it reported removed), with whether the leading scenario changes.
+item it reported removed; the origins carrying the most weight, as many as a budget of work
+allows: all of them on ledgers of the bundled question's size), with whether the leading
+scenario changes.
 """
 
 from __future__ import annotations
@@ -19,8 +21,13 @@ from ..core.stats import normalise_log
 from ..inputs.evidence import Evidence
 from ..model.data import ModelData
 
-#: Origins left out one at a time, at most (those carrying the most weight first).
+#: Origins left out one at a time, at most (those carrying the most weight first) ...
 MAX_LEFT_OUT = 60
+#: ... and within a budget of work (reports x integration nodes or polynomial terms refitted,
+#: summed over the origins left out; at least the largest origin always): on 1,000 unreliable
+#: reports in 16 scenarios with three categorical indicators, leaving out each of 37 origins
+#: rebuilt exact polynomials for 100 s.
+WORK_BUDGET = 5e7
 
 
 @dataclass(frozen=True)
@@ -98,7 +105,7 @@ def evidence_reliability(
         key=lambda o: (-o.share, o.name),
     )
     grades = Counter(_grade(it) for it in evidence.items)
-    left_out = tuple(o.name for o in origins[:MAX_LEFT_OUT])
+    left_out = _affordable([o.name for o in origins[:MAX_LEFT_OUT]], data)
     without = np.array(
         [_without_origin(data, log_joint, o) for o in left_out], dtype=float
     ).reshape(len(left_out), data.n_scenarios)
@@ -115,6 +122,23 @@ def evidence_reliability(
         upper=both.max(axis=0),
         leader_changes=changes,
     )
+
+
+def _affordable(names: list[str], data: ModelData) -> tuple[str, ...]:
+    """The largest origins whose refits fit :data:`WORK_BUDGET` (the largest, always)."""
+    out: list[str] = []
+    spent = 0.0
+    for name in names:
+        cost = sum(
+            len(ind.values) * ind.model.integration_size
+            for ind in data.indicators
+            if name in ind.item_origins
+        )
+        if out and spent + cost > WORK_BUDGET:
+            break
+        out.append(name)
+        spent += cost
+    return tuple(out)
 
 
 def _without_origin(data: ModelData, log_joint: np.ndarray, origin: str) -> np.ndarray:

@@ -91,7 +91,8 @@ ARRIVAL_MIN_SPAN_DAYS: int = 30
 OPINION_DRAWS: int = 1000
 OPINION_MCSE: float = 0.01
 #: ... within a budget of terms summed (scenarios x integration nodes x draws, about a second
-#: here), and never fewer than :data:`OPINION_MIN_DRAWS`: on 76,000 unreliable reports in 38
-#: indicators one draw sums 170,000 terms, and 4,000 draws took 46 s.
-OPINION_BUDGET: float = 4e7
+#: here): on 76,000 unreliable reports in 38 indicators one draw sums 170,000 terms, and 4,000
+#: draws took 46 s. Where fewer than :data:`OPINION_MIN_DRAWS` fit, the range is not computed
+#: (exact polynomials of many unreliable categorical reports): the output says so.
+OPINION_BUDGET: float = 1e8
 OPINION_MIN_DRAWS: int = 200

@@ -80,10 +80,15 @@ def _confidence(current: Forecast, figures: dict[str, Path]) -> list[Block]:
                 )
                 + f". Left out one at a time, the origins move '{label}' between {pct(l_lo)} "
                 f"and {pct(l_hi)}.",
-                f"Range of reasonable opinion: with every likelihood judgement redrawn within "
-                f"its own stated band, '{label}' lies between {pct(o_lo)} and {pct(o_hi)} "
-                f"(5%-95%); another scenario leads in "
-                f"{pct(float(ds.attrs['opinion_p_leader_change']))} of the draws.",
+                (
+                    "Range of reasonable opinion: not computed (too costly here: exact "
+                    "integrals of many unreliable reports)."
+                    if int(ds.attrs["opinion_draws"]) == 0
+                    else "Range of reasonable opinion: with every likelihood judgement redrawn "
+                    f"within its own stated band, '{label}' lies between {pct(o_lo)} and "
+                    f"{pct(o_hi)} (5%-95%); another scenario leads in "
+                    f"{pct(float(ds.attrs['opinion_p_leader_change']))} of the draws."
+                ),
             )
         )
     )
