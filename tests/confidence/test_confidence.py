@@ -214,3 +214,21 @@ def test_bad_confidence_settings_in_a_question_name_the_field(tmp_path, capsys):
     assert main(["validate", str(path), "--evidence", str(BUNDLED_EVIDENCE)]) == 2
     err = capsys.readouterr().err
     assert "arrivals_per_30_days" in err and "one window" in err
+
+
+def test_an_opinion_range_too_costly_to_compute_is_said_not_guessed(monkeypatch):
+    from forecasting.confidence import opinion, origins
+
+    monkeypatch.setattr(opinion, "OPINION_BUDGET", 1.0)
+    monkeypatch.setattr(origins, "WORK_BUDGET", 1.0)
+    f = fc.forecast(BUNDLED_QUESTION, as_of=AS_OF)
+    d = f.to_dict()
+    assert d["confidence"]["opinion"] is None
+    json.dumps(d, allow_nan=False)  # no NaN reaches the JSON
+    conf = f.confidence
+    assert conf.level != "high" and conf.rules["judgements_agree"] is False
+    assert list(conf.ds["left_out"].values) == ["Middle East Institute"]  # the largest, always
+    from forecasting.presentation.tables import format_table
+
+    table = format_table(f)
+    assert "n/a - n/a" in table
