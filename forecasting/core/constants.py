@@ -78,7 +78,7 @@ CONFIDENCE_RANGE: float = 0.90
 #: ... the largest Monte Carlo standard error of a range's bound the simulation accepts
 #: (it adds futures until every bound meets it, or :data:`RESPONSIVENESS_MAX_FUTURES`) ...
 CONFIDENCE_MCSE: float = 0.005
-RESPONSIVENESS_FUTURES: int = 250
+RESPONSIVENESS_FUTURES: int = 100
 RESPONSIVENESS_MAX_FUTURES: int = 64_000
 #: ... the shortest span (days) over which an indicator's arrival rate is measured (one report
 #: on the as-of date is one report a month, not one a day) ...
