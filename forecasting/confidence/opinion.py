@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.constants import (
-    CONFIDENCE_RANGE,
     OPINION_BUDGET,
     OPINION_DRAWS,
     OPINION_MCSE,
@@ -25,7 +24,7 @@ from ..core.constants import (
 )
 from ..core.stats import normalise_log
 from ..model.data import ModelData
-from .responsiveness import quantiles_with_mcse
+from .precision import sample_until
 
 
 @dataclass(frozen=True)
@@ -61,17 +60,16 @@ def opinion_range(
         return OpinionRange(nan, nan, np.full((k, 2), np.nan), np.nan, 0, np.zeros((0, k)))
     draws = min(draws, affordable)
     max_draws = min(max_draws, 4 * affordable)
-    batches = [_draw(data, rng, draws)]
-    if not len(batches[0]):  # no draw could explain the evidence: the judgements as given stand
-        batches = [probability[None, :]]
-        max_draws = 1
-    while True:
-        samples = np.concatenate(batches)
-        bounds, mcse = quantiles_with_mcse(samples, CONFIDENCE_RANGE)
-        n = len(samples)
-        if np.max(mcse) <= target_mcse or n >= max_draws:
-            break
-        batches.append(_draw(data, rng, min(n, max_draws - n)))
+    first = _draw(data, rng, draws)
+    if not len(first):  # no draw could explain the evidence: the judgements as given stand
+        first, max_draws = probability[None, :], 1
+    pending = [first]
+
+    def draw(m: int) -> np.ndarray:
+        return pending.pop() if pending else _draw(data, rng, m)
+
+    samples, bounds, mcse = sample_until(draw, len(first), max_draws, target_mcse)
+    n = len(samples)
     leader = int(np.argmax(probability))
     return OpinionRange(
         lower=bounds[:, 0],

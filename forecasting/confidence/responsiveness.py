@@ -31,7 +31,6 @@ import numpy as np
 from ..core.constants import (
     ARRIVAL_MIN_SPAN_DAYS,
     CONFIDENCE_MCSE,
-    CONFIDENCE_RANGE,
     RESPONSIVENESS_FUTURES,
     RESPONSIVENESS_MAX_FUTURES,
 )
@@ -39,6 +38,7 @@ from ..core.stats import logsumexp, normalise_log
 from ..inputs.evidence import Evidence
 from ..model.data import IndicatorData, ModelData
 from ..model.future import draw_reports, report_log_lik
+from .precision import sample_until
 
 #: Equal-weight atoms per scenario where a posterior is held as draws (categorical
 #: probabilities). Fixed within a run, their own noise is not in the reported Monte Carlo
@@ -135,23 +135,13 @@ def measure_responsiveness(
     """Simulate futures until every bound's Monte Carlo error is at most ``target_mcse``."""
     rng = np.random.default_rng(seed)
     atoms = {ind.id: _prune(*ind.model.atoms(rng, ATOMS)) for ind in data.indicators}
-    batches = [_simulate(data, probability, plan, atoms, futures, rng)]
-    while True:
-        samples = np.concatenate(batches)
-        bounds, mcse = quantiles_with_mcse(samples, CONFIDENCE_RANGE)
-        n = len(samples)
-        if np.max(mcse) <= target_mcse or n >= max_futures:
-            break
-        batches.append(
-            _simulate(
-                data,
-                probability,
-                plan,
-                atoms,
-                _more(n, np.max(mcse), target_mcse, max_futures),
-                rng,
-            )
-        )
+    samples, bounds, mcse = sample_until(
+        lambda m: _simulate(data, probability, plan, atoms, m, rng),
+        futures,
+        max_futures,
+        target_mcse,
+    )
+    n = len(samples)
     leader = int(np.argmax(probability))
     return Responsiveness(
         horizon_days=float(horizon_days),
@@ -164,17 +154,6 @@ def measure_responsiveness(
         streams=plan,
         samples=samples,
     )
-
-
-def _more(n: int, mcse: float, target: float, most: int) -> int:
-    """Futures to add next.
-
-    The error falls as ``1/sqrt(n)``: aim at 1.2x the count that meets ``target``, adding at
-    least a quarter of ``n`` and at most three times ``n`` (the error of a few hundred futures
-    is itself rough), and never past ``most``.
-    """
-    wanted = int(np.ceil(1.2 * n * (mcse / target) ** 2)) - n
-    return int(np.clip(wanted, max(1, n // 4), max(1, min(3 * n, most - n))))
 
 
 def _simulate(
@@ -272,23 +251,3 @@ def _prune(theta: np.ndarray, log_w: np.ndarray) -> tuple[np.ndarray, np.ndarray
     kept = log_w[:, needed]
     kept = kept - logsumexp(kept, axis=1)[:, None]
     return theta[:, needed], kept
-
-
-def quantiles_with_mcse(samples: np.ndarray, prob: float) -> tuple[np.ndarray, np.ndarray]:
-    """The ``(1 - prob)/2`` and ``(1 + prob)/2`` quantiles per column, and their MC errors.
-
-    ``samples`` are independent draws ``(n, K)``. The standard error of a quantile is half the
-    distance between the order statistics one binomial standard deviation either side of it.
-    Returns ``(K, 2)`` and ``(K, 2)``.
-    """
-    n = len(samples)
-    ordered = np.sort(samples, axis=0)
-    lo = (1.0 - prob) / 2.0
-    bounds, errors = [], []
-    for q in (lo, 1.0 - lo):
-        bounds.append(np.quantile(samples, q, axis=0))
-        sd = np.sqrt(n * q * (1 - q))
-        a = int(np.clip(np.floor(n * q - sd), 0, n - 1))
-        b = int(np.clip(np.ceil(n * q + sd), 0, n - 1))
-        errors.append((ordered[b] - ordered[a]) / 2.0)
-    return np.stack(bounds, axis=1), np.stack(errors, axis=1)
