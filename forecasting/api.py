@@ -51,6 +51,7 @@ def forecast(
     progress: bool | None = None,
     sampler: str | None = None,
     horizon_days: float | None = None,
+    confidence: bool = True,
 ) -> Forecast:
     """Posterior scenario probabilities, with the analytic confidence beside them.
 
@@ -80,6 +81,10 @@ def forecast(
         How far ahead the responsiveness measure looks (default: the question's
         ``horizon_days``, else 30). The confidence measures are of the exact posterior,
         whichever engine runs (:mod:`forecasting.confidence`).
+    confidence
+        ``False`` leaves the confidence out (``Forecast.confidence`` is then ``None``, as for a
+        file made before it existed): for simulation studies that make thousands of forecasts
+        and read only the probabilities (it costs about 0.7 s on the bundled question).
     """
     if sampler is not None and sampler not in MCMC_SAMPLERS:
         raise InputError(
@@ -162,7 +167,7 @@ def forecast(
         as_of=as_of,
         seed=seed,
         engine_requested=engine,
-        confidence=assess(data, used, as_of, horizon, seed=seed),
+        confidence=assess(data, used, as_of, horizon, seed=seed) if confidence else None,
     )
 
 

@@ -24,8 +24,9 @@ def _forecasts(q, old_values, new_values):
         item(f"new{n}", "ops", v, exposure=1.0, date=f"2025-02-{n + 1:02d}")
         for n, v in enumerate(new_values)
     ]
-    prev = fc.forecast(q, fc.Evidence.from_items(old, q), draws=100)
-    cur = fc.forecast(q, fc.Evidence.from_items(old + new, q), draws=100)
+    # the surprise check reads the probabilities only: no confidence (300 forecasts below)
+    prev = fc.forecast(q, fc.Evidence.from_items(old, q), draws=100, confidence=False)
+    cur = fc.forecast(q, fc.Evidence.from_items(old + new, q), draws=100, confidence=False)
     return prev, cur
 
 
