@@ -34,6 +34,9 @@ from .results.forecast import Forecast
 if TYPE_CHECKING:
     import pymc as pm
 
+#: The largest settings a forecast accepts (a file's recorded settings are untrusted input too).
+LIMITS = {"draws": 1_000_000, "chains": 64, "tune": 1_000_000}
+
 Engine = Literal["auto", "exact", "mcmc"]
 ENGINES = ("auto", "exact", "mcmc")
 
@@ -129,6 +132,20 @@ def forecast(
         ):
             raise InputError(
                 [Problem(None, None, name, f"must be a positive whole number, got {value!r}")]
+            )
+        if value is not None and value > LIMITS[name]:
+            raise InputError(
+                [
+                    Problem(
+                        None,
+                        None,
+                        name,
+                        f"at most {LIMITS[name]:,}, got {value:,} (the draws alone would not "
+                        "fit in memory)"
+                        if name == "draws"
+                        else f"at most {LIMITS[name]:,}, got {value:,}",
+                    )
+                ]
             )
     question, used, as_of = resolve_inputs(question, evidence, as_of)
     if question.resolves is not None and as_of > question.resolves:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.errors import InputError
 from ..results.assemble import versions
 from ..results.forecast import Forecast
 
@@ -48,7 +49,6 @@ class Verification:
 
 def verify(path: str | Path, *, progress: bool | None = None) -> Verification:
     """Rerun the forecast saved in ``path`` and compare (see the module docstring)."""
-    from ..api import forecast
     from ..inputs.evidence import load_evidence
     from ..inputs.question import load_question
 
@@ -65,20 +65,13 @@ def verify(path: str | Path, *, progress: bool | None = None) -> Verification:
     settings = prov.get("settings", {})
     requested = settings.get("requested", settings)
     engine = prov["engine"]
-    rerun = forecast(
-        question,
-        evidence,
-        as_of=original.as_of,
-        engine=engine,
-        seed=prov["seed"],
-        draws=requested.get("draws"),
-        chains=requested.get("chains") if engine == "mcmc" else None,
-        tune=requested.get("tune") if engine == "mcmc" else None,
-        progress=progress,
-        # forecasts made before the sampler was recorded were made by PyMC's own NUTS
-        sampler=settings.get("sampler", "pymc-nuts") if engine == "mcmc" else None,
-        horizon_days=original.confidence.horizon_days if original.confidence else None,
-    )
+    try:
+        rerun = _rerun(original, question, evidence, engine, settings, requested, progress)
+    except InputError as exc:  # the file's recorded settings are untrusted input too
+        differences += [
+            f"its recorded settings cannot be rerun: {p.field}: {p.message}" for p in exc.problems
+        ]
+        return Verification(str(path), False, differences, notes, None)
     largest = [0.0]
     differences += _compare(original.to_dict(), rerun.to_dict(), largest)
     differences += _compare_parameters_interval(original, rerun, largest)
@@ -109,6 +102,26 @@ def verify(path: str | Path, *, progress: bool | None = None) -> Verification:
     elif qfile:
         notes.append(f"{qfile} is not on disk here; verified from the inputs in the file")
     return Verification(str(path), not differences, differences, notes, rerun)
+
+
+def _rerun(original, question, evidence, engine, settings, requested, progress) -> Forecast:
+    """The forecast again, with the engine, settings, seed and horizon the file records."""
+    from ..api import forecast
+
+    return forecast(
+        question,
+        evidence,
+        as_of=original.as_of,
+        engine=engine,
+        seed=original.provenance["seed"],
+        draws=requested.get("draws"),
+        chains=requested.get("chains") if engine == "mcmc" else None,
+        tune=requested.get("tune") if engine == "mcmc" else None,
+        progress=progress,
+        # forecasts made before the sampler was recorded were made by PyMC's own NUTS
+        sampler=settings.get("sampler", "pymc-nuts") if engine == "mcmc" else None,
+        horizon_days=original.confidence.horizon_days if original.confidence else None,
+    )
 
 
 def _compare(a: dict[str, Any], b: dict[str, Any], largest: list[float]) -> list[str]:

@@ -331,3 +331,22 @@ def test_a_tampered_forecast_does_not_verify(tmp_path, capsys):
     assert main(["verify", str(path)]) == 3
     assert "does not match its recorded SHA-256" in capsys.readouterr().out
     assert main(["verify", str(tmp_path / "missing.nc")]) == 2
+
+
+def test_settings_too_large_are_refused_from_the_command_line_and_from_a_file(tmp_path, capsys):
+    """``run --draws 10**14`` ran out of memory with a traceback; a file may record it too."""
+    assert (
+        main(["run", str(BUNDLED_QUESTION), "--as-of", "2025-10-27", "--draws", str(10**14)]) == 2
+    )
+    err = capsys.readouterr().err
+    assert "draws: at most 1,000,000" in err and "Traceback" not in err
+    f = fc.forecast(BUNDLED_QUESTION, as_of="2025-10-27", draws=200, confidence=False)
+    tree = f.tree.copy(deep=True)
+    prov = json.loads(tree.attrs["provenance"])
+    prov["settings"]["draws"] = 10**14
+    tree.attrs["provenance"] = json.dumps(prov)
+    path = fc.Forecast(tree).save(tmp_path / "huge.nc")
+    assert main(["verify", str(path), "--json"]) == 3
+    out = json.loads(capsys.readouterr().out)
+    assert not out["reproduces"]
+    assert any("recorded settings cannot be rerun: draws" in d for d in out["differences"])
