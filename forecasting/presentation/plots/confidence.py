@@ -37,6 +37,7 @@ from .layout import (
 )
 from .style import (
     NEUTRAL,
+    beside_axes,
     clean_axes,
     coord_values,
     empty_note,
@@ -202,30 +203,11 @@ def _draw_ranges(ax: Axes, ds: xr.Dataset, scenarios: list[str], rows: list[str]
         for yi in np.flatnonzero(ok):
             span = f"{pct(lo[yi])}\u2013{pct(hi[yi])}"
             spans.append(span)
-            ax.annotate(
-                span,
-                xy=(1.0, y[yi] + dy),
-                xycoords=("axes fraction", "data"),
-                xytext=(at, 0),
-                textcoords="offset points",
-                ha="left",
-                va="center",
-                fontsize=8,
-                color="0.35",
-            )
+            beside_axes(ax, y[yi] + dy, span, dx=at, fontsize=8, color="0.35")
     ax.vlines(p, y - 0.38, y + 0.38, colors="0.1", linewidth=1.6, zorder=4, label="probability")
     for yi, s in enumerate(scenarios):
-        ax.annotate(
-            texts[yi],
-            xy=(1.0, y[yi]),
-            xycoords=("axes fraction", "data"),
-            xytext=(8, 0),
-            textcoords="offset points",
-            ha="left",
-            va="center",
-            fontsize=10,
-            fontweight="bold",
-            color=text_color(colors[s]),
+        beside_axes(
+            ax, y[yi], texts[yi], fontsize=10, fontweight="bold", color=text_color(colors[s])
         )
     ax.set_yticks(y, rows)
     if k:
@@ -253,17 +235,7 @@ def _draw_origins(ax: Axes, ds: xr.Dataset, top: int) -> tuple[list[str], list[s
     ax.axvline(LOW_SHARE, color="0.2", linestyle="--", linewidth=0.9, zorder=1)
     texts = [f"{pct(v)}  {plural(n, 'item')}" for v, n in zip(share, items, strict=True)]
     for yi, t in enumerate(texts):
-        ax.annotate(
-            t,
-            xy=(1.0, yi),
-            xycoords=("axes fraction", "data"),
-            xytext=(8, 0),
-            textcoords="offset points",
-            ha="left",
-            va="center",
-            fontsize=9,
-            color="0.25",
-        )
+        beside_axes(ax, yi, t, fontsize=9, color="0.25")
     ax.set_yticks(y, names)
     ax.set_ylim(len(names) - 0.5, -0.5)
     ax.set_xlim(0, 1)

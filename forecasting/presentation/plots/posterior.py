@@ -20,6 +20,7 @@ from .layout import (
     yaxis_room,
 )
 from .style import (
+    beside_axes,
     clean_axes,
     coord_values,
     percent_axis,
@@ -123,30 +124,11 @@ def plot_posterior(
     # the range starts after the widest probability
     at = max(48.0, 16 + widest(pcts, 10, bold=True))
     for yi, shown in enumerate(pcts):
-        ax.annotate(
-            shown,
-            xy=(1.0, yi),
-            xycoords=("axes fraction", "data"),
-            xytext=(8, 0),
-            textcoords="offset points",
-            ha="left",
-            va="center",
-            fontsize=10,
-            fontweight="bold",
-            color=text_color(colors[scenarios[yi]]),
+        beside_axes(
+            ax, yi, shown, fontsize=10, fontweight="bold", color=text_color(colors[scenarios[yi]])
         )
         if spans and spans[yi]:
-            ax.annotate(
-                spans[yi],
-                xy=(1.0, yi),
-                xycoords=("axes fraction", "data"),
-                xytext=(at, 0),
-                textcoords="offset points",
-                ha="left",
-                va="center",
-                fontsize=9,
-                color="0.35",
-            )
+            beside_axes(ax, yi, spans[yi], dx=at, fontsize=9, color="0.35")
     rows = [textwrap.fill(labels[s], 30) for s in scenarios]
     ax.set_yticks(y, rows)
     ax.set_ylim(k - 0.5, -0.5)

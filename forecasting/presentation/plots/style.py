@@ -176,6 +176,20 @@ def empty_note(ax: Axes, text: str) -> None:
         spine.set_visible(False)
 
 
+def beside_axes(ax: Axes, y: float, text: str, *, dx: float = 8, **style: Any) -> None:
+    """``text`` to the right of the axes at data height ``y``, ``dx`` points out, centred."""
+    ax.annotate(
+        text,
+        xy=(1.0, y),
+        xycoords=("axes fraction", "data"),
+        xytext=(dx, 0),
+        textcoords="offset points",
+        ha="left",
+        va="center",
+        **style,
+    )
+
+
 def clean_axes(ax: Axes, *, grid: str = "x") -> None:
     """No top and right spines; a light grid behind the data along ``grid``."""
     for side in ("top", "right"):
