@@ -26,7 +26,7 @@ import xarray as xr
 
 from ..core.constants import CONFIDENCE_RANGE
 from ..core.dims import CI_BOUND, INDICATOR, SCENARIO
-from ..core.stats import normalise_log
+from ..engines.exact import exact_posterior
 from ..inputs.evidence import Evidence
 from ..model.data import ModelData
 from . import level as rules
@@ -47,8 +47,10 @@ def assess(
     seed: int,
 ) -> Confidence:
     """All three measures and the level, for the exact posterior of ``data``."""
-    log_joint = _log_joint(data)
-    probability = normalise_log(log_joint)
+    closed = exact_posterior(data)  # the engine's closed form (its integrals are cached)
+    probability = closed.probability
+    with np.errstate(divide="ignore"):
+        log_joint = np.log(data.prior) + closed.log_marginal
     plan = streams(data, evidence, as_of, horizon_days)
     resp = measure_responsiveness(data, probability, plan, horizon_days, seed=seed)
     origins = evidence_reliability(data, evidence, probability, log_joint)
@@ -108,14 +110,6 @@ def assess(
     )
     ds["probability"].attrs["description"] = "P(S = k | E), exact: what the measures are of"
     return Confidence(ds)
-
-
-def _log_joint(data: ModelData) -> np.ndarray:
-    with np.errstate(divide="ignore"):
-        out = np.log(data.prior)
-    for ind in data.indicators:
-        out = out + ind.model.log_marginal()
-    return out
 
 
 class Confidence:
