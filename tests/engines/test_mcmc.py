@@ -334,12 +334,39 @@ def test_a_scenario_below_one_in_a_million_raises_no_alarm():
 
 
 def test_jax_compile_cache_cold_or_warm_gives_the_same_forecast(tmp_path):
-    """Same inputs and seed, an empty and a filled compile cache: the same JSON."""
+    """Same inputs and seed, an empty and a filled compile cache: the same JSON.
+
+    On a question of two scenarios and one count (the cache is what is tested, not the model:
+    the bundled question took 70 s of the suite here, twice a cold compile).
+    """
     import subprocess
     import sys
 
-    cmd = [sys.executable, "-m", "forecasting.cli", "run", str(BUNDLED_QUESTION)]
-    cmd += ["--as-of", "2025-10-20", "--engine", "mcmc", "--draws", "300", "--json"]
+    import yaml
+
+    body = {
+        "id": "small",
+        "title": "Small",
+        "scenarios": {"a": {"label": "a"}, "b": {"label": "b"}},
+        "indicators": {"ops": count({"a": (6, 2), "b": (2, 2)})},
+    }
+    (tmp_path / "models").mkdir()
+    question_file = tmp_path / "models" / "small.yaml"
+    question_file.write_text(yaml.safe_dump(body))
+    (tmp_path / "evidence" / "small").mkdir(parents=True)
+    rows = [
+        {
+            "id": "o1",
+            "indicator": "ops",
+            "value": 5,
+            "exposure": 2,
+            "date": "2025-03-01",
+            "source": "s",
+        }
+    ]
+    (tmp_path / "evidence" / "small" / "items.yaml").write_text(yaml.safe_dump(rows))
+    cmd = [sys.executable, "-m", "forecasting.cli", "run", str(question_file)]
+    cmd += ["--as-of", "2025-04-01", "--engine", "mcmc", "--draws", "300", "--json"]
     env = dict(__import__("os").environ, FORECASTING_CACHE_DIR=str(tmp_path / "cache"))
     runs = [subprocess.run(cmd, env=env, capture_output=True, text=True, check=True) for _ in "ab"]
     cold, warm = (json.loads(r.stdout) for r in runs)
