@@ -12,7 +12,8 @@ The package follows the flow of the data: :mod:`.inputs` (question and evidence 
 :mod:`.kinds` (what each indicator kind means) -> :mod:`.model` (arrays, and the PyMC model) ->
 :mod:`.engines` (exact, MCMC) -> :mod:`.results` (the :class:`Forecast`) -> :mod:`.analyses`
 -> :mod:`.presentation` (text, tables, plots, report) -> :mod:`.pipeline` (archive, weekly
-update, verify) -> :mod:`.cli`; :mod:`.core` holds what all of them share.
+update, verify) -> :mod:`.scoring` (resolutions, scores, calibration) -> :mod:`.cli`;
+:mod:`.core` holds what all of them share.
 
 The names below load their module on first use, so ``import forecasting`` (and the ``forecast``
 command before it knows what to do) imports neither numpy nor xarray; PyMC loads only with the
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover - what the lazy names below resolve to
     from .presentation import plots, report, tables, text
     from .presentation.tables import describe
     from .results.forecast import Forecast
+    from .scoring import load_resolution, resolve, score
 
 #: Public name -> (module, attribute); attribute ``None`` means the module itself.
 _EXPORTS: dict[str, tuple[str, str | None]] = {
@@ -56,6 +58,9 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "history": ("pipeline.weekly", "history"),
     "backfill": ("pipeline.weekly", "backfill"),
     "verify": ("pipeline.verify", "verify"),
+    "score": ("scoring", "score"),
+    "resolve": ("scoring", "resolve"),
+    "load_resolution": ("scoring", "load_resolution"),
     "sensitivity": ("analyses", "sensitivity"),
     "attribute": ("analyses", "attribute"),
     "surprise": ("analyses", "surprise"),
@@ -111,8 +116,11 @@ __all__ = [
     "kinds",
     "load_evidence",
     "load_question",
+    "load_resolution",
     "plots",
     "report",
+    "resolve",
+    "score",
     "sensitivity",
     "set_evidence",
     "surprise",

@@ -238,6 +238,31 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("file", type=Path, help="a forecast file (.nc) written by save or update")
     json_flag(ver, "the verification")
     ver.set_defaults(handler=_verify)
+
+    res = sub.add_parser("resolve", help="record how a question resolved (or annul it)")
+    question(res, evidence=False)
+    what = res.add_mutually_exclusive_group(required=True)
+    what.add_argument("--outcome", metavar="SCENARIO", help="the scenario that came true")
+    what.add_argument("--annulled", metavar="REASON", help="the question cannot resolve: why")
+    res.add_argument(
+        "--date", type=_date, required=True, metavar="DATE", help="when the outcome became known"
+    )
+    res.add_argument("--source", default=None, metavar="TEXT", help="where the outcome is from")
+    res.add_argument("--note", default=None, metavar="TEXT", help="a note kept with the record")
+    res.add_argument(
+        "--amend", default=None, metavar="REASON", help="change an earlier resolution: why"
+    )
+    archive(res)
+    res.set_defaults(handler=_resolve)
+
+    sco = sub.add_parser("score", help="score the archived forecasts of resolved questions")
+    sco.add_argument("questions", type=Path, nargs="+", metavar="QUESTION", help="question files")
+    archive(sco)
+    json_flag(sco, "every score")
+    sco.add_argument(
+        "--plots", type=Path, default=None, metavar="DIR", help="write the score plots to DIR"
+    )
+    sco.set_defaults(handler=_score)
     return parser
 
 
@@ -263,8 +288,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         n = len(exc.problems)
+        nothing = {"resolve": "nothing was written", "score": "nothing was scored"}.get(
+            args.command, "nothing was forecast"
+        )
         print(
-            f"forecast: {n} problem{'s' if n != 1 else ''} in the input; nothing was forecast",
+            f"forecast: {n} problem{'s' if n != 1 else ''} in the input; {nothing}",
             file=sys.stderr,
         )
         return EXIT_INPUT
@@ -617,6 +645,54 @@ def _verify(args: argparse.Namespace) -> int:
         for n in result.notes:
             print(f"  note: {n}")
     return EXIT_OK if result.reproduces else EXIT_FLAGGED
+
+
+# --- resolve, score --------------------------------------------------------------------------
+
+
+def _resolve(args: argparse.Namespace) -> int:
+    from .core.paths import display_path
+    from .scoring import resolve
+
+    res = resolve(
+        args.question,
+        outcome=args.outcome,
+        annulled=args.annulled,
+        date=args.date,
+        source=args.source,
+        note=args.note,
+        amend=args.amend,
+        archive=args.archive,
+    )
+    what = f"resolved as '{res.outcome}'" if res.outcome else "annulled"
+    amended = f" (amending the earlier record: {args.amend})" if args.amend else ""
+    print(f"{res.question_id}: {what} on {res.date}{amended}; recorded in {display_path(res.path)}")
+    return EXIT_OK
+
+
+def _score(args: argparse.Namespace) -> int:
+    from .presentation.text import score_lines
+    from .scoring import score
+
+    card = score(list(args.questions), archive=args.archive)
+    written = []
+    if args.plots is not None:
+        from .presentation.plots import plot_reliability, plot_scores, save_figure
+
+        args.plots.mkdir(parents=True, exist_ok=True)
+        if card.calibration is not None:
+            fig, _ = plot_reliability(card.calibration)
+            written.append(save_figure(fig, args.plots / "reliability.png"))
+        fig, _ = plot_scores(card.to_dict())
+        written.append(save_figure(fig, args.plots / "scores.png"))
+    if args.json:
+        print(json.dumps(card.to_dict()))
+        return EXIT_OK
+    for line in score_lines(card.to_dict()):
+        print(line)
+    for path in written:
+        print(f"Plot: {path}")
+    return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -28,6 +28,7 @@ LAYERS = [
     ("analyses",),
     ("presentation",),
     ("pipeline",),
+    ("scoring",),
     ("cli", "__init__"),
 ]
 #: Longest module without a reason stated at its top.

@@ -352,6 +352,9 @@ class Kind:
     #: Whether several origins may report one event (the truth-mixture model needs values
     #: that can be equal: not for measured quantities, whose exact equality means nothing).
     shared_events: ClassVar[bool] = True
+    #: Whether a value is a measured quantity, whose predictive is a density (in the
+    #: indicator's unit) rather than a probability.
+    measured: ClassVar[bool] = False
 
     def theta_from_u(self, u: np.ndarray) -> np.ndarray:
         """The parameter at the quadrature coordinate ``u`` (``log rate``, ``logit p``, ...)."""

@@ -228,6 +228,7 @@ class Continuous(Kind):
 
     # --- truth-mixture integrals: u = the level itself ----------------------------------------
     shared_events: ClassVar[bool] = False
+    measured: ClassVar[bool] = True
 
     def theta_from_u(self, u):
         return np.asarray(u, dtype=float)

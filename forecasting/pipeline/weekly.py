@@ -19,6 +19,7 @@ import xarray as xr
 
 from ..analyses.attribution import Attribution, attribute
 from ..analyses.overview import sensitivity
+from ..analyses.prequential import by_origin, prequential
 from ..analyses.surprise_check import catch_all_flag, surprise
 from ..api import forecast
 from ..core.atomic import write_text_atomic
@@ -100,6 +101,7 @@ def update(
     previous = prev_entry.load() if prev_entry is not None else None
     attribution = attribute(previous, current) if previous is not None else None
     sur = surprise(previous, current)
+    pre = prequential(previous, current)
     flags = evidence_flags(current, sur)
     written = store.write(current.flag(flags))  # the archive (and history) keep the flags
     history = store.history(question.id)
@@ -114,8 +116,23 @@ def update(
         sensitivity=tree,
         figures=figures,
         archive_message=written.message,
+        prequential=pre,
     )
     summary = _summary(current, previous, attribution, sur, tree, written, reasons)
+    summary["prequential"] = {
+        "total": pre.attrs["total"],
+        "items": [
+            {"id": str(i), "origin": str(o), "log_predictive": float(v), "proper": bool(p)}
+            for i, o, v, p in zip(
+                pre["item"].values,
+                pre["origin"].values,
+                pre["log_predictive"].values,
+                pre["proper"].values,
+                strict=True,
+            )
+        ],
+        "origins": by_origin(pre),
+    }
     paths = rpt.write(directory, blocks, summary, current.title)
     summary["report"] = {k: str(v) for k, v in paths.items()}
     write_text_atomic(paths["summary"], json.dumps(summary, indent=2, default=str) + "\n")

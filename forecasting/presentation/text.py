@@ -280,3 +280,64 @@ def scenario_names(labels: Mapping[str, str] | None, scenarios: Sequence[str]) -
     """Scenario id to label (the id where no label is given)."""
     labels = dict(labels or {})
     return {s: str(labels.get(s, s)) for s in scenarios}
+
+
+def score_lines(card: Mapping[str, Any]) -> list[str]:
+    """The ``forecast score`` table, from a scorecard's ``to_dict()``.
+
+    A line per question (status, outcome, time-averaged Brier and log scores, skill against
+    the prior), its items' prequential scores by origin, then the calibration across the
+    resolved questions.
+    """
+
+    def num(x: float | None, fmt: str) -> str:
+        return "n/a" if x is None else format(x, fmt)
+
+    lines = []
+    for q in card["questions"]:
+        res = q["resolution"]
+        if q["status"] == "resolved":
+            lines.append(
+                f"{q['question']}: resolved {res['date']} as '{res['outcome']}'; "
+                f"{plural(len(q['forecasts']), 'forecast')} over its open life"
+            )
+            lines.append(
+                f"  Brier {num(q['brier'], '.3f')} (prior {num(q['brier_prior'], '.3f')}, "
+                f"uniform {num(q['brier_uniform'], '.3f')}); skill vs prior "
+                f"{num(q['brier_skill_prior'], '+.0%')}, vs uniform "
+                f"{num(q['brier_skill_uniform'], '+.0%')}"
+            )
+            lines.append(
+                f"  log score {num(q['log'], '.3f')} nats (prior {num(q['log_prior'], '.3f')}, "
+                f"uniform {num(q['log_uniform'], '.3f')}); skill vs prior "
+                f"{num(q['log_skill_prior'], '+.0%')}"
+            )
+        elif q["status"] == "annulled":
+            lines.append(f"{q['question']}: annulled {res['date']} ({res['annulled']}); not scored")
+        elif q["status"] == "no forecasts":
+            lines.append(f"{q['question']}: resolved, but no forecast was archived before it")
+        else:
+            lines.append(f"{q['question']}: open (not resolved yet)")
+        if q["items"]:
+            lines.append(
+                f"  {plural(len(q['items']), 'item')} scored as they arrived "
+                "(log predictive probability under the forecast before them, by origin):"
+            )
+            origins = sorted(q["origins"].items(), key=lambda kv: kv[1]["mean"])
+            width = min(40, max(len(o) for o, _ in origins))
+            for origin, row in origins:
+                lines.append(
+                    f"    {clip(origin, width):<{width}}  {plural(int(row['n_items']), 'item'):>9}"
+                    f"  mean {row['mean']:+.2f}  total {row['total']:+.2f}"
+                )
+    cal = card.get("calibration")
+    if cal is not None:
+        lines.append(
+            f"Calibration over {plural(int(cal['n_questions']), 'resolved question')} "
+            f"({int(cal['n_pairs'])} scenario-events): Brier {cal['mean_score']:.3f} = "
+            f"miscalibration {cal['miscalibration']:.3f} - discrimination "
+            f"{cal['discrimination']:.3f} + uncertainty {cal['uncertainty']:.3f}; the "
+            f"recalibrated curve is inside its 90% consistency band for "
+            f"{cal['share_inside_band']:.0%} of them"
+        )
+    return lines

@@ -8,7 +8,10 @@ The two kinds of sensitivity keep their names apart, as in :mod:`forecasting.ana
 **evidence influence** is about the *items of evidence* (:func:`plot_evidence_influence`),
 **judgement sensitivity** about the *elicited quantities* (:func:`plot_tornado`,
 :func:`plot_tornado_grid`, :func:`plot_tipping_points`, :func:`plot_sweep`). The analytic
-confidence (:func:`plot_confidence`) stands beside the probabilities, never inside them.
+confidence (:func:`plot_confidence`) stands beside the probabilities, never inside them. The
+track record of resolved questions is drawn from a scorecard: how calibrated the probabilities
+were (:func:`plot_reliability`, the CORP reliability diagram) and what each resolved question's
+forecasts gave to the outcome that came true (:func:`plot_scores`).
 
 Modules: :mod:`.style` (palette, colours, axes), :mod:`.layout` (the fixed layout of figures
 made here), one module per family of figures, and :mod:`.registry` (which figures there are,
@@ -34,6 +37,7 @@ from .style import OKABE_ITO, scenario_colors
 from .sweep import plot_sweep
 from .tipping import plot_tipping_points
 from .tornado import plot_tornado, plot_tornado_grid
+from .track import plot_reliability, plot_scores
 
 __all__ = [
     "FIGURES",
@@ -44,6 +48,8 @@ __all__ = [
     "plot_history",
     "plot_next_observation",
     "plot_posterior",
+    "plot_reliability",
+    "plot_scores",
     "plot_sweep",
     "plot_tipping_points",
     "plot_tornado",

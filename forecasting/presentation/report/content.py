@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ...analyses.prequential import by_origin
 from ...analyses.surprise_check import catch_all_flag
 from ...core.constants import CATCH_ALL, CATCH_ALL_THRESHOLD
 from ...results.forecast import Forecast
@@ -25,6 +26,7 @@ from ..text import (
     horizon_words,
     next_observation_sentences,
     pct,
+    plural,
 )
 from .blocks import Block, Bullets, Figure, Heading, Paragraph, Table, Warning
 
@@ -120,8 +122,13 @@ def build(
     sensitivity: xr.DataTree,
     figures: dict[str, Path],
     archive_message: str,
+    prequential: xr.Dataset | None = None,
 ) -> list[Block]:
-    """The report's blocks, in reading order."""
+    """The report's blocks, in reading order.
+
+    ``prequential``: the new items' log predictive scores
+    (:func:`~forecasting.analyses.prequential.prequential`), a column of the new evidence.
+    """
     b: list[Block] = [Heading(f"{current.title}: forecast as of {current.as_of}", 1)]
     b.append(Paragraph(f"**{headline(current, previous)}**"))
     for w in current.warnings:
@@ -218,6 +225,8 @@ def build(
         b.append(Paragraph("No new evidence since the previous forecast."))
     else:
         tails = surprise["tail_forecast"].to_series() if len(new_ids) else {}
+        scored = prequential is not None and prequential.sizes["item"] > 0
+        logs = prequential["log_predictive"].to_series() if scored else {}
         rows = []
         for it in sorted(items, key=lambda r: (r["date"], r["id"])):
             value = it["value"]
@@ -231,6 +240,7 @@ def build(
                     it["source"],
                     str(it.get("reliability", 1)),
                     f"{float(tails[it['id']]):.2g}",
+                    *((f"{float(logs[it['id']]):+.2f}",) if scored else ()),
                 )
             )
         b.append(
@@ -243,6 +253,7 @@ def build(
                     "source",
                     "reliability",
                     "predictive tail",
+                    *(("log score",) if scored else ()),
                 ),
                 rows=tuple(rows),
             )
@@ -251,7 +262,20 @@ def build(
             Paragraph(
                 "Predictive tail: before the item arrived, the probability (under "
                 "the previous forecast) of an observation at most as probable as this "
-                "one. Small values mean surprising evidence.",
+                "one. Small values mean surprising evidence."
+                + (
+                    " Log score: the natural log of the probability the forecast before it "
+                    "gave this item, given the new items before it (a log density for a "
+                    "measured value); near 0 is expected evidence, far below surprising. "
+                    f"The week's items together: {prequential.attrs['total']:+.2f}; by origin: "
+                    + "; ".join(
+                        f"{o} {row['total']:+.2f} ({plural(int(row['n_items']), 'item')})"
+                        for o, row in by_origin(prequential).items()
+                    )
+                    + "."
+                    if scored
+                    else ""
+                ),
             )
         )
 

@@ -1,0 +1,78 @@
+"""Prequential scores: how probable each new item was under the forecast before it.
+
+Each new item's log predictive probability given the evidence before it and the new items
+before it in date order, under the mixture over scenarios (Dawid's prequential principle):
+``ln p(y_i | E, y_1..y_{i-1}) = ln p(E, y_1..y_i) - ln p(E, y_1..y_{i-1})``, each term the
+exact engine's log evidence. The items' scores add up to the week's, ``ln p(new | E)``, and an
+origin's to that origin's. Higher is better; a report the forecast thought likely scores near
+0, one it thought improbable far below. This is feedback long before a question resolves, and
+the data to check sources' reliability later (an origin whose reports keep scoring low is
+worse than its grade says, or the scenarios miss something).
+
+For a measured (continuous) indicator the score is a log *density*, in the indicator's unit;
+for counts, yes/no and categories a log probability. Under the tempered reliability model an
+item of weight below 1 has no normalised predictive, so its number is not a probability: such
+items are marked ``proper = False``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from ..engines.exact import exact_posterior
+from ..inputs.evidence import Evidence
+from ..kinds import get_kind
+from ..model.data import ModelData
+from ..results.forecast import Forecast
+
+
+def prequential(previous: Forecast | None, current: Forecast) -> xr.Dataset:
+    """Log predictive scores of the items of ``current`` not in ``previous``.
+
+    Returns a Dataset over ``item`` (date order): ``log_predictive`` (nats), ``origin``,
+    ``indicator``, ``date``, ``density`` (true for a measured value's log density) and
+    ``proper``; attributes ``total`` (the week's ``ln p(new | E)``) and ``n_new``. Scores per
+    origin: :func:`by_origin`.
+    """
+    question = current.question_spec()
+    ev = current.evidence()
+    old_ids = set() if previous is None else {it["id"] for it in previous.evidence_items}
+    before = [it for it in ev.items if it.id in old_ids]
+    fresh = sorted((it for it in ev.items if it.id not in old_ids), key=lambda x: (x.date, x.id))
+    so_far = list(before)
+    last = exact_posterior(ModelData.build(question, Evidence(question.id, tuple(so_far))))
+    scores = np.zeros(len(fresh))
+    for n, it in enumerate(fresh):
+        so_far.append(it)
+        now = exact_posterior(ModelData.build(question, Evidence(question.id, tuple(so_far))))
+        scores[n] = now.log_evidence - last.log_evidence
+        last = now
+    tempered = question.reliability == "tempered"
+    return xr.Dataset(
+        {
+            "log_predictive": (("item",), scores),
+            "origin": (("item",), [it.origin for it in fresh]),
+            "indicator": (("item",), [it.indicator for it in fresh]),
+            "date": (("item",), [it.date.isoformat() for it in fresh]),
+            "density": (
+                ("item",),
+                [get_kind(question.indicators[it.indicator].kind).measured for it in fresh],
+            ),
+            "proper": (("item",), [not tempered or it.weight >= 1.0 for it in fresh]),
+        },
+        coords={"item": [it.id for it in fresh]},
+        attrs={"total": float(scores.sum()), "n_new": len(fresh)},
+    )
+
+
+def by_origin(scores: xr.Dataset) -> dict[str, dict[str, float]]:
+    """Each origin's items: how many, their summed and mean log predictive score."""
+    out: dict[str, dict[str, float]] = {}
+    for origin, value in zip(scores["origin"].values, scores["log_predictive"].values, strict=True):
+        row = out.setdefault(str(origin), {"n_items": 0, "total": 0.0})
+        row["n_items"] += 1
+        row["total"] += float(value)
+    for row in out.values():
+        row["mean"] = row["total"] / row["n_items"]
+    return out
