@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover - what the lazy names below resolve to
     from .presentation import plots, report, tables, text
     from .presentation.tables import describe
     from .results.forecast import Forecast
-    from .scoring import load_resolution, resolve, score
+    from .scoring import load_resolution, resolve, score, simulate
 
 #: Public name -> (module, attribute); attribute ``None`` means the module itself.
 _EXPORTS: dict[str, tuple[str, str | None]] = {
@@ -59,6 +59,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "backfill": ("pipeline.weekly", "backfill"),
     "verify": ("pipeline.verify", "verify"),
     "score": ("scoring", "score"),
+    "simulate": ("scoring.simulate", None),
     "resolve": ("scoring", "resolve"),
     "load_resolution": ("scoring", "load_resolution"),
     "sensitivity": ("analyses", "sensitivity"),
@@ -122,6 +123,7 @@ __all__ = [
     "resolve",
     "score",
     "sensitivity",
+    "simulate",
     "set_evidence",
     "surprise",
     "tables",
