@@ -418,7 +418,7 @@ def _through_the_pipeline(q: Question, items: list, outcome: str, features: Feat
     import yaml
 
     from ..pipeline.weekly import backfill, history
-    from . import resolve
+    from . import resolve, score
 
     dates = forecast_dates()
     with tempfile.TemporaryDirectory() as tmp:
@@ -432,7 +432,9 @@ def _through_the_pipeline(q: Question, items: list, outcome: str, features: Feat
         )
         backfill(question_file, start=dates[0], end=dates[-1], progress=False)
         name = CATCH_ALL if outcome == "outside" and features.catch_all else outcome
-        if name in q.scenario_ids:
-            resolve(question_file, outcome=name, date=resolution_date())
-        h = history(question_file)
-        return list(np.nan_to_num(h["probability"].values, nan=0.0))
+        if name not in q.scenario_ids:  # no scenario came true: nothing to resolve it to
+            return list(np.nan_to_num(history(question_file)["probability"].values, nan=0.0))
+        resolve(question_file, outcome=name, date=resolution_date())
+        (scored,) = score([question_file]).questions
+        assert scored.scores is not None and scored.scores.attrs["n_forecasts"] == WEEKS
+        return list(scored.scores["probability"].values)

@@ -254,3 +254,52 @@ def test_score_refuses_a_resolution_edited_to_before_the_first_forecast(project,
     path.write_text(path.read_text().replace("2025-12-01", "2025-09-01"))
     with pytest.raises(InputError, match="not after the question's first archived forecast"):
         fc.score([q(project)])
+
+
+def test_several_questions_are_scored_together_and_one_without_forecasts_is_said(project, capsys):
+    """A second question (the bundled one under another id) with one forecast of its own."""
+    text = (project / "models" / "syria_coalition.yaml").read_text()
+    (project / "models" / "copy.yaml").write_text(text.replace("id: syria-coalition", "id: copy"))
+    shutil.copytree(project / "evidence" / "syria-coalition", project / "evidence" / "copy")
+    third = project / "models" / "third.yaml"
+    third.write_text(text.replace("id: syria-coalition", "id: third"))
+    assert (
+        main(
+            [
+                "backfill",
+                str(project / "models" / "copy.yaml"),
+                "--from",
+                "2025-10-27",
+                "--to",
+                "2025-10-27",
+            ]
+        )
+        == 0
+    )
+    assert main(["resolve", q(project), "--outcome", "informal", "--date", "2025-11-30"]) == 0
+    assert (
+        main(
+            [
+                "resolve",
+                str(project / "models" / "copy.yaml"),
+                "--outcome",
+                "accession",
+                "--date",
+                "2025-11-30",
+            ]
+        )
+        == 0
+    )
+    assert main(["resolve", str(third), "--outcome", "collapse", "--date", "2025-11-30"]) == 0
+    capsys.readouterr()
+    assert (
+        main(["score", q(project), str(project / "models" / "copy.yaml"), str(third), "--json"])
+        == 0
+    )
+    card = json.loads(capsys.readouterr().out)
+    assert [r["status"] for r in card["questions"]] == ["resolved", "resolved", "no forecasts"]
+    assert card["n_resolved"] == 2 and card["calibration"]["n_questions"] == 2
+    assert card["calibration"]["n_pairs"] == 8  # four scenarios each
+    copy_row = card["questions"][1]
+    assert [f["as_of"] for f in copy_row["forecasts"]] == ["2025-10-27"]
+    assert copy_row["forecasts"][0]["stood_days"] == 34
