@@ -1,12 +1,21 @@
 """Rerun an archived forecast from what its file records, and say whether it reproduces.
 
 A forecast file holds its inputs (the question and the evidence used), their SHA-256 hashes, the
-as-of date, the engine, its settings and the seed. :func:`verify` checks the hashes against the
-embedded inputs, reruns the forecast with the same engine, settings and seed, and compares the
-published numbers (probabilities, MCSE, the analytic confidence, the range of the probability
-given the parameters, the evidence used and excluded, diagnostics).
-It also says whether the question and ledger files named in the provenance still hold the same
-inputs, and which package versions differ from the ones that made the file.
+as-of date, the engine, its settings and the seed. :func:`verify` checks that every piece of
+metadata is well formed (a file is untrusted input: a malformed one "does not reproduce", with
+the reason, never a traceback), checks the hashes against the embedded inputs, reruns the
+forecast with the same engine, settings and seed, and compares **everything the file shows a
+reader**: every variable and attribute of every group of the tree (``forecast``,
+``confidence``, ``posterior``, ``log_likelihood``, ``sample_stats``, ``constant_data``), the
+diagnostics and the provenance's settings. Nothing derived is trusted from the file.
+
+Two things cannot be recomputed from the file alone, and are checked against the files on disk
+when they are there: the list of items left out (the file holds only their ids and reasons) and
+whether the question and ledger files still hold the same inputs. Those files are found where
+the provenance recorded them (relative to the working directory, or else to the project the
+archived file sits in, ``<project>/forecasts/<id>/<date>.nc``); the ledger read is the one
+recorded (its folder), not the default one. The update's flags (``flags``) are not rechecked:
+they record what that update said.
 
 Numbers agreeing to within :data:`TOLERANCE` (floating-point noise, e.g. from another version
 of a numerical library) count as reproduced; the largest difference is reported.
@@ -14,12 +23,17 @@ of a numerical library) count as reproduced; the largest difference is reported.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..core.errors import InputError
+from ..core.paths import display_path
+from ..inputs.evidence import Evidence
 from ..results.assemble import versions
 from ..results.forecast import Forecast
 
@@ -49,11 +63,13 @@ class Verification:
 
 def verify(path: str | Path, *, progress: bool | None = None) -> Verification:
     """Rerun the forecast saved in ``path`` and compare (see the module docstring)."""
-    from ..inputs.evidence import load_evidence
-    from ..inputs.question import load_question
-
     path = Path(path)
     original = Forecast.load(path)
+    problems = metadata_problems(original)
+    if problems:
+        return Verification(
+            str(path), False, [f"the file's metadata is malformed: {p}" for p in problems]
+        )
     prov = original.provenance
     question, evidence = original.question_spec(), original.evidence()
     differences: list[str] = []
@@ -66,7 +82,9 @@ def verify(path: str | Path, *, progress: bool | None = None) -> Verification:
     requested = settings.get("requested", settings)
     engine = prov["engine"]
     try:
-        rerun = _rerun(original, question, evidence, engine, settings, requested, progress)
+        # the rerun gets the items used, not the file's list of exclusions (checked below)
+        used = Evidence(evidence.question_id, evidence.items, evidence.files)
+        rerun = _rerun(original, question, used, engine, settings, requested, progress)
     except InputError as exc:  # the file's recorded settings are untrusted input too
         differences += [
             f"its recorded settings cannot be rerun: {p.field}: {p.message}" for p in exc.problems
@@ -74,7 +92,7 @@ def verify(path: str | Path, *, progress: bool | None = None) -> Verification:
         return Verification(str(path), False, differences, notes, None)
     largest = [0.0]
     differences += _compare(original.to_dict(), rerun.to_dict(), largest)
-    differences += _compare_parameters_interval(original, rerun, largest)
+    differences += _compare_trees(original, rerun, largest)
     if largest[0] > 0 and not differences:
         notes.append(f"numbers agree to within {largest[0]:.2g} (tolerance {TOLERANCE:g})")
 
@@ -84,24 +102,74 @@ def verify(path: str | Path, *, progress: bool | None = None) -> Verification:
         notes.append(
             "package versions differ from the ones that made the file: " + ", ".join(changed)
         )
-    qfile = prov.get("question_file")
-    if qfile and Path(qfile).is_file():
-        try:
-            q_now = load_question(qfile)
-            if q_now.sha256() != prov.get("question_sha256"):
-                notes.append(f"{qfile} has changed since this forecast was made")
-            else:
-                ev_now = load_evidence(None, q_now).as_of(original.as_of)
-                if ev_now.sha256() != prov.get("evidence_sha256"):
-                    notes.append(
-                        "the evidence ledger on disk has changed since (items as of "
-                        f"{original.as_of} differ)"
-                    )
-        except Exception as exc:  # the files are informational here; the forecast is verified
-            notes.append(f"could not read the current files: {exc}".splitlines()[0])
-    elif qfile:
-        notes.append(f"{qfile} is not on disk here; verified from the inputs in the file")
+    on_disk, disk_differences = _on_disk(path, original)
+    notes += on_disk
+    differences += disk_differences
     return Verification(str(path), not differences, differences, notes, rerun)
+
+
+def metadata_problems(forecast: Forecast) -> list[str]:
+    """What is malformed in a forecast file's metadata (empty when every piece is sound)."""
+    import datetime as dt
+
+    out: list[str] = []
+    attrs = forecast.tree.attrs
+
+    def parsed(name: str, kind: type) -> Any:
+        try:
+            value = json.loads(attrs[name])
+        except KeyError:
+            out.append(f"the {name!r} attribute is missing")
+            return None
+        except (TypeError, ValueError) as exc:
+            out.append(f"{name!r} is not valid JSON ({exc})")
+            return None
+        if not isinstance(value, kind):
+            out.append(f"{name!r} is not a {kind.__name__}")
+            return None
+        return value
+
+    fmt = attrs.get("format_version")
+    if isinstance(fmt, bool) or not isinstance(fmt, int | np.integer) or not 1 <= fmt <= 99:
+        out.append(f"format_version {fmt!r} is not a format number")
+    prov = parsed("provenance", dict)
+    parsed("diagnostics", dict)
+    excluded = parsed("excluded", list)
+    if excluded is not None and not all(
+        isinstance(x, dict) and isinstance(x.get("id"), str) and isinstance(x.get("reason"), str)
+        for x in excluded
+    ):
+        out.append("'excluded' must list {id, reason} entries")
+    if prov is not None:
+        try:
+            dt.date.fromisoformat(prov.get("as_of"))
+        except (TypeError, ValueError):
+            out.append(f"provenance as_of {prov.get('as_of')!r} is not a date (YYYY-MM-DD)")
+        if prov.get("engine") not in ("exact", "mcmc"):
+            out.append(f"provenance engine {prov.get('engine')!r} is not 'exact' or 'mcmc'")
+        seed = prov.get("seed")
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+            out.append(f"provenance seed {seed!r} is not a whole number from 0 to 2**63 - 1")
+        if not isinstance(prov.get("settings", {}), dict):
+            out.append("provenance settings is not a mapping")
+        if not isinstance(prov.get("question_id"), str):
+            out.append("provenance question_id is missing")
+    if out:
+        return out
+    try:
+        question = forecast.question_spec()
+        forecast.evidence()
+    except InputError as exc:
+        return [
+            f"the embedded inputs do not validate: {p.field}: {p.message}" for p in exc.problems
+        ]
+    except (TypeError, ValueError, KeyError) as exc:
+        return [f"the embedded inputs do not validate: {str(exc).splitlines()[0]}"]
+    if question.id != prov["question_id"]:
+        out.append(
+            f"the embedded question is {question.id!r}, the provenance says {prov['question_id']!r}"
+        )
+    return out
 
 
 def _rerun(original, question, evidence, engine, settings, requested, progress) -> Forecast:
@@ -143,8 +211,8 @@ def _compare(a: dict[str, Any], b: dict[str, Any], largest: list[float]) -> list
         out += _compare_nested("confidence", a["confidence"], b.get("confidence"), largest)
     if [s["id"] for s in a["scenarios"]] != [s["id"] for s in b["scenarios"]]:
         out.append("the scenarios differ")
-    if a["evidence"] != b["evidence"]:
-        out.append("the evidence used or excluded differs")
+    if a["evidence"]["used"] != b["evidence"]["used"]:
+        out.append("the evidence used differs")
     da = {k: v for k, v in a["diagnostics"].items()}
     db = {k: v for k, v in b["diagnostics"].items()}
     for key in sorted(set(da) | set(db)):
@@ -163,13 +231,108 @@ def _compare_nested(where: str, x: Any, y: Any, largest: list[float]) -> list[st
     return [] if _same(x, y, largest) else [f"{where}: {x!r} then, {y!r} now"]
 
 
-def _compare_parameters_interval(original: Forecast, rerun: Forecast, largest) -> list[str]:
-    """The stored range of ``P(S | E, pi, theta)`` (``interval`` in files of format 1)."""
-    then = original.interval_if_parameters_known.values.tolist()
-    now = rerun.interval_if_parameters_known.values.tolist()
-    if _same(then, now, largest):
-        return []
-    return [f"interval_if_parameters_known: {then!r} then, {now!r} now"]
+#: Groups of the tree compared variable by variable, attribute by attribute.
+GROUPS = ("forecast", "confidence", "posterior", "log_likelihood", "sample_stats", "constant_data")
+
+
+def _compare_trees(original: Forecast, rerun: Forecast, largest: list[float]) -> list[str]:
+    """Every variable, coordinate and attribute of every group, and the diagnostics."""
+    out = []
+    a, b = original.tree, rerun.tree
+    for group in GROUPS:
+        if group not in a.children:
+            continue  # a group the file predates (format 1: no confidence)
+        if group not in b.children:
+            out.append(f"{group}: in the file, not in the rerun")
+            continue
+        da, db = a[group].to_dataset(), b[group].to_dataset()
+        for name in sorted(set(da.variables) | set(db.variables)):
+            # format 1 called the range of P(S | E, pi, theta) "interval"
+            other = "interval_if_parameters_known" if name == "interval" else name
+            if name not in da.variables or other not in db.variables:
+                if not (name == "interval_if_parameters_known" and "interval" in da.variables):
+                    out.append(f"{group}/{name}: in only one of the file and the rerun")
+                continue
+            x, y = da[name].values, db[other].values
+            if x.shape != y.shape:
+                out.append(f"{group}/{name}: shape {x.shape} then, {y.shape} now")
+            elif not _same(x.tolist(), y.tolist(), largest):
+                out.append(f"{group}/{name}: the values differ")
+        for key in sorted(set(da.attrs) | set(db.attrs)):
+            if not _same(_plain(da.attrs.get(key)), _plain(db.attrs.get(key)), largest):
+                out.append(
+                    f"{group} attribute {key}: {da.attrs.get(key)!r} then, "
+                    f"{db.attrs.get(key)!r} now"
+                )
+    pa, pb = original.provenance, rerun.provenance
+    for key in ("question_id", "as_of", "engine", "seed", "settings", "reliability_model"):
+        if key in pa and pa.get(key) != pb.get(key):  # (older files lack the model: tempered)
+            out.append(f"provenance {key}: {pa.get(key)!r} then, {pb.get(key)!r} now")
+    return out
+
+
+def _plain(x: Any) -> Any:
+    """A NetCDF attribute as plain Python (arrays as lists, numpy scalars as numbers)."""
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    if isinstance(x, np.generic):
+        return x.item()
+    return x
+
+
+def _on_disk(path: Path, original: Forecast) -> tuple[list[str], list[str]]:
+    """Notes on the question and ledger files where the provenance recorded them.
+
+    And a difference if the items left out are not those the ledger on disk leaves out.
+    """
+    from ..inputs.evidence import load_evidence
+    from ..inputs.question import load_question
+
+    prov = original.provenance
+    recorded = prov.get("question_file")
+    if not recorded:
+        return [], []
+    qfile = _find(path, recorded)
+    if qfile is None:
+        return [f"{recorded} is not on disk here; verified from the inputs in the file"], []
+    files = [_find(path, f) for f in prov.get("evidence_files", [])]
+    try:
+        q_now = load_question(qfile)
+        if q_now.sha256() != prov.get("question_sha256"):
+            return [f"{qfile} has changed since this forecast was made"], []
+        folders = {f.parent for f in files if f is not None}
+        if None in files or len(folders) > 1:
+            return ["the ledger files it was made from are not all on disk here"], []
+        ev_now = load_evidence(folders.pop() if folders else None, q_now).as_of(original.as_of)
+    except Exception as exc:  # the files are informational here; the forecast is verified
+        return [f"could not read the current files: {exc}".splitlines()[0]], []
+    if ev_now.sha256() != prov.get("evidence_sha256"):
+        return [
+            f"the evidence ledger on disk ({display_path(_folder(files))}) has changed "
+            f"since (items as of {original.as_of} differ)"
+        ], []
+    left_out = sorted((x.id, x.reason) for x in ev_now.excluded)
+    if left_out != sorted((x["id"], x["reason"]) for x in original.excluded):
+        return [], ["the items left out differ from those the ledger on disk leaves out"]
+    return [], []
+
+
+def _folder(files: list[Path | None]) -> Path | None:
+    """The folder of the recorded ledger files."""
+    found = [f for f in files if f is not None]
+    return found[0].parent if found else None
+
+
+def _find(forecast_file: Path, recorded: str) -> Path | None:
+    """A recorded path, relative to the working directory or else to the file's project."""
+    p = Path(recorded)
+    if p.is_file():
+        return p
+    folder = forecast_file.resolve().parent  # <project>/forecasts/<id>/
+    project = folder.parent.parent
+    if not p.is_absolute() and folder.parent.name == "forecasts" and (project / p).is_file():
+        return project / p
+    return None
 
 
 def _same(x: Any, y: Any, largest: list[float]) -> bool:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import xarray as xr
 
 from ..core.dims import CI_BOUND
@@ -65,8 +66,8 @@ def read_tree(path: str | Path, *, groups: Sequence[str] | None = None) -> xr.Da
             f"{path}: a NetCDF file, but not a forecast saved by this "
             "package (no provenance or forecast group)"
         )
-    fmt = int(attrs.get("format_version", 0))
-    if fmt > FORMAT_VERSION:
+    fmt = attrs.get("format_version", 0)  # a malformed one is for `verify` to report
+    if isinstance(fmt, int | np.integer) and fmt > FORMAT_VERSION:
         raise ForecastingError(
             f"{path}: written by a newer version of the package (file "
             f"format {fmt}, this version reads up to {FORMAT_VERSION})"

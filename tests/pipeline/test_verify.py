@@ -1,0 +1,153 @@
+"""`verify` trusts nothing derived from the file: every group is recomputed and compared, the
+metadata is validated, and the files on disk are found where the provenance recorded them."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+from builders import BUNDLED_EVIDENCE, BUNDLED_QUESTION, ROOT
+
+import forecasting as fc
+from forecasting.cli import main
+
+ARCHIVED = ROOT / "forecasts" / "syria-coalition" / "2025-10-20.nc"
+
+
+def tampered(tmp_path, edit) -> str:
+    """A copy of an archived forecast with ``edit(tree)`` applied."""
+    tree = fc.Forecast.load(ARCHIVED).tree.copy()
+    edit(tree)
+    return str(fc.Forecast(tree).save(tmp_path / "tampered.nc"))
+
+
+def _scale(group: str, name: str, factor: float = 1.1):
+    def edit(tree):
+        ds = tree[group].to_dataset()
+        ds[name] = ds[name] * factor
+        tree[group] = ds
+
+    return edit
+
+
+def _attr(name: str, value):
+    def edit(tree):
+        tree.attrs[name] = value
+
+    return edit
+
+
+def _json_attr(name: str, change):
+    def edit(tree):
+        data = json.loads(tree.attrs[name])
+        change(data)
+        tree.attrs[name] = json.dumps(data)
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (_scale("forecast", "prior"), "forecast/prior"),
+        (_scale("forecast", "log_marginal"), "forecast/log_marginal"),
+        (_scale("posterior", "pi", 0.9), "posterior/pi"),
+        (_scale("constant_data", "item_weight", 0.5), "constant_data/item_weight"),
+        (_scale("log_likelihood", "evidence"), "log_likelihood/evidence"),
+        (_scale("confidence", "origin_share", 0.5), "confidence/origin_share"),
+        (
+            _json_attr("excluded", lambda x: x.append({"id": "fake", "reason": "after as-of"})),
+            "items left out differ",
+        ),
+    ],
+)
+def test_every_edit_of_what_a_reader_sees_is_caught(tmp_path, capsys, edit, needle):
+    path = tampered(tmp_path, edit)
+    assert main(["verify", path]) == 3
+    out = capsys.readouterr().out
+    assert "DOES NOT reproduce" in out and needle in out, out
+
+
+def test_a_forged_confidence_level_is_caught(tmp_path):
+    def edit(tree):
+        ds = tree["confidence"].to_dataset()
+        ds.attrs["level"] = "high"
+        tree["confidence"] = ds
+
+    result = fc.verify(tampered(tmp_path, edit))
+    assert not result.reproduces
+    assert any("level" in d for d in result.differences), result.differences
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (_attr("provenance", '{"question_id": "syria-coal'), "'provenance' is not valid JSON"),
+        (_json_attr("provenance", lambda p: p.update(as_of="2025-13-45")), "is not a date"),
+        (_json_attr("provenance", lambda p: p.update(seed=-1)), "seed -1"),
+        (_json_attr("provenance", lambda p: p.update(engine="magic")), "engine 'magic'"),
+        (_attr("format_version", "x"), "format_version 'x'"),
+        (
+            _json_attr("question", lambda q: q["scenarios"]["accession"].update(prior=-0.05)),
+            "embedded inputs do not validate",
+        ),
+        (_json_attr("question", lambda q: q.update(id="../../etc")), "do not validate"),
+    ],
+)
+def test_malformed_metadata_does_not_reproduce_with_a_reason(tmp_path, capsys, edit, needle):
+    path = tampered(tmp_path, edit)
+    assert main(["verify", path]) == 3
+    out = capsys.readouterr().out
+    assert "malformed" in out and needle in out, out
+
+
+def test_a_deleted_diagnostics_attribute_is_named(tmp_path, capsys):
+    path = tampered(tmp_path, lambda tree: tree.attrs.pop("diagnostics"))
+    assert main(["verify", path]) == 3
+    assert "'diagnostics' attribute is missing" in capsys.readouterr().out
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "models").mkdir()
+    shutil.copy(BUNDLED_QUESTION, tmp_path / "models")
+    shutil.copytree(BUNDLED_EVIDENCE, tmp_path / "evidence" / "syria-coalition")
+    return tmp_path
+
+
+def test_the_ledger_recorded_is_the_one_checked_from_any_directory(project, monkeypatch):
+    """A forecast made from another ledger folder (a subset) is checked against that folder,
+    also when verify runs elsewhere; an edit there is noticed."""
+    subset = project / "alt"
+    subset.mkdir()
+    first = sorted(BUNDLED_EVIDENCE.glob("*.yaml"))[0]
+    shutil.copy(first, subset)
+    monkeypatch.chdir(project)
+    f = fc.forecast("models/syria_coalition.yaml", "alt", as_of="2025-10-27")
+    archived = project / "forecasts" / "syria-coalition"
+    archived.mkdir(parents=True)
+    path = f.save(archived / "2025-10-27.nc")
+    result = fc.verify(path)
+    assert result.reproduces and result.notes == [], result.notes
+    monkeypatch.chdir(project.parent)  # elsewhere: found through the file's project
+    result = fc.verify(path)
+    assert result.reproduces and not any("not on disk" in n for n in result.notes), result.notes
+    text = (subset / first.name).read_text()
+    (subset / first.name).write_text(text.replace("reliability: B2", "reliability: A1", 1))
+    result = fc.verify(path)
+    assert any("ledger on disk" in n and "alt" in n for n in result.notes), result.notes
+
+
+def test_the_bundled_archive_still_reproduces_from_another_directory(tmp_path):
+    cwd = os.getcwd()
+    try:
+        os.chdir(tmp_path)
+        result = fc.verify(ARCHIVED)
+    finally:
+        os.chdir(cwd)
+    assert result.reproduces and result.notes in ([], [result.notes[0]])
+    assert not any("not on disk" in n for n in result.notes), result.notes
+    assert np.isfinite(result.rerun.probabilities.values).all()
