@@ -44,4 +44,5 @@ def test_notebooks_exist():
         "02_build_your_own_question.ipynb",
         "03_weekly_tracking.ipynb",
         "04_extending_the_model.ipynb",
+        "05_track_record.ipynb",
     } <= names

@@ -98,6 +98,7 @@ class QuestionScore:
                 "id": str(i),
                 "week": self.week_of_item[n],
                 "origin": str(items["origin"].values[n]),
+                "indicator": str(items["indicator"].values[n]),
                 "log_predictive": float(items["log_predictive"].values[n]),
                 "density": bool(items["density"].values[n]),
                 "proper": bool(items["proper"].values[n]),
