@@ -1,6 +1,9 @@
 """The command line's tables: a forecast, what ``validate`` found, what a forecast rests on.
 
 Plain text, formatted through :mod:`.text` like every other output; the notebooks use them too.
+Every value read from a file (titles, labels, ids, sources) is shown with its control characters
+escaped (:func:`.text.escape_controls`): each line of a table is one line on the terminal, and
+a label cannot clear the screen or reorder the line it is on.
 """
 
 from __future__ import annotations
@@ -12,6 +15,12 @@ import numpy as np
 from ..core.constants import CATCH_ALL
 from ..kinds import get_kind
 from . import text
+from .text import escape_controls
+
+
+def _lines(lines: list[str]) -> str:
+    """Lines of ours joined: whatever control character is left in a line is shown escaped."""
+    return "\n".join(escape_controls(line) for line in lines)
 
 
 def format_table(result, *, headline: bool = True) -> str:
@@ -20,7 +29,7 @@ def format_table(result, *, headline: bool = True) -> str:
     Beside each probability, where the next horizon of typical evidence could leave it and the
     range of reasonable opinion (both 5%-95%); the confidence level and its reasons below.
     """
-    labels = result.labels
+    labels = {s: escape_controls(result.labels[s]) for s in result.scenarios}
     width = max(len("scenario"), *(len(labels[s]) for s in result.scenarios))
     n_used, n_excl = len(result.evidence_items), len(result.excluded)
     conf = result.confidence
@@ -56,7 +65,7 @@ def format_table(result, *, headline: bool = True) -> str:
         lines += ["", f"Most likely: {text.headline(result)}"]
     for w in result.warnings:
         lines.append(f"WARNING: {w}")
-    return "\n".join(lines)
+    return _lines(lines)
 
 
 def describe(question, evidence) -> dict[str, Any]:
@@ -118,7 +127,7 @@ def format_description(report: dict[str, Any]) -> str:
         f"{report['prior_concentration']:g}):",
     ]
     for s in report["scenarios"]:
-        lines.append(f"    {s['id']:<16} {s['prior']:.3f}  {s['label']}")
+        lines.append(f"    {escape_controls(s['id']):<16} {s['prior']:.3f}  {s['label']}")
     if report.get("reliability_model") == "mixture":
         relays = ", ".join(f"{k} {v:g}" for k, v in report.get("relays", {}).items())
         lines.append(
@@ -133,7 +142,7 @@ def format_description(report: dict[str, Any]) -> str:
         extra = kind.describe_suffix(ind)
         lines.append(f"    {ind['id']} ({ind['kind']}{extra}; {ind['items']} items)")
         for s, lk in ind["likelihoods"].items():
-            lines.append(f"      {s:<16} {kind.describe_text(lk)}")
+            lines.append(f"      {escape_controls(s):<16} {kind.describe_text(lk)}")
         if "noise" in ind:
             lines.append(f"      {'noise':<16} {ind['noise']}  (what a false report says)")
     ev = report["evidence"]
@@ -143,7 +152,7 @@ def format_description(report: dict[str, Any]) -> str:
         f"({text.plural(ev['events'], 'event')}) in {text.plural(len(ev['files']), 'file')}{span}"
     )
     lines.append("OK: no problems found")
-    return "\n".join(lines)
+    return _lines(lines)
 
 
 def format_sensitivity(f, tree) -> str:
@@ -161,8 +170,8 @@ def format_sensitivity(f, tree) -> str:
         lines.append(f"  {'item':<42} {'indicator':<26} {'shift':>7} {'diag.':>6}")
         for n in np.argsort(-infl["diagnosticity"].values)[:10]:
             lines.append(
-                f"  {str(infl.item.values[n])[:42]:<42} "
-                f"{str(infl.item_indicator.values[n])[:26]:<26} "
+                f"  {escape_controls(infl.item.values[n])[:42]:<42} "
+                f"{escape_controls(infl.item_indicator.values[n])[:26]:<26} "
                 f"{100 * infl['shift'].values[n, k]:+6.1f}p "
                 f"{infl['diagnosticity'].values[n]:6.2f}"
             )
@@ -184,7 +193,7 @@ def format_sensitivity(f, tree) -> str:
             f"{js.judgement_unit.values[n]}"
         )
         lines.append(
-            f"  {str(js.judgement_label.values[n])[:48]:<48} {rng[:30]:<30} "
+            f"  {escape_controls(js.judgement_label.values[n])[:48]:<48} {rng[:30]:<30} "
             f"{100 * js['leader_swing'].values[n]:6.1f}p"
         )
     tips = tree["tipping_points"].to_dataset()
@@ -200,7 +209,7 @@ def format_sensitivity(f, tree) -> str:
             (lo, tips.leader_below.values[n]) if use_lo else (hi, tips.leader_above.values[n])
         )
         lines.append(
-            f"  {str(tips.judgement_label.values[n])[:48]:<48} now {b:.3g}, "
+            f"  {escape_controls(tips.judgement_label.values[n])[:48]:<48} now {b:.3g}, "
             f"flips at {flip:.3g} -> {who}"
         )
     voi = tree["value_of_information"].to_dataset()
@@ -211,11 +220,11 @@ def format_sensitivity(f, tree) -> str:
     ]
     for n in np.argsort(-voi["entropy_reduction"].values):
         lines.append(
-            f"  {str(voi.indicator.values[n]):<30} "
+            f"  {escape_controls(voi.indicator.values[n]):<30} "
             f"{voi['entropy_reduction'].values[n]:11.3f} "
             f"{text.pct(float(voi['p_leader_change'].values[n])):>18}"
         )
     nxt = tree["next_observation"].to_dataset()
     for sentence in text.next_observation_sentences(f.question, f.labels, nxt):
         lines.append(f"  - {sentence}")
-    return "\n".join(lines)
+    return _lines(lines)

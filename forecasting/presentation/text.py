@@ -23,6 +23,7 @@ above 95%          almost certain              nearly certain
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -138,6 +139,29 @@ def clip(text: str, width: int) -> str:
     """``text`` cut at the end to at most ``width`` characters."""
     text = str(text)
     return text if len(text) <= width else text[: width - 1].rstrip() + "\u2026"
+
+
+#: What :func:`escape_controls` shows escaped: C0 and C1 control characters and DEL (category
+#: Cc, U+0085 included), the line and paragraph separators, and the bidirectional embeddings,
+#: overrides and isolates (U+202A-U+202E, U+2066-U+2069) that reorder what a terminal shows.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def escape_controls(text: str, keep: str = "") -> str:
+    r"""``text`` with its control characters shown escaped, as Python writes them in a string.
+
+    ESC as ``\x1b``, a line break as ``\n``, U+202E (right-to-left override) as ``\u202e``:
+    text read from a file can neither drive a terminal nor reorder the line it is on. What the
+    command line prints from files goes through here (:mod:`.tables`, the CLI's own
+    lines). ``keep``: characters left as they are, e.g. ``"\n"`` for several lines of our own
+    layout whose values were escaped already.
+    """
+
+    def shown(match: re.Match[str]) -> str:
+        c = match.group()
+        return c if c in keep else c.encode("unicode_escape").decode("ascii")
+
+    return _CONTROL.sub(shown, str(text))
 
 
 # --- judgements --------------------------------------------------------------------------------
@@ -282,6 +306,10 @@ def scenario_names(labels: Mapping[str, str] | None, scenarios: Sequence[str]) -
     return {s: str(labels.get(s, s)) for s in scenarios}
 
 
+#: Resolved questions below which the reliability diagram is said to say little.
+FEW_QUESTIONS = 30
+
+
 def score_lines(card: Mapping[str, Any]) -> list[str]:
     """The ``forecast score`` table, from a scorecard's ``to_dict()``.
 
@@ -318,6 +346,8 @@ def score_lines(card: Mapping[str, Any]) -> list[str]:
             lines.append(f"{q['question']}: resolved, but no forecast was archived before it")
         else:
             lines.append(f"{q['question']}: open (not resolved yet)")
+        for why in q.get("skipped", []):
+            lines.append(f"  skipped (unreadable or not this question's): {why}")
         if q["items"]:
             lines.append(
                 f"  {plural(len(q['items']), 'item')} scored as they arrived "
@@ -339,5 +369,11 @@ def score_lines(card: Mapping[str, Any]) -> list[str]:
             f"{cal['discrimination']:.3f} + uncertainty {cal['uncertainty']:.3f}; the "
             f"recalibrated curve is inside its 90% consistency band for "
             f"{cal['share_inside_band']:.0%} of them"
+            + (
+                f" (with {plural(int(cal['n_questions']), 'question')} the band is wide: the "
+                "diagram says little until a few dozen questions have resolved)"
+                if cal["n_questions"] < FEW_QUESTIONS
+                else ""
+            )
         )
     return lines

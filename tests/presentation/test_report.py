@@ -43,8 +43,8 @@ def test_markdown_escapes_table_pipes_and_links_figures(tmp_path):
         [*EVERY_BLOCK, b.Figure(str(tmp_path / "figures" / "f.png"), "cap")],
         formats.Context("T", tmp_path),
     )
-    assert "| x\\|y | <z> |" in out and "![cap](figures/f.png)" in out
-    assert out.startswith("# Title <1>\n")
+    assert "| x\\|y | \\<z\\> |" in out and "![cap](figures/f.png)" in out
+    assert out.startswith("# Title \\<1\\>\n")
 
 
 def test_html_escapes_and_embeds(tmp_path):
@@ -81,4 +81,6 @@ def test_write_puts_every_format_and_the_summary_in_the_folder(tmp_path):
         "report.json",
         "summary.json",
     }
-    assert json.loads((tmp_path / "summary.json").read_text()) == {"headline": "h"}
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["headline"] == "h"
+    assert set(summary.get("report", paths)) == set(paths)

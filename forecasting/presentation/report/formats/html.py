@@ -1,6 +1,10 @@
 """The report as one self-contained HTML page (``report.html``).
 
-Figures are embedded as data URIs, so the page can be mailed as one file.
+Figures are embedded as data URIs, so the page can be mailed as one file. Every text is
+HTML-escaped (text read from files reads as the literal text) and its control characters are
+shown escaped (:func:`~forecasting.presentation.text.escape_controls`: a bidirectional override
+cannot reorder what the page shows). Only a :class:`Paragraph` has markup (``**bold**`` and
+```code```), as in the Markdown report; headings, warnings, bullets and tables are text.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ import base64
 import html
 from pathlib import Path
 
+from ...text import escape_controls
 from ..blocks import Bullets, Figure, Heading, Paragraph, Table, Warning
 from . import Context, Format
 
@@ -24,9 +29,14 @@ figcaption{font-size:0.85rem;color:#555}code{background:#f3f3f3;padding:0 0.2rem
 """
 
 
+def _text(text: str) -> str:
+    """Text as HTML that shows it literally."""
+    return html.escape(escape_controls(text, keep="\t\n\r"))
+
+
 def _inline(text: str) -> str:
     """Escape HTML and render **bold** and `code`."""
-    parts = html.escape(text).split("**")
+    parts = _text(text).split("**")
     text = "".join(f"<strong>{p}</strong>" if i % 2 else p for i, p in enumerate(parts))
     parts = text.split("`")
     return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
@@ -35,12 +45,12 @@ def _inline(text: str) -> str:
 def _begin(ctx: Context) -> str:
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>\n"
-        f"<title>{html.escape(ctx.title)}</title><style>{_CSS}</style></head><body>\n"
+        f"<title>{_text(ctx.title)}</title><style>{_CSS}</style></head><body>\n"
     )
 
 
 def _heading(block: Heading, ctx: Context) -> str:
-    return f"<h{block.level}>{_inline(block.text)}</h{block.level}>"
+    return f"<h{block.level}>{_text(block.text)}</h{block.level}>"
 
 
 def _paragraph(block: Paragraph, ctx: Context) -> str:
@@ -48,24 +58,24 @@ def _paragraph(block: Paragraph, ctx: Context) -> str:
 
 
 def _warning(block: Warning, ctx: Context) -> str:
-    return f"<div class='warning'><strong>WARNING:</strong> {_inline(block.text)}</div>"
+    return f"<div class='warning'><strong>WARNING:</strong> {_text(block.text)}</div>"
 
 
 def _bullets(block: Bullets, ctx: Context) -> str:
-    return "<ul>" + "".join(f"<li>{_inline(item)}</li>" for item in block.items) + "</ul>"
+    return "<ul>" + "".join(f"<li>{_text(item)}</li>" for item in block.items) + "</ul>"
 
 
 def _table(block: Table, ctx: Context) -> str:
-    head = "".join(f"<th>{_inline(h)}</th>" for h in block.header)
+    head = "".join(f"<th>{_text(h)}</th>" for h in block.header)
     body = "".join(
-        "<tr>" + "".join(f"<td>{_inline(str(c))}</td>" for c in row) + "</tr>" for row in block.rows
+        "<tr>" + "".join(f"<td>{_text(str(c))}</td>" for c in row) + "</tr>" for row in block.rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _figure(block: Figure, ctx: Context) -> str:
     data = base64.b64encode(Path(block.path).read_bytes()).decode()
-    caption = html.escape(block.caption)
+    caption = _text(block.caption)
     return (
         f"<figure><img alt='{caption}' src='data:image/png;base64,{data}'>"
         f"<figcaption>{caption}</figcaption></figure>"
