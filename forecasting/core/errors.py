@@ -8,8 +8,13 @@ input are collected and raised together as one :class:`InputError`.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+#: Longest message or field name shown; a longer one keeps its start and its end (what is
+#: allowed), so that a 100,000-character value quoted in a message cannot flood the terminal.
+MAX_MESSAGE_CHARS: int = 1_000
 
 
 class ForecastingWarning(UserWarning):
@@ -28,6 +33,14 @@ class Problem:
     line: int | None
     field: str
     message: str
+
+    def __post_init__(self) -> None:
+        # what an editor does not show (a zero-width space, a control character, a hidden
+        # line break) is shown escaped, in every message, whoever wrote it
+        for name in ("file", "field", "message"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, _shorten(escape_invisible(value)))
 
     def __str__(self) -> str:
         where = self.file or "<input>"
@@ -74,6 +87,62 @@ def _sorted_unique(problems: Iterable[Problem]) -> list[Problem]:
             out.append(p)
     out.sort(key=lambda p: (p.file or "", p.line if p.line is not None else -1))
     return out
+
+
+def invisible(ch: str) -> bool:
+    """Whether a character shows nothing (or not itself) in an editor or a terminal.
+
+    Control characters (line breaks and tabs included), the line and paragraph separators,
+    format characters (zero-width spaces and joiners, direction marks, the byte-order mark),
+    spaces other than the plain space, surrogates, private-use and unassigned code points.
+    """
+    if " " < ch < "\x7f":
+        return False
+    category = unicodedata.category(ch)
+    return category[0] == "C" or category in ("Zl", "Zp") or (category == "Zs" and ch != " ")
+
+
+def escape_invisible(text: str) -> str:
+    r"""``text`` with every :func:`invisible` character written as an escape (``\u200b``)."""
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(escape_char(ch) if invisible(ch) else ch for ch in text)
+
+
+def escape_char(ch: str) -> str:
+    r"""One character as Python writes it in a string literal: ``\n``, ``\x85``, ``\u2028``."""
+    return ch.encode("unicode_escape", "backslashreplace").decode("ascii")
+
+
+#: Names of the control characters (Unicode gives them none).
+_CONTROL_NAMES = {
+    "\x00": "NUL",
+    "\t": "TAB",
+    "\n": "LINE FEED",
+    "\x0b": "VERTICAL TAB",
+    "\x0c": "FORM FEED",
+    "\r": "CARRIAGE RETURN",
+    "\x1b": "ESCAPE",
+    "\x1c": "FILE SEPARATOR",
+    "\x1d": "GROUP SEPARATOR",
+    "\x1e": "RECORD SEPARATOR",
+    "\x7f": "DELETE",
+    "\x85": "NEXT LINE",
+}
+
+
+def describe_char(ch: str) -> str:
+    r"""A character for a message: its escape and its name, ``\u200b ZERO WIDTH SPACE``."""
+    name = _CONTROL_NAMES.get(ch) or unicodedata.name(ch, "")
+    return f"{escape_char(ch)} {name}" if name else escape_char(ch)
+
+
+def _shorten(text: str) -> str:
+    if len(text) <= MAX_MESSAGE_CHARS:
+        return text
+    head, tail = MAX_MESSAGE_CHARS * 2 // 3, MAX_MESSAGE_CHARS // 4
+    left = len(text) - head - tail
+    return f"{text[:head]} [... {left:,} characters left out ...] {text[-tail:]}"
 
 
 def did_you_mean(name: object, valid: Sequence[str]) -> str:

@@ -1,15 +1,37 @@
 """Building blocks of the file schemas (pydantic): strict numbers, text, dates, bounds.
 
 Numbers are strict everywhere: YAML reads ``yes``/``no``/``on``/``off`` as true/false, and
-those must never pass as 1 or 0.
+those must never pass as 1 or 0. The bounds of what a question or a ledger may say (lengths of
+text, sizes of numbers) are all here, and listed in the README ("Files").
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+# --- bounds of the inputs ---------------------------------------------------------------------
+#: Longest id: of a question, scenario, indicator, ledger item or event.
+MAX_ID_CHARS: int = 64
+#: Longest one-line text: titles, labels, units, categories, sources, origins, outlets, codes
+#: and every name used as a key.
+MAX_NAME_CHARS: int = 200
+#: Longest free text: the question, descriptions and notes.
+MAX_TEXT_CHARS: int = 5_000
+#: Longest URL.
+MAX_URL_CHARS: int = 2_000
+#: Largest count of events in one ledger item.
+MAX_COUNT: int = 1_000_000_000
+#: Range, in days, of a count indicator's ``per_days`` and of a count item's exposure (its
+#: window, or ``exposure * per_days``): a millionth of a day (under 0.1 s) to 2,700 years.
+MIN_DAYS, MAX_DAYS = 1e-6, 1e6
+#: Largest magnitude of any number in a question, and of any item's value: beyond it doubles
+#: no longer hold every whole number, and squares and exponentials overflow.
+MAX_MAGNITUDE: float = 1e15
 
 #: Range of every shape-like parameter (Gamma shape, Beta alpha and beta, Dirichlet alpha).
 #: Beyond it a distribution is in effect a point mass or a spike at the edge, and the engines
@@ -20,6 +42,32 @@ EXTREME = (
     f"must lie between {PARAM_MIN:g} and {PARAM_MAX:g}: beyond that the distribution is in "
     "effect a single point, so state less extreme certainty"
 )
+
+
+def _full_match(pattern: re.Pattern[str]):
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise PydanticCustomError(
+                "string_pattern_mismatch",
+                "String should match pattern '{pattern}'",
+                {"pattern": pattern.pattern},
+            )
+        return value
+
+    return check
+
+
+def id_text(pattern: re.Pattern[str]) -> Any:
+    r"""Text that ``pattern`` matches in full, at most :data:`MAX_ID_CHARS` long.
+
+    In full: ``re.match`` with ``$`` would accept ``'yn\n'`` (``$`` matches before a final line
+    break), which later breaks NetCDF names or is silently not a code. Every id of the package
+    is checked this way (or with ``fullmatch`` directly), never with ``match`` or ``pattern=``.
+    """
+    return Annotated[
+        str, Field(min_length=1, max_length=MAX_ID_CHARS), AfterValidator(_full_match(pattern))
+    ]
+
 
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]
@@ -86,7 +134,19 @@ def short_value(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def number_text(value: Any) -> str:
+    """A number for a message, however large (``repr`` refuses ints of over 4,300 digits)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        digits = int(value.bit_length() * 0.30103) + 1
+        return f"a number of about {digits:,} digits"
+    return repr(value)
+
+
 def _plain(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return _Shown(number_text(value))
+    if isinstance(value, str) and len(value) > 200:
+        return value[:200]  # shown up to 60 characters: never copy a long text whole
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, list):
@@ -94,3 +154,10 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     return value
+
+
+class _Shown(str):
+    """Text shown as it is (``repr`` without quotes)."""
+
+    def __repr__(self) -> str:
+        return str(self)

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -21,20 +22,30 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
 
-from ..core.errors import ForecastingWarning, InputError, Problem, did_you_mean, one_of
+from ..core.errors import (
+    ForecastingWarning,
+    InputError,
+    Problem,
+    did_you_mean,
+    escape_invisible,
+    one_of,
+)
 from ..core.paths import project_root
-from ..core.schema import Date, is_number
+from ..core.schema import Date, id_text, is_number
 from ..core.schema import short_value as _short
 from ..kinds import get_kind, kinds
 from .cross_checks import cross_item_problems
-from .ledgers import READERS, read_rows
+from .item_bounds import bound_problems
+from .ledgers import READERS, folder_files, misplaced_evidence, plain_number_problem, read_rows
 from .problems import drop_misspelt_missing, error_problem
 from .question import Question
 from .reliability import code_parts
 from .safe_yaml import LineMap
+from .text_rules import value_problems
 
-ITEM_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@+-]*$"
-#: File suffixes read as ledger files (see :mod:`.ledgers`).
+#: An item or event id, matched in full (:func:`id_text`).
+ITEM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+-]*")
+#: File suffixes read as ledger files, in any case (see :mod:`.ledgers`).
 LEDGER_SUFFIXES = tuple(READERS)
 
 
@@ -56,7 +67,7 @@ KIND_KEYS: dict[str, tuple[str, ...]] = {k.name: k.item_keys for k in kinds().va
 _ItemSpec = create_model(
     "_ItemSpec",
     __base__=_ItemBase,
-    id=(Annotated[str, Field(pattern=ITEM_ID_PATTERN, max_length=200)], ...),
+    id=(id_text(ITEM_ID), ...),
     indicator=(Annotated[str, Field(min_length=1)], ...),
     value=(Any, ...),
     **{key: (Any, None) for key in dict.fromkeys(k for ks in KIND_KEYS.values() for k in ks)},
@@ -64,7 +75,7 @@ _ItemSpec = create_model(
     source=(Annotated[str, Field(min_length=1)], ...),
     origin=(Annotated[str, Field(min_length=1)] | None, None),
     via=(list[Annotated[str, Field(min_length=1)]] | None, None),
-    event=(Annotated[str, Field(pattern=ITEM_ID_PATTERN, max_length=200)] | None, None),
+    event=(id_text(ITEM_ID) | None, None),
     reliability=(Any, None),
     note=(str | None, None),
     url=(str | None, None),
@@ -242,10 +253,10 @@ class Evidence:
 
 
 def ledger_files(path: str | Path) -> list[Path]:
-    """The ledger files of a path (a directory, read in name order, or one file)."""
+    """The ledger files of a path: a folder's (see :func:`.ledgers.folder_files`), or the file."""
     path = Path(path)
     if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.suffix in LEDGER_SUFFIXES and p.is_file())
+        return folder_files(path)[0]
     return [path]
 
 
@@ -262,8 +273,10 @@ def load_evidence(path: str | Path | None, question: Question) -> Evidence:
     Parameters
     ----------
     path
-        A directory of ledger files (``.yaml``, ``.jsonl``, ``.csv``) or one file; ``None`` means
-        :func:`default_evidence_path`. A missing default directory is an empty ledger.
+        A directory of ledger files (``.yaml``, ``.yml``, ``.jsonl``, ``.csv``, in any case, at
+        its top level) or one file; ``None`` means :func:`default_evidence_path`. A missing
+        default directory is an empty ledger, unless ``evidence/`` holds other questions'
+        folders (then the question's id or its folder is probably wrong: an error).
     question
         The question the evidence bears on.
 
@@ -277,8 +290,12 @@ def load_evidence(path: str | Path | None, question: Question) -> Evidence:
     if not path.exists():
         if explicit:
             raise InputError([Problem(str(path), None, "", "no such file or directory")])
+        misplaced = misplaced_evidence(path, question.id)
+        if misplaced is not None:
+            raise InputError([misplaced])
         warnings.warn(
-            f"no evidence directory {path}: no evidence yet (a forecast rests on the priors)",
+            f"no evidence directory {escape_invisible(str(path))}: no evidence yet (a forecast "
+            "rests on the priors)",
             ForecastingWarning,
             stacklevel=2,
         )
@@ -295,11 +312,21 @@ def load_evidence(path: str | Path | None, question: Question) -> Evidence:
                 f"evidence for it belongs in evidence/{question.id}/",
             )
         )
-    files = ledger_files(path)
-    if path.is_dir() and not files:
+    if path.is_dir():
+        files, skipped, unreadable = folder_files(path)
+        problems.extend(unreadable)
+        if skipped:
+            warnings.warn(
+                f"{escape_invisible(str(path))}: not read: {'; '.join(skipped)}",
+                ForecastingWarning,
+                stacklevel=2,
+            )
+    else:
+        files = [path]
+    if path.is_dir() and not files and not problems:
         warnings.warn(
-            f"{path} holds no ledger files (.yaml, .jsonl, .csv): no evidence yet (a forecast "
-            "rests on the priors)",
+            f"{escape_invisible(str(path))} holds no ledger files (.yaml, .yml, .jsonl, .csv): "
+            "no evidence yet (a forecast rests on the priors)",
             ForecastingWarning,
             stacklevel=2,
         )
@@ -322,8 +349,8 @@ def _read_file(f: Path, question: Question) -> tuple[list[EvidenceItem], list[Pr
     except InputError as exc:
         return [], list(exc.problems), []
     if raw is None:
-        return [], [], [f"{f} is empty: it adds no evidence items"]
-    items, problems = _parse_items(raw, lines, question, text_values=text_values)
+        return [], [], [f"{escape_invisible(str(f))} is empty: it adds no evidence items"]
+    items, problems = _parse_items(raw, lines, question, text_values=text_values, ledger=True)
     return items, problems, []
 
 
@@ -344,8 +371,18 @@ def _code_parts(code: str, table: tuple[tuple[str, float], ...] | None) -> tuple
 
 
 def _parse_items(
-    raw: list[Any], lines: LineMap, question: Question, *, text_values: bool = False
+    raw: list[Any],
+    lines: LineMap,
+    question: Question,
+    *,
+    text_values: bool = False,
+    ledger: bool = False,
 ) -> tuple[list[EvidenceItem], list[Problem]]:
+    """Validate the items of one file (``ledger``) or given in Python.
+
+    A window that ends after its item's date is refused in ledger files; items given in Python
+    (and those stored in forecasts archived before the rule) are read as they are.
+    """
     problems: list[Problem] = []
     good_rows = []
     for i, row in enumerate(raw):
@@ -357,13 +394,18 @@ def _parse_items(
             )
         else:
             good_rows.append((i, row))
+    # text refused for its characters or length gets no second error on the same field
+    written = [p for i, row in good_rows for p in value_problems(row, lines, (i,), numbers=False)]
+    explained = {p.field for p in written}
+    problems.extend(written)
     try:
         specs = _ITEMS.validate_python([row for _, row in good_rows])
         spec_by_index = {i: s for (i, _), s in zip(good_rows, specs, strict=True)}
     except ValidationError as exc:
         failed = set()
         for p in _item_schema_problems(exc, lines, good_rows):
-            problems.append(p)
+            if p.field not in explained:
+                problems.append(p)
         for err in exc.errors(include_url=False):
             failed.add(err["loc"][0])
         spec_by_index = {}
@@ -374,8 +416,10 @@ def _parse_items(
     # meaning, for every item whose indicator and value can be checked
     items = []
     for i, row in good_rows:
-        item, found = _check_item(i, row, spec_by_index.get(i), lines, question, text_values)
-        problems.extend(found)
+        item, found = _check_item(
+            i, row, spec_by_index.get(i), lines, question, text_values, ledger
+        )
+        problems.extend(p for p in found if p.field not in explained)
         if item is not None:
             items.append(item)
     return items, problems
@@ -402,6 +446,7 @@ def _check_item(
     lines: LineMap,
     question: Question,
     text_values: bool = False,
+    ledger: bool = False,
 ) -> tuple[EvidenceItem | None, list[Problem]]:
     problems: list[Problem] = []
 
@@ -449,8 +494,15 @@ def _check_item(
                 f"'{name}' is {indicator.kind}",
             )
     if text_values and isinstance(row.get("value"), str):
-        row = {**row, "value": kind.value_from_text(row["value"])}
+        value = kind.value_from_text(row["value"])
+        if is_number(value) and (message := plain_number_problem(row["value"])):
+            bad(("value",), message)
+            return None, problems
+        row = {**row, "value": value}
     parsed = kind.parse_item(row, indicator, bad, lines.text((i, "value")))
+    if parsed is not None and spec is not None:
+        for path, message in bound_problems(parsed, spec.date, indicator, by_date=ledger):
+            bad(path, message)
     if problems or spec is None or parsed is None or weight is None:
         return None, problems
     item = EvidenceItem(

@@ -16,14 +16,18 @@ problem names the file and the line.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import math
+import os
+import re
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import InputError, Problem
+from ..core.errors import InputError, Problem, did_you_mean, escape_invisible, one_of
 from . import safe_yaml
 from .safe_yaml import LineMap
 
@@ -82,20 +86,39 @@ def read_jsonl(path: Path) -> Rows:
     return rows, LineMap(source, where), False
 
 
+#: A number as a cell or a JSON value may write it: plain decimal. (Python's ``float`` and
+#: ``int`` also read ``1_000``, ``nan``, ``infinity`` and surrounding spaces.)
+PLAIN_DECIMAL = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
+def plain_number_problem(text: str) -> str | None:
+    """Why a cell that Python would read as a number is not a plain decimal here.
+
+    ``None`` if it is one, or if it is no number at all (reported by what expects one).
+    """
+    t = text.strip()
+    if PLAIN_DECIMAL.fullmatch(t):
+        return None
+    try:
+        float(t)
+    except ValueError:
+        return None
+    return (
+        f"'{t}' is not a plain decimal number (digits, a point and an exponent only: no "
+        "'_', nan or infinity); write it as e.g. 1000 or 2.5e-3"
+    )
+
+
 #: Fields of a CSV ledger that are not text: how a cell reads.
 def _reliability_cell(text: str) -> Any:
-    try:
-        number = float(text)
-    except ValueError:
-        return text
+    if not PLAIN_DECIMAL.fullmatch(text.strip()):
+        return text  # a code, or reported as not a number
+    number = float(text)
     return number if math.isfinite(number) else text
 
 
 def _number_cell(text: str) -> Any:
-    try:
-        return float(text)
-    except ValueError:
-        return text
+    return float(text) if PLAIN_DECIMAL.fullmatch(text.strip()) else text
 
 
 def _window_cell(text: str) -> Any:
@@ -174,3 +197,96 @@ READERS: dict[str, Callable[[Path], Rows]] = {
 def read_rows(path: Path) -> Rows:
     """The rows of one ledger file, by its suffix (YAML when the suffix is unknown)."""
     return READERS.get(path.suffix.lower(), read_yaml)(path)
+
+
+def folder_files(folder: Path) -> tuple[list[Path], list[str], list[Problem]]:
+    """The ledger files of a folder in name order, what was left unread, and what cannot be.
+
+    Read: the regular files (or links to them) at the top level whose suffix is one of
+    :data:`READERS`, in any case (``A.YAML`` too). Left out without a word: hidden names
+    (starting with '.': editor swap files, ``.DS_Store``, ``.git``). Left out and named (the
+    second list, for a warning): subfolders, which are not read, and files of other suffixes.
+    Refused (the problems): an entry with a ledger suffix that cannot be read as a file (a
+    dangling or looping link, a device, a pipe): the ledger would be silently incomplete.
+    """
+    files: list[Path] = []
+    skipped: list[str] = []
+    problems: list[Problem] = []
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        raise InputError(
+            [Problem(str(folder), None, "", f"cannot list the folder: {exc.strerror}")]
+        ) from None
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path = Path(entry.path)
+        ledger = path.suffix.lower() in READERS
+        shown = escape_invisible(entry.name)
+        try:
+            mode = os.stat(entry.path).st_mode
+        except OSError as exc:
+            why = (
+                "a symbolic link that loops"
+                if exc.errno == errno.ELOOP
+                else "a dangling symbolic link (to nothing)"
+                if entry.is_symlink()
+                else f"unreadable ({exc.strerror})"
+            )
+            if ledger:
+                problems.append(
+                    Problem(str(path), None, "", f"{why}: this ledger file cannot be read")
+                )
+            else:
+                skipped.append(f"{shown} ({why})")
+            continue
+        if stat.S_ISDIR(mode):
+            skipped.append(f"{shown}/ (a folder: ledger files are read from the top level only)")
+        elif not ledger:
+            skipped.append(f"{shown} (not a ledger file: {_SUFFIXES})")
+        elif not stat.S_ISREG(mode):
+            problems.append(
+                Problem(
+                    str(path),
+                    None,
+                    "",
+                    "not a regular file (a device, pipe or socket): this ledger file cannot "
+                    "be read",
+                )
+            )
+        else:
+            files.append(path)
+    return files, skipped, problems
+
+
+_SUFFIXES = ", ".join(list(READERS)[:-1]) + " or " + list(READERS)[-1]
+
+
+def misplaced_evidence(path: Path, question_id: str) -> Problem | None:
+    """Why a missing default folder ``evidence/<id>/`` is an error, if it is.
+
+    It is when ``evidence/`` holds other folders: the question's id then probably differs from
+    its evidence folder's (a typo, or an id changed), and a forecast on the priors alone, which
+    an update would archive, would hide the evidence. Without ``evidence/`` at all (a new
+    project), no evidence yet is the plain truth (``None``).
+    """
+    try:
+        others = sorted(
+            p.name for p in path.parent.iterdir() if p.is_dir() and not p.name.startswith(".")
+        )
+    except OSError:
+        return None
+    if not others:
+        return None
+    more = " and more" if len(others) > 10 else ""
+    return Problem(
+        str(path),
+        None,
+        "",
+        f"no evidence folder for question '{question_id}'{did_you_mean(question_id, others)}; "
+        f"{path.parent} holds {one_of([o + '/' for o in others[:10]])}{more}. If the evidence "
+        f"is in one of them, rename it to {question_id}/ (or correct the question's id); to "
+        f"forecast on the priors alone, create the empty folder {question_id}/; or give the "
+        "evidence path explicitly (--evidence)",
+    )

@@ -31,6 +31,9 @@ from ..core.dims import CATEGORY
 from ..core.errors import InputError, Problem, did_you_mean, one_of
 from ..core.schema import (
     EXTREME,
+    MAX_DAYS,
+    MAX_MAGNITUDE,
+    MIN_DAYS,
     PARAM_MAX,
     PARAM_MIN,
     Date,
@@ -38,6 +41,7 @@ from ..core.schema import (
     Spec,
     Text,
     UnitFloat,
+    id_text,
     is_number,
     typename,
 )
@@ -45,9 +49,11 @@ from ..kinds import get_kind, indicator_type, kind_names
 from . import safe_yaml
 from .problems import pydantic_problems, relevant_errors
 from .reliability import check_code_table
+from .text_rules import value_problems
 
-QUESTION_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+#: Ids are matched in full (``fullmatch``, or :func:`id_text`), never with ``match`` and ``$``.
+QUESTION_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+NAME = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 #: Names the engine uses for its own variables and dimensions.
 RESERVED = frozenset(
     {
@@ -97,7 +103,7 @@ class Question(Spec):
         "question id: use lowercase letters, digits and single '-' (e.g. 'syria-coalition')"
     )
 
-    id: str = Field(pattern=QUESTION_ID.pattern)
+    id: id_text(QUESTION_ID)
     title: Text
     question: str | None = None
     resolves: Date | None = None
@@ -275,8 +281,9 @@ def parse_question(raw: Any, lines: safe_yaml.LineMap) -> Question:
         question = Question.model_validate(raw, context={"cross_checked": True})
     except ValidationError as exc:
         # a value the cross-check already explained (e.g. an unquoted yes) needs no second,
-        # generic type error
+        # generic type error; text refused for its characters or length, no second error at all
         explained = {p.field for p in problems}
+        written = {p.field for p in value_problems(raw, lines)}
         problems.extend(
             p
             for p, err in zip(
@@ -285,6 +292,7 @@ def parse_question(raw: Any, lines: safe_yaml.LineMap) -> Question:
                 strict=True,
             )
             if not (p.field in explained and err["type"].endswith("_type"))
+            and p.field not in written
         )
     if problems:
         raise InputError(problems)
@@ -298,7 +306,8 @@ def parse_question(raw: Any, lines: safe_yaml.LineMap) -> Question:
 
 
 def _cross_check(raw: Mapping[str, Any], lines: safe_yaml.LineMap) -> list[Problem]:
-    problems: list[Problem] = []
+    problems: list[Problem] = value_problems(raw, lines, numbers=False)
+    written = {p.field for p in problems}  # text refused for its characters or length
 
     def bad(path: tuple, message: str) -> None:
         problems.append(lines.problem(path, message))
@@ -308,6 +317,8 @@ def _cross_check(raw: Mapping[str, Any], lines: safe_yaml.LineMap) -> list[Probl
     if isinstance(scenarios, dict):
         scenario_ids = [k for k in scenarios if isinstance(k, str)]
         for sid in scenario_ids:
+            if lines.problem(("scenarios", sid), "").field in written:
+                continue
             if not NAME.fullmatch(sid):
                 bad(
                     ("scenarios", sid),
@@ -348,6 +359,8 @@ def _cross_check(raw: Mapping[str, Any], lines: safe_yaml.LineMap) -> list[Probl
             for dim in get_kind(v["kind"]).extra_dims(k, v)
         }
         for name in names:
+            if lines.problem(("indicators", name), "").field in written:
+                continue
             if not NAME.fullmatch(name):
                 bad(
                     ("indicators", name),
@@ -369,6 +382,7 @@ def _cross_check(raw: Mapping[str, Any], lines: safe_yaml.LineMap) -> list[Probl
         for name, ind in indicators.items():
             if isinstance(ind, dict):
                 _check_indicator(str(name), ind, scenario_ids, bad, lines)
+                _check_days(str(name), ind, bad)
 
     if raw.get("catch_all") is not None and CATCH_ALL in scenario_ids:
         bad(
@@ -381,7 +395,23 @@ def _cross_check(raw: Mapping[str, Any], lines: safe_yaml.LineMap) -> list[Probl
             message = check_code_table(key)
             if message:
                 bad(("reliability_codes", key), message)
+    # numbers too large for any use, where no check above already said what is wrong with them
+    explained = {p.field for p in problems}
+    problems.extend(
+        p for p in value_problems(raw, lines) if p.field not in explained and p.field not in written
+    )
     return problems
+
+
+def _check_days(name: str, ind: Mapping[str, Any], bad) -> None:
+    """An indicator's ``per_days`` (a number of days) lies in ``[MIN_DAYS, MAX_DAYS]``."""
+    per = ind.get("per_days")
+    if is_number(per) and 0 < per <= MAX_MAGNITUDE and not MIN_DAYS <= per <= MAX_DAYS:
+        bad(
+            ("indicators", name, "per_days"),
+            f"per_days is {per:.4g}; it must lie between {MIN_DAYS:g} and {MAX_DAYS:g} days "
+            "(rates per a smaller or larger span lose all precision)",
+        )
 
 
 def _check_prior_alphas(raw: Mapping[str, Any], priors: dict[str, Any], bad) -> None:

@@ -9,6 +9,7 @@ errors can name ``file:line``.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import stat
 from collections.abc import Hashable
@@ -18,6 +19,8 @@ from typing import Any
 import yaml
 
 from ..core.errors import InputError, Problem
+from ..core.schema import number_text
+from .text_rules import character_problems
 
 #: Largest file accepted (bytes).
 MAX_FILE_BYTES: int = 128 * 1024 * 1024
@@ -99,70 +102,52 @@ def format_path(path: Path_) -> str:
 def read_text(path: Path) -> str:
     """Read a file as UTF-8 text, or raise :class:`InputError` saying why not.
 
-    Only regular files are read (a device such as ``/dev/zero`` has no size to check and never
-    ends; a FIFO would block), and never more than :data:`MAX_FILE_BYTES`, whatever the file
-    system says its size is.
+    Only regular files are read: a device such as ``/dev/zero`` has no size to check and never
+    ends, and a FIFO would block. The file is opened without waiting (a FIFO opens at once) and
+    its kind checked on what was opened, not on the name (which may have changed meanwhile);
+    never more than :data:`MAX_FILE_BYTES` are read, whatever the file system says its size is.
     """
     name = str(path)
+
+    def refuse(message: str) -> InputError:
+        return InputError([Problem(name, None, "", message)])
+
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
-        info = path.stat()
+        fd = os.open(path, flags)
     except OSError as exc:
-        raise InputError(
-            [Problem(name, None, "", f"cannot read the file: {exc.strerror}")]
-        ) from None
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError(
-            [
-                Problem(
-                    name,
-                    None,
-                    "",
-                    "not a regular file (a device, pipe or socket); give a file or a folder "
-                    "of ledger files",
-                )
-            ]
-        )
-    size = info.st_size
-    if size > MAX_FILE_BYTES:
-        raise InputError(
-            [
-                Problem(
-                    name,
-                    None,
-                    "",
-                    f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}. "
-                    "Split the ledger into several files.",
-                )
-            ]
-        )
-    chunks, total = [], 0
+        raise refuse(f"cannot read the file: {exc.strerror}") from None
     try:
-        with path.open("rb") as handle:  # in pieces: read(limit) would allocate the limit
-            while chunk := handle.read(1 << 20):
-                total += len(chunk)
-                if total > MAX_FILE_BYTES:  # it grew, or its size was not what it said
-                    raise InputError(
-                        [
-                            Problem(
-                                name,
-                                None,
-                                "",
-                                f"file is over the limit of {MAX_FILE_BYTES:,} bytes",
-                            )
-                        ]
-                    )
-                chunks.append(chunk)
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise refuse("is a folder, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise refuse(
+                "not a regular file (a device, pipe or socket); give a file or a folder "
+                "of ledger files"
+            )
+        if info.st_size > MAX_FILE_BYTES:
+            raise refuse(
+                f"file is {info.st_size:,} bytes; the limit is {MAX_FILE_BYTES:,}. "
+                "Split the ledger into several files."
+            )
+        chunks, total = [], 0
+        while chunk := os.read(fd, 1 << 20):  # in pieces: read(limit) would allocate the limit
+            total += len(chunk)
+            if total > MAX_FILE_BYTES:  # it grew, or its size was not what it said
+                raise refuse(f"file is over the limit of {MAX_FILE_BYTES:,} bytes")
+            chunks.append(chunk)
     except OSError as exc:
-        raise InputError(
-            [Problem(name, None, "", f"cannot read the file: {exc.strerror}")]
-        ) from None
+        raise refuse(f"cannot read the file: {exc.strerror}") from None
+    finally:
+        os.close(fd)
     return decode(b"".join(chunks), name)
 
 
 def decode(data: bytes, source: str | None) -> str:
     """Decode UTF-8 (with or without a byte-order mark), naming the line of a bad byte."""
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(
@@ -176,15 +161,17 @@ def decode(data: bytes, source: str | None) -> str:
                 )
             ]
         ) from None
+    problems = character_problems(text, source)
+    if problems:
+        raise InputError(problems)
+    return text
 
 
 def parse(text: str, source: str | None) -> tuple[Any, LineMap]:
     """Parse one YAML document into plain Python data and its :class:`LineMap`."""
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise InputError(
-            [Problem(source, line, "", "file contains a NUL character; is it binary?")]
-        )
+    problems = character_problems(text, source)  # done by decode for files; text may be given
+    if problems:
+        raise InputError(problems)
     loader = _LOADER(text)
     try:
         node = loader.get_single_node()
@@ -345,21 +332,27 @@ class _Builder:
             value = _construct_scalar(self._constructor, node)
         except (ValueError, OverflowError, yaml.YAMLError) as exc:
             kind = node.tag.removeprefix(_TAG)
-            if kind == "timestamp":
+            written = _excerpt(node.value)
+            if "integer string conversion" in str(exc):
                 self._fail(
-                    node, path, f"'{node.value}' is not a valid date ({exc}); use YYYY-MM-DD"
+                    node,
+                    path,
+                    f"{written} is a number of {len(node.value):,} digits; numbers in these "
+                    "files are plain decimals of at most 15 digits or so",
                 )
+            elif kind == "timestamp":
+                self._fail(node, path, f"{written} is not a valid date ({exc}); use YYYY-MM-DD")
             else:
-                self._fail(node, path, f"'{node.value}' is not a valid {kind}: {exc}")
+                self._fail(node, path, f"{written} is not a valid {kind}: {exc}")
             return None
         plain = _PLAIN_NUMBER.get(node.tag)
         if plain is not None and not node.style and not plain.fullmatch(node.value):
             self._fail(
                 node,
                 path,
-                f"'{node.value}' is a YAML 1.1 number form (octal, hexadecimal, binary, base 60 "
-                f"or with '_') that would be read as {value!r}: write it as a plain decimal "
-                "number (e.g. 10, 1.5, 2e-3), or quote it if it is text",
+                f"{_excerpt(node.value)} is a YAML 1.1 number form (octal, hexadecimal, binary, "
+                f"base 60 or with '_') that would be read as {number_text(value)}: "
+                f"{_decimal_hint(node.value, value)}, or quote it if it is text",
             )
             return None
         if node.tag in _TEXT_KEPT:
@@ -375,6 +368,26 @@ def _construct_scalar(constructor: yaml.constructor.SafeConstructor, node: yaml.
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         value = value.replace(tzinfo=None)
     return value
+
+
+def _excerpt(text: str, limit: int = 60) -> str:
+    """Text as written, quoted, cut to ``limit`` characters."""
+    return f"'{text}'" if len(text) <= limit else f"'{text[: limit - 3]}...'"
+
+
+def _decimal_hint(written: str, value: Any) -> str:
+    """What to write instead: ``write 10`` for ``010``, ``write 31`` for ``0x1F``."""
+    plain = written.replace("_", "")
+    if _PLAIN_NUMBER[_TAG + "float"].fullmatch(plain) and len(plain) <= 30:
+        # leading zeros (010) or digits grouped with '_': the decimal the writer most likely meant
+        sign = plain[0] if plain[0] in "+-" else ""
+        digits = plain.lstrip("+-").lstrip("0") or "0"
+        if digits.startswith("."):
+            digits = "0" + digits
+        return f"write the plain decimal {sign}{digits}"
+    if isinstance(value, int | float) and abs(value) < 1e15:
+        return f"write it as a plain decimal number ({value:g} if that is what is meant)"
+    return "write it as a plain decimal number (e.g. 10, 1.5, 2e-3)"
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

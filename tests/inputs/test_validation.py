@@ -1107,7 +1107,11 @@ trees = st.recursive(
     lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=5)),
     max_leaves=25,
 )
-YAML_ALPHABET = st.sampled_from(list("ab01 :-[]{},&*!|>'\"#%@`\n\t?.eE+_") + ["\u00e9", "\x85"])
+YAML_ALPHABET = st.sampled_from(
+    list("ab01 :-[]{},&*!|>'\"#%@`\n\t?.eE+_")
+    # what the red team fed (issue 15): hidden line breaks, controls, zero-width, 0x1F and 0b11
+    + ["\u00e9", "\x85", "\u2028", "\u2029", "\r", "\x0b", "\x1b", "\u200b", "x", "F"]
+)
 
 
 def _question_dir(tmp_path_factory):
