@@ -1,9 +1,13 @@
-"""The ``forecast`` command.
+r"""The ``forecast`` command.
 
 Exit codes: 0 ok; 2 invalid input (every problem on stderr as ``file:line: field: message``);
 3 (``update``) a forecast was produced but is flagged (sampler diagnostics failed, or the new
 evidence is improbable under every scenario), (``verify``) the forecast does not reproduce;
 1 a bug (please report it).
+
+What is printed from files (labels, ids, titles, sources, notes, the values an error message
+quotes) is printed with its control characters shown escaped (``\x1b``), through :func:`_say`
+here and :mod:`.presentation.tables`: a file cannot drive the terminal.
 
 Why this module is long: one parser and one handler per command, each handler only turning
 arguments into a library call and its result into lines; split, the options of one command
@@ -14,7 +18,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import json
+import re
 import sys
 import traceback
 import warnings
@@ -22,7 +28,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .core.errors import ForecastingError, ForecastingWarning, InputError, Problem
+from .core.errors import (
+    ForecastingError,
+    ForecastingWarning,
+    InputError,
+    Problem,
+    escape_invisible,
+)
 
 EXIT_OK = 0
 EXIT_BUG = 1
@@ -30,18 +42,44 @@ EXIT_INPUT = 2
 EXIT_FLAGGED = 3
 
 
+def _say(text: object = "", *, file: Any = None, keep: str = "") -> None:
+    r"""Print a line of ours holding values read from files, their control characters escaped.
+
+    :func:`~forecasting.presentation.text.escape_controls` shows them as ``\x1b``, a line
+    break too unless ``keep`` says (``"\n"`` for several lines of ours).
+    """
+    line = str(text)
+    if not line.isprintable():  # the formatters are imported only when there is work to do
+        from .presentation.text import escape_controls
+
+        line = escape_controls(line, keep)
+    print(line, file=file)
+
+
+#: What the arguments' numbers and dates may look like (``int`` and ``fromisoformat`` also take
+#: ``1_000``, other scripts' digits, spaces, ``20251027`` and ISO weeks such as ``2025-W43-1``).
+_WHOLE = re.compile(r"[0-9]{1,18}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_INTERVAL = re.compile(r"([0-9]{1,18})([dw]?)")
+
+
 def _date(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        if _ISO_DATE.fullmatch(text):
+            return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date; use YYYY-MM-DD") from None
+        pass
+    raise argparse.ArgumentTypeError(
+        f"'{escape_invisible(text)}' is not a date; use YYYY-MM-DD (e.g. 2025-10-27)"
+    )
 
 
 def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if not _WHOLE.fullmatch(text.strip()):
+        raise argparse.ArgumentTypeError(
+            f"'{escape_invisible(text)}' is not a whole number (digits 0-9 only, e.g. 4)"
+        )
+    value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
@@ -75,18 +113,15 @@ class _Parser(argparse.ArgumentParser):
 
 def _every(text: str) -> int:
     """``7d``, ``2w`` or ``7`` -> days."""
-    t = text.strip().lower()
-    factor = 7 if t.endswith("w") else 1
-    t = t.rstrip("dw")
-    try:
-        days = int(t) * factor
-    except ValueError:
+    match = _INTERVAL.fullmatch(text.strip().lower())
+    if match is None:
         raise argparse.ArgumentTypeError(
-            f"'{text}' is not an interval; use days or weeks, e.g. 7d or 2w"
-        ) from None
+            f"'{escape_invisible(text)}' is not an interval; use days or weeks, e.g. 7d or 2w"
+        )
+    days = int(match[1]) * (7 if match[2] == "w" else 1)
     if days < 1:
         raise argparse.ArgumentTypeError(f"must be at least one day, got '{text}'")
-    return days
+    return days  # at most 3,660 days: refused, with the bound, by the backfill itself
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -277,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def show(message, category, filename, lineno, file=None, line=None):
         if issubclass(category, ForecastingWarning):
-            print(f"warning: {message}", file=sys.stderr)
+            _say(f"warning: {message}", file=sys.stderr)
         else:
             shown(message, category, filename, lineno, file, line)
 
@@ -286,7 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args)
     except InputError as exc:
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            _say(problem, file=sys.stderr)
         n = len(exc.problems)
         nothing = {"resolve": "nothing was written", "score": "nothing was scored"}.get(
             args.command, "nothing was forecast"
@@ -297,15 +332,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_INPUT
     except ForecastingError as exc:
-        print(f"forecast: error: {exc}", file=sys.stderr)
+        _say(f"forecast: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except OSError as exc:
-        if exc.filename is None:
+        full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+        if exc.filename is None and not full:
             return _internal_error()
         # a path the command could not create, read or write (e.g. --reports on a read-only
-        # disk): the archive is written atomically, so nothing stored was touched
-        reason = exc.strerror or exc
-        print(f"forecast: error: cannot create or write {exc.filename}: {reason}", file=sys.stderr)
+        # disk, a full disk): files are written whole or not at all (temporary file or folder,
+        # then rename), so nothing was left half-written
+        where = f" {exc.filename}" if exc.filename is not None else ""
+        if full:
+            what = "the disk is full" if exc.errno == errno.ENOSPC else "the disk quota is used up"
+            _say(
+                f"forecast: error: cannot write{where}: {what} (no space left); nothing was left "
+                "half-written: free some space and run it again",
+                file=sys.stderr,
+            )
+        else:
+            reason = exc.strerror or exc
+            _say(f"forecast: error: cannot create or write{where}: {reason}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("forecast: interrupted", file=sys.stderr)
@@ -321,7 +367,7 @@ def _internal_error() -> int:
         "forecast: internal error. This is a bug; please report it with the text below.",
         file=sys.stderr,
     )
-    traceback.print_exc(file=sys.stderr)
+    _say(traceback.format_exc().rstrip("\n"), file=sys.stderr, keep="\n")
     return EXIT_BUG
 
 
@@ -394,11 +440,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         print(result.to_json())
     else:
-        print(format_table(result))
+        _say(format_table(result), keep="\n")
         if args.save is not None:
-            print(f"\nSaved to {args.save}")
+            print()
+            _say(f"Saved to {args.save}")
     for w in result.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+        _say(f"warning: {w}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -416,7 +463,7 @@ def _validate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, default=str))
     else:
-        print(format_description(report))
+        _say(format_description(report), keep="\n")
     return EXIT_OK
 
 
@@ -470,9 +517,10 @@ def _sensitivity(args: argparse.Namespace) -> int:
         out["plots"] = {k: str(v) for k, v in written.items()}
         print(json.dumps(out, default=str))
         return EXIT_OK
-    print(format_sensitivity(f, tree))
+    _say(format_sensitivity(f, tree), keep="\n")
     if written:
-        print(f"\nPlots written to {args.plots}/: " + ", ".join(p.name for p in written.values()))
+        print()
+        _say(f"Plots written to {args.plots}/: " + ", ".join(p.name for p in written.values()))
     return EXIT_OK
 
 
@@ -508,38 +556,46 @@ def _update(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(res.summary, default=str))
     else:
-        print(res.summary["headline"])
+        _say(res.summary["headline"])
         print()
-        print(format_table(res.forecast, headline=False))
+        _say(format_table(res.forecast, headline=False), keep="\n")
         if res.attribution is not None and res.attribution.parts.sizes.get("change", 0):
             parts = res.attribution.parts
             k = res.forecast.scenarios.index(res.forecast.leading)
             order = abs(parts.contribution.values[:, k]).argsort()[::-1][:3]
-            print(
-                f"\nLargest changes since {res.attribution.previous_as_of} "
+            print()
+            _say(
+                f"Largest changes since {res.attribution.previous_as_of} "
                 f"(points of '{res.forecast.leading}'):"
             )
             for n in order:
-                print(
+                _say(
                     f"  {100 * parts.contribution.values[n, k]:+5.1f}  "
                     f"{str(parts.change_label.values[n])[:90]}"
                 )
         if res.attribution is not None and res.attribution.confidence:
             text = res.attribution.confidence
-            print(f"\n{text[0].upper()}{text[1:]}.")
-        print(f"\nArchive: {res.archived.message}")
-        print(f"Report: {display_path(res.report['html'])}")
-        print(f"        {display_path(res.report['markdown'])}")
+            print()
+            _say(f"{text[0].upper()}{text[1:]}.")
+        print()
+        _say(f"Archive: {res.archived.message}")
+        for item in res.skipped:
+            _say(f"Archive: skipped {item.describe()}")
+        _say(f"Report: {display_path(res.report['html'])}")
+        _say(f"        {display_path(res.report['markdown'])}")
         for reason in res.reasons:
-            print(f"FLAGGED: {reason}")
+            _say(f"FLAGGED: {reason}")
+    for item in res.skipped:  # the update went on without it; its files say what it skipped
+        _say(f"forecast: warning: archive file skipped: {item.describe()}", file=sys.stderr)
     if res.flagged:
         for reason in res.reasons:
-            print(f"forecast: flagged: {reason}", file=sys.stderr)
+            _say(f"forecast: flagged: {reason}", file=sys.stderr)
         return EXIT_FLAGGED
     return EXIT_OK
 
 
 def _history(args: argparse.Namespace) -> int:
+    from .core.paths import display_path
     from .inputs.question import load_question
     from .pipeline.weekly import history
     from .presentation.records import bounds, plain
@@ -548,6 +604,9 @@ def _history(args: argparse.Namespace) -> int:
     q = load_question(args.question)
     hist = history(q, archive=args.archive)
     n = hist.sizes.get("as_of", 0)
+    unreadable = list(
+        zip(hist.attrs.get("unreadable", []), hist.attrs.get("unreadable_reason", []), strict=True)
+    )
     if args.plot is not None and n:
         from .presentation.plots import plot_history, save_figure
 
@@ -579,17 +638,24 @@ def _history(args: argparse.Namespace) -> int:
                     ],
                 }
             )
-        print(json.dumps({"question": q.id, "history": rows}))
+        skipped = [{"path": p, "reason": r} for p, r in unreadable]
+        print(json.dumps({"question": q.id, "history": rows, "unreadable": skipped}))
         return EXIT_OK
-    if not n:
-        print(
-            f"No archived forecasts of '{q.id}' yet (run 'forecast update' or 'forecast backfill')."
+    if unreadable:  # listed first: the table below is without them
+        _say(
+            f"Unreadable, skipped ({len(unreadable)}; 'forecast update' moves them into "
+            "quarantine/):"
         )
+        for p, r in unreadable:
+            _say(f"  {display_path(p)}: {r}")
+    if not n:
+        what = "readable archived forecasts" if unreadable else "archived forecasts"
+        _say(f"No {what} of '{q.id}' yet (run 'forecast update' or 'forecast backfill').")
         return EXIT_OK
     scen = [str(s) for s in hist.scenario.values]
     width = max(10, *(len(s) for s in scen))
-    print(f"{q.title}: {n} archived forecast{'s' if n != 1 else ''}")
-    print(
+    _say(f"{q.title}: {n} archived forecast{'s' if n != 1 else ''}")
+    _say(
         f"  {'as of':<10}  {'items':>5}  {'confidence':<10}  "
         + "  ".join(f"{s[:width]:>{width}}" for s in scen)
     )
@@ -598,12 +664,13 @@ def _history(args: argparse.Namespace) -> int:
         cells = "  ".join(f"{pct(float(p)):>{width}}" for p in h.probability.values)
         flag = "  (flagged)" if bool(h.flagged.values) else ""
         level = str(h.confidence.values) or "-"
-        print(
+        _say(
             f"  {str(h.as_of.values)[:10]:<10}  {int(h.n_items.values):>5}  {level:<10}  "
             f"{cells}{flag}"
         )
     if args.plot is not None:
-        print(f"\nTrajectory plot: {args.plot}")
+        print()
+        _say(f"Trajectory plot: {args.plot}")
     return EXIT_OK
 
 
@@ -625,7 +692,7 @@ def _backfill(args: argparse.Namespace) -> int:
         horizon_days=args.horizon,
     )
     for d, res in results:
-        print(f"{d.isoformat()}  {res.status:<9}  {res.entry.path}")
+        _say(f"{d.isoformat()}  {res.status:<9}  {res.entry.path}")
     return EXIT_OK
 
 
@@ -639,11 +706,11 @@ def _verify(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_dict()))
     else:
         verdict = "reproduces" if result.reproduces else "DOES NOT reproduce"
-        print(f"{args.file}: {verdict}")
+        _say(f"{args.file}: {verdict}")
         for d in result.differences:
-            print(f"  differs: {d}")
+            _say(f"  differs: {d}")
         for n in result.notes:
-            print(f"  note: {n}")
+            _say(f"  note: {n}")
     return EXIT_OK if result.reproduces else EXIT_FLAGGED
 
 
@@ -666,7 +733,7 @@ def _resolve(args: argparse.Namespace) -> int:
     )
     what = f"resolved as '{res.outcome}'" if res.outcome else "annulled"
     amended = f" (amending the earlier record: {args.amend})" if args.amend else ""
-    print(f"{res.question_id}: {what} on {res.date}{amended}; recorded in {display_path(res.path)}")
+    _say(f"{res.question_id}: {what} on {res.date}{amended}; recorded in {display_path(res.path)}")
     return EXIT_OK
 
 
@@ -689,9 +756,9 @@ def _score(args: argparse.Namespace) -> int:
         print(json.dumps(card.to_dict()))
         return EXIT_OK
     for line in score_lines(card.to_dict()):
-        print(line)
+        _say(line)
     for path in written:
-        print(f"Plot: {path}")
+        _say(f"Plot: {path}")
     return EXIT_OK
 
 

@@ -356,3 +356,162 @@ def test_devices_and_pipes_are_refused_not_read(capsys, tmp_path):
         assert "Traceback" not in done.stderr
     code, _, err = run(capsys, "validate", "/dev/zero")
     assert code == EXIT_INPUT and "not a regular file" in err
+
+
+# --- control characters from files are shown escaped ---------------------------------------------
+
+#: A label whose escape sequences would clear the screen, with a line break that would forge a
+#: line of ours and a right-to-left override; as a forecast file may embed it (the question's
+#: own validation refuses it, so the forecasts below are altered after they were made).
+HOSTILE = "\x1b[2J\x1b[1;31mPWNED\x1b[0m\nMost likely: nothing \u202eevil"
+HOSTILE_SHOWN = "\\x1b[2J\\x1b[1;31mPWNED\\x1b[0m\\nMost likely: nothing \\u202eevil"
+
+
+#: What no output may hold raw: control characters (but our line breaks), separators, overrides.
+CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def assert_no_control_characters(*texts: str) -> None:
+    for text in texts:
+        assert not CONTROL.search(text), repr(text)
+
+
+def hostile_forecast():
+    from forecasting.api import forecast
+
+    f = forecast(Q, as_of=AS_OF)
+    question = f.question
+    question["title"] = "Title \x1b]0;pwned\x07 \x9b2J"
+    question["scenarios"]["accession"]["label"] = HOSTILE
+    f.tree.attrs["question"] = json.dumps(question)
+    diagnostics = f.diagnostics
+    diagnostics["warnings"] = ["sampler \x1b[5mblinks\x1b[0m"]
+    f.tree.attrs["diagnostics"] = json.dumps(diagnostics)
+    return f
+
+
+def test_run_shows_control_characters_from_files_escaped(capsys, monkeypatch):
+    code, plain, _ = run(capsys, "run", Q, "--as-of", AS_OF)
+    assert code == EXIT_OK
+    hostile = hostile_forecast()
+    monkeypatch.setattr("forecasting.api.forecast", lambda *a, **k: hostile)
+    code, out, err = run(capsys, "run", Q, "--as-of", AS_OF)
+    assert code == EXIT_OK, err
+    assert_no_control_characters(out, err)
+    lines = out.splitlines()
+    assert len(lines) == len(plain.splitlines()) + 1  # the WARNING line; no line forged
+    assert lines[0] == "Title \\x1b]0;pwned\\x07 \\x9b2J"
+    assert f"  {HOSTILE_SHOWN}  " in out
+    assert [line for line in lines if line.startswith("Most likely:")] == [
+        next(line for line in lines if line.startswith(f"Most likely: {HOSTILE_SHOWN}: "))
+    ]
+    assert "WARNING: sampler \\x1b[5mblinks\\x1b[0m" in out
+    assert "warning: sampler \\x1b[5mblinks\\x1b[0m" in err
+    # JSON escapes them itself, and keeps the label as it is
+    code, out, _ = run(capsys, "run", Q, "--as-of", AS_OF, "--json")
+    assert code == EXIT_OK and "\x1b" not in out and "\u202e" not in out
+    assert json.loads(out)["scenarios"][0]["label"] == HOSTILE
+
+
+@pytest.mark.filterwarnings("ignore:Glyph 27:UserWarning")  # the figures draw the label as is
+def test_update_and_history_show_control_characters_from_files_escaped(
+    capsys, project, monkeypatch
+):
+    from forecasting.results.forecast import Forecast
+
+    question, _ = project
+    labels = Forecast.labels.fget
+    monkeypatch.setattr(Forecast, "labels", property(lambda f: {k: HOSTILE for k in labels(f)}))
+    assert main(["update", str(question), "--as-of", "2025-10-20"]) == EXIT_OK
+    capsys.readouterr()
+    code, out, err = run(capsys, "update", str(question), "--as-of", AS_OF)
+    assert code == EXIT_OK, err
+    assert_no_control_characters(out, err)
+    assert out.startswith(f"{HOSTILE_SHOWN}: ")
+    assert out.count(f"  {HOSTILE_SHOWN}  ") == 4  # a row for each scenario
+    assert "Largest changes since 2025-10-20" in out
+    assert not any(line.startswith("Most likely: nothing") for line in out.splitlines())
+    md = (question.parent.parent / "reports" / "syria-coalition" / AS_OF / "report.md").read_text()
+    assert_no_control_characters(md)
+    assert "\\\\x1b\\[2J\\\\x1b\\[1;31mPWNED" in md
+
+    loaded = fc.load_question(question)
+    monkeypatch.setattr(
+        "forecasting.inputs.question.load_question",
+        lambda path: loaded.model_copy(update={"title": "History \x1b[2J\u202e"}),
+    )
+    code, out, err = run(capsys, "history", str(question))
+    assert code == EXIT_OK, err
+    assert_no_control_characters(out, err)
+    assert out.startswith("History \\x1b[2J\\u202e: 2 archived forecasts\n")
+
+
+def test_validate_shows_control_characters_from_files_escaped(capsys, monkeypatch):
+    loaded = fc.load_question(Q)
+    monkeypatch.setattr(
+        "forecasting.inputs.question.load_question",
+        lambda path: loaded.model_copy(update={"title": "Validate \x1b[2J\u202e"}),
+    )
+    code, out, err = run(capsys, "validate", Q)
+    assert code == EXIT_OK, err
+    assert_no_control_characters(out, err)
+    assert "Validate \\x1b[2J\\u202e" in out.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("raise_", "shown"),
+    [
+        (
+            lambda: fc.InputError(
+                [fc.Problem("q.yaml", 3, "scenarios.a.label", f"is '{HOSTILE}'")]
+            ),
+            f"q.yaml:3: scenarios.a.label: is '{HOSTILE_SHOWN}'",
+        ),
+        (
+            lambda: fc.ForecastingError(f"no scenario '{HOSTILE}'"),
+            f"forecast: error: no scenario '{HOSTILE_SHOWN}'",
+        ),
+        (lambda: OSError(13, "Permission denied", HOSTILE), f"write {HOSTILE_SHOWN}: Permission"),
+    ],
+)
+def test_error_messages_show_quoted_values_escaped(capsys, monkeypatch, raise_, shown):
+    def forecast(*args, **kwargs):
+        raise raise_()
+
+    monkeypatch.setattr("forecasting.api.forecast", forecast)
+    code, out, err = run(capsys, "run", Q)
+    assert code == EXIT_INPUT
+    assert_no_control_characters(out, err)
+    assert shown in err.splitlines()[0]
+
+
+@pytest.mark.filterwarnings("default::forecasting.core.errors.ForecastingWarning")
+def test_warnings_show_quoted_values_escaped(capsys, monkeypatch):
+    import warnings
+
+    from forecasting.api import forecast as real
+    from forecasting.core.errors import ForecastingWarning
+
+    def forecast(*args, **kwargs):
+        warnings.warn(f"label '{HOSTILE}'", ForecastingWarning, stacklevel=1)
+        return real(Q, as_of=AS_OF)
+
+    monkeypatch.setattr("forecasting.api.forecast", forecast)
+    code, out, err = run(capsys, "run", Q)
+    assert code == EXIT_OK
+    assert_no_control_characters(out, err)
+    assert f"warning: label '{HOSTILE_SHOWN}'" in err.splitlines()
+
+
+def test_score_shows_control_characters_from_files_escaped(capsys, monkeypatch):
+    class Card:
+        calibration = None
+
+        def to_dict(self):
+            question = {"question": "q\x1b[2J", "status": "open", "resolution": {}, "items": []}
+            return {"questions": [question], "calibration": None}
+
+    monkeypatch.setattr("forecasting.scoring.score", lambda *a, **k: Card())
+    code, out, err = run(capsys, "score", Q)
+    assert code == EXIT_OK, err
+    assert out == "q\\x1b[2J: open (not resolved yet)\n"

@@ -4,33 +4,48 @@ Layout: ``<root>/<question id>/<as-of>.nc``; a second, different forecast for th
 kept beside the first as ``<as-of>.r2.nc``, ``.r3.nc``... (a revision), never written over it.
 
 * Writes are atomic: the file is written under a temporary name in the same directory, flushed
-  to disk, then renamed; a crash or kill mid-write leaves the archive as it was.
+  to disk, then renamed; a crash or kill mid-write leaves the archive as it was. A failed write
+  (a full disk) is raised as an :class:`OSError` naming the file.
 * Concurrent writers on one question are serialised by an exclusive lock on
-  ``<root>/<question id>/.lock``.
+  ``<root>/<question id>/.lock`` (re-entrant within a thread: an update holds it throughout).
 * Writing a forecast whose inputs are identical to an archived one for the same date (question
   and evidence hashes, engine, seed and settings) is a no-op that says so.
+* A file that cannot be used (damaged, empty, named for a date that does not exist, a forecast
+  of another question or of another date) is skipped and named (:meth:`Archive.check`); an
+  update moves it into ``<root>/<question id>/quarantine/`` with a note of why. Nothing is ever
+  deleted. A file written by a newer version of the package is skipped but left in place.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
+import os
 import re
+import shutil
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
-from ..core.atomic import fsync_dir
+from ..core.atomic import fsync_dir, naming, write_text_atomic
 from ..core.dims import AS_OF, CI_BOUND, SCENARIO
 from ..core.errors import ForecastingError
 from ..core.paths import display_path
+from ..results.files import NewerFormatError
 from ..results.forecast import Forecast
 
+#: What an archive file's name looks like (the date is checked apart: 2025-02-30 is not one).
 _NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.r(\d+))?\.nc$")
+#: The groups a history reads (and the check of a file reads).
+_HISTORY_GROUPS = ("forecast", "confidence")
+#: Where an update moves the files it cannot use.
+QUARANTINE = "quarantine"
 
 
 @dataclass(frozen=True)
@@ -47,12 +62,64 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """A file of the archive that was skipped, and why; ``moved_to`` once quarantined."""
+
+    path: Path
+    reason: str
+    moved_to: Path | None = None
+    newer: bool = False  # a file of a newer version of the package: never moved
+
+    def describe(self) -> str:
+        """One line: the file, why, and where it went."""
+        where = f"; moved to {display_path(self.moved_to)}" if self.moved_to else ""
+        if self.newer:
+            where = "; left in place"
+        return f"{display_path(self.path)}: {self.reason}{where}"
+
+    def to_dict(self) -> dict[str, str | None]:
+        """JSON-ready: ``path``, ``reason``, ``moved_to``."""
+        moved = str(self.moved_to) if self.moved_to else None
+        return {"path": str(self.path), "reason": self.reason, "moved_to": moved}
+
+
+@dataclass(frozen=True)
 class WriteResult:
     """What :meth:`Archive.write` did: ``written``, ``unchanged`` or ``revision``."""
 
     status: str
     entry: Entry
     message: str
+
+
+@dataclass
+class Contents:
+    """One question's archive as :meth:`Archive.check` found it."""
+
+    question_id: str
+    entries: list[Entry]  # the usable forecasts, by as-of date then revision
+    unreadable: list[Unreadable]
+    forecasts: dict[Path, Forecast] = field(repr=False)  # their history groups
+
+    def latest(self, *, before: dt.date | None = None) -> Entry | None:
+        """The newest usable forecast (latest revision), optionally strictly before a date."""
+        items = [e for e in self.entries if before is None or e.as_of < before]
+        return items[-1] if items else None
+
+    def history(self, also: tuple[Entry, Forecast] | None = None) -> xr.Dataset:
+        """The history: :func:`history_dataset` of the latest revision of each date.
+
+        ``also`` adds a forecast about to be archived (in its date's place). The skipped files
+        are in the attributes ``unreadable`` (paths) and ``unreadable_reason``.
+        """
+        latest = {e.as_of: (e, self.forecasts[e.path]) for e in self.entries}
+        if also is not None:
+            latest[also[0].as_of] = also
+        rows = [latest[d] for d in sorted(latest)]
+        ds = history_dataset([f for _, f in rows], [e for e, _ in rows])
+        ds.attrs["unreadable"] = [str(u.path) for u in self.unreadable]
+        ds.attrs["unreadable_reason"] = [u.reason for u in self.unreadable]
+        return ds
 
 
 def same_inputs(a: dict, b: dict) -> bool:
@@ -66,6 +133,7 @@ class Archive:
 
     def __init__(self, root: str | Path = "forecasts"):
         self.root = Path(root)
+        self._held = threading.local()
 
     def folder(self, question_id: str) -> Path:
         """Directory of one question's forecasts."""
@@ -73,36 +141,151 @@ class Archive:
 
     @contextlib.contextmanager
     def lock(self, question_id: str) -> Iterator[None]:
-        """Exclusive lock on one question's archive (blocks until free)."""
+        """Exclusive lock on one question's archive (blocks until free; re-entrant)."""
+        held = self._held.__dict__.setdefault("counts", {})
+        if held.get(question_id):
+            held[question_id] += 1
+            try:
+                yield
+            finally:
+                held[question_id] -= 1
+            return
         folder = self.folder(question_id)
         folder.mkdir(parents=True, exist_ok=True)
         with open(folder / ".lock", "a+") as fh:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            held[question_id] = 1
             try:
                 yield
             finally:
+                held[question_id] = 0
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
     def entries(self, question_id: str) -> list[Entry]:
-        """Archived forecasts of a question, by as-of date then revision."""
+        """Archived forecasts of a question by name (unread), by as-of date then revision.
+
+        A name whose date does not exist (``2025-02-30.nc``) is left out; :meth:`check` names it.
+        """
+        return sorted(self._scan(question_id)[0], key=lambda e: (e.as_of, e.revision))
+
+    def _scan(self, question_id: str) -> tuple[list[Entry], list[Unreadable]]:
         folder = self.folder(question_id)
         if not folder.is_dir():
-            return []
-        out = []
-        for p in folder.iterdir():
+            return [], []
+        found, bad = [], []
+        for p in sorted(folder.iterdir()):
             m = _NAME.fullmatch(p.name)
-            if m and p.is_file():
-                out.append(Entry(p, dt.date.fromisoformat(m.group(1)), int(m.group(2) or 1)))
-        return sorted(out, key=lambda e: (e.as_of, e.revision))
+            if m is None or not p.is_file():
+                continue
+            try:
+                day = dt.date.fromisoformat(m.group(1))
+            except ValueError:
+                bad.append(Unreadable(p, f"named for {m.group(1)}, which is not a date"))
+                continue
+            found.append(Entry(p, day, int(m.group(2) or 1)))
+        return found, bad
+
+    def check(self, question_id: str, *, quarantine: bool = False) -> Contents:
+        """Read every archived forecast of a question (its history groups) and check it.
+
+        A file that cannot be read, is named for a date that does not exist, or holds a
+        forecast of another question or another date is skipped and listed as unreadable; with
+        ``quarantine`` (under the lock, which this takes) it is moved into ``quarantine/`` with
+        a note ``<name>.txt`` of why. A file of a newer format is skipped and left in place.
+        """
+        with self.lock(question_id) if quarantine else contextlib.nullcontext():
+            found, bad = self._scan(question_id)
+            entries, forecasts = [], {}
+            for entry in found:
+                f, problem = _read(entry, question_id)
+                if f is not None:
+                    entries.append(entry)
+                    forecasts[entry.path] = f
+                else:
+                    bad.append(problem)
+            if quarantine:
+                bad = [self._quarantine(question_id, u) for u in bad]
+            entries.sort(key=lambda e: (e.as_of, e.revision))
+            return Contents(question_id, entries, bad, forecasts)
+
+    def previous(self, contents: Contents, before: dt.date) -> Forecast | None:
+        """The newest usable forecast before a date, read whole (under the lock).
+
+        One whose other groups turn out damaged is quarantined (and taken out of
+        ``contents``), and the one before it tried.
+        """
+        qid = contents.question_id
+        with self.lock(qid):
+            while (entry := contents.latest(before=before)) is not None:
+                try:
+                    return entry.load()
+                except ForecastingError as exc:
+                    contents.entries.remove(entry)
+                    del contents.forecasts[entry.path]
+                    moved = self._quarantine(qid, Unreadable(entry.path, _reason(exc, entry.path)))
+                    contents.unreadable.append(moved)
+            return None
+
+    def _quarantine(self, question_id: str, item: Unreadable) -> Unreadable:
+        """Move a file into ``quarantine/`` beside a note of why (never over another file)."""
+        if item.moved_to is not None or item.newer or not item.path.exists():
+            return item
+        folder = self.folder(question_id) / QUARANTINE
+        folder.mkdir(exist_ok=True)
+        stem, n = item.path.name.removesuffix(".nc"), 1
+        target = folder / item.path.name
+        while target.exists() or target.with_name(target.name + ".txt").exists():
+            n += 1
+            target = folder / f"{stem}~{n}.nc"
+        when = dt.datetime.now().isoformat(timespec="seconds")
+        write_text_atomic(
+            target.with_name(target.name + ".txt"),
+            f"{item.path.name} was moved here from {item.path.parent} on {when} by "
+            f"'forecast update', which skipped it:\n{item.reason}\n"
+            "The archive does not read this folder; a repaired file may be moved back.\n",
+        )
+        os.rename(item.path, target)
+        fsync_dir(item.path.parent)
+        return Unreadable(item.path, item.reason, target)
 
     def latest(self, question_id: str, *, before: dt.date | None = None) -> Entry | None:
-        """The newest forecast (latest revision), optionally strictly before a date."""
+        """The newest forecast (latest revision) by name, optionally strictly before a date."""
         items = [e for e in self.entries(question_id) if before is None or e.as_of < before]
         return items[-1] if items else None
 
     def for_date(self, question_id: str, as_of: dt.date) -> list[Entry]:
         """All revisions archived for one as-of date."""
         return [e for e in self.entries(question_id) if e.as_of == as_of]
+
+    def plan(self, forecast: Forecast) -> WriteResult:
+        """What :meth:`write` would do now (nothing is written; hold the lock for it to hold)."""
+        qid = forecast.question_id
+        existing = self.for_date(qid, forecast.as_of)
+        for entry in existing:
+            try:
+                old = entry.load(groups=("forecast",)).provenance
+            except (ForecastingError, ValueError):
+                continue
+            if same_inputs(old, forecast.provenance):
+                return WriteResult(
+                    "unchanged",
+                    entry,
+                    f"{display_path(str(entry.path))} already holds this "
+                    "forecast (identical inputs); nothing written",
+                )
+        revision = max((e.revision for e in existing), default=0) + 1
+        name = forecast.as_of.isoformat() + (f".r{revision}" if revision > 1 else "") + ".nc"
+        path = self.folder(qid) / name
+        entry = Entry(path, forecast.as_of, revision)
+        if revision == 1:
+            return WriteResult("written", entry, f"wrote {display_path(str(path))}")
+        return WriteResult(
+            "revision",
+            entry,
+            f"{display_path(str(existing[-1].path))} holds a forecast for "
+            f"{forecast.as_of} from different inputs; kept it and wrote "
+            f"revision {revision} to {display_path(str(path))}",
+        )
 
     def write(self, forecast: Forecast) -> WriteResult:
         """Archive a forecast (atomic, locked; never overwrites; a no-op when unchanged)."""
@@ -111,48 +294,67 @@ class Archive:
             # temporary files can only be left by a writer that died (writers hold the lock)
             for stale in self.folder(qid).glob(".*.tmp"):
                 stale.unlink(missing_ok=True)
-            existing = self.for_date(qid, forecast.as_of)
-            for entry in existing:
-                try:
-                    old = entry.load(groups=("forecast",)).provenance
-                except ForecastingError:
-                    continue
-                if same_inputs(old, forecast.provenance):
-                    return WriteResult(
-                        "unchanged",
-                        entry,
-                        f"{display_path(str(entry.path))} already holds this "
-                        "forecast (identical inputs); nothing written",
-                    )
-            revision = max((e.revision for e in existing), default=0) + 1
-            name = forecast.as_of.isoformat() + (f".r{revision}" if revision > 1 else "") + ".nc"
-            path = self.folder(qid) / name
-            forecast.save(path)
+            result = self.plan(forecast)
+            if result.status == "unchanged":
+                return result
+            path = result.entry.path
+            try:
+                forecast.save(path)
+            except OSError as exc:
+                raise naming(exc, path) from exc
+            except RuntimeError as exc:  # netCDF's "NetCDF: HDF error", whatever the cause
+                raise _failed_write(exc, path, forecast) from exc
             fsync_dir(path.parent)
-            entry = Entry(path, forecast.as_of, revision)
-            if revision == 1:
-                return WriteResult("written", entry, f"wrote {display_path(str(path))}")
-            return WriteResult(
-                "revision",
-                entry,
-                f"{display_path(str(existing[-1].path))} holds a forecast for "
-                f"{forecast.as_of} from different inputs; kept it and wrote "
-                f"revision {revision} to {display_path(str(path))}",
-            )
+            return result
 
     def history(self, question_id: str) -> xr.Dataset:
-        """The archived forecasts over time (latest revision per date).
+        """The archived forecasts over time (latest usable revision per date).
 
         Dims ``(as_of, scenario)`` for ``probability``, ``prior`` and ``mcse``;
         ``(as_of, scenario, ci_bound)`` for ``responsiveness`` (NaN for forecasts made before
         it existed); per date ``confidence`` (the level, ``""`` where none), ``n_origins``,
-        ``engine``, ``revision``, ``n_items`` and ``path``.
+        ``engine``, ``revision``, ``n_items`` and ``path``. Files that could not be used are
+        skipped (never moved: this only reads), listed in the attributes ``unreadable`` and
+        ``unreadable_reason``.
         """
-        latest: dict[dt.date, Entry] = {}
-        for e in self.entries(question_id):
-            latest[e.as_of] = e
-        forecasts = [e.load(groups=("forecast", "confidence")) for e in latest.values()]
-        return history_dataset(forecasts, [latest[d] for d in latest])
+        return self.check(question_id).history()
+
+
+def _reason(exc: Exception, path: Path) -> str:
+    """An error's message without the file name it starts with."""
+    text = str(exc)
+    return text.removeprefix(f"{path}: ")
+
+
+def _read(entry: Entry, question_id: str) -> tuple[Forecast | None, Unreadable | None]:
+    """The forecast's history groups, or why the file cannot be used."""
+    path = entry.path
+    try:
+        f = entry.load(groups=_HISTORY_GROUPS)
+        qid, as_of = f.question_id, f.as_of
+        history_dataset([f])  # everything a history reads of it
+    except NewerFormatError as exc:
+        return None, Unreadable(path, _reason(exc, path), newer=True)
+    except (ForecastingError, ValueError, KeyError, TypeError, IndexError) as exc:
+        return None, Unreadable(path, _reason(exc, path))
+    if qid != question_id:
+        why = f"a forecast of another question ({qid!r}), not of {question_id!r}"
+        return None, Unreadable(path, why)
+    if as_of != entry.as_of:
+        why = f"a forecast as of {as_of}, not {entry.as_of} as its name says"
+        return None, Unreadable(path, why)
+    return f, None
+
+
+def _failed_write(exc: RuntimeError, path: Path, forecast: Forecast) -> OSError:
+    """NetCDF says only "HDF error": a full disk when the forecast no longer fits there."""
+    try:
+        free = shutil.disk_usage(path.parent).free
+    except OSError:
+        free = None
+    if free is not None and free < forecast.tree.nbytes:
+        return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+    return OSError(errno.EIO, f"netCDF could not write the file ({exc})", str(path))
 
 
 def history_dataset(forecasts: list[Forecast], entries: list[Entry] | None = None) -> xr.Dataset:

@@ -8,7 +8,6 @@ compares it with the latest earlier one (attribution and surprise check) and wri
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,16 +21,18 @@ from ..analyses.overview import sensitivity
 from ..analyses.prequential import by_origin, prequential
 from ..analyses.surprise_check import catch_all_flag, surprise
 from ..api import forecast
-from ..core.atomic import write_text_atomic
+from ..core.atomic import naming, staged_folder
 from ..core.constants import CATCH_ALL, CATCH_ALL_THRESHOLD
+from ..core.errors import InputError, Problem
 from ..core.paths import project_root
+from ..core.schema import short_value
 from ..inputs.evidence import Evidence
 from ..inputs.question import Question, load_question
 from ..inputs.resolve import resolve_inputs
 from ..presentation import report as rpt
 from ..presentation.text import estimative, headline, next_observation_sentences
 from ..results.forecast import Forecast
-from .archive import Archive, WriteResult
+from .archive import Archive, Unreadable, WriteResult
 
 
 @dataclass
@@ -47,6 +48,7 @@ class UpdateResult:
     report: dict[str, Path]
     summary: dict[str, Any]
     reasons: list[str] = field(default_factory=list)
+    skipped: list[Unreadable] = field(default_factory=list)  # archive files it could not use
 
     @property
     def flagged(self) -> bool:
@@ -71,8 +73,15 @@ def update(
 ) -> UpdateResult:
     """Forecast, analyse, archive, compare with the previous forecast, and report.
 
-    ``archive`` defaults to ``forecasts/`` and ``reports`` to ``reports/`` beside the
-    question's ``models/`` folder. The report goes to ``reports/<id>/<as-of>/``.
+    ``archive`` defaults to ``forecasts/`` beside the question's ``models/`` folder and
+    ``reports`` to ``reports/``. The report goes to ``reports/<id>/<as-of>/``.
+
+    Everything is read and checked before anything is written: the inputs, then (holding the
+    archive's lock to the end) every archived forecast; files it cannot use are moved into
+    the archive's ``quarantine/`` and named in ``skipped``, the output and the report. The
+    report is written whole into a temporary folder, the forecast archived, and only then
+    the report folder put in place (replacing the previous one of that date): a failure,
+    such as a full disk, leaves the archive and the reports as they were.
     """
     from ..presentation.plots import draw_figures, results_of
 
@@ -95,48 +104,72 @@ def update(
     )
     tree = sensitivity(current)
     directory = out_root / question.id / current.as_of.isoformat()
-    figure_dir = directory / "figures"
-    figure_dir.mkdir(parents=True, exist_ok=True)
-    prev_entry = store.latest(question.id, before=current.as_of)
-    previous = prev_entry.load() if prev_entry is not None else None
-    attribution = attribute(previous, current) if previous is not None else None
-    sur = surprise(previous, current)
-    pre = prequential(previous, current)
-    flags = evidence_flags(current, sur)
-    written = store.write(current.flag(flags))  # the archive (and history) keep the flags
-    history = store.history(question.id)
-    figures = draw_figures(results_of(current, tree, history), figure_dir, only=rpt.FIGURES)
-
-    reasons = [f"MCMC diagnostics: {w}" for w in current.warnings] + flags
-    blocks = rpt.build(
-        current,
-        previous=previous,
-        attribution=attribution,
-        surprise=sur,
-        sensitivity=tree,
-        figures=figures,
-        archive_message=written.message,
-        prequential=pre,
-    )
-    summary = _summary(current, previous, attribution, sur, tree, written, reasons)
-    summary["prequential"] = {
-        "total": pre.attrs["total"],
-        "items": [
-            {"id": str(i), "origin": str(o), "log_predictive": float(v), "proper": bool(p)}
-            for i, o, v, p in zip(
-                pre["item"].values,
-                pre["origin"].values,
-                pre["log_predictive"].values,
-                pre["proper"].values,
-                strict=True,
-            )
-        ],
-        "origins": by_origin(pre),
-    }
-    paths = rpt.write(directory, blocks, summary, current.title)
+    with store.lock(question.id):
+        contents = store.check(question.id, quarantine=True)
+        previous = store.previous(contents, current.as_of)
+        attribution = attribute(previous, current) if previous is not None else None
+        sur = surprise(previous, current)
+        pre = prequential(previous, current)
+        flags = evidence_flags(current, sur)
+        archived = current.flag(flags)  # the archive (and history) keep the flags
+        planned = store.plan(archived)
+        also = None if planned.status == "unchanged" else (planned.entry, archived)
+        history = contents.history(also)
+        skipped = contents.unreadable
+        archive_message = planned.message + "".join(f"; skipped {u.describe()}" for u in skipped)
+        reasons = [f"MCMC diagnostics: {w}" for w in current.warnings] + flags
+        summary = _summary(current, previous, attribution, sur, tree, planned, reasons)
+        summary["archive"]["skipped"] = [u.to_dict() for u in skipped]
+        summary["prequential"] = {
+            "total": pre.attrs["total"],
+            "items": [
+                {"id": str(i), "origin": str(o), "log_predictive": float(v), "proper": bool(p)}
+                for i, o, v, p in zip(
+                    pre["item"].values,
+                    pre["origin"].values,
+                    pre["log_predictive"].values,
+                    pre["proper"].values,
+                    strict=True,
+                )
+            ],
+            "origins": by_origin(pre),
+        }
+        staging = None
+        try:
+            with staged_folder(directory) as staging:
+                results = results_of(current, tree, history)
+                figures = draw_figures(results, staging / "figures", only=rpt.FIGURES)
+                blocks = rpt.build(
+                    current,
+                    previous=previous,
+                    attribution=attribution,
+                    surprise=sur,
+                    sensitivity=tree,
+                    figures=figures,
+                    archive_message=archive_message,
+                    prequential=pre,
+                )
+                paths = rpt.write(staging, blocks, summary, current.title, final=directory)
+                written = store.write(archived)
+        except OSError as exc:  # e.g. a full disk: name the report's file, not its staging
+            named = _report_error(exc, staging, directory)
+            if named is None:
+                raise
+            raise named from exc
     summary["report"] = {k: str(v) for k, v in paths.items()}
-    write_text_atomic(paths["summary"], json.dumps(summary, indent=2, default=str) + "\n")
-    return UpdateResult(current, previous, written, attribution, sur, tree, paths, summary, reasons)
+    return UpdateResult(
+        current, previous, written, attribution, sur, tree, paths, summary, reasons, skipped
+    )
+
+
+def _report_error(exc: OSError, staging: Path | None, directory: Path) -> OSError | None:
+    """The error naming the report's file (or folder) it failed on; None if it does."""
+    if exc.filename is None:
+        return naming(exc, directory)
+    name = Path(exc.filename)
+    if staging is not None and name.is_relative_to(staging):
+        return naming(exc, directory / name.relative_to(staging))
+    return None
 
 
 def evidence_flags(current: Forecast, sur: xr.Dataset) -> list[str]:
@@ -245,7 +278,11 @@ def _summary(
 
 
 def history(question: Question | str | Path, *, archive: str | Path | None = None) -> xr.Dataset:
-    """The archived forecasts of a question over time (dims ``as_of, scenario``)."""
+    """The archived forecasts of a question over time (dims ``as_of, scenario``).
+
+    Only reads: files it cannot use are skipped and listed in the attributes ``unreadable``
+    (paths) and ``unreadable_reason`` (see :meth:`.Archive.check`); an update quarantines them.
+    """
     if not isinstance(question, Question):
         question = load_question(question)
     store = Archive(archive if archive is not None else project_root(question.source) / "forecasts")
@@ -272,21 +309,15 @@ def backfill(
     Dates run from ``start`` to ``end`` (default: the latest evidence date, or today) every
     ``every_days`` days; items dated after each as-of are excluded.
     """
+    start = _as_date(start, "start")
+    if end is not None:  # the arguments are checked before any file is read
+        end = backfill_dates(start, _as_date(end, "end"), every_days)[-1]
+    else:
+        backfill_dates(start, start, every_days)
     question, ev, _ = resolve_inputs(question, evidence, None)
-    start = dt.date.fromisoformat(start) if isinstance(start, str) else start
     if end is None:
         end = max((it.date for it in ev.items), default=dt.date.today())
-    elif isinstance(end, str):
-        end = dt.date.fromisoformat(end)
-    if every_days < 1:
-        raise ValueError("every_days must be at least 1")
-    dates = []
-    d = start
-    while d <= end:
-        dates.append(d)
-        d += dt.timedelta(days=every_days)
-    if dates and dates[-1] != end and end >= start:
-        dates.append(end)
+    dates = backfill_dates(start, end, every_days)
     store = Archive(archive if archive is not None else project_root(question.source) / "forecasts")
     show = True if progress is None else progress
     tty = sys.stderr.isatty()
@@ -317,3 +348,63 @@ def backfill(
     if show and tty and dates:
         print(file=sys.stderr)
     return out
+
+
+#: Longest step of a backfill, in days (ten years).
+MAX_EVERY_DAYS = 3660
+
+
+def backfill_dates(start: dt.date, end: dt.date, every_days: int) -> list[dt.date]:
+    """``start``, every ``every_days`` days after it up to ``end``, and ``end``.
+
+    Never steps past ``end``, so the last date of the calendar (9999-12-31) is a valid end;
+    ``every_days`` is a whole number of days between 1 and :data:`MAX_EVERY_DAYS`, and the
+    start is not after the end (:class:`InputError` otherwise, naming the argument).
+    """
+    if isinstance(every_days, bool) or not isinstance(every_days, int):
+        raise InputError(
+            [Problem(None, None, "every", f"must be a whole number of days, got {every_days!r}")]
+        )
+    if not 1 <= every_days <= MAX_EVERY_DAYS:
+        raise InputError(
+            [
+                Problem(
+                    None,
+                    None,
+                    "every",
+                    f"must be between 1 and {MAX_EVERY_DAYS:,} days, got {every_days:,}",
+                )
+            ]
+        )
+    if start > end:
+        raise InputError(
+            [
+                Problem(
+                    None,
+                    None,
+                    "from",
+                    f"the first date ({start.isoformat()}) is after the last "
+                    f"({end.isoformat()}); give --from before --to",
+                )
+            ]
+        )
+    dates, d = [start], start
+    while (end - d).days >= every_days:  # d + every_days <= end: the sum always exists
+        d += dt.timedelta(days=every_days)
+        dates.append(d)
+    if dates[-1] != end:
+        dates.append(end)
+    return dates
+
+
+def _as_date(value: dt.date | str, name: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InputError(
+            [Problem(None, None, name, f"{short_value(value)} is not a date; use YYYY-MM-DD")]
+        ) from None

@@ -23,6 +23,10 @@ from ..core.errors import ForecastingError
 FORMAT_VERSION = 2
 
 
+class NewerFormatError(ForecastingError):
+    """A forecast file of a newer version of the package (a good file this one cannot read)."""
+
+
 def write_tree(tree: xr.DataTree, path: str | Path) -> Path:
     """Write a forecast's tree to one NetCDF file (atomically: temporary file, then rename)."""
     path = Path(path)
@@ -58,8 +62,10 @@ def read_tree(path: str | Path, *, groups: Sequence[str] | None = None) -> xr.Da
                 for ds in found.values():
                     ds.close()
             tree = xr.DataTree.from_dict(wanted)
-    except (OSError, ValueError) as exc:
-        raise ForecastingError(f"{path}: not a readable forecast file ({exc})") from None
+    except (OSError, ValueError, RuntimeError) as exc:
+        # netCDF reports a damaged file as OSError or RuntimeError ("NetCDF: HDF error")
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ForecastingError(f"{path}: not a readable forecast file ({detail})") from None
     attrs = tree.attrs
     if "provenance" not in attrs or "forecast" not in tree.children:
         raise ForecastingError(
@@ -68,7 +74,7 @@ def read_tree(path: str | Path, *, groups: Sequence[str] | None = None) -> xr.Da
         )
     fmt = attrs.get("format_version", 0)  # a malformed one is for `verify` to report
     if isinstance(fmt, int | np.integer) and fmt > FORMAT_VERSION:
-        raise ForecastingError(
+        raise NewerFormatError(
             f"{path}: written by a newer version of the package (file "
             f"format {fmt}, this version reads up to {FORMAT_VERSION})"
         )

@@ -23,7 +23,7 @@ import xarray as xr
 
 from ..analyses.prequential import by_origin, prequential
 from ..core.dims import AS_OF
-from ..core.errors import InputError, Problem
+from ..core.errors import ForecastingError, InputError, Problem
 from ..core.paths import display_path, project_root
 from ..inputs.question import Question, load_question
 from ..pipeline.archive import Archive
@@ -43,6 +43,7 @@ class QuestionScore:
     scores: xr.Dataset | None  # None: unresolved or annulled
     items: xr.Dataset  # prequential scores of every archived week's new items
     week_of_item: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # archive files that could not be used
 
     @property
     def status(self) -> str:
@@ -64,6 +65,7 @@ class QuestionScore:
             "title": self.question.title,
             "status": self.status,
             "resolution": None if self.resolution is None else self.resolution.to_dict(),
+            "skipped": self.skipped,
         }
         if self.status == "resolved":
             assert self.scores is not None
@@ -219,8 +221,8 @@ def score(
         q = load_question(path)
         res = load_resolution(path, q)
         arch = Archive(archive if archive is not None else project_root(path) / "forecasts")
-        entries = arch.entries(q.id)
-        latest = {e.as_of: e for e in entries}
+        contents = arch.check(q.id)  # unreadable or foreign files are skipped and named
+        latest = {e.as_of: e for e in contents.entries}
         if res is not None and res.outcome is not None and latest and res.date <= min(latest):
             raise InputError(
                 [
@@ -233,7 +235,8 @@ def score(
                     )
                 ]
             )
-        history = arch.history(q.id)
+        history = contents.history()
+        skipped = [u.describe() for u in contents.unreadable]
         scores = None
         if res is not None and res.outcome is not None and history.sizes.get(AS_OF, 0):
             if res.outcome not in [str(s) for s in history["scenario"].values]:
@@ -248,26 +251,33 @@ def score(
                     ]
                 )
             scores = score_question(history, res.outcome, res.date)
-        items, weeks = _weekly_items([latest[d] for d in sorted(latest)], res)
-        out.append(QuestionScore(q, res, scores, items, weeks))
+        items, weeks, damaged = _weekly_items([latest[d] for d in sorted(latest)], res)
+        out.append(QuestionScore(q, res, scores, items, weeks, skipped + damaged))
     return Scorecard(out, _calibration(out, seed))
 
 
-def _weekly_items(entries: list, res: Resolution | None) -> tuple[xr.Dataset, list[str]]:
-    """Prequential scores of each archived forecast's new items (before the resolution)."""
-    parts, weeks = [], []
+def _weekly_items(entries: list, res: Resolution | None) -> tuple[xr.Dataset, list[str], list[str]]:
+    """Prequential scores of each archived forecast's new items (before the resolution).
+
+    Also the files whose draws or inputs turn out unreadable on a full read (named, skipped).
+    """
+    parts, weeks, damaged = [], [], []
     previous = None
     for e in entries:
         if res is not None and e.as_of >= res.date:
             break
-        current = e.load()
+        try:
+            current = e.load()
+        except ForecastingError as exc:
+            damaged.append(f"{display_path(e.path)}: {exc}".splitlines()[0])
+            continue
         s = prequential(previous, current)
         parts.append(s)
         weeks += [e.as_of.isoformat()] * s.sizes["item"]
         previous = current
     if not parts:
-        return prequential_empty(), []
-    return xr.concat(parts, dim="item"), weeks
+        return prequential_empty(), [], damaged
+    return xr.concat(parts, dim="item"), weeks, damaged
 
 
 def prequential_empty() -> xr.Dataset:

@@ -303,3 +303,16 @@ def test_several_questions_are_scored_together_and_one_without_forecasts_is_said
     copy_row = card["questions"][1]
     assert [f["as_of"] for f in copy_row["forecasts"]] == ["2025-10-27"]
     assert copy_row["forecasts"][0]["stood_days"] == 34
+
+
+def test_an_unreadable_archive_file_is_skipped_and_named_not_fatal(project, capsys):
+    (project / "forecasts" / "syria-coalition" / "2025-10-13.nc").write_bytes(b"\0" * 100)
+    assert main(["resolve", q(project), "--outcome", "informal", "--date", "2025-11-30"]) == 0
+    capsys.readouterr()
+    assert main(["score", q(project), "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)["questions"]
+    assert [f["as_of"] for f in row["forecasts"]] == ["2025-10-06", "2025-10-20"]
+    assert row["forecasts"][0]["stood_days"] == 14  # until the next usable forecast
+    assert any("2025-10-13.nc" in s for s in row["skipped"])
+    assert main(["score", q(project)]) == 0
+    assert "skipped (unreadable" in capsys.readouterr().out

@@ -19,17 +19,29 @@ __all__ = ["FIGURES", "all_formats", "build", "write"]
 
 
 def write(
-    directory: Path, blocks: list[Block], summary: dict[str, Any], title: str
+    directory: Path,
+    blocks: list[Block],
+    summary: dict[str, Any],
+    title: str,
+    *,
+    final: Path | None = None,
 ) -> dict[str, Path]:
     """Write the report in every format, and ``summary.json``, into ``directory``.
+
+    ``final``: the folder ``directory`` is to become (a staging folder of
+    :func:`~forecasting.core.atomic.staged_folder`, renamed once complete); the paths
+    returned and recorded are there. ``summary.json`` is ``summary`` with ``report``, these
+    paths. Figures are linked relative to ``directory``, so they move with it.
 
     Returns format name (``markdown``, ``html``, ``json``) and ``summary`` to path.
     """
     context = Context(title, directory)
+    home = directory if final is None else final
     paths: dict[str, Path] = {}
     for name, fmt in all_formats().items():
-        paths[name] = directory / f"report{fmt.suffix}"
-        write_text_atomic(paths[name], fmt.render(blocks, context))
-    paths["summary"] = directory / "summary.json"
-    write_text_atomic(paths["summary"], json.dumps(summary, indent=2, default=str) + "\n")
+        write_text_atomic(directory / f"report{fmt.suffix}", fmt.render(blocks, context))
+        paths[name] = home / f"report{fmt.suffix}"
+    paths["summary"] = home / "summary.json"
+    record = {**summary, "report": {k: str(v) for k, v in paths.items()}}
+    write_text_atomic(directory / "summary.json", json.dumps(record, indent=2, default=str) + "\n")
     return paths
