@@ -380,8 +380,7 @@ def _parse_items(
 ) -> tuple[list[EvidenceItem], list[Problem]]:
     """Validate the items of one file (``ledger``) or given in Python.
 
-    A window that ends after its item's date is refused in ledger files; items given in Python
-    (and those stored in forecasts archived before the rule) are read as they are.
+    A window that ends after its item's date is refused wherever the items come from.
     """
     problems: list[Problem] = []
     good_rows = []
@@ -501,7 +500,7 @@ def _check_item(
         row = {**row, "value": value}
     parsed = kind.parse_item(row, indicator, bad, lines.text((i, "value")))
     if parsed is not None and spec is not None:
-        for path, message in bound_problems(parsed, spec.date, indicator, by_date=ledger):
+        for path, message in bound_problems(parsed, spec.date, indicator):
             bad(path, message)
     if problems or spec is None or parsed is None or weight is None:
         return None, problems

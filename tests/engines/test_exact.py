@@ -53,7 +53,8 @@ def test_window_exposure_uses_per_days():
     import datetime as dt
 
     q = question(indicators={"ops": count({"a": (2, 1), "b": (1, 1)}, per_days=30)})
-    ev = evidence(q, [item("i", "ops", 0, window=(dt.date(2025, 1, 1), dt.date(2025, 3, 2)))])
+    day = dt.date(2025, 3, 2)  # the report, at the end of its window
+    ev = evidence(q, [item("i", "ops", 0, date=day, window=(dt.date(2025, 1, 1), day))])
     assert ev.items[0].exposure == pytest.approx(2.0)
     np.testing.assert_allclose(exact_probability(q, ev), [0.25, 0.75], rtol=1e-12)
 
