@@ -34,7 +34,7 @@ from ..core.constants import (
     RESPONSIVENESS_FUTURES,
     RESPONSIVENESS_MAX_FUTURES,
 )
-from ..core.stats import logsumexp, normalise_log
+from ..core.stats import log_matmul_exp, logsumexp, normalise_log
 from ..inputs.evidence import Evidence
 from ..model.data import IndicatorData, ModelData
 from ..model.future import draw_reports, report_log_lik
@@ -221,7 +221,7 @@ def _weigh(
         kinds, member = np.unique(counts, axis=0, return_inverse=True)
         rows = table.shape[1]
         summed = (kinds @ table.reshape(u, rows * g)).reshape(len(kinds), rows, g)
-        return logsumexp(summed + log_w[None], axis=2)[member.reshape(-1)]
+        return _over_atoms(summed, log_w)[member.reshape(-1)]
     # measured values are all distinct: reports in pieces of bounded memory, summed per future
     rows = len(theta)
     summed = np.zeros((n, rows, g))
@@ -232,6 +232,17 @@ def _weigh(
         who = owner[part]
         firsts = np.flatnonzero(np.concatenate([[True], who[1:] != who[:-1]]))
         summed[who[firsts]] += np.add.reduceat(table, firsts, axis=0)
+    return _over_atoms(summed, log_w)
+
+
+def _over_atoms(summed: np.ndarray, log_w: np.ndarray) -> np.ndarray:
+    """``log sum_g w_kg L_fkg``: ``(F, K)`` from ``summed`` ``(F, 1 or K, G)`` and ``log_w``.
+
+    Atoms shared by every scenario (one row of ``summed``) make it a matrix product
+    (:func:`~forecasting.core.stats.log_matmul_exp`).
+    """
+    if summed.shape[1] == 1:
+        return log_matmul_exp(summed[:, 0, :], log_w)
     return logsumexp(summed + log_w[None], axis=2)
 
 

@@ -125,3 +125,19 @@ def test_reported_monte_carlo_error_of_each_bound_is_what_the_bound_varies_by():
     assert np.all((ratio > 0.5) & (ratio < 2.0)), ratio
     # and it is not vacuous: the bounds do move with the seed
     assert np.all(spread > 0)
+
+
+def test_log_matmul_exp_is_logsumexp_also_where_the_product_underflows():
+    from forecasting.core.stats import log_matmul_exp, logsumexp
+
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(40, 60)) * 30
+    b = rng.normal(size=(30, 60)) * 30
+    a[0] = -np.inf  # a future no atom can produce
+    b[1] = -1e4  # every product far below its rows' maxima: summed again term by term
+    a[2, :30], b[3, 30:] = -800.0, -800.0  # the two rows' mass in disjoint atoms
+    ref = logsumexp(a[:, None, :] + b[None, :, :], axis=2)
+    out = log_matmul_exp(a, b)
+    assert np.array_equal(np.isfinite(out), np.isfinite(ref))
+    fin = np.isfinite(ref)
+    np.testing.assert_allclose(out[fin], ref[fin], rtol=1e-13, atol=1e-12)
