@@ -17,6 +17,8 @@ items are marked ``proper = False``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import xarray as xr
 
@@ -49,21 +51,53 @@ def prequential(previous: Forecast | None, current: Forecast) -> xr.Dataset:
         scores[n] = now.log_evidence - last.log_evidence
         last = now
     tempered = question.reliability == "tempered"
-    return xr.Dataset(
-        {
-            "log_predictive": (("item",), scores),
-            "origin": (("item",), [it.origin for it in fresh]),
-            "indicator": (("item",), [it.indicator for it in fresh]),
-            "date": (("item",), [it.date.isoformat() for it in fresh]),
-            "density": (
-                ("item",),
-                [get_kind(question.indicators[it.indicator].kind).measured for it in fresh],
-            ),
-            "proper": (("item",), [not tempered or it.weight >= 1.0 for it in fresh]),
-        },
-        coords={"item": [it.id for it in fresh]},
-        attrs={"total": float(scores.sum()), "n_new": len(fresh)},
+    return _dataset(
+        [it.id for it in fresh],
+        scores,
+        origin=[it.origin for it in fresh],
+        indicator=[it.indicator for it in fresh],
+        date=[it.date.isoformat() for it in fresh],
+        density=[get_kind(question.indicators[it.indicator].kind).measured for it in fresh],
+        proper=[not tempered or it.weight >= 1.0 for it in fresh],
     )
+
+
+def empty() -> xr.Dataset:
+    """The scores of no items (a week without new evidence, or no archived forecast)."""
+    none: list = []
+    return _dataset(none, np.zeros(0), none, none, none, none, none)
+
+
+def _dataset(ids, scores, origin, indicator, date, density, proper) -> xr.Dataset:
+    text = {"origin": origin, "indicator": indicator, "date": date}
+    flags = {"density": density, "proper": proper}
+    return xr.Dataset(
+        {"log_predictive": (("item",), scores)}
+        | {k: (("item",), np.array(v, dtype=object)) for k, v in text.items()}
+        | {k: (("item",), np.array(v, dtype=bool)) for k, v in flags.items()},
+        coords={"item": np.array(ids, dtype=object)},
+        attrs={"total": float(scores.sum()), "n_new": len(ids)},
+    )
+
+
+def records(scores: xr.Dataset) -> list[dict[str, Any]]:
+    """Each item's score as JSON-ready data, for the update's summary and ``score``.
+
+    Keys ``id``, ``origin``, ``indicator``, ``date``, ``log_predictive``, ``density``,
+    ``proper``.
+    """
+    return [
+        {
+            "id": str(i),
+            "origin": str(scores["origin"].values[n]),
+            "indicator": str(scores["indicator"].values[n]),
+            "date": str(scores["date"].values[n]),
+            "log_predictive": float(scores["log_predictive"].values[n]),
+            "density": bool(scores["density"].values[n]),
+            "proper": bool(scores["proper"].values[n]),
+        }
+        for n, i in enumerate(scores["item"].values)
+    ]
 
 
 def by_origin(scores: xr.Dataset) -> dict[str, dict[str, float]]:

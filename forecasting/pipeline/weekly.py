@@ -18,7 +18,7 @@ import xarray as xr
 
 from ..analyses.attribution import Attribution, attribute
 from ..analyses.overview import sensitivity
-from ..analyses.prequential import by_origin, prequential
+from ..analyses.prequential import by_origin, prequential, records
 from ..analyses.surprise_check import catch_all_flag, surprise
 from ..api import forecast
 from ..core.atomic import naming, staged_folder
@@ -122,16 +122,7 @@ def update(
         summary["archive"]["skipped"] = [u.to_dict() for u in skipped]
         summary["prequential"] = {
             "total": pre.attrs["total"],
-            "items": [
-                {"id": str(i), "origin": str(o), "log_predictive": float(v), "proper": bool(p)}
-                for i, o, v, p in zip(
-                    pre["item"].values,
-                    pre["origin"].values,
-                    pre["log_predictive"].values,
-                    pre["proper"].values,
-                    strict=True,
-                )
-            ],
+            "items": records(pre),
             "origins": by_origin(pre),
         }
         staging = None

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ..analyses.prequential import by_origin, prequential
+from ..analyses.prequential import by_origin, empty, prequential, records
 from ..core.dims import AS_OF
 from ..core.errors import ForecastingError, InputError, Problem
 from ..core.paths import display_path, project_root
@@ -96,16 +96,8 @@ class QuestionScore:
             ]
         items = self.items
         out["items"] = [
-            {
-                "id": str(i),
-                "week": self.week_of_item[n],
-                "origin": str(items["origin"].values[n]),
-                "indicator": str(items["indicator"].values[n]),
-                "log_predictive": float(items["log_predictive"].values[n]),
-                "density": bool(items["density"].values[n]),
-                "proper": bool(items["proper"].values[n]),
-            }
-            for n, i in enumerate(items["item"].values)
+            {"week": week} | row
+            for week, row in zip(self.week_of_item, records(self.items), strict=True)
         ]
         out["origins"] = by_origin(items)
         weeks: dict[str, float] = {}
@@ -276,27 +268,8 @@ def _weekly_items(entries: list, res: Resolution | None) -> tuple[xr.Dataset, li
         weeks += [e.as_of.isoformat()] * s.sizes["item"]
         previous = current
     if not parts:
-        return prequential_empty(), [], damaged
+        return empty(), [], damaged
     return xr.concat(parts, dim="item"), weeks, damaged
-
-
-def prequential_empty() -> xr.Dataset:
-    """No items."""
-    empty = np.zeros(0)
-    return xr.Dataset(
-        {
-            name: (("item",), empty.astype(dtype))
-            for name, dtype in (
-                ("log_predictive", float),
-                ("origin", object),
-                ("indicator", object),
-                ("date", object),
-                ("density", bool),
-                ("proper", bool),
-            )
-        },
-        coords={"item": np.array([], dtype=object)},
-    )
 
 
 def _calibration(questions: list[QuestionScore], seed: int) -> xr.Dataset | None:
