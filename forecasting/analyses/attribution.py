@@ -19,6 +19,7 @@ Within the first two groups parts are Shapley values too. All parts are computed
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -134,7 +135,9 @@ def _question_changes(
             )
         )
     tables = ("reliability_codes", "relays")
-    if any((getattr(old_q, t) or {}) != (getattr(new_q, t) or {}) for t in tables):
+    if any((getattr(old_q, t) or {}) != (getattr(new_q, t) or {}) for t in tables) or (
+        old_q.half_life_days != new_q.half_life_days
+    ):
         new_data = ModelData.build(new_q, kept_old)
 
         def retable(st: State, data=new_data) -> None:
@@ -146,7 +149,7 @@ def _question_changes(
             Change(
                 "question",
                 "reliability_codes",
-                "reliability tables (reliability_codes, relays) changed",
+                "reliability tables (reliability_codes, relays) or half-life changed",
                 retable,
             )
         )
@@ -190,12 +193,12 @@ def _definition(question: Question, name: str) -> IndicatorData:
 
 
 def _item_delta(
-    question: Question, item: EvidenceItem, sign: float
+    question: Question, item: EvidenceItem, sign: float, as_of: dt.date | None = None
 ) -> tuple[str, str, IndicatorData | None]:
-    """An item to add (sign +1, its data under ``question``) or to remove (-1)."""
+    """An item to add (sign +1, its data under ``question``, aged to ``as_of``) or to remove."""
     if sign < 0:
         return item.indicator, item.id, None
-    data = ModelData.build(question, Evidence(question.id, (item,)))
+    data = ModelData.build(question, Evidence(question.id, (item,), as_of_date=as_of))
     ind = next(i for i in data.indicators if i.id == item.indicator)
     return item.indicator, item.id, ind
 
@@ -215,6 +218,43 @@ def _items_change(
                 st.items[name][item_id] = row
 
     return Change(kind, id_, label, apply, date)
+
+
+def _ageing_change(
+    question: Question,
+    kept_old: Evidence,
+    new_by_id: dict[str, EvidenceItem],
+    before: dt.date,
+    now: dt.date,
+) -> Change | None:
+    """The items kept unchanged, aged from ``before`` to ``now`` (``None``: nothing ages)."""
+    same = [
+        it
+        for it in kept_old.items
+        if it.id in new_by_id
+        and new_by_id[it.id].to_dict() == it.to_dict()
+        and new_by_id[it.id].weight == it.weight
+    ]
+    if before == now or not same:
+        return None
+    data = ModelData.build(question, Evidence(question.id, tuple(same), as_of_date=now))
+    if all(np.all(ind.item_ageing == 1.0) for ind in data.indicators):
+        return None
+    rows = {ind.id: item_rows(ind) for ind in data.indicators}
+
+    def apply(st: State) -> None:
+        for name, by_id in rows.items():
+            if name in st.items:
+                st.items[name].update(by_id)
+
+    days = (now - before).days
+    return Change(
+        "ageing",
+        "ageing",
+        f"the evidence aged {days} day{'s' if abs(days) != 1 else ''} (half-lives)",
+        apply,
+        now.isoformat(),
+    )
 
 
 def _short_value(item: EvidenceItem, question: Question) -> str:
@@ -315,8 +355,10 @@ def _attribute(previous: Forecast, current: Forecast, *, seed: int) -> Attributi
         and not _redefined(old_q.indicators[it.indicator], new_q.indicators[it.indicator])
     ]
     kept_old = Evidence.from_items(kept_rows, new_q) if kept_rows else Evidence(new_q.id, ())
+    kept_old = replace(kept_old, as_of_date=previous.as_of)
+    now = current.as_of
 
-    start = state_of(ModelData.build(old_q, old_ev))
+    start = state_of(ModelData.build(old_q, replace(old_ev, as_of_date=previous.as_of)))
     exact_old = start.probability()
     q_changes = _question_changes(old_q, new_q, old_ev, kept_old)
     q_phi, q_se, q_method = shapley(start, q_changes, seed=seed)
@@ -346,10 +388,13 @@ def _attribute(previous: Forecast, current: Forecast, *, seed: int) -> Attributi
                     it.id,
                     f"{it.id} changed ({it.indicator}: {_short_value(it, new_q)}, "
                     f"{_grade(it)} -> {_short_value(new, new_q)}, {_grade(new)})",
-                    [_item_delta(new_q, it, -1.0), _item_delta(new_q, new, 1.0)],
+                    [_item_delta(new_q, it, -1.0), _item_delta(new_q, new, 1.0, now)],
                     new.date.isoformat(),
                 )
             )
+    aged = _ageing_change(new_q, kept_old, new_by_id, previous.as_of, now)
+    if aged is not None:
+        item_changes.append(aged)
     c_phi, c_se, c_method = shapley(mid, item_changes, seed=seed)
     after_changes = mid.copy()
     for c in item_changes:
@@ -363,7 +408,7 @@ def _attribute(previous: Forecast, current: Forecast, *, seed: int) -> Attributi
             "new",
             it.id,
             f"{it.id}: {it.indicator} = {_short_value(it, new_q)} ({it.source}, {_grade(it)})",
-            [_item_delta(new_q, it, 1.0)],
+            [_item_delta(new_q, it, 1.0, now)],
             it.date.isoformat(),
         )
         for it in added

@@ -93,6 +93,8 @@ def row_key(row: IndicatorData) -> tuple:
         float(row.item_credibility[0]),
         float(row.item_relay[0]),
         row.item_events[0],
+        float(row.item_ageing[0]),
+        None if row.ref_days is None else float(row.ref_days[0]),
     )
 
 
@@ -117,7 +119,13 @@ def combine(
         credibility=np.concatenate([r.item_credibility for r in rows]) if rows else None,
         relay=np.concatenate([r.item_relay for r in rows]) if rows else None,
         events=tuple(e for r in rows for e in r.item_events),
+        ageing=np.concatenate([r.item_ageing for r in rows]) if rows else None,
+        ref_days=np.concatenate([_ref_days(r) for r in rows]) if rows else None,
     )
+
+
+def _ref_days(row: IndicatorData) -> np.ndarray:
+    return np.full(len(row.values), np.nan) if row.ref_days is None else row.ref_days
 
 
 def state_of(data: ModelData) -> State:

@@ -71,6 +71,8 @@ def id_text(pattern: re.Pattern[str]) -> Any:
 
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]
+#: A half-life in days (:mod:`forecasting.model.ageing`): more than 0, at most :data:`MAX_DAYS`.
+HalfLife = Annotated[float, Field(gt=0, le=MAX_DAYS, allow_inf_nan=False, strict=True)]
 NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
 UnitFloat = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, strict=True)]
 OpenUnitFloat = Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False, strict=True)]

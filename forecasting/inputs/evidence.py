@@ -72,6 +72,7 @@ _ItemSpec = create_model(
     value=(Any, ...),
     **{key: (Any, None) for key in dict.fromkeys(k for ks in KIND_KEYS.values() for k in ks)},
     date=(Date, ...),
+    occurred=(Date | None, None),
     source=(Annotated[str, Field(min_length=1)], ...),
     origin=(Annotated[str, Field(min_length=1)] | None, None),
     via=(list[Annotated[str, Field(min_length=1)]] | None, None),
@@ -112,6 +113,8 @@ class EvidenceItem:
     credibility: float | None = None
     exposure: float | None = None
     window: tuple[dt.date, dt.date] | None = None
+    #: When what it reports happened, if not on ``date`` (not for counts over a window).
+    occurred: dt.date | None = None
     note: str | None = None
     url: str | None = None
     file: str | None = None
@@ -123,6 +126,19 @@ class EvidenceItem:
         if self.credibility is None:
             object.__setattr__(self, "credibility", self.weight)
 
+    @property
+    def reference_date(self) -> dt.date:
+        """The date of what it reports: ``occurred``, a count window's end, else ``date``.
+
+        Ageing and the periods of a question's dynamics go by it (:mod:`forecasting.model`);
+        ``as_of`` filters by ``date``, when the report became known.
+        """
+        if self.occurred is not None:
+            return self.occurred
+        if self.window is not None:
+            return self.window[1]
+        return self.date
+
     def to_dict(self) -> dict[str, Any]:
         """The item as it would be written in a ledger (JSON-ready)."""
         out: dict[str, Any] = {"id": self.id, "indicator": self.indicator}
@@ -132,6 +148,8 @@ class EvidenceItem:
         elif self.exposure is not None:
             out["exposure"] = self.exposure
         out["date"] = self.date.isoformat()
+        if self.occurred is not None:
+            out["occurred"] = self.occurred.isoformat()
         out["source"] = self.source
         if self.origin and self.origin != self.source:
             out["origin"] = self.origin
@@ -163,6 +181,8 @@ class Evidence:
     items: tuple[EvidenceItem, ...]
     files: tuple[str, ...] = ()
     excluded: tuple[Exclusion, ...] = field(default=())
+    #: The date the evidence is known on (:meth:`as_of`); ``None``: its latest item's date.
+    as_of_date: dt.date | None = None
 
     def __len__(self) -> int:
         return len(self.items)
@@ -190,7 +210,14 @@ class Evidence:
                 )
             else:
                 kept.append(it)
-        return replace(self, items=tuple(kept), excluded=tuple(dropped))
+        return replace(self, items=tuple(kept), excluded=tuple(dropped), as_of_date=date)
+
+    @property
+    def known_on(self) -> dt.date | None:
+        """The as-of date, else the latest item's date (``None`` without items)."""
+        if self.as_of_date is not None:
+            return self.as_of_date
+        return max((it.date for it in self.items), default=None)
 
     def without(self, ids: Iterable[str], reason: str = "left out by request") -> Evidence:
         """The evidence without the items ``ids`` (they are listed as excluded)."""
@@ -502,6 +529,19 @@ def _check_item(
     if parsed is not None and spec is not None:
         for path, message in bound_problems(parsed, spec.date, indicator):
             bad(path, message)
+    if spec is not None and spec.occurred is not None:
+        if spec.occurred > spec.date:
+            bad(
+                ("occurred",),
+                f"{spec.occurred} is after the item's date ({spec.date}): a report can only tell "
+                "of what had happened when it became known",
+            )
+        if parsed is not None and parsed.window is not None:
+            bad(
+                ("occurred",),
+                "a count over a window reports on its window: its events are dated by the "
+                "window's end; remove 'occurred'",
+            )
     if problems or spec is None or parsed is None or weight is None:
         return None, problems
     item = EvidenceItem(
@@ -520,6 +560,7 @@ def _check_item(
         credibility=credibility,
         exposure=parsed.exposure,
         window=parsed.window,
+        occurred=spec.occurred,
         note=spec.note,
         url=spec.url,
         file=lines.source,

@@ -37,6 +37,7 @@ from ..core.schema import (
     PARAM_MAX,
     PARAM_MIN,
     Date,
+    HalfLife,
     PositiveFloat,
     Spec,
     Text,
@@ -117,6 +118,8 @@ class Question(Spec):
         Annotated[float, Field(gt=0, le=3660, allow_inf_nan=False, strict=True)] | None
     ) = None
     relays: dict[Annotated[str, Field(min_length=1)], UnitFloat] | None = None
+    #: Default half-life of every indicator's reports (:mod:`forecasting.model.ageing`).
+    half_life_days: HalfLife | None = None
     catch_all: CatchAllSpec | None = None
     _source: str | None = PrivateAttr(default=None)
     _reliability_default: str | None = PrivateAttr(default=None)

@@ -53,7 +53,7 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 
 from ..core.constants import CATCH_ALL
-from ..core.schema import NonNegativeFloat, Spec, Text
+from ..core.schema import HalfLife, NonNegativeFloat, Spec, Text
 
 #: Quantiles of an elicited distribution between which a judgement's centre is moved.
 QUANTILES = (0.05, 0.95)
@@ -93,6 +93,9 @@ class IndicatorSpec(Spec):
     #: Reports expected per 30 days (the responsiveness measure's arrival rate; default: the
     #: rate observed in the ledger). Not for kinds observed over windows (counts).
     arrivals_per_30_days: NonNegativeFloat | None = None
+    #: Days after which a report's bearing on the current state has halved (default: the
+    #: question's ``half_life_days``; none: reports do not age). :mod:`forecasting.model.ageing`.
+    half_life_days: HalfLife | None = None
 
     def prior_params(self, scenarios: list[str]) -> np.ndarray:
         """Prior parameters of the per-scenario parameter, shape ``(K, P)``.

@@ -16,6 +16,7 @@ import numpy as np
 from ..inputs.evidence import Evidence
 from ..inputs.question import Question
 from ..kinds import IndicatorSpec, Kind, get_kind
+from . import ageing
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,11 @@ class IndicatorData:
     #: Parameters ``(1, P)`` of the noise distribution, in place of the question's (for
     #: sensitivity analyses); ``None``: as the question says.
     noise: np.ndarray | None = field(default=None, repr=False)
+    #: Each item's ageing factor (:mod:`.ageing`; already in ``weights`` and ``credibility``);
+    #: ``None``: 1.
+    ageing: np.ndarray | None = None
+    #: Each item's reference date (what it reports) as a proleptic ordinal; ``None``: unknown.
+    ref_days: np.ndarray | None = None
 
     @property
     def stats(self) -> np.ndarray:
@@ -90,6 +96,11 @@ class IndicatorData:
         return np.ones(len(self.values)) if self.relay is None else self.relay
 
     @property
+    def item_ageing(self) -> np.ndarray:
+        """Each item's ageing factor (1 where it does not age)."""
+        return np.ones(len(self.values)) if self.ageing is None else self.ageing
+
+    @property
     def item_events(self) -> tuple[str | None, ...]:
         """Each item's event id (``None``: its own event)."""
         return self.events or (None,) * len(self.values)
@@ -115,6 +126,8 @@ class IndicatorData:
             credibility=pick_array(self.credibility),
             relay=pick_array(self.relay),
             events=pick(self.events),
+            ageing=pick_array(self.ageing),
+            ref_days=pick_array(self.ref_days),
         )
 
 
@@ -136,6 +149,7 @@ class ModelData:
         """Translate a validated question and (already as-of filtered) evidence."""
         scenarios = question.scenario_ids
         relays = question.relays or {}
+        as_of = evidence.known_on
         by_indicator: dict[str, list] = {k: [] for k in question.indicators}
         for it in evidence.items:
             by_indicator[it.indicator].append(it)
@@ -143,6 +157,8 @@ class ModelData:
         for name, spec in question.indicators.items():
             items = by_indicator[name]
             kind = get_kind(spec.kind)
+            reference = [it.reference_date for it in items]
+            aged = ageing.factors(reference, as_of, ageing.half_life(question, name))
             indicators.append(
                 IndicatorData(
                     id=name,
@@ -151,17 +167,19 @@ class ModelData:
                     prior=spec.prior_params(scenarios),
                     item_ids=tuple(it.id for it in items),
                     values=np.array([kind.encode(spec, it.value) for it in items], dtype=float),
-                    weights=np.array([it.weight for it in items], dtype=float),
+                    weights=np.array([it.weight for it in items], dtype=float) * aged,
                     exposures=np.array(
                         [1.0 if it.exposure is None else it.exposure for it in items], dtype=float
                     ),
                     reliability_model=question.reliability,
                     origins=tuple(it.origin for it in items),
                     origin_weights=np.array([it.origin_weight for it in items], dtype=float),
-                    credibility=np.array([it.credibility for it in items], dtype=float),
+                    credibility=np.array([it.credibility for it in items], dtype=float) * aged,
                     relay=np.array([relay(it.via, relays) for it in items], dtype=float),
                     events=tuple(it.event for it in items),
                     scenario_prior=question.prior,
+                    ageing=aged,
+                    ref_days=np.array([d.toordinal() for d in reference], dtype=float),
                 )
             )
         return cls(

@@ -127,11 +127,11 @@ class Forecast:
             rows = self.evidence_items
             excluded = tuple(Exclusion(x["id"], x["reason"]) for x in self.excluded)
             if not rows:
-                evidence = Evidence(question.id, (), excluded=excluded)
+                evidence = Evidence(question.id, (), excluded=excluded, as_of_date=self.as_of)
             else:
                 ev = Evidence.from_items(rows, question)
                 files = tuple(self.provenance.get("evidence_files", []))
-                evidence = Evidence(question.id, ev.items, files, excluded)
+                evidence = Evidence(question.id, ev.items, files, excluded, self.as_of)
             self._inputs = (question, evidence)
         return self._inputs
 
