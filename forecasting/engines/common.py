@@ -26,6 +26,7 @@ class EngineResult:
     diagnostics: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     log_marginal: np.ndarray | None = None  # (K,) log p(E | S = k), when known in closed form
+    now: np.ndarray | None = None  # (K,) with dynamics: P(S_now = k | E)
 
 
 def scenario_log_weights(

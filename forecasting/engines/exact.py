@@ -17,6 +17,7 @@ import numpy as np
 
 from ..core.constants import EXACT_DRAWS
 from ..core.stats import normalise_log
+from ..model import dynamics
 from ..model.data import ModelData
 from .common import EngineResult, conditional_probability
 
@@ -28,10 +29,15 @@ class ExactPosterior:
     probability: np.ndarray  # (K,)
     log_marginal: np.ndarray  # (K,) log p(E | S = k), all indicators
     log_evidence: float  # log p(E)
+    #: With dynamics: ``P(S_now = k | E)`` (``probability`` is then at the resolution date).
+    now: np.ndarray | None = None
 
 
 def exact_posterior(data: ModelData) -> ExactPosterior:
-    """Closed-form scenario posterior, in log space."""
+    """Closed-form scenario posterior, in log space (with dynamics: :mod:`..model.dynamics`)."""
+    if data.timeline is not None:
+        dyn = dynamics.posterior(data)
+        return ExactPosterior(dyn.probability, dyn.log_marginal, dyn.log_evidence, dyn.now)
     log_m = data.log_marginals().sum(axis=0) if data.indicators else np.zeros(data.n_scenarios)
     with np.errstate(divide="ignore"):
         log_joint = np.log(data.prior) + log_m
@@ -67,6 +73,8 @@ def draw_joint(
 def run(data: ModelData, *, draws: int = EXACT_DRAWS, seed: int | None = None) -> EngineResult:
     """Run the exact engine."""
     rng = np.random.default_rng(seed)
+    if data.timeline is not None:
+        return _run_dynamic(data, draws, rng)
     closed = exact_posterior(data)
     scenario, log_pi, thetas = draw_joint(data, closed.probability, draws, rng)
     rb = conditional_probability(data, log_pi, thetas)
@@ -96,4 +104,41 @@ def run(data: ModelData, *, draws: int = EXACT_DRAWS, seed: int | None = None) -
         diagnostics=diagnostics,
         settings={"draws": draws, "chains": 1},
         log_marginal=closed.log_marginal,
+    )
+
+
+def _run_dynamic(data: ModelData, draws: int, rng: np.random.Generator) -> EngineResult:
+    """The exact engine on a question with dynamics (:mod:`..model.dynamics`)."""
+    post = dynamics.posterior(data)
+    pi, rb, thetas = dynamics.draws(data, post, draws, rng)
+    mc_mean = rb.mean(axis=0)
+    mc_se = rb.std(axis=0, ddof=1) / np.sqrt(draws)
+    tl = data.timeline
+    diagnostics = {
+        "draws": draws,
+        "rao_blackwell_max_z": float(
+            np.max(np.abs(mc_mean - post.probability) / np.maximum(mc_se, 1e-300))
+        ),
+        "log_evidence": post.log_evidence,
+        "dynamics": {
+            "paths": post.n_paths,
+            "periods_with_evidence": len(post.periods),
+            "period_days": tl.period_days,
+            "periods_to_resolution": tl.now,
+            "now": post.now.tolist(),
+            "method": "exact sum over regime paths; theta integrated as in the static model",
+        },
+    }
+    posterior = {"pi": pi[None], "scenario_probability": rb[None]}
+    posterior.update({name: value[None] for name, value in thetas.items()})
+    return EngineResult(
+        engine="exact",
+        probability=post.probability,
+        mcse=np.zeros(data.n_scenarios),
+        posterior=posterior,
+        sample_stats={"diverging": np.zeros((1, draws), dtype=bool)},
+        diagnostics=diagnostics,
+        settings={"draws": draws, "chains": 1},
+        log_marginal=post.log_marginal,
+        now=post.now,
     )

@@ -48,6 +48,7 @@ from ..core.schema import (
 )
 from ..kinds import get_kind, indicator_type, kind_names
 from . import safe_yaml
+from .dynamics_spec import DynamicsSpec, dynamics_problems
 from .problems import pydantic_problems, relevant_errors
 from .reliability import check_code_table
 from .text_rules import value_problems
@@ -120,6 +121,8 @@ class Question(Spec):
     relays: dict[Annotated[str, Field(min_length=1)], UnitFloat] | None = None
     #: Default half-life of every indicator's reports (:mod:`forecasting.model.ageing`).
     half_life_days: HalfLife | None = None
+    #: How the regime moves between scenarios (:mod:`.dynamics_spec`); none: it does not.
+    dynamics: DynamicsSpec | None = None
     catch_all: CatchAllSpec | None = None
     _source: str | None = PrivateAttr(default=None)
     _reliability_default: str | None = PrivateAttr(default=None)
@@ -392,6 +395,7 @@ def _cross_check(raw: Mapping[str, Any], lines: safe_yaml.LineMap) -> list[Probl
             ("scenarios", CATCH_ALL),
             f"'{CATCH_ALL}' is the id of the catch-all scenario (catch_all:); name yours otherwise",
         )
+    dynamics_problems(raw, scenario_ids, bad)
     codes = raw.get("reliability_codes")
     if isinstance(codes, dict):
         for key in codes:

@@ -17,6 +17,7 @@ from ..inputs.evidence import Evidence
 from ..inputs.question import Question
 from ..kinds import IndicatorSpec, Kind, get_kind
 from . import ageing
+from .dynamics import Timeline
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,8 @@ class ModelData:
     indicators: tuple[IndicatorData, ...]
     item_ids: tuple[str, ...]  # ledger order
     item_indicator: tuple[str, ...]
+    #: The periods and transition matrix of a question with dynamics (:mod:`.dynamics`).
+    timeline: Timeline | None = None
 
     @classmethod
     def build(cls, question: Question, evidence: Evidence) -> ModelData:
@@ -191,6 +194,7 @@ class ModelData:
             indicators=tuple(indicators),
             item_ids=tuple(it.id for it in evidence.items),
             item_indicator=tuple(it.indicator for it in evidence.items),
+            timeline=_timeline(question, as_of),
         )
 
     @property
@@ -224,6 +228,19 @@ class ModelData:
             item_ids=tuple(self.item_ids[k] for k in keep),
             item_indicator=tuple(self.item_indicator[k] for k in keep),
         )
+
+
+def _timeline(question: Question, as_of) -> Timeline | None:
+    dyn = question.dynamics
+    if dyn is None or question.resolves is None:
+        return None
+    when = as_of if as_of is not None else question.resolves
+    return Timeline(
+        dyn.matrix(question.scenario_ids),
+        float(dyn.period_days),
+        question.resolves.toordinal(),
+        when.toordinal(),
+    )
 
 
 def relay(via: tuple[str, ...], relays: dict[str, float]) -> float:

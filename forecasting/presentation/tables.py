@@ -33,7 +33,10 @@ def format_table(result, *, headline: bool = True) -> str:
     width = max(len("scenario"), *(len(labels[s]) for s in result.scenarios))
     n_used, n_excl = len(result.evidence_items), len(result.excluded)
     conf = result.confidence
+    now = result.now
     head = f"  {'scenario':<{width}}  {'prior':>6}  {'posterior':>9}"
+    if now is not None:
+        head = f"  {'scenario':<{width}}  {'prior':>6}  {'now':>6}  {'at resolution':>13}"
     if conf is not None:
         after = f"after {text.horizon_words(conf.horizon_days)}"
         head += f"  {after:>15}  {'opinion range':>15}"
@@ -49,6 +52,11 @@ def format_table(result, *, headline: bool = True) -> str:
         p = float(result.probabilities.values[k])
         post = text.pct(p) + (f" ±{100 * mcse[k]:.1f}" if mcse[k] > 0 else "")
         row = f"  {labels[s]:<{width}}  {text.pct(float(result.prior.values[k])):>6}  {post:>9}"
+        if now is not None:
+            row = (
+                f"  {labels[s]:<{width}}  {text.pct(float(result.prior.values[k])):>6}  "
+                f"{text.pct(float(now.values[k])):>6}  {post:>13}"
+            )
         if conf is not None:
             for name in ("responsiveness", "opinion"):
                 lo, hi = conf.range(name, s)
@@ -60,6 +68,12 @@ def format_table(result, *, headline: bool = True) -> str:
             f"  ranges: 5%-95%; 'after {text.horizon_words(conf.horizon_days)}': where the "
             "probability could be once that much typical evidence is in; 'opinion range': "
             "with every likelihood judgement redrawn within its stated band",
+        ]
+    if now is not None:
+        lines += [
+            "",
+            f"  now: the regime of the as-of date's period; at resolution: on "
+            f"{result.question.get('resolves')} (dynamics: the regime moves between scenarios)",
         ]
     if headline:
         lines += ["", f"Most likely: {text.headline(result)}"]

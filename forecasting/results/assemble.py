@@ -75,6 +75,12 @@ def make_forecast(
     if result.log_marginal is not None:
         forecast_ds["log_marginal"] = ((SCENARIO,), np.asarray(result.log_marginal))
         forecast_ds["log_marginal"].attrs["description"] = "log p(evidence | scenario)"
+    if result.now is not None:
+        forecast_ds["probability_now"] = ((SCENARIO,), np.asarray(result.now, dtype=float))
+        forecast_ds["probability_now"].attrs["description"] = (
+            "P(S_now = k | E): the regime of the as-of date's period (probability: at the "
+            "resolution date)"
+        )
 
     chains, draws = rb.shape[:2]
     sample_coords = {CHAIN: np.arange(chains), DRAW: np.arange(draws)}
@@ -101,6 +107,11 @@ def make_forecast(
         groups["confidence"] = confidence.ds
     diagnostics = dict(result.diagnostics)
     warnings_ = [f"MCMC diagnostics failed: {p}" for p in diagnostics.get("problems", [])]
+    if result.now is not None:
+        warnings_.append(
+            "dynamics: the confidence measures are left out, and the sensitivity analyses and "
+            "the surprise check are still those of the static model (read them as such)"
+        )
     n_values = chains * draws * k * len(data.item_ids)
     if n_values <= LOG_LIKELIHOOD_MAX_VALUES:
         thetas = {ind.id: result.posterior[ind.id] for ind in data.indicators}

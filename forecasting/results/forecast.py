@@ -190,6 +190,12 @@ class Forecast:
         return self._tree["forecast"]["probability"]
 
     @property
+    def now(self) -> xr.DataArray | None:
+        """With dynamics, ``P(S_now = k | E)`` (:attr:`probabilities` is then at resolution)."""
+        ds = self._tree["forecast"]
+        return ds["probability_now"] if "probability_now" in ds else None
+
+    @property
     def confidence(self) -> Confidence | None:
         """The analytic confidence (``None`` for a file made before format 2)."""
         if "confidence" not in self._tree.children:
@@ -256,6 +262,8 @@ class Forecast:
                 "mcse": _num(self.mcse.values[k]),
                 "responsiveness": None,
             }
+            if self.now is not None:
+                row["now"] = _num(self.now.values[k])
             if conf is not None:
                 lo, hi = conf.ds["responsiveness"].values[k]
                 row["responsiveness"] = {
