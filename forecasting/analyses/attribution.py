@@ -153,8 +153,26 @@ def _question_changes(
                 retable,
             )
         )
+    if old_q.dynamics != new_q.dynamics or (
+        new_q.dynamics is not None and old_q.resolves != new_q.resolves
+    ):
+        timeline = ModelData.build(new_q, kept_old).timeline
+
+        def redynamise(st: State, timeline=timeline) -> None:
+            st.timeline = timeline
+
+        what = (
+            "dynamics added"
+            if old_q.dynamics is None
+            else "dynamics removed"
+            if new_q.dynamics is None
+            else "dynamics (transitions, periods or resolution date) changed"
+        )
+        changes.append(Change("question", "dynamics", what, redynamise))
     wording = [
-        k for k in ("title", "question", "resolves") if getattr(old_q, k) != getattr(new_q, k)
+        k
+        for k in ("title", "question", "resolves")
+        if getattr(old_q, k) != getattr(new_q, k) and not (k == "resolves" and new_q.dynamics)
     ]
     wording += [
         f"{s} label"

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..core.stats import normalise_log
+from ..model import dynamics
 from ..model.data import IndicatorData, ModelData
+from ..model.dynamics import Timeline
 
 #: Largest number of changes in a group for which Shapley values are computed exactly.
 MAX_EXACT = 12
@@ -45,6 +47,8 @@ class State:
     items: dict[str, dict[str, IndicatorData]]
     reliability: str
     marginals: dict[tuple, np.ndarray] = field(default_factory=dict)
+    #: With dynamics, the periods and transition matrix (:mod:`~forecasting.model.dynamics`).
+    timeline: Timeline | None = None
 
     def copy(self) -> State:
         """A copy to edit (the memo of marginals is shared)."""
@@ -55,6 +59,7 @@ class State:
             {k: dict(v) for k, v in self.items.items()},
             self.reliability,
             self.marginals,
+            self.timeline,
         )
 
     def _log_marginal(self, name: str) -> np.ndarray:
@@ -75,11 +80,37 @@ class State:
         return found
 
     def probability(self) -> np.ndarray:
-        """The posterior scenario probabilities of this state."""
+        """The posterior scenario probabilities of this state (with dynamics: at resolution)."""
+        if self.timeline is not None:
+            return self._dynamic()
         lj = self.log_prior.copy()
         for name in self.params:
             lj = lj + self._log_marginal(name)
         return normalise_log(lj)
+
+    def _dynamic(self) -> np.ndarray:
+        indicators = tuple(
+            combine(
+                self.specs[name],
+                [rows[i] for i in sorted(rows)],
+                self.params[name],
+                self.reliability,
+            )
+            for name, rows in self.items.items()
+        )
+        k = len(self.log_prior)
+        data = ModelData(
+            question_id="",
+            scenarios=tuple(str(i) for i in range(k)),
+            labels=tuple(str(i) for i in range(k)),
+            prior=np.exp(self.log_prior),
+            concentration=1.0,
+            indicators=indicators,
+            item_ids=(),
+            item_indicator=(),
+            timeline=self.timeline,
+        )
+        return dynamics.posterior(data, memo=self.marginals).probability
 
 
 def row_key(row: IndicatorData) -> tuple:
@@ -138,6 +169,7 @@ def state_of(data: ModelData) -> State:
         {i.id: bare(i) for i in data.indicators},
         {i.id: item_rows(i) for i in data.indicators},
         data.indicators[0].reliability_model if data.indicators else "tempered",
+        timeline=data.timeline,
     )
 
 

@@ -99,8 +99,12 @@ def item_periods(ind: IndicatorData, timeline: Timeline) -> np.ndarray:
     )
 
 
-def posterior(data: ModelData) -> DynamicPosterior:
-    """``P(S_T | E)``, ``P(S_now | E)`` and the evidence, by enumerating regime paths."""
+def posterior(data: ModelData, memo: dict | None = None) -> DynamicPosterior:
+    """``P(S_T | E)``, ``P(S_now | E)`` and the evidence, by enumerating regime paths.
+
+    ``memo`` (optional) keeps each indicator's table of ``log p(its reports | its periods'
+    regimes)`` by its content, for callers that evaluate many variants (attribution).
+    """
     tl = data.timeline
     assert tl is not None
     k = data.n_scenarios
@@ -139,8 +143,15 @@ def posterior(data: ModelData) -> DynamicPosterior:
     for ind in data.indicators:
         if not len(ind.values):
             continue
-        pos = np.array([position[int(p)] for p in per_item[ind.id]], dtype=int)
-        log_lik = log_lik + _indicator_table(ind, pos, k)(paths)
+        key = None if memo is None else ("dynamic", _content(ind, per_item[ind.id]))
+        found = None if key is None else memo.get(key)
+        if found is None:
+            found = _indicator_table(ind, per_item[ind.id], k)
+            if key is not None:
+                memo[key] = found
+        own, table = found
+        cols = np.array([position[p] for p in own], dtype=int)
+        log_lik = log_lik + table[paths[:, cols] @ (k ** np.arange(len(own))[::-1])]
     with np.errstate(invalid="ignore"):
         log_joint = log_prior0[paths[:, 0]] + log_moves + log_lik
     log_evidence = float(logsumexp(log_joint, axis=0))
@@ -151,8 +162,7 @@ def posterior(data: ModelData) -> DynamicPosterior:
     at_t = post @ to_t[last]
     prior_t = data.prior @ tl.power(periods[0])
     with np.errstate(divide="ignore"):
-        log_marginal = np.log(np.exp(log_joint - log_evidence) @ to_t[last]) + log_evidence
-        log_marginal = log_marginal - np.log(prior_t)
+        log_marginal = np.log(post @ to_t[last]) + log_evidence - np.log(prior_t)
     return DynamicPosterior(
         at_t / at_t.sum(),
         now / now.sum(),
@@ -165,10 +175,38 @@ def posterior(data: ModelData) -> DynamicPosterior:
     )
 
 
-def _indicator_table(ind: IndicatorData, pos: np.ndarray, k: int):
-    """``log p(indicator's evidence | path)`` as a function of the paths ``(P, T_e)``."""
-    own = np.unique(pos)  # the indicator's periods, as positions among all
-    local = np.searchsorted(own, pos)
+def _content(ind: IndicatorData, periods: np.ndarray) -> tuple:
+    """What an indicator's table depends on (its prior, reports and their periods)."""
+
+    def raw(a) -> bytes:
+        return b"" if a is None else np.asarray(a, dtype=float).tobytes()
+
+    return (
+        ind.id,
+        ind.kind.name,
+        ind.reliability_model,
+        raw(ind.prior),
+        raw(ind.values),
+        raw(ind.weights),
+        raw(ind.exposures),
+        tuple(ind.item_origins),
+        raw(ind.item_origin_weights),
+        raw(ind.item_credibility),
+        raw(ind.item_relay),
+        tuple(ind.item_events),
+        raw(periods),
+        raw(ind.noise),
+    )
+
+
+def _indicator_table(ind: IndicatorData, periods: np.ndarray, k: int):
+    """``log p(indicator's reports | its periods' regimes)``.
+
+    Returns its periods (oldest first) and the table over their ``K ** n`` regime assignments
+    (the first period's regime the most significant digit).
+    """
+    own = sorted({int(p) for p in periods}, reverse=True)
+    local = np.array([own.index(int(p)) for p in periods], dtype=int)
     memo: dict[tuple, np.ndarray] = {}
 
     def marginals(mask: np.ndarray, overrides: tuple[tuple[str, float], ...]) -> np.ndarray:
@@ -228,12 +266,7 @@ def _indicator_table(ind: IndicatorData, pos: np.ndarray, k: int):
                     total = total + marginals(mask, mine)[s]
             terms.append(total)
         table[a] = logsumexp(np.array(terms), axis=0) if len(terms) > 1 else terms[0]
-    weights = k ** np.arange(len(own))[::-1]
-
-    def lookup(paths: np.ndarray) -> np.ndarray:
-        return table[paths[:, own] @ weights]
-
-    return lookup
+    return own, table
 
 
 def draws(

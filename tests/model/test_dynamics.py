@@ -237,3 +237,18 @@ def test_json_shows_now_and_an_archived_dynamic_forecast_verifies(tmp_path, caps
     assert main(["run", path, "--as-of", "2025-09-15", "--save", str(saved)]) == 0
     check = verify(saved)
     assert check.reproduces, check.differences
+
+
+def test_the_weekly_change_under_dynamics_adds_up_and_names_an_edit_of_the_transitions():
+    from forecasting.analyses.attribution import attribute
+
+    rows = _weeks([1, 0, 1, 2, 8, 9, 11], origin="monitor", weight=0.8)
+    q0 = _q(dynamics=_dyn())
+    q1 = _q(dynamics=_dyn(stay=0.7))
+    before = _forecast(q0, rows[:5], dt.date(2025, 9, 8))
+    after = _forecast(q1, rows, dt.date(2025, 9, 22))
+    out = attribute(before, after)
+    ids = list(out.parts.change_id.values)
+    assert "dynamics" in ids and sum(k == "new" for k in out.parts.change_kind.values) == 2
+    np.testing.assert_allclose(out.parts.contribution.values.sum(0), out.total, atol=1e-9)
+    assert not out.notes
