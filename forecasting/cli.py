@@ -427,6 +427,8 @@ def _run(args: argparse.Namespace) -> int:
         try:
             result.save(args.save)
         except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise  # main() says the disk is full, naming the file (nothing left behind)
             raise InputError(
                 [
                     Problem(

@@ -33,6 +33,17 @@ MIN_DAYS, MAX_DAYS = 1e-6, 1e6
 #: no longer hold every whole number, and squares and exponentials overflow.
 MAX_MAGNITUDE: float = 1e15
 
+#: Finest spread of a measured (continuous) indicator, as a share of its scale (the largest
+#: ``|mean|`` or sd among its scenarios' levels and its noise, and its measurement ``sd``):
+#: every sd it states (``sd``, each level's, the noise's) is at least this share of the scale,
+#: and an item's value at most ``1 / MIN_SD_SHARE`` measurement sds in magnitude. The closed
+#: forms hold terms of size ``(value / sd) ** 2`` that cancel to the answer (at this bound
+#: within 1e-7 of a probability), and the quadrature needs spikes wider than about 1e-7 of its
+#: grid: finer, a forecast came out silently wrong (0.5 for each scenario, or 0 for one).
+MIN_SD_SHARE: float = 1e-5
+#: Smallest sd at all of a measured indicator (its inverse square stays a finite double).
+MIN_SD: float = 1e-15
+
 #: Range of every shape-like parameter (Gamma shape, Beta alpha and beta, Dirichlet alpha).
 #: Beyond it a distribution is in effect a point mass or a spike at the edge, and the engines
 #: lose precision.

@@ -11,7 +11,15 @@ import datetime as dt
 import math
 from typing import Any
 
-from ..core.schema import MAX_COUNT, MAX_DAYS, MAX_MAGNITUDE, MIN_DAYS, is_number, number_text
+from ..core.schema import (
+    MAX_COUNT,
+    MAX_DAYS,
+    MAX_MAGNITUDE,
+    MIN_DAYS,
+    MIN_SD_SHARE,
+    is_number,
+    number_text,
+)
 from ..kinds.base import ItemValue
 from .text_rules import number_problem
 
@@ -22,7 +30,8 @@ def bound_problems(
     """``(field path, message)`` for each bound the item's value or window breaks.
 
     A value observed over a window or an exposure (a count) is at most :data:`MAX_COUNT`; any
-    other number at most :data:`MAX_MAGNITUDE` in magnitude. The exposure, in days, lies in
+    other number at most :data:`MAX_MAGNITUDE` in magnitude, and a measured one (an indicator
+    with a measurement ``sd``) at most ``1 / MIN_SD_SHARE`` sds. The exposure, in days, lies in
     ``[MIN_DAYS, MAX_DAYS]``. If ``by_date``, a window ends on the item's date at the latest:
     a report cannot count what had not happened when it was made (the end is exclusive, so a
     window that covers the day before the report ends on the report's date); a window in the
@@ -45,6 +54,16 @@ def bound_problems(
             out.append((("value",), number_problem(value)))
     elif is_number(value) and abs(value) > MAX_MAGNITUDE:
         out.append((("value",), number_problem(value)))
+    sd = getattr(indicator, "sd", None)
+    if (
+        not out
+        and not counted
+        and is_number(value)
+        and is_number(sd)
+        and sd > 0
+        and abs(value) * MIN_SD_SHARE > sd
+    ):
+        out.append((("value",), _too_many_sds(float(value), float(sd))))
     if counted:
         days = parsed.exposure * float(getattr(indicator, "per_days", 1.0))
         field = ("window",) if parsed.window is not None else ("exposure",)
@@ -71,3 +90,13 @@ def bound_problems(
             )
         )
     return out
+
+
+def _too_many_sds(value: float, sd: float) -> str:
+    """The message for a measured value beyond ``1 / MIN_SD_SHARE`` sds of its indicator."""
+    return (
+        f"{value:.6g} is {abs(value) / sd:.3g} times its indicator's sd ({sd:g}) in magnitude; a "
+        f"measured value is at most {1 / MIN_SD_SHARE:,.0f} sds (beyond that double-precision "
+        "arithmetic cannot tell its scatter apart and the forecast would be wrong): is the value "
+        "or its unit wrong, or the indicator's sd too small?"
+    )

@@ -29,7 +29,14 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from scipy import special
 
-from ..core.schema import PositiveFloat, is_number, short_value
+from ..core.schema import (
+    MAX_MAGNITUDE,
+    MIN_SD,
+    MIN_SD_SHARE,
+    PositiveFloat,
+    is_number,
+    short_value,
+)
 from .base import (
     QUANTILES,
     IndicatorSpec,
@@ -80,6 +87,28 @@ class Continuous(Kind):
     ordered: ClassVar[bool] = True
 
     # --- the question file -------------------------------------------------------------------
+    def check_question(self, name, raw, scenarios, bad, lines):
+        """Every sd of the indicator is at least :data:`MIN_SD_SHARE` of its scale.
+
+        The scale is the largest ``|mean|`` or sd among its levels and noise, and its ``sd``
+        (:data:`~forecasting.core.schema.MIN_SD_SHARE` says why); :data:`MIN_SD` at least.
+        """
+        entries = raw.get(self.likelihood_field)
+        stated = [(("mean", s), e) for s, e in entries.items()] if isinstance(entries, dict) else []
+        if raw.get("noise") is not None:
+            stated.append((("noise",), raw["noise"]))
+        levels = [(where, p) for where, e in stated if (p := _normal_params(e)) is not None]
+        sd = raw.get("sd")
+        sd = float(sd) if is_number(sd) and 0 < sd <= MAX_MAGNITUDE else None
+        scale = max([max(abs(m), s) for _, (m, s) in levels] + [sd or 0.0])
+        least = max(MIN_SD, MIN_SD_SHARE * scale)
+        found = [(("sd",), sd, "sd")] if sd is not None else []
+        for where, (_, s) in levels:
+            found.append((where, s, "the noise's sd" if where == ("noise",) else "the level's sd"))
+        for where, value, what in found:
+            if value < least:
+                bad(("indicators", name, *where), _too_fine(what, value, least, scale))
+
     def describe(self, spec: ContinuousIndicator, scenarios: list[str]) -> dict[str, Any]:
         out: dict[str, Any] = {"sd": spec.sd, "unit": spec.unit, "likelihoods": {}}
         for s in scenarios:
@@ -351,6 +380,33 @@ class Continuous(Kind):
     def move_centre(self, ind, k, judgement, values):
         s = ind.prior[k, 1]
         return np.stack([values, np.full_like(values, s)], axis=-1)
+
+
+def _normal_params(entry: Any) -> tuple[float, float] | None:
+    """``(mean, sd)`` of a level or noise mapping as written; ``None`` if it is not valid."""
+    if not isinstance(entry, Mapping):
+        return None  # the schema says what is wrong with it
+    try:
+        m, s = NormalPrior.model_validate(dict(entry)).params
+    except (ValueError, ArithmeticError):  # pydantic's ValidationError is a ValueError
+        return None
+    # beyond MAX_MAGNITUDE a number is refused as too large, with no second message here
+    return (m, s) if max(abs(m), s) <= MAX_MAGNITUDE else None
+
+
+def _too_fine(what: str, value: float, least: float, scale: float) -> str:
+    """The message for an sd below ``least`` (:meth:`Continuous.check_question`)."""
+    why = (
+        f"{MIN_SD_SHARE:g} of its scale, {scale:.4g}: its largest level |mean| or sd, or its sd"
+        if least > MIN_SD
+        else "the smallest sd at all"
+    )
+    return (
+        f"{what} is {value:.3g}; a continuous indicator's sds must be at least {least:.3g} here "
+        f"({why}): finer, double precision cannot hold the spread and the forecast would be "
+        f"silently wrong. State {least:.3g} or more (far below the levels' sds a measurement "
+        "already counts as exact), or use other units"
+    )
 
 
 def _mixture_quantiles(

@@ -6,7 +6,9 @@ the root's JSON attributes; :data:`FORMAT_VERSION` says which layout it has.
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ..core.atomic import naming
 from ..core.dims import CI_BOUND
 from ..core.errors import ForecastingError
 
@@ -28,7 +31,12 @@ class NewerFormatError(ForecastingError):
 
 
 def write_tree(tree: xr.DataTree, path: str | Path) -> Path:
-    """Write a forecast's tree to one NetCDF file (atomically: temporary file, then rename)."""
+    """Write a forecast's tree to one NetCDF file (atomically: temporary file, then rename).
+
+    A failed write leaves no file behind (nor replaces one there) and is raised as an
+    :class:`OSError` naming ``path``; ``ENOSPC`` for a full disk, even where netCDF says only
+    "NetCDF: HDF error".
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -37,9 +45,24 @@ def write_tree(tree: xr.DataTree, path: str | Path) -> Path:
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        raise naming(exc, path) from exc
+    except RuntimeError as exc:  # netCDF's "NetCDF: HDF error", whatever the cause
+        raise _failed_write(exc, path, tree) from exc
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def _failed_write(exc: RuntimeError, path: Path, tree: xr.DataTree) -> OSError:
+    """NetCDF says only "HDF error": a full disk when the tree no longer fits there."""
+    try:
+        free = shutil.disk_usage(path.parent).free
+    except OSError:
+        free = None
+    if free is not None and free < tree.nbytes:
+        return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+    return OSError(errno.EIO, f"netCDF could not write the file ({exc})", str(path))
 
 
 def read_tree(path: str | Path, *, groups: Sequence[str] | None = None) -> xr.DataTree:

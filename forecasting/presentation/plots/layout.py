@@ -16,6 +16,8 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..text import escape_controls
+
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -61,8 +63,11 @@ def _advances(chars: set[str], bold: bool) -> dict[str, float]:
 
 
 def text_width(text: str, size: float, *, bold: bool = False) -> float:
-    """Width (points) of the widest line of ``text`` (kerning ignored: slightly wide)."""
-    text = str(text)
+    """Width (points) of the widest line of ``text`` (kerning ignored: slightly wide).
+
+    Control characters are measured as drawn: escaped (:func:`.style.escape_figure_texts`).
+    """
+    text = escape_controls(str(text), "\n")
     if not text:
         return 0.0
     adv = _advances(set(text) - {"\n"}, bold)
@@ -80,8 +85,11 @@ def text_height(text: str, size: float, spacing: float = 1.2) -> float:
 
 
 def wrap_to(text: str, width: float, size: float, *, bold: bool = False) -> str:
-    """``text`` wrapped at spaces to lines at most ``width`` points wide (long words split)."""
-    text = str(text)
+    """``text`` wrapped at spaces to lines at most ``width`` points wide (long words split).
+
+    Its control characters come back escaped, as they are drawn (line breaks kept).
+    """
+    text = escape_controls(str(text), "\n")
     adv = _advances(set(text) - {"\n"}, bold)
     space = adv.get(" ", 0.3) * size
     out = []

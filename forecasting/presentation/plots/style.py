@@ -12,10 +12,11 @@ import textwrap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import xarray as xr
 
 from ...core.dims import SCENARIO
-from ..text import judgement_name
+from ..text import escape_controls, judgement_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -41,12 +42,14 @@ DPI = 110
 
 
 def plain_text[F: Callable[..., Any]](draw: F) -> F:
-    """Run a plotting function with matplotlib's mathtext off: its texts show as written.
+    r"""Run a plotting function with matplotlib's mathtext off and control characters escaped.
 
     Labels, sources and notes come from files ("Tariffs rise by $5% to $10%"); with mathtext on,
     matplotlib reads ``$...$`` as mathematics, drops the dollars or fails to draw at all. Every
     public plotting function is wrapped, so every text it makes is plain (the user's own
-    settings are restored on return).
+    settings are restored on return), and every text of the figures it is given or returns
+    passes through :func:`escape_figure_texts`: a label built in Python or read from an
+    archived file may hold an ESC or a U+202E that validation would have refused.
     """
 
     @functools.wraps(draw)
@@ -54,9 +57,72 @@ def plain_text[F: Callable[..., Any]](draw: F) -> F:
         import matplotlib
 
         with matplotlib.rc_context({"text.parse_math": False}):
-            return draw(*args, **kwargs)
+            for fig in _figures([*args, *kwargs.values()]):  # e.g. the figure save_figure saves
+                escape_figure_texts(fig)
+            out = draw(*args, **kwargs)
+            for fig in _figures(out if isinstance(out, tuple) else [out]):
+                escape_figure_texts(fig)
+            return out
 
     return wrapper  # type: ignore[return-value]
+
+
+def escape_figure_texts(fig: Any) -> None:
+    r"""Every text a figure draws with its control characters escaped (``\x1b``, ``\u202e``).
+
+    The one place plotted text meets :func:`~forecasting.presentation.text.escape_controls`
+    (line breaks kept: the layout's own): titles, tick labels (also those of fixed ticks, which
+    are made again at each draw), legends, annotations and the labels artists carry for a
+    legend made later. A raw control character would be drawn as a missing glyph (matplotlib warns
+    "Glyph 27 missing") or reorder the text around it.
+    """
+    from matplotlib.artist import Artist
+    from matplotlib.text import Text
+    from matplotlib.ticker import FixedLocator
+
+    for ax in fig.axes:  # labels of fixed ticks (``set_yticks(y, rows)``), made at each draw
+        for axis in (ax.xaxis, ax.yaxis):
+            for minor in (False, True):
+                locator = axis.get_minor_locator() if minor else axis.get_major_locator()
+                if not isinstance(locator, FixedLocator):
+                    continue
+                formatter = axis.get_minor_formatter() if minor else axis.get_major_formatter()
+                labels = [str(t) for t in formatter.format_ticks(list(locator.locs))]
+                escaped = [escape_controls(t, "\n") for t in labels]
+                if escaped != labels:
+                    axis.set_ticklabels(escaped, minor=minor)
+    for artist in fig.findobj(Artist):
+        if isinstance(artist, Text):
+            _escape_set(artist.get_text(), artist.set_text)
+        label = artist.get_label()
+        if isinstance(label, str):
+            _escape_set(label, artist.set_label)
+
+
+def _escape_set(text: str, setter: Callable[[str], Any]) -> None:
+    escaped = escape_controls(text, "\n")
+    if escaped != text:
+        setter(escaped)
+
+
+def _figures(values: Sequence[Any]) -> list[Any]:
+    """The figures among ``values``: figures, and those of axes (alone, in lists or arrays)."""
+    from matplotlib.axes import Axes
+    from matplotlib.figure import FigureBase
+
+    found: list[Any] = []
+    for value in values:
+        if isinstance(value, list | tuple):
+            items = list(value)
+        elif isinstance(value, np.ndarray) and value.dtype.kind == "O":
+            items = list(value.flat)  # an array of axes (subplots)
+        else:
+            items = [value]
+        for item in items:
+            fig = item.figure if isinstance(item, Axes) else item
+            if isinstance(fig, FigureBase) and all(fig is not f for f in found):
+                found.append(fig)
+    return found
 
 
 JUDGEMENT = "judgement"
