@@ -122,6 +122,7 @@ def _run_dynamic(data: ModelData, draws: int, rng: np.random.Generator) -> Engin
         "log_evidence": post.log_evidence,
         "dynamics": {
             "paths": post.n_paths,
+            "dropped": post.dropped,
             "periods_with_evidence": len(post.periods),
             "period_days": tl.period_days,
             "periods_to_resolution": tl.now,

@@ -16,29 +16,36 @@ static model: each regime's share of the reports is integrated with that scenari
 (closed form, the categorical polynomial, or the adaptive quadrature of :mod:`.likelihood`).
 Under the truth mixture an origin whose reports fall in periods of different regimes couples
 those integrals; its state (genuine or not) is then summed over explicitly. The paths are
-enumerated: ``K ** T_e`` of them for ``T_e`` periods with evidence, at most
-:data:`MAX_PATHS`; between those periods the regime moves by powers of ``A``. The posterior
-over paths gives ``P(S_now)`` and, by ``A ** n`` to ``T``, ``P(S_T)``. Its error is the
-quadrature's (about 1e-10 relative): the integral over ``theta`` is the static engine's, and
-the sum over paths is exact. Beyond :data:`MAX_PATHS`, a longer ``period_days`` is asked for.
+built forward, period by period (between periods with evidence the regime moves by powers of
+``A``); after each period the paths more than :data:`PRUNE_NATS` nats below the best are
+dropped, and at most :data:`MAX_BEAM` kept. The posterior mass dropped (at the moment it was
+dropped) is reported as the method's error estimate (``dropped`` in the diagnostics); with
+few periods nothing is dropped and the sum is exact. The posterior over paths gives
+``P(S_now)`` and, by ``A ** n`` to ``T``, ``P(S_T)``. Otherwise its error is the quadrature's
+(about 1e-10 relative). Cost: with ``K = 4`` and persistent regimes, a few hundred paths
+survive each period.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..core.errors import InputError, Problem
 from ..core.stats import logsumexp
+from .subsets import SubsetMarginals
 
 if TYPE_CHECKING:
     from .data import IndicatorData, ModelData
 
-#: The most regime paths (``K ** T_e``) the exact engine enumerates.
-MAX_PATHS = 200_000
+#: Paths whose weight falls this many nats below the best path's are dropped (their share of
+#: the posterior at that moment is added up and reported: ``dropped``).
+PRUNE_NATS = 18.0
+#: The most regime paths kept after each period (the best ones).
+MAX_BEAM = 2_000
 #: The most origins whose states one indicator's path sums over explicitly.
 MAX_SPLIT_ORIGINS = 10
 
@@ -78,6 +85,8 @@ class DynamicPosterior:
     paths: np.ndarray  # (P, T_e) regimes
     path_log_lik: np.ndarray  # (P,) log p(E | path)
     path_log_prior: np.ndarray  # (P,) log p(path) without the first period's prior
+    #: The posterior mass of the paths dropped along the way (at the time they were dropped).
+    dropped: float = 0.0
 
     @property
     def n_paths(self) -> int:
@@ -100,10 +109,10 @@ def item_periods(ind: IndicatorData, timeline: Timeline) -> np.ndarray:
 
 
 def posterior(data: ModelData, memo: dict | None = None) -> DynamicPosterior:
-    """``P(S_T | E)``, ``P(S_now | E)`` and the evidence, by enumerating regime paths.
+    """``P(S_T | E)``, ``P(S_now | E)`` and the evidence, forward over the regime paths.
 
-    ``memo`` (optional) keeps each indicator's table of ``log p(its reports | its periods'
-    regimes)`` by its content, for callers that evaluate many variants (attribution).
+    ``memo`` (optional) keeps each indicator's marginals by its content, for callers that
+    evaluate many variants (attribution).
     """
     tl = data.timeline
     assert tl is not None
@@ -118,40 +127,43 @@ def posterior(data: ModelData, memo: dict | None = None) -> DynamicPosterior:
         return DynamicPosterior(
             at_t, now, np.zeros(k), 0.0, (), np.zeros((1, 0), int), np.zeros(1), np.zeros(1)
         )
-    t_e = len(periods)
-    if float(k) ** t_e > MAX_PATHS:
-        raise InputError(
-            [
-                Problem(
-                    None,
-                    None,
-                    "dynamics.period_days",
-                    f"the evidence falls in {t_e} periods of {tl.period_days:g} days: "
-                    f"{k}^{t_e} regime paths, more than the exact engine sums over "
-                    f"({MAX_PATHS:,}); use longer periods",
-                )
-            ]
-        )
-    paths = np.array(list(itertools.product(range(k), repeat=t_e)), dtype=int).reshape(-1, t_e)
-    with np.errstate(divide="ignore"):
-        log_moves = np.zeros(len(paths))
-        for i in range(t_e - 1):
-            step = np.log(tl.power(periods[i] - periods[i + 1]))
-            log_moves = log_moves + step[paths[:, i], paths[:, i + 1]]
     position = {p: i for i, p in enumerate(periods)}
-    log_lik = np.zeros(len(paths))
+    parts = []
     for ind in data.indicators:
         if not len(ind.values):
             continue
+        pos = np.array([position[int(p)] for p in per_item[ind.id]], dtype=int)
         key = None if memo is None else ("dynamic", _content(ind, per_item[ind.id]))
-        found = None if key is None else memo.get(key)
-        if found is None:
-            found = _indicator_table(ind, per_item[ind.id], k)
+        part = None if key is None else memo.get(key)
+        if part is None:
+            part = _Partial(ind, pos, k)
             if key is not None:
-                memo[key] = found
-        own, table = found
-        cols = np.array([position[p] for p in own], dtype=int)
-        log_lik = log_lik + table[paths[:, cols] @ (k ** np.arange(len(own))[::-1])]
+                memo[key] = part
+        parts.append(part)
+    paths = np.arange(k)[:, None]
+    log_moves = np.zeros(k)
+    log_lik = np.zeros(k)
+    dropped = 0.0
+    for t in range(len(periods)):
+        if t:
+            with np.errstate(divide="ignore"):
+                step = np.log(tl.power(periods[t - 1] - periods[t]))
+            n = len(paths)
+            log_moves = (log_moves[:, None] + step[paths[:, -1]]).reshape(-1)
+            paths = np.concatenate(
+                [np.repeat(paths, k, axis=0), np.tile(np.arange(k), n)[:, None]], axis=1
+            )
+            log_lik = np.repeat(log_lik, k)
+        for part in parts:
+            if t in part.periods:
+                log_lik = log_lik + part.step(paths, t)
+        with np.errstate(invalid="ignore"):
+            log_w = log_prior0[paths[:, 0]] + log_moves + log_lik
+        keep = _beam(log_w)
+        if not keep.all():
+            top = logsumexp(log_w, axis=0)
+            dropped += float(np.exp(logsumexp(log_w[~keep], axis=0) - top))
+            paths, log_moves, log_lik = paths[keep], log_moves[keep], log_lik[keep]
     with np.errstate(invalid="ignore"):
         log_joint = log_prior0[paths[:, 0]] + log_moves + log_lik
     log_evidence = float(logsumexp(log_joint, axis=0))
@@ -172,11 +184,24 @@ def posterior(data: ModelData, memo: dict | None = None) -> DynamicPosterior:
         paths,
         log_lik,
         log_moves,
+        dropped,
     )
 
 
+def _beam(log_w: np.ndarray) -> np.ndarray:
+    """The paths kept: within :data:`PRUNE_NATS` of the best, the :data:`MAX_BEAM` best."""
+    finite = np.isfinite(log_w)
+    if not finite.any():
+        return np.ones(len(log_w), dtype=bool)
+    keep = finite & (log_w >= np.max(log_w[finite]) - PRUNE_NATS)
+    if keep.sum() > MAX_BEAM:
+        cut = np.partition(log_w[keep], -MAX_BEAM)[-MAX_BEAM]
+        keep &= log_w >= cut
+    return keep
+
+
 def _content(ind: IndicatorData, periods: np.ndarray) -> tuple:
-    """What an indicator's table depends on (its prior, reports and their periods)."""
+    """What an indicator's marginals depend on (its prior, reports and their periods)."""
 
     def raw(a) -> bytes:
         return b"" if a is None else np.asarray(a, dtype=float).tobytes()
@@ -199,74 +224,126 @@ def _content(ind: IndicatorData, periods: np.ndarray) -> tuple:
     )
 
 
-def _indicator_table(ind: IndicatorData, periods: np.ndarray, k: int):
-    """``log p(indicator's reports | its periods' regimes)``.
+class _Partial:
+    """One indicator's ``log p(its reports up to a period | the regimes of its periods)``.
 
-    Returns its periods (oldest first) and the table over their ``K ** n`` regime assignments
-    (the first period's regime the most significant digit).
+    Given the regimes, each scenario's parameters are integrated over that scenario's share of
+    the reports exactly as in the static model; under the truth mixture an origin whose
+    reports fall in periods of different regimes has its state summed over (at most
+    :data:`MAX_SPLIT_ORIGINS` such origins).
     """
-    own = sorted({int(p) for p in periods}, reverse=True)
-    local = np.array([own.index(int(p)) for p in periods], dtype=int)
-    memo: dict[tuple, np.ndarray] = {}
 
-    def marginals(mask: np.ndarray, overrides: tuple[tuple[str, float], ...]) -> np.ndarray:
-        key = (mask.tobytes(), overrides)
-        found = memo.get(key)
-        if found is None:
-            sub = ind.with_items(mask)
-            if overrides:
-                set_to = dict(overrides)
-                weights = np.array(
+    def __init__(self, ind: IndicatorData, pos: np.ndarray, k: int):
+        self.ind, self.pos, self.k = ind, pos, k
+        self.own = np.unique(pos)  # its periods (positions among all), oldest first
+        self.periods = set(self.own.tolist())
+        self.origins = np.array(ind.item_origins, dtype=object)
+        self.rho = {
+            o: float(w) for o, w in zip(ind.item_origins, ind.item_origin_weights, strict=True)
+        }
+        self.values: dict[tuple, float] = {}
+        self.marginal: dict[bytes, np.ndarray] = {}
+        self.evaluate = SubsetMarginals(ind)
+
+    def step(self, paths: np.ndarray, t: int) -> np.ndarray:
+        """The change of ``log p`` when period ``t``'s reports join, for each path."""
+        upto = self.own[self.own <= t]
+        new = self._at(paths[:, upto])
+        before = upto[:-1]
+        old = self._at(paths[:, before]) if len(before) else np.zeros(len(paths))
+        return new - old
+
+    def _at(self, assigned: np.ndarray) -> np.ndarray:
+        rows, inverse = np.unique(assigned, axis=0, return_inverse=True)
+        keys = [tuple(int(x) for x in row) for row in rows]
+        missing = [key for key in keys if key not in self.values]
+        if missing:
+            self._compute(missing)
+        out = np.array([self.values[key] for key in keys])
+        return out[inverse.reshape(-1)]
+
+    def log_p(self, regimes: tuple[int, ...]) -> float:
+        """``log p(reports of its first len(regimes) periods | those periods' regimes)``."""
+        if regimes not in self.values:
+            self._compute([regimes])
+        return self.values[regimes]
+
+    def _compute(self, keys: list[tuple[int, ...]]) -> None:
+        """Fill :attr:`values` for ``keys``: every subset they need, in one batch."""
+        jobs = []  # (key, z index, log weight of z, scenario, subset id)
+        subsets: dict[bytes, tuple[np.ndarray, np.ndarray | None]] = {}
+        for key in keys:
+            n = len(key)
+            included = np.isin(self.pos, self.own[:n])
+            lookup = dict(zip(self.own[:n].tolist(), key, strict=True))
+            regime = np.array([lookup.get(int(p), -1) for p in self.pos])
+            split = []
+            if self.ind.reliability_model == "mixture":
+                for o in dict.fromkeys(self.origins[included]):
+                    mine = regime[included & (self.origins == o)]
+                    if len(np.unique(mine)) > 1 and 0.0 < self.rho[o] < 1.0:
+                        split.append(o)
+            if len(split) > MAX_SPLIT_ORIGINS:
+                raise InputError(
                     [
-                        set_to.get(o, w)
-                        for o, w in zip(sub.item_origins, sub.item_origin_weights, strict=True)
+                        Problem(
+                            None,
+                            None,
+                            "dynamics",
+                            f"indicator '{self.ind.id}': {len(split)} origins report in "
+                            f"periods of different regimes (at most {MAX_SPLIT_ORIGINS}); use "
+                            "longer periods",
+                        )
                     ]
                 )
-                sub = replace(sub, origin_weights=weights)
-            found = memo[key] = sub.log_marginal() if mask.any() else np.zeros(k)
-        return found
-
-    origins = np.array(ind.item_origins, dtype=object)
-    rho = {o: float(w) for o, w in zip(ind.item_origins, ind.item_origin_weights, strict=True)}
-    mixture = ind.reliability_model == "mixture"
-    table = np.empty(k ** len(own))
-    for a, regimes in enumerate(itertools.product(range(k), repeat=len(own))):
-        regime = np.asarray(regimes)[local]  # each item's regime
-        split = []
-        if mixture:
-            for o in dict.fromkeys(origins):
-                mine = regime[origins == o]
-                if len(np.unique(mine)) > 1 and 0.0 < rho[o] < 1.0:
-                    split.append(o)
-        if len(split) > MAX_SPLIT_ORIGINS:
-            raise InputError(
-                [
-                    Problem(
-                        None,
-                        None,
-                        "dynamics",
-                        f"indicator '{ind.id}': {len(split)} origins report in periods of "
-                        f"different regimes (at most {MAX_SPLIT_ORIGINS}); use longer periods",
+            for zi, z in enumerate(itertools.product((1.0, 0.0), repeat=len(split))):
+                with np.errstate(divide="ignore"):
+                    log_z = float(
+                        sum(
+                            np.log(self.rho[o]) if on else np.log1p(-self.rho[o])
+                            for o, on in zip(split, z, strict=True)
+                        )
                     )
-                ]
-            )
-        terms = []
-        for z in itertools.product((1.0, 0.0), repeat=len(split)):
-            with np.errstate(divide="ignore"):
-                w = sum(
-                    np.log(rho[o]) if s else np.log1p(-rho[o])
-                    for o, s in zip(split, z, strict=True)
+                rho = None
+                if split:
+                    rho = np.array(self.ind.item_origin_weights, dtype=float)
+                    for o, on in zip(split, z, strict=True):
+                        rho[self.origins == o] = on
+                for s in range(self.k):
+                    mask = included & (regime == s)
+                    if not mask.any():
+                        jobs.append((key, zi, log_z, s, None))
+                        continue
+                    sid = mask.tobytes() + (b"" if rho is None else rho.tobytes())
+                    subsets.setdefault(sid, (mask, rho))
+                    jobs.append((key, zi, log_z, s, sid))
+        todo = [sid for sid in subsets if sid not in self.marginal]
+        if todo:
+            masks = np.stack([subsets[sid][0] for sid in todo])
+            with_rho = any(subsets[sid][1] is not None for sid in todo)
+            rhos = (
+                np.stack(
+                    [
+                        subsets[sid][1]
+                        if subsets[sid][1] is not None
+                        else np.asarray(self.ind.item_origin_weights, dtype=float)
+                        for sid in todo
+                    ]
                 )
-            overrides = tuple(zip(split, z, strict=True))
-            total = w
-            for s in range(k):
-                mask = regime == s
-                if mask.any():
-                    mine = tuple((o, v) for o, v in overrides if np.any(origins[mask] == o))
-                    total = total + marginals(mask, mine)[s]
-            terms.append(total)
-        table[a] = logsumexp(np.array(terms), axis=0) if len(terms) > 1 else terms[0]
-    return own, table
+                if with_rho
+                else None
+            )
+            values = self.evaluate(masks, rhos)
+            for sid, row in zip(todo, values, strict=True):
+                self.marginal[sid] = row
+        totals: dict[tuple, dict[int, float]] = {}
+        for key, zi, log_z, s, sid in jobs:
+            per_z = totals.setdefault(key, {})
+            add = 0.0 if sid is None else float(self.marginal[sid][s])
+            per_z[zi] = per_z.get(zi, log_z) + add
+        for key, per_z in totals.items():
+            terms = np.array(list(per_z.values()), dtype=float)
+            self.values[key] = float(logsumexp(terms, axis=0))
 
 
 def draws(

@@ -129,6 +129,10 @@ class Mixture:
         )
         return self.kind.item_loglik(theta, view)[..., rep.report_distinct]
 
+    def report_logf(self, theta: np.ndarray) -> np.ndarray:
+        """Each report's ``log f(v_r | theta)``, ``(..., K, R)`` (reports as :meth:`reports`)."""
+        return self._logf(self.reports(), theta)
+
     # --- the integral over the parameter ---------------------------------------------------
     @property
     def _polynomial(self) -> bool:

@@ -25,11 +25,11 @@ _STEPS = np.array([-10, -6, -3, -1.5, 0, 1.5, 3, 6, 10], dtype=float)
 #: Rounds of panel splitting at most.
 _MAX_SPLITS = 40
 #: Half-width of the grid, in scales of the widest distribution.
-_REACH = 40.0
+REACH = 40.0
 #: The two rules' nodes and weights on [-1, 1], computed once (each call of ``leggauss`` solves
 #: an eigenproblem: 6% of the confidence calibration test's time when it was called per grid).
-_FINE_X, _FINE_W = np.polynomial.legendre.leggauss(_FINE)
-_COARSE_X, _COARSE_W = np.polynomial.legendre.leggauss(_COARSE)
+FINE_X, FINE_W = np.polynomial.legendre.leggauss(_FINE)
+COARSE_X, COARSE_W = np.polynomial.legendre.leggauss(_COARSE)
 
 
 def adaptive_grid(model: Mixture) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
@@ -48,8 +48,8 @@ def adaptive_grid(model: Mixture) -> tuple[np.ndarray, np.ndarray, np.ndarray, f
     centres, scales = np.concatenate([c0, c1]), np.concatenate([s0, s1])
     ok = np.isfinite(centres) & np.isfinite(scales) & (scales > 0)
     centres, scales = centres[ok], scales[ok]
-    lo = float(np.min(centres - _REACH * scales))
-    hi = float(np.max(centres + _REACH * scales))
+    lo = float(np.min(centres - REACH * scales))
+    hi = float(np.max(centres + REACH * scales))
     lo, hi = max(lo, kind.u_bounds[0]), min(hi, kind.u_bounds[1])
     span = (hi - lo) / 16
     points = [np.linspace(lo, hi, 17)]
@@ -75,7 +75,7 @@ def adaptive_grid(model: Mixture) -> tuple[np.ndarray, np.ndarray, np.ndarray, f
     else:
         kept_p[-1] = hi
     breaks = np.array(kept_p)
-    fine_x, fine_w, coarse_x, coarse_w = _FINE_X, _FINE_W, _COARSE_X, _COARSE_W
+    fine_x, fine_w, coarse_x, coarse_w = FINE_X, FINE_W, COARSE_X, COARSE_W
     rep = model.reports()
     panels = list(zip(breaks[:-1], breaks[1:], strict=True))
     done: list[tuple] = []  # accepted panels: (a, b, u, log w, log L, fine sums (K,))
