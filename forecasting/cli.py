@@ -635,6 +635,11 @@ def _history(args: argparse.Namespace) -> int:
                             "id": str(s),
                             "probability": plain(h.probability.values[k]),
                             "responsiveness": bounds(h.responsiveness.values[k]),
+                            **(
+                                {"now": plain(h.probability_now.values[k])}
+                                if "probability_now" in h
+                                else {}
+                            ),
                         }
                         for k, s in enumerate(hist.scenario.values)
                     ],

@@ -37,6 +37,7 @@ from ..core.atomic import fsync_dir, naming, write_text_atomic
 from ..core.dims import AS_OF, CI_BOUND, SCENARIO
 from ..core.errors import ForecastingError
 from ..core.paths import display_path
+from ..presentation.dynamics import resolves, sampler_warnings
 from ..results.files import NewerFormatError
 from ..results.forecast import Forecast
 
@@ -312,8 +313,9 @@ class Archive:
 
         Dims ``(as_of, scenario)`` for ``probability``, ``prior`` and ``mcse``;
         ``(as_of, scenario, ci_bound)`` for ``responsiveness`` (NaN for forecasts made before
-        it existed); per date ``confidence`` (the level, ``""`` where none), ``n_origins``,
-        ``engine``, ``revision``, ``n_items`` and ``path``. Files that could not be used are
+        it existed); with dynamics ``probability_now`` (:func:`history_dataset`); per date
+        ``confidence`` (the level, ``""`` where none), ``n_origins``, ``engine``, ``revision``,
+        ``n_items`` and ``path``. Files that could not be used are
         skipped (never moved: this only reads), listed in the attributes ``unreadable`` and
         ``unreadable_reason``.
         """
@@ -357,8 +359,20 @@ def _failed_write(exc: RuntimeError, path: Path, forecast: Forecast) -> OSError:
     return OSError(errno.EIO, f"netCDF could not write the file ({exc})", str(path))
 
 
+def _flags(f: Forecast) -> list[str]:
+    """What flags a forecast: its sampler's warnings and the update's reasons.
+
+    Not the note that dynamics leave the confidence out: that is no reason to flag.
+    """
+    return sampler_warnings(f.warnings) + f.flags
+
+
 def history_dataset(forecasts: list[Forecast], entries: list[Entry] | None = None) -> xr.Dataset:
-    """Stack forecasts of one question (in as-of order) into a Dataset with an ``as_of`` dim."""
+    """Stack forecasts of one question (in as-of order) into a Dataset with an ``as_of`` dim.
+
+    With dynamics also ``probability_now`` (as_of, scenario; NaN for a forecast without) and
+    the attribute ``resolves`` (the latest such forecast's resolution date).
+    """
     if not forecasts:
         return xr.Dataset(coords={AS_OF: np.array([], dtype="datetime64[ns]")})
     forecasts = sorted(forecasts, key=lambda f: f.as_of)
@@ -402,8 +416,8 @@ def history_dataset(forecasts: list[Forecast], entries: list[Entry] | None = Non
             "n_origins": ((AS_OF,), [len(f.origins) for f in forecasts]),
             "engine": ((AS_OF,), [f.engine for f in forecasts]),
             "n_items": ((AS_OF,), [len(f.evidence_items) for f in forecasts]),
-            "flagged": ((AS_OF,), [bool(f.warnings or f.flags) for f in forecasts]),
-            "flags": ((AS_OF,), ["; ".join(f.warnings + f.flags) for f in forecasts]),
+            "flagged": ((AS_OF,), [bool(_flags(f)) for f in forecasts]),
+            "flags": ((AS_OF,), ["; ".join(_flags(f)) for f in forecasts]),
         },
         coords={
             AS_OF: dates,
@@ -413,6 +427,20 @@ def history_dataset(forecasts: list[Forecast], entries: list[Entry] | None = Non
         },
         attrs={"question": forecasts[-1].question_id, "title": forecasts[-1].title},
     )
+    if any(f.now is not None for f in forecasts):  # dynamics: P(S_now = k | E) as well
+        ds["probability_now"] = (
+            (AS_OF, SCENARIO),
+            np.stack(
+                [
+                    aligned(f, "probability_now")
+                    if f.now is not None
+                    else np.full(len(scenarios), np.nan)
+                    for f in forecasts
+                ]
+            ),
+        )
+        last = next(f for f in reversed(forecasts) if f.now is not None)
+        ds.attrs["resolves"] = str(resolves(last))
     if entries is not None:
         ds["revision"] = ((AS_OF,), [e.revision for e in entries])
         ds["path"] = ((AS_OF,), [str(e.path) for e in entries])

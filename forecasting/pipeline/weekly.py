@@ -30,6 +30,7 @@ from ..inputs.evidence import Evidence
 from ..inputs.question import Question, load_question
 from ..inputs.resolve import resolve_inputs
 from ..presentation import report as rpt
+from ..presentation.dynamics import resolves, sampler_warnings
 from ..presentation.text import estimative, headline, next_observation_sentences
 from ..results.forecast import Forecast
 from .archive import Archive, Unreadable, WriteResult
@@ -117,7 +118,8 @@ def update(
         history = contents.history(also)
         skipped = contents.unreadable
         archive_message = planned.message + "".join(f"; skipped {u.describe()}" for u in skipped)
-        reasons = [f"MCMC diagnostics: {w}" for w in current.warnings] + flags
+        # the note that dynamics leave the confidence out is in the report, not a flag
+        reasons = [f"MCMC diagnostics: {w}" for w in sampler_warnings(current.warnings)] + flags
         summary = _summary(current, previous, attribution, sur, tree, planned, reasons)
         summary["archive"]["skipped"] = [u.to_dict() for u in skipped]
         summary["prequential"] = {
@@ -204,6 +206,8 @@ def _summary(
 ) -> dict[str, Any]:
     out = current.to_dict()
     out["headline"] = headline(current, previous)
+    if current.now is not None:  # dynamics: each scenario's "now" is beside its probability
+        out["resolves"] = resolves(current)
     for s in out["scenarios"]:
         s["estimative"] = estimative(s["probability"])
         if previous is not None and s["id"] in previous.scenarios:

@@ -208,6 +208,8 @@ def judgement_name(
         return f"noise P({clip(what, 24)} = {clip(cat, 22)})"
     if kind == "noise":
         return f"noise of {clip(what, 38)}"
+    if kind == "transition":
+        return f"P(stay in {scen})"
     return clip(readable(target), MAX_LABEL)
 
 
@@ -217,16 +219,25 @@ def judgement_name(
 def headline(forecast: Forecast, previous: Forecast | None = None) -> str:
     """The leading scenario, its probability and ICD 203 term; then, apart, the confidence.
 
-    With ``previous``, the change since that forecast (``"up 7 points since ..."``). The
+    With ``previous``, the change since that forecast (``"up 7 points since ..."``). With
+    dynamics the probability is on the resolution date, and the regime now is said after it
+    (``"...: 85% (very likely) by 2026-03-31, up 4 points since ...; now 96%"``). The
     confidence is its own sentence (:func:`confidence_sentence`), never inside the first:
     ICD 203 keeps how likely a judgement is apart from how confident the analyst is in it.
     """
     k = forecast.leading
     p = float(forecast.probabilities.sel({SCENARIO: k}))
     text = f"{forecast.labels[k]}: {pct(p)} ({estimative(p)})"
+    now = forecast.now
+    if now is not None:  # dynamics: the probability is on the resolution date
+        text = f"{text} by {forecast.question.get('resolves')}"
     if previous is not None and k in previous.scenarios:
         before = float(previous.probabilities.sel({SCENARIO: k}))
         text = f"{text}, {change_words(p - before)} since {previous.as_of.isoformat()}"
+        if now is not None:
+            text = f"{text}; now {pct(float(now.sel({SCENARIO: k})))}"
+    elif now is not None:
+        text = f"{text}; now {pct(float(now.sel({SCENARIO: k})))} (as of {forecast.as_of})"
     else:
         text = f"{text} as of {forecast.as_of.isoformat()}"
     confidence = confidence_sentence(forecast)

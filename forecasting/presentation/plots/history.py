@@ -9,6 +9,7 @@ import xarray as xr
 
 from ...confidence.level import horizon_words
 from ...core.dims import CI_BOUND, SCENARIO
+from ..dynamics import at_resolution
 from .layout import (
     caller_titles,
     figure_and_axes,
@@ -86,6 +87,27 @@ def _confidence_row(ax: Axes, dates: np.ndarray, levels: list[str]) -> bool:
     return True
 
 
+def _now(history: xr.Dataset) -> np.ndarray | None:
+    """``P(S_now = k | E)`` (as_of, scenario) of forecasts with dynamics; ``None`` without."""
+    if "probability_now" not in history:
+        return None
+    now = np.asarray(history["probability_now"].values, dtype=float)
+    return now if np.isfinite(now).any() else None
+
+
+def _style_handles(history: xr.Dataset) -> list:
+    """Legend entries (drawn on no axes) saying what the solid and the dashed lines are."""
+    from matplotlib.lines import Line2D
+
+    resolves = history.attrs.get("resolves")
+    return [
+        Line2D([], [], color="0.35", lw=1.8, label=legend_label(at_resolution(resolves))),
+        Line2D(
+            [], [], color="0.35", lw=1.4, ls="--", label=legend_label("now (as-of date's period)")
+        ),
+    ]
+
+
 @plain_text
 def plot_history(history: xr.Dataset, *, ax: Axes | None = None) -> tuple[Figure, Axes]:
     """Trajectory of every scenario's probability over as-of dates, with the confidence of each.
@@ -102,7 +124,9 @@ def plot_history(history: xr.Dataset, *, ax: Axes | None = None) -> tuple[Figure
     Returns
     -------
     fig, ax
-        One line with markers per scenario (its colour); beside the latest date, where the
+        One line with markers per scenario (its colour); with dynamics (``probability_now``)
+        these are at resolution, and a dashed line of the same colour is the regime now (a
+        legend entry says which style is which); beside the latest date, where the
         next horizon of typical evidence could leave each probability (a thin whisker per
         scenario, when the latest forecast has its confidence); a row of letters above the
         plot with the confidence of each date (L, M, H; beyond :data:`DENSE` dates, of each
@@ -132,6 +156,10 @@ def plot_history(history: xr.Dataset, *, ax: Axes | None = None) -> tuple[Figure
             label=legend_label(names[s]),
             zorder=3,
         )
+    now = _now(history)
+    if now is not None:  # dynamics: the regime now, dashed, beside the line at resolution
+        for k, s in enumerate(scenarios):
+            ax.plot(dates, now[:, k], ls="--", lw=1.4, color=colors[s], label=f"_now {s}", zorder=3)
     span = (dates[-1] - dates[0]) if n > 1 else np.timedelta64(0, "D")
     step = max(span / 60, np.timedelta64(6, "h"))
     latest = _latest_ranges(history)
@@ -181,12 +209,25 @@ def plot_history(history: xr.Dataset, *, ax: Axes | None = None) -> tuple[Figure
         ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=10))
     ax.tick_params(axis="x", labelrotation=30)
     clean_axes(ax, grid="y")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False)
+    styles = _style_handles(history) if now is not None else []
+    ax.legend(
+        **({"handles": ax.get_legend_handles_labels()[0] + styles} if styles else {}),
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=8.5,
+        frameon=False,
+    )
     title = f"Trajectory: {str(history.attrs.get('title', '')) or 'Forecast'}"
     note = (
         "Each archived forecast (latest revision per as-of date): lines are the scenario "
         "probabilities"
     )
+    if now is not None:
+        note = (
+            "Each archived forecast (latest revision per as-of date): solid lines are the "
+            f"scenario probabilities {at_resolution(history.attrs.get('resolves'))}, dashed "
+            "lines the probabilities now (the regime of each as-of date's period)"
+        )
     if latest is not None:
         days = history.attrs.get("horizon_days")
         when = "the next horizon" if days is None else horizon_words(float(days))
@@ -202,7 +243,7 @@ def plot_history(history: xr.Dataset, *, ax: Axes | None = None) -> tuple[Figure
     if not own:
         caller_titles(ax, title, note)
         return fig, ax
-    legend = [legend_label(names[s]) for s in scenarios]
+    legend = [legend_label(names[s]) for s in scenarios] + [h.get_label() for h in styles]
     # date labels turned by 30 degrees
     size = rc_size("xtick.labelsize")
     date_w, date_h = text_width("2025-10-27", size), text_height("0", size)

@@ -17,6 +17,7 @@ from ...analyses.prequential import by_origin
 from ...analyses.surprise_check import catch_all_flag
 from ...core.constants import CATCH_ALL, CATCH_ALL_THRESHOLD
 from ...results.forecast import Forecast
+from .. import dynamics
 from ..plots.registry import figure as figure_spec
 from ..text import (
     change_words,
@@ -131,8 +132,10 @@ def build(
     """
     b: list[Block] = [Heading(f"{current.title}: forecast as of {current.as_of}", 1)]
     b.append(Paragraph(f"**{headline(current, previous)}**"))
-    for w in current.warnings:
+    for w in dynamics.sampler_warnings(current.warnings):
         b.append(Warning(f"Sampler diagnostics: {w}. Treat the numbers as unreliable."))
+    for w in dynamics.notes(current.warnings):
+        b.append(Warning(f"{w[0].upper()}{w[1:]}."))
     if surprise.attrs.get("joint_improbable"):
         b.append(
             Warning(
@@ -168,6 +171,7 @@ def build(
 
     # scenarios
     conf = current.confidence
+    now = current.now  # with dynamics: P(S_now = k | E) beside the probability at resolution
     rows = []
     for k, s in enumerate(current.scenarios):
         p = float(current.probabilities.values[k])
@@ -179,6 +183,7 @@ def build(
             (
                 current.labels[s],
                 estimative(p),
+                *(() if now is None else (pct(float(now.values[k])),)),
                 pct(p),
                 *ranges,
                 pct(float(current.prior.values[k])),
@@ -187,18 +192,30 @@ def build(
         )
     b.append(Heading("Scenarios"))
     after = () if conf is None else (f"after {horizon_words(conf.horizon_days)}", "opinion range")
+    shown = ("probability",)
+    if now is not None:
+        shown = ("now", dynamics.at_resolution(dynamics.resolves(current)))
     b.append(
         Table(
-            header=("scenario", "estimative term", "probability", *after, "prior", "since last"),
+            header=("scenario", "estimative term", *shown, *after, "prior", "since last"),
             rows=tuple(rows),
         )
     )
-    b.append(
-        Paragraph(
-            "The estimative terms follow ICD 203; how confident the analysis is, is said apart "
-            "(below). Ranges are 5%-95%.",
+    if now is not None:
+        b.append(
+            Paragraph(
+                f"{dynamics.meaning(current)} The estimative terms follow ICD 203 and, like the "
+                "change since last, are of the probability at resolution; the confidence "
+                "measures do not model dynamics yet and are left out.",
+            )
         )
-    )
+    else:
+        b.append(
+            Paragraph(
+                "The estimative terms follow ICD 203; how confident the analysis is, is said "
+                "apart (below). Ranges are 5%-95%.",
+            )
+        )
     b += _figure(figures, "posterior")
     b += _confidence(current, figures)
     if "trajectory" in figures:
@@ -294,6 +311,7 @@ def build(
     rows = [
         ("engine", current.engine),
         ("as-of", current.as_of.isoformat()),
+        *(() if current.now is None else (("resolves", str(dynamics.resolves(current))),)),
         (
             "evidence used",
             evidence_count(len(current.evidence_items), len(current.origins)),
@@ -325,7 +343,9 @@ def _attribution_blocks(current: Forecast, attribution) -> list[Block]:
         out.append(Paragraph(f"{c[0].upper()}{c[1:]}."))
     out.append(
         Paragraph(
-            f"Since {attribution.previous_as_of}: "
+            f"Since {attribution.previous_as_of}"
+            + ("" if current.now is None else " (at resolution)")
+            + ": "
             + "; ".join(
                 f"{current.labels[s]} {change_words(float(total[n]))}"
                 for n, s in enumerate(current.scenarios)
