@@ -8,7 +8,7 @@ ledger's ids. Everything here is exact and vectorised over settings.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,37 @@ class Base:
     data: ModelData
     question: Question | None = None
     evidence: Evidence | None = None
+    #: With dynamics: each indicator's path tables by content, shared by the variants.
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def dynamic(self) -> bool:
+        """Whether the question has dynamics (the posterior is then at the resolution date)."""
+        return self.data.timeline is not None
+
+    def dynamic_log_joint(self, data: ModelData) -> np.ndarray:
+        """``log P(S_T = k | E)`` of a variant of the model (dynamics; normalised)."""
+        from ..model import dynamics
+
+        with np.errstate(divide="ignore"):
+            return np.log(dynamics.posterior(data, memo=self.memo).probability)
+
+    def with_indicator_data(self, j: int, variants: list[IndicatorData]) -> np.ndarray:
+        """Log posteriors ``(n, K)`` with indicator ``j`` replaced by each of ``variants``.
+
+        Static: by their log marginals; with dynamics: each variant's dynamic posterior.
+        """
+        if not self.dynamic:
+            if not variants:
+                return np.zeros((0, self.data.n_scenarios))
+            lm = np.stack([v.model.log_marginal() for v in variants])
+            return self.with_indicator(j, lm)
+        rows = []
+        for v in variants:
+            inds = list(self.data.indicators)
+            inds[j] = v
+            rows.append(self.dynamic_log_joint(replace(self.data, indicators=tuple(inds))))
+        return np.array(rows).reshape(len(variants), self.data.n_scenarios)
 
     @cached_property
     def log_marginals(self) -> np.ndarray:
@@ -47,7 +78,12 @@ class Base:
 
     @cached_property
     def log_joint(self) -> np.ndarray:
-        """``log prior_k + sum_j log m_kj`` (unnormalised log posterior)."""
+        """``log prior_k + sum_j log m_kj`` (unnormalised log posterior).
+
+        With dynamics: the log posterior at the resolution date.
+        """
+        if self.dynamic:
+            return self.dynamic_log_joint(self.data)
         return self.log_prior + self.log_marginals.sum(axis=0)
 
     @cached_property

@@ -45,8 +45,14 @@ def evidence_influence(
     for j, ind in enumerate(data.indicators):
         if not ind.item_ids:
             continue
-        lm_loo = ind.model.loo()
         rows = [order[i] for i in ind.item_ids]
+        if base.dynamic:
+            n = len(ind.item_ids)
+            lj[rows] = base.with_indicator_data(
+                j, [ind.with_items(np.arange(n) != i) for i in range(n)]
+            )
+            continue
+        lm_loo = ind.model.loo()
         lj[rows] = base.log_joint[None, :] - base.log_marginals[j][None, :] + lm_loo
     return influence_dataset(
         base, ITEM, list(data.item_ids), lj, coords=item_coords(base), kind="evidence influence"
@@ -124,7 +130,15 @@ def indicator_influence(
     """Influence of all items of each indicator together (dims ``indicator, scenario``)."""
     base = base_of(source, evidence, as_of)
     names = [ind.id for ind in base.data.indicators]
-    lj = base.log_joint[None, :] - base.log_marginals  # drop indicator j's evidence
+    if base.dynamic:
+        lj = np.concatenate(
+            [
+                base.with_indicator_data(j, [ind.with_items(np.zeros(len(ind.values), bool))])
+                for j, ind in enumerate(base.data.indicators)
+            ]
+        ).reshape(len(names), base.data.n_scenarios)
+    else:
+        lj = base.log_joint[None, :] - base.log_marginals  # drop indicator j's evidence
     return influence_dataset(
         base,
         INDICATOR,

@@ -142,6 +142,7 @@ def all_judgements(base: Base) -> list[Judgement]:
                 )
             )
     out += _mixture_judgements(base)
+    out += _transition_judgements(base)
     return out
 
 
@@ -238,6 +239,8 @@ def find_judgement(base: Base, judgement_id: str) -> Judgement:
 def sweep_log_joint(base: Base, jd: Judgement, values: np.ndarray) -> np.ndarray:
     """Unnormalised log posterior ``(n, K)`` with judgement ``jd`` set to each of ``values``."""
     values = np.asarray(values, dtype=float)
+    if base.dynamic:
+        return _dynamic_sweep(base, jd, values)
     n = len(values)
     data = base.data
     lj = np.tile(base.log_joint, (n, 1))
@@ -271,6 +274,109 @@ def sweep_log_joint(base: Base, jd: Judgement, values: np.ndarray) -> np.ndarray
         lj = lj - base.log_marginals[j][None, :] + ind.model.with_noises(params)
     # concentration: the point probability does not depend on it (the interval does)
     return lj
+
+
+def _dynamic_sweep(base: Base, jd: Judgement, values: np.ndarray) -> np.ndarray:
+    """:func:`sweep_log_joint` with dynamics: each setting's dynamic posterior (exact)."""
+    data = base.data
+    n = len(values)
+    if jd.kind == "concentration":
+        return np.tile(base.log_joint, (n, 1))
+    if jd.kind == "transition":
+        k = data.scenarios.index(jd.scenario)
+        out = []
+        for v in values:
+            matrix = data.timeline.matrix.copy()
+            leave = matrix[k].copy()
+            leave[k] = 0.0
+            rest = leave.sum()
+            matrix[k] = leave * ((1.0 - v) / rest) if rest > 0 else leave
+            if rest <= 0:  # it never left: where it goes is unstated, so spread evenly
+                matrix[k] = (1.0 - v) / (len(leave) - 1)
+            matrix[k, k] = v
+            timeline = replace(data.timeline, matrix=matrix)
+            out.append(base.dynamic_log_joint(replace(data, timeline=timeline)))
+        return np.array(out)
+    if jd.kind == "prior":
+        k = data.scenarios.index(jd.scenario)
+        out = []
+        for v in values:
+            p = data.prior * (1.0 - v) / (1.0 - data.prior[k])
+            p[k] = v
+            out.append(base.dynamic_log_joint(replace(data, prior=p)))
+        return np.array(out)
+    if jd.kind == "origin":
+        out = []
+        for v in values:
+            inds = tuple(
+                replace(
+                    ind,
+                    origin_weights=np.where(
+                        np.array([o == jd.target for o in ind.item_origins], dtype=bool),
+                        v,
+                        ind.item_origin_weights,
+                    ),
+                )
+                for ind in data.indicators
+            )
+            out.append(base.dynamic_log_joint(replace(data, indicators=inds)))
+        return np.array(out)
+    if jd.kind == "reliability":
+        j, ind, i = base.item(jd.target)
+        variants = []
+        for v in values:
+            weights, cred = ind.weights.copy(), ind.item_credibility.copy()
+            weights[i] = v
+            origin = ind.item_origin_weights[i]
+            cred[i] = min(1.0, v / origin) if origin > 0 else 0.0
+            variants.append(replace(ind, weights=weights, credibility=cred))
+        return base.with_indicator_data(j, variants)
+    j, ind = base.indicator(jd.target)
+    if jd.kind == "likelihood":
+        k = data.scenarios.index(jd.scenario)
+        params = ind.kind.move_centre(ind, k, jd.likelihood, values)
+        variants = []
+        for row in params:
+            prior = ind.prior.copy()
+            prior[k] = row
+            variants.append(replace(ind, prior=prior))
+        return base.with_indicator_data(j, variants)
+    # noise
+    noise = replace(ind, prior=ind.spec.noise_params())
+    params = ind.kind.move_centre(noise, 0, jd.likelihood, values)
+    return base.with_indicator_data(j, [replace(ind, noise=row[None, :]) for row in params])
+
+
+def _transition_judgements(base: Base) -> list[Judgement]:
+    """Each scenario's probability of staying from one period to the next (dynamics only)."""
+    tl = base.data.timeline
+    if tl is None:
+        return []
+    out = []
+    for k, s in enumerate(base.data.scenarios):
+        stay = float(tl.matrix[k, k])
+        low, high = _odds_range(stay)
+        out.append(
+            Judgement(
+                f"stay:{s}",
+                "transition",
+                s,
+                s,
+                "",
+                "",
+                "probability",
+                "stay probability",
+                "",
+                "linear",
+                stay,
+                low,
+                high,
+                1e-4,
+                1.0,
+                f"stay | {s}",
+            )
+        )
+    return out
 
 
 def sweep(

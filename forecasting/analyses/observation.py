@@ -19,6 +19,7 @@ from scipy import special
 from ..core.dims import INDICATOR, SCENARIO
 from ..core.stats import entropy, normalise_log
 from ..inputs.evidence import Evidence
+from ..model import dynamics
 from ..model.data import IndicatorData
 from .base import Base, base_of
 
@@ -43,11 +44,35 @@ def _outcomes(base: Base, ind: IndicatorData, exposure: float) -> tuple[np.ndarr
 def _predictive(
     base: Base, ind: IndicatorData, outcomes: np.ndarray, exposure: float
 ) -> np.ndarray:
-    """``p(y | E) = sum_k P(k | E) p(y | k, E)`` (a confirmed observation, weight 1)."""
+    """``p(y | E) = sum_k P(k | E) p(y | k, E)`` (a confirmed observation, weight 1).
+
+    With dynamics ``k`` is the regime of the period after the as-of date's.
+    """
+    if base.dynamic:
+        dens, weights = dynamics.predictive_density(
+            base.data, ind, outcomes, exposure, 1.0, _next_day(base)
+        )
+        return dens @ weights
     log_pred_k = ind.model.predictive(outcomes, exposure)
     with np.errstate(divide="ignore"):  # a scenario of probability 0 contributes nothing
         log_p = np.log(base.probability)
     return np.exp(special.logsumexp(log_pred_k + log_p[None, :], axis=1))
+
+
+def _next_day(base: Base) -> float:
+    """With dynamics, the day a next report is about: one period after the as-of date."""
+    tl = base.data.timeline
+    return tl.as_of + tl.period_days
+
+
+def _with_outcomes(base: Base, j: int, ind, outcomes, weight, exposure) -> np.ndarray:
+    """Log posteriors ``(m, K)`` after one more report of each of ``outcomes``."""
+    if not base.dynamic:
+        return base.with_indicator(j, ind.model.with_outcomes(outcomes, weight, exposure))
+    day = _next_day(base)
+    return base.with_indicator_data(
+        j, [ind.plus_report(float(y), weight, exposure, day) for y in outcomes]
+    )
 
 
 def next_observation(
@@ -72,7 +97,7 @@ def next_observation(
     for j, ind in enumerate(base.data.indicators):
         exposure = _usual_exposure(base, ind)
         outcomes, pred = _outcomes(base, ind, exposure)
-        lj = base.with_indicator(j, ind.model.with_outcomes(outcomes, weight, exposure))
+        lj = _with_outcomes(base, j, ind, outcomes, weight, exposure)
         post = normalise_log(lj)
         keep = pred >= min_probability
         keep |= np.argmax(post, axis=1) != base.leader  # always show what would flip it
@@ -126,7 +151,7 @@ def value_of_information(
     for j, ind in enumerate(base.data.indicators):
         exposure = _usual_exposure(base, ind)
         outcomes, pred = _outcomes(base, ind, exposure)
-        lj = base.with_indicator(j, ind.model.with_outcomes(outcomes, 1.0, exposure))
+        lj = _with_outcomes(base, j, ind, outcomes, 1.0, exposure)
         post = normalise_log(lj)
         names.append(ind.id)
         gain.append(h0 - float(np.sum(pred * entropy(post, axis=1))))

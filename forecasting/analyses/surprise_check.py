@@ -118,59 +118,19 @@ def _item_tail(
 
 
 def _dynamic_tail(question, data: ModelData, ind, it: EvidenceItem) -> tuple[np.ndarray, float]:
-    """An item's tail under dynamics: "under scenario k" is "the regime of its period is k".
+    """An item's tail under dynamics: "under scenario k" is "its period's regime is k".
 
-    Its predictive under ``k`` mixes, over the regime paths of the evidence before it, the
-    static predictive given the indicator's reports from the periods that the path puts in
-    regime ``k`` (the scenario's parameters learn only from those), weighted by the path's
-    posterior times the chance that its period is in regime ``k``. (A report whose origin or
-    event was heard from before is judged as a new report here.)
+    (:func:`~forecasting.model.dynamics.predictive_density`.) A report whose origin or event
+    was heard from before is judged as a new report here.
     """
-    tl = data.timeline
-    k = data.n_scenarios
-    post = dynamics.posterior(data)
-    p_it = tl.period(it.reference_date.toordinal())
-    if post.periods:
-        older = [i for i, p in enumerate(post.periods) if p >= p_it]
-        at = older[-1] if older else 0
-        step = tl.power(max(post.periods[at] - p_it, 0))
-        with np.errstate(divide="ignore"):
-            log_path = (
-                post.path_log_lik + post.path_log_prior + np.log(data.prior)[post.paths[:, 0]]
-            )
-        path_w = np.exp(log_path - np.max(log_path))
-        regime_at = step[post.paths[:, at]]  # (P, K): P(S_{p_it} = k | path)
-        position = {p: i for i, p in enumerate(post.periods)}
-        cols = [position[int(p)] for p in dynamics.item_periods(ind, tl)]
-        item_regime = post.paths[:, cols] if cols else np.zeros((len(path_w), 0), dtype=int)
-    else:
-        path_w = np.ones(1)
-        regime_at = (data.prior @ tl.power(0))[None, :]
-        item_regime = np.zeros((1, 0), dtype=int)
-    # weight of each (scenario, set of earlier reports its parameters learn from)
-    masks: dict[bytes, np.ndarray] = {}
-    weight: dict[bytes, np.ndarray] = {}
-    for path in range(len(path_w)):
-        for s in range(k):
-            mask = item_regime[path] == s
-            key = mask.tobytes()
-            masks[key] = mask
-            weight.setdefault(key, np.zeros(k))[s] += path_w[path] * regime_at[path, s]
     code = ind.kind.encode(ind.spec, it.value)
     t = float(it.exposure or 1.0)
     support, obs, log_measure = ind.kind.tail_support(ind, code, t)
     genuine = _genuine(it, question) if ind.reliability_model == "mixture" else 1.0
-    dens = np.zeros((len(support), k))
-    for key, mask in masks.items():
-        sub = ind.with_items(mask)
-        true = np.exp(sub.model.predictive(support, t))  # (m, K)
-        if genuine < 1.0:
-            noise = np.exp(sub.model.log_noise(support, np.full(len(support), t)))[:, None]
-            true = genuine * true + (1.0 - genuine) * noise
-        dens += true * weight[key][None, :]
-    total = sum(weight.values())
-    dens = dens / np.maximum(total, 1e-300)[None, :]
-    return tails(dens, np.exp(log_measure), obs, total / total.sum())
+    dens, weights = dynamics.predictive_density(
+        data, ind, support, t, genuine, it.reference_date.toordinal()
+    )
+    return tails(dens, np.exp(log_measure), obs, weights)
 
 
 def _joint_tail(question, before: list, fresh: list, weights: np.ndarray) -> np.ndarray:

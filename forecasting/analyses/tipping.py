@@ -8,6 +8,7 @@ the judgement's scale says so), then refined on finer and finer vectorised grids
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +23,16 @@ from .judgements import JUDGEMENT, Judgement, all_judgements, judgement_coords, 
 
 #: Grid size of the coarse search for tipping points (refined by root finding).
 TIPPING_GRID = 512
+#: With dynamics each setting is a dynamic posterior: a coarse search, refined by bisection.
+DYNAMIC_GRID, DYNAMIC_BISECTIONS = 24, 16
 
 
-def _grid(jd: Judgement) -> np.ndarray:
+def _grid(jd: Judgement, size: int = TIPPING_GRID) -> np.ndarray:
     lo, hi = jd.lower_limit, jd.upper_limit
     if jd.scale == "log":
-        g = np.geomspace(lo, hi, TIPPING_GRID)
+        g = np.geomspace(lo, hi, size)
     else:
-        g = np.linspace(lo, hi, TIPPING_GRID)
+        g = np.linspace(lo, hi, size)
     return np.unique(np.concatenate([g, [jd.base]]))
 
 
@@ -37,7 +40,7 @@ def _tip(base: Base, jd: Judgement) -> tuple[float, str, float, str]:
     """Nearest flipping values below and above the base value, and who then leads."""
     if jd.kind == "concentration":
         return np.nan, "", np.nan, ""
-    grid = _grid(jd)
+    grid = _grid(jd, DYNAMIC_GRID if base.dynamic else TIPPING_GRID)
     lj = sweep_log_joint(base, jd, grid)
     m = margin(lj, base.leader)
     b = int(np.searchsorted(grid, jd.base))
@@ -55,7 +58,13 @@ def _tip(base: Base, jd: Judgement) -> tuple[float, str, float, str]:
             results += [np.nan, ""]
             continue
         x0, x1 = grid[found[0]], grid[found[1]]
-        for _ in range(4):  # refine on finer and finer vectorised grids (64**4 ~ 1.7e7)
+        for _ in range(DYNAMIC_BISECTIONS if base.dynamic else 0):
+            mid = (x0 + x1) / 2
+            if margin(sweep_log_joint(base, jd, np.array([mid])), base.leader)[0] >= 0:
+                x0 = mid
+            else:
+                x1 = mid
+        for _ in range(0 if base.dynamic else 4):  # finer and finer grids (64**4 ~ 1.7e7)
             fine = np.linspace(x0, x1, 65)
             ok = margin(sweep_log_joint(base, jd, fine), base.leader) >= 0
             first_bad = int(np.argmin(ok)) if not ok.all() else len(fine) - 1
@@ -97,6 +106,24 @@ def tipping_points(
     )
 
 
+#: With dynamics, how many of an item's other values are tried (unordered kinds: the first).
+DYNAMIC_ALTERNATIVES = 24
+
+
+def _dynamic_alternatives(ordered: bool, alts: np.ndarray, y: float) -> np.ndarray:
+    """Other values to try under dynamics.
+
+    For ordered values, geometrically spaced distances on each side (1, 2, 3, 4, 6, 8, ...):
+    the nearest flip is then known to within that spacing.
+    """
+    if not ordered:
+        return alts[:DYNAMIC_ALTERNATIVES]
+    steps = np.unique(np.round(np.geomspace(1, max(np.max(np.abs(alts - y)), 1), 12)))
+    wanted = np.concatenate([y - steps, y + steps])
+    near = np.unique([alts[np.argmin(np.abs(alts - w))] for w in wanted])
+    return near[near != y]
+
+
 def item_tipping_points(
     source: Any,
     evidence: Evidence | str | Path | None = None,
@@ -125,7 +152,16 @@ def item_tipping_points(
             alts = ind.kind.alternatives(ind, y, max_count)
             if not len(alts):
                 continue
-            lj = base.with_indicator(j, ind.model.with_values(i, alts))
+            if base.dynamic:  # each value a dynamic posterior: a few, nearest first
+                alts = _dynamic_alternatives(ind.kind.ordered, alts, y)
+                changed = []
+                for v in alts:
+                    values = ind.values.copy()
+                    values[i] = v
+                    changed.append(replace(ind, values=values))
+                lj = base.with_indicator_data(j, changed)
+            else:
+                lj = base.with_indicator(j, ind.model.with_values(i, alts))
             flips = np.argmax(lj, axis=1) != base.leader
             if flips.any():
                 cand = np.flatnonzero(flips)

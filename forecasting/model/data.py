@@ -106,6 +106,33 @@ class IndicatorData:
         """Each item's event id (``None``: its own event)."""
         return self.events or (None,) * len(self.values)
 
+    def plus_report(
+        self, value: float, weight: float, exposure: float, day: float
+    ) -> IndicatorData:
+        """The indicator with one more report (encoded ``value``) from a new origin.
+
+        Of reliability ``weight``, over ``exposure``, about what happened on ordinal ``day``.
+        """
+        n = len(self.values)
+
+        def more(a, x):
+            return np.append(np.ones(n) if a is None else a, x)
+
+        return replace(
+            self,
+            item_ids=(*self.item_ids, "next report"),
+            values=np.append(self.values, value),
+            weights=np.append(self.weights, weight),
+            exposures=np.append(self.exposures, exposure),
+            origins=(*self.item_origins, "next report's origin"),
+            origin_weights=more(self.origin_weights, 1.0),
+            credibility=np.append(self.item_credibility, weight),
+            relay=more(self.relay, 1.0),
+            events=(*self.item_events, None),
+            ageing=more(self.ageing, 1.0),
+            ref_days=more(self.ref_days, day),
+        )
+
     def with_items(self, mask: np.ndarray) -> IndicatorData:
         """The same indicator with only the items where ``mask`` is true."""
         mask = np.asarray(mask, dtype=bool)

@@ -269,7 +269,85 @@ class _Partial:
         return self.values[regimes]
 
     def _compute(self, keys: list[tuple[int, ...]]) -> None:
-        """Fill :attr:`values` for ``keys``: every subset they need, in one batch."""
+        """Fill :attr:`values` for ``keys``: every subset they need, in one batch.
+
+        Keys of one length (the usual call) where no origin is split between regimes go by
+        arrays; the rest one by one (:meth:`_compute_each`).
+        """
+        lengths = {len(key) for key in keys}
+        if len(lengths) != 1:
+            self._compute_each(keys)
+            return
+        n = lengths.pop()
+        included = np.isin(self.pos, self.own[:n])
+        at = np.searchsorted(self.own[:n], self.pos)  # each included item's place in a key
+        grid = np.array(keys, dtype=int).reshape(len(keys), n)
+        regime = np.where(included[None, :], grid[:, np.minimum(at, max(n - 1, 0))], -1)
+        candidates = []
+        if self.ind.reliability_model == "mixture":
+            candidates = [
+                o for o in dict.fromkeys(self.origins[included]) if 0.0 < self.rho[o] < 1.0
+            ]
+        split = np.zeros((len(keys), len(candidates)), dtype=bool)
+        for c, o in enumerate(candidates):
+            mine = regime[:, included & (self.origins == o)]
+            split[:, c] = mine.min(axis=1) != mine.max(axis=1)
+        if split.shape[1] and split.sum(axis=1).max() > MAX_SPLIT_ORIGINS:
+            raise InputError(
+                [
+                    Problem(
+                        None,
+                        None,
+                        "dynamics",
+                        f"indicator '{self.ind.id}': more than {MAX_SPLIT_ORIGINS} origins "
+                        "report in periods of different regimes; use longer periods",
+                    )
+                ]
+            )
+        groups: dict[bytes, list[int]] = {}
+        for i, row in enumerate(split):
+            groups.setdefault(row.tobytes(), []).append(i)
+        for rows in groups.values():
+            chosen = [o for o, on in zip(candidates, split[rows[0]], strict=True) if on]
+            self._group(keys, np.array(rows), regime[rows], chosen)
+
+    def _group(self, keys, rows: np.ndarray, regime: np.ndarray, split: list[str]) -> None:
+        """Keys ``rows`` (each item's regime ``regime``) sharing the split origins ``split``."""
+        base_rho = np.asarray(self.ind.item_origin_weights, dtype=float)
+        masks = (regime[:, None, :] == np.arange(self.k)[None, :, None]).reshape(
+            -1, len(self.pos)
+        )  # (keys x K, items)
+        totals = []
+        for z in itertools.product((1.0, 0.0), repeat=len(split)):
+            rho = None
+            log_z = 0.0
+            if split:
+                rho = base_rho.copy()
+                for o, on in zip(split, z, strict=True):
+                    rho[self.origins == o] = on
+                    with np.errstate(divide="ignore"):
+                        log_z += float(np.log(self.rho[o]) if on else np.log1p(-self.rho[o]))
+            suffix = b"" if rho is None else rho.tobytes()
+            unique, inverse = np.unique(masks, axis=0, return_inverse=True)
+            todo = [row for row in unique if row.tobytes() + suffix not in self.marginal]
+            if todo:
+                rhos = None if rho is None else np.tile(rho, (len(todo), 1))
+                for row, value in zip(todo, self.evaluate(np.array(todo), rhos), strict=True):
+                    self.marginal[row.tobytes() + suffix] = value
+            table = np.array(
+                [
+                    self.marginal[row.tobytes() + suffix] if row.any() else np.zeros(self.k)
+                    for row in unique
+                ]
+            )  # (U, K)
+            per = table[inverse.reshape(-1)].reshape(len(rows), self.k, self.k)
+            totals.append(log_z + np.einsum("nss->n", per))  # each regime's own scenario
+        value = logsumexp(np.array(totals), axis=0) if len(totals) > 1 else totals[0]
+        for i, v in zip(rows, value, strict=True):
+            self.values[keys[i]] = float(v)
+
+    def _compute_each(self, keys: list[tuple[int, ...]]) -> None:
+        """:meth:`_compute` one key at a time, summing over split origins' states."""
         jobs = []  # (key, z index, log weight of z, scenario, subset id)
         subsets: dict[bytes, tuple[np.ndarray, np.ndarray | None]] = {}
         for key in keys:
@@ -401,3 +479,62 @@ def draws(
                     theta[rows, s] = drawn[:, s]
         thetas[ind.id] = theta
     return pi, cond, thetas
+
+
+def predictive_density(
+    data: ModelData,
+    ind: IndicatorData,
+    support: np.ndarray,
+    exposure: float,
+    genuine: float,
+    day: float,
+    post: DynamicPosterior | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One more report's predictive under dynamics: densities ``(m, K)`` and weights ``(K,)``.
+
+    "Under scenario k" is "the regime of the report's period (the one holding ordinal ``day``)
+    is k": the density mixes, over the regime paths of the evidence, the static predictive
+    given ``ind``'s reports from the periods the path puts in regime ``k`` (the scenario's
+    parameters learn only from those), weighted by the path's posterior times the chance that
+    the report's period is in regime ``k``; ``weights`` is ``P(regime k | E)`` of that period.
+    The report is genuine with probability ``genuine`` (else from the noise distribution).
+    """
+    tl = data.timeline
+    k = data.n_scenarios
+    post = posterior(data) if post is None else post
+    p_new = tl.period(day)
+    if post.periods:
+        older = [i for i, p in enumerate(post.periods) if p >= p_new]
+        at = older[-1] if older else 0
+        step = tl.power(max(post.periods[at] - p_new, 0))
+        with np.errstate(divide="ignore"):
+            log_path = (
+                post.path_log_lik + post.path_log_prior + np.log(data.prior)[post.paths[:, 0]]
+            )
+        path_w = np.exp(log_path - np.max(log_path))
+        regime_at = step[post.paths[:, at]]  # (P, K): P(S_new = k | path)
+        position = {p: i for i, p in enumerate(post.periods)}
+        cols = [position[int(p)] for p in item_periods(ind, tl)] if len(ind.values) else []
+        item_regime = post.paths[:, cols] if cols else np.zeros((len(path_w), 0), dtype=int)
+    else:
+        path_w = np.ones(1)
+        regime_at = (data.prior @ tl.power(0))[None, :]
+        item_regime = np.zeros((1, 0), dtype=int)
+    masks: dict[bytes, np.ndarray] = {}
+    weight: dict[bytes, np.ndarray] = {}
+    for path in range(len(path_w)):
+        for s in range(k):
+            mask = item_regime[path] == s
+            key = mask.tobytes()
+            masks[key] = mask
+            weight.setdefault(key, np.zeros(k))[s] += path_w[path] * regime_at[path, s]
+    dens = np.zeros((len(support), k))
+    for key, mask in masks.items():
+        sub = ind.with_items(mask)
+        true = np.exp(sub.model.predictive(support, exposure))  # (m, K)
+        if genuine < 1.0 and sub.reliability_model == "mixture":
+            noise = np.exp(sub.model.log_noise(support, np.full(len(support), exposure)))
+            true = genuine * true + (1.0 - genuine) * noise[:, None]
+        dens += true * weight[key][None, :]
+    total = sum(weight.values())
+    return dens / np.maximum(total, 1e-300)[None, :], total / total.sum()

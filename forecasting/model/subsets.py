@@ -10,8 +10,8 @@ other and against a brute-force forward filter).
 * Tempered model: each subset's statistics are a product of the subset masks with the items'
   statistics; the conjugate marginals are closed form.
 * Truth mixture, scalar parameter, no events linking origins: ``log L`` at the nodes of one
-  composite Gauss-Legendre grid (panels no wider than a third of the narrowest scale among the
-  scenarios' priors and the all-genuine posterior, over the adaptive grid's range), summed per
+  composite Gauss-Legendre grid (panels no wider than the narrowest scale among the
+  scenarios' priors and the all-genuine posterior, over 14 scales around them), summed per
   origin by matrix products. Every integral is also taken by the 5-point rule on the same
   panels; a subset whose two rules differ by more than :data:`TOLERANCE` (relative), or
   anything else (categories, linked origins), is refitted exactly.
@@ -26,7 +26,7 @@ import numpy as np
 
 from ..core.stats import log_matmul_exp
 from . import mixture as mx
-from .quadrature import COARSE_W, COARSE_X, FINE_W, FINE_X, REACH
+from .quadrature import COARSE_W, COARSE_X, FINE_W, FINE_X
 
 if TYPE_CHECKING:
     from .data import IndicatorData
@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 TOLERANCE = 1e-9
 #: The most panels of the shared grid.
 MAX_PANELS = 3_000
+#: Half-width of the shared grid, in scales of the widest distribution (beyond it the
+#: integrand is taken as the prior's tail mass times ``L`` at the grid's end, as the adaptive
+#: grid does with its wider reach; the two rules do not see this truncation, the tests do).
+SUBSET_REACH = 14.0
 
 
 class SubsetMarginals:
@@ -96,9 +100,9 @@ class SubsetMarginals:
         centres, scales = np.concatenate([c0, c1]), np.concatenate([s0, s1])
         ok = np.isfinite(centres) & np.isfinite(scales) & (scales > 0)
         centres, scales = centres[ok], scales[ok]
-        lo = max(float(np.min(centres - REACH * scales)), kind.u_bounds[0])
-        hi = min(float(np.max(centres + REACH * scales)), kind.u_bounds[1])
-        n = int(min(MAX_PANELS, max(16, np.ceil((hi - lo) / (np.min(scales) / 3)))))
+        lo = max(float(np.min(centres - SUBSET_REACH * scales)), kind.u_bounds[0])
+        hi = min(float(np.max(centres + SUBSET_REACH * scales)), kind.u_bounds[1])
+        n = int(min(MAX_PANELS, max(16, np.ceil((hi - lo) / np.min(scales)))))
         edges = np.linspace(lo, hi, n + 1)
         half, mid = np.diff(edges) / 2, (edges[1:] + edges[:-1]) / 2
         rules = []
