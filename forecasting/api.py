@@ -38,6 +38,14 @@ if TYPE_CHECKING:
 LIMITS = {"draws": 1_000_000, "chains": 64, "tune": 1_000_000}
 
 Engine = Literal["auto", "exact", "mcmc"]
+#: The PyMC model does not hold the dynamics yet (issue 14): refused rather than static.
+_NO_DYNAMIC_MCMC = Problem(
+    None,
+    None,
+    "engine",
+    "the question has dynamics, which the MCMC engine and the PyMC model do not model yet; "
+    "use the exact engine (--engine exact or auto)",
+)
 ENGINES = ("auto", "exact", "mcmc")
 
 
@@ -158,6 +166,8 @@ def forecast(
     seed = DEFAULT_SEED if seed is None else int(seed)
     data = ModelData.build(question, used)
     chosen = "exact" if engine == "auto" else engine
+    if chosen == "mcmc" and data.timeline is not None:
+        raise InputError([_NO_DYNAMIC_MCMC])
     if chosen == "exact":
         result = exact.run(data, draws=draws or EXACT_DRAWS, seed=seed)
     else:
@@ -213,9 +223,10 @@ def build_pymc_model(
     from .model.pymc_model import build_model
 
     question, used, _ = resolve_inputs(question, evidence, as_of)
-    return build_model(
-        ModelData.build(question, used), parameters=parameters, extra_loglik=extra_loglik, name=name
-    )
+    data = ModelData.build(question, used)
+    if data.timeline is not None:
+        raise InputError([_NO_DYNAMIC_MCMC])
+    return build_model(data, parameters=parameters, extra_loglik=extra_loglik, name=name)
 
 
 def set_evidence(

@@ -109,8 +109,7 @@ def make_forecast(
     warnings_ = [f"MCMC diagnostics failed: {p}" for p in diagnostics.get("problems", [])]
     if result.now is not None:
         warnings_.append(
-            "dynamics: the confidence measures are left out, and the sensitivity analyses and "
-            "the surprise check are still those of the static model (read them as such)"
+            "dynamics: the confidence measures are left out (they do not model dynamics yet)"
         )
     n_values = chains * draws * k * len(data.item_ids)
     if n_values <= LOG_LIKELIHOOD_MAX_VALUES:

@@ -275,3 +275,12 @@ def test_the_breakdown_is_no_anomaly_under_dynamics_but_flagged_by_the_static_mo
         if name == "dynamic":
             assert out.tail_probability.sel(scenario="collapse").min() > 0.05
     assert flags == {"static": True, "dynamic": False}
+
+
+def test_the_mcmc_engine_refuses_dynamics_rather_than_answer_statically(tmp_path, capsys):
+    q = _q(dynamics=_dyn())
+    ev = fc.Evidence.from_items(_weeks([1, 2]), q)
+    with pytest.raises(InputError, match="dynamics"):
+        fc.forecast(q, ev, as_of=dt.date(2025, 8, 25), engine="mcmc")
+    with pytest.raises(InputError, match="dynamics"):
+        fc.build_pymc_model(q, ev, as_of=dt.date(2025, 8, 25))
