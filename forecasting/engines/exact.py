@@ -83,9 +83,15 @@ def run(data: ModelData, *, draws: int = EXACT_DRAWS, seed: int | None = None) -
         # every scenario's likelihood underflowed to 0 for these draws (extreme parameters):
         # the conditional is undefined there; the drawn scenario is its limit
         rb[undefined] = np.eye(data.n_scenarios)[scenario[undefined]]
-    posterior = {"pi": np.exp(log_pi)[None], "scenario_probability": rb[None]}
-    posterior.update({name: value[None] for name, value in thetas.items()})
-    # Monte Carlo check of the Rao-Blackwell identity: mean of the conditional = exact value
+    return _result(data, closed, np.exp(log_pi), rb, thetas, {})
+
+
+def _result(data, closed, pi, rb, thetas, extra: dict, now=None) -> EngineResult:
+    """The engine's result from the exact answer and the draws of ``(pi, P(S | E, ...), theta)``.
+
+    The diagnostics check the Rao-Blackwell identity: the draws' mean equals the exact value.
+    """
+    draws = len(rb)
     mc_mean = rb.mean(axis=0)
     mc_se = rb.std(axis=0, ddof=1) / np.sqrt(draws)
     diagnostics = {
@@ -94,7 +100,10 @@ def run(data: ModelData, *, draws: int = EXACT_DRAWS, seed: int | None = None) -
             np.max(np.abs(mc_mean - closed.probability) / np.maximum(mc_se, 1e-300))
         ),
         "log_evidence": closed.log_evidence,
+        **extra,
     }
+    posterior = {"pi": pi[None], "scenario_probability": rb[None]}
+    posterior.update({name: value[None] for name, value in thetas.items()})
     return EngineResult(
         engine="exact",
         probability=closed.probability,
@@ -104,6 +113,7 @@ def run(data: ModelData, *, draws: int = EXACT_DRAWS, seed: int | None = None) -
         diagnostics=diagnostics,
         settings={"draws": draws, "chains": 1},
         log_marginal=closed.log_marginal,
+        now=now,
     )
 
 
@@ -111,15 +121,8 @@ def _run_dynamic(data: ModelData, draws: int, rng: np.random.Generator) -> Engin
     """The exact engine on a question with dynamics (:mod:`..model.dynamics`)."""
     post = dynamics.posterior(data)
     pi, rb, thetas = dynamics.draws(data, post, draws, rng)
-    mc_mean = rb.mean(axis=0)
-    mc_se = rb.std(axis=0, ddof=1) / np.sqrt(draws)
     tl = data.timeline
-    diagnostics = {
-        "draws": draws,
-        "rao_blackwell_max_z": float(
-            np.max(np.abs(mc_mean - post.probability) / np.maximum(mc_se, 1e-300))
-        ),
-        "log_evidence": post.log_evidence,
+    extra = {
         "dynamics": {
             "paths": post.n_paths,
             "dropped": post.dropped,
@@ -127,19 +130,9 @@ def _run_dynamic(data: ModelData, draws: int, rng: np.random.Generator) -> Engin
             "period_days": tl.period_days,
             "periods_to_resolution": tl.now,
             "now": post.now.tolist(),
-            "method": "exact sum over regime paths; theta integrated as in the static model",
+            "method": "regime paths built forward (dropped: the posterior mass pruned); theta "
+            "integrated over each path's shares as in the static model",
         },
     }
-    posterior = {"pi": pi[None], "scenario_probability": rb[None]}
-    posterior.update({name: value[None] for name, value in thetas.items()})
-    return EngineResult(
-        engine="exact",
-        probability=post.probability,
-        mcse=np.zeros(data.n_scenarios),
-        posterior=posterior,
-        sample_stats={"diverging": np.zeros((1, draws), dtype=bool)},
-        diagnostics=diagnostics,
-        settings={"draws": draws, "chains": 1},
-        log_marginal=post.log_marginal,
-        now=post.now,
-    )
+    closed = ExactPosterior(post.probability, post.log_marginal, post.log_evidence, post.now)
+    return _result(data, closed, pi, rb, thetas, extra, now=post.now)
