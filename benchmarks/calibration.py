@@ -38,6 +38,8 @@ ROWS = [
     ("fabrication", Features()),
     ("fabrication", Features(reliability_model="tempered")),
     ("regime_switch", Features()),
+    ("regime_switch", Features(dynamics=True)),
+    ("prior", Features(dynamics=True)),
     ("outside", Features()),
     ("outside", Features(catch_all=True)),
 ]
@@ -75,13 +77,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(
             f"{s['world']:<14} {s['features']:<42} {s['brier']:.3f} ± {s['brier_se']:.3f} "
-            f"{log:>6} {cal} {s['coverage']:8.0%}"
+            f"{log:>6} {cal} "
+            + (f"{s['coverage']:8.0%}" if s["coverage"] == s["coverage"] else f"{'-':>8}")
         )
     print(
         f"\n{args.questions} questions per row, {len(ROWS)} rows, seed {args.seed}: "
         f"{time.perf_counter() - start:.0f} s on {min(os.cpu_count() or 1, len(ROWS))} cores. "
-        "Dynamics (scenarios that change) are not built yet (issue 14): the regime switch "
-        "has no row with them."
+        "Rows with dynamics have no coverage: the confidence does not model dynamics yet."
     )
     if args.plot is not None:
         draw(sims, args.plot)

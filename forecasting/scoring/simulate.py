@@ -82,6 +82,8 @@ class Features:
     echo_handling: bool = True
     reliability_model: str = "mixture"
     catch_all: bool = False
+    #: Weekly periods whose regime may move (stay 0.9; leaving by the prior's shares).
+    dynamics: bool = False
 
     def label(self) -> str:
         """Short text for tables: ``mixture, relays logged, no catch-all``."""
@@ -90,6 +92,8 @@ class Features:
             "relays logged" if self.echo_handling else "relays as origins",
             "catch-all" if self.catch_all else "no catch-all",
         ]
+        if self.dynamics:
+            parts.append("dynamics")
         return ", ".join(parts)
 
 
@@ -129,6 +133,14 @@ def template(features: Features = Features()) -> Question:
     }
     if features.catch_all:
         body["catch_all"] = {"prior": 0.05}
+    if features.dynamics:
+        body["resolves"] = resolution_date().isoformat()
+        rows = {}
+        for s in SCENARIOS:
+            others = {o: float(p) for o, p in zip(SCENARIOS, PRIOR, strict=True) if o != s}
+            total = sum(others.values())
+            rows[s] = {"stay": 0.9, "leaves_to": {o: p / total for o, p in others.items()}}
+        body["dynamics"] = {"period_days": 7.0, "transitions": rows}
     return Question.model_validate(body)
 
 
@@ -331,7 +343,10 @@ class Simulation:
             "brier": float(b.mean()),
             "brier_se": float(b.std(ddof=1) / np.sqrt(len(b))),
             "log": float(lg.mean()),
-            "coverage": float(np.nanmean(self.inside)),
+            # not measured (nan) under dynamics: no confidence there yet
+            "coverage": float(np.nanmean(self.inside))
+            if np.isfinite(self.inside).any()
+            else float("nan"),
             "seconds": self.seconds,
         }
         if cal is not None:
@@ -378,8 +393,9 @@ def run(
             ]
         probs.append(weekly)
         outcomes.append(drawn.outcome)
+        measured = coverage and not features.dynamics  # no confidence under dynamics yet
         inside.append(
-            _inside(q, items, weekly, seed * 1_000_003 + n, futures) if coverage else np.nan
+            _inside(q, items, weekly, seed * 1_000_003 + n, futures) if measured else np.nan
         )
     return Simulation(
         world,
