@@ -67,6 +67,23 @@ def _probability(value: Any) -> bool:
 def dynamics_problems(raw: Mapping[str, Any], scenario_ids: list[str], bad) -> None:
     """Report (``bad(path, message)``) every problem of the question's ``dynamics:``."""
     dyn = raw.get("dynamics")
+    indicators = raw.get("indicators")
+    for name, ind in (indicators.items() if isinstance(indicators, Mapping) else ()):
+        trend = ind.get("trend") if isinstance(ind, Mapping) else None
+        if not isinstance(trend, Mapping):
+            continue
+        if not isinstance(dyn, Mapping):
+            bad(
+                ("indicators", name, "trend"),
+                "a trend is per period: it needs the question's dynamics (dynamics: "
+                "{period_days: ..., transitions: ...})",
+            )
+        for s in trend:
+            if s not in scenario_ids:
+                bad(
+                    ("indicators", name, "trend", s),
+                    f"'{s}' is not a scenario{did_you_mean(s, scenario_ids)}",
+                )
     if not isinstance(dyn, Mapping):
         return
     if raw.get("resolves") is None:

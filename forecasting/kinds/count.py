@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
+from pydantic import Field
 from scipy import special
 
 from ..core.schema import PositiveFloat, is_number, short_value
@@ -36,6 +37,10 @@ class CountIndicator(IndicatorSpec):
     per_days: PositiveFloat = 1.0
     rate: dict[str, GammaPrior]
     noise: GammaPrior | None = None
+    #: With dynamics: each scenario's rate is multiplied by ``exp(beta * t)``, ``t`` in
+    #: periods from the resolution date (negative before it): the stated rate is the rate at
+    #: resolution (:mod:`forecasting.model.dynamics`). Scenarios not given: 0.
+    trend: dict[str, Annotated[float, Field(ge=-5, le=5, allow_inf_nan=False)]] | None = None
 
     def named_params(self, scenarios: list[str]) -> np.ndarray:
         """Gamma ``(shape, rate)`` per scenario, shape ``(K, 2)``."""

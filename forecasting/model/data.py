@@ -53,6 +53,11 @@ class IndicatorData:
     ageing: np.ndarray | None = None
     #: Each item's reference date (what it reports) as a proleptic ordinal; ``None``: unknown.
     ref_days: np.ndarray | None = None
+    #: With dynamics, each scenario's trend ``beta`` per period (counts; ``None``: none).
+    trend: np.ndarray | None = None
+    #: The exposures a false report's noise is of, where a scenario's trend has scaled
+    #: ``exposures`` (the noise says nothing about the scenario); ``None``: ``exposures``.
+    noise_exposures: np.ndarray | None = None
 
     @property
     def stats(self) -> np.ndarray:
@@ -131,6 +136,9 @@ class IndicatorData:
             events=(*self.item_events, None),
             ageing=more(self.ageing, 1.0),
             ref_days=more(self.ref_days, day),
+            noise_exposures=None
+            if self.noise_exposures is None
+            else np.append(self.noise_exposures, exposure),
         )
 
     def with_items(self, mask: np.ndarray) -> IndicatorData:
@@ -156,6 +164,7 @@ class IndicatorData:
             events=pick(self.events),
             ageing=pick_array(self.ageing),
             ref_days=pick_array(self.ref_days),
+            noise_exposures=pick_array(self.noise_exposures),
         )
 
 
@@ -210,6 +219,7 @@ class ModelData:
                     scenario_prior=question.prior,
                     ageing=aged,
                     ref_days=np.array([d.toordinal() for d in reference], dtype=float),
+                    trend=_trend(spec, scenarios),
                 )
             )
         return cls(
@@ -255,6 +265,13 @@ class ModelData:
             item_ids=tuple(self.item_ids[k] for k in keep),
             item_indicator=tuple(self.item_indicator[k] for k in keep),
         )
+
+
+def _trend(spec, scenarios) -> np.ndarray | None:
+    trend = getattr(spec, "trend", None)
+    if not trend:
+        return None
+    return np.array([float(trend.get(s, 0.0)) for s in scenarios])
 
 
 def _timeline(question: Question, as_of) -> Timeline | None:

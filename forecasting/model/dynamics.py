@@ -29,7 +29,7 @@ survive each period.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -136,7 +136,7 @@ def posterior(data: ModelData, memo: dict | None = None) -> DynamicPosterior:
         key = None if memo is None else ("dynamic", _content(ind, per_item[ind.id]))
         part = None if key is None else memo.get(key)
         if part is None:
-            part = _Partial(ind, pos, k)
+            part = _Partial(ind, pos, k, per_item[ind.id])
             if key is not None:
                 memo[key] = part
         parts.append(part)
@@ -188,6 +188,18 @@ def posterior(data: ModelData, memo: dict | None = None) -> DynamicPosterior:
     )
 
 
+def trended(ind: IndicatorData, s: int, periods: np.ndarray) -> IndicatorData:
+    """``ind`` as scenario ``s`` sees it: each count's exposure times ``exp(beta_s * t)``.
+
+    ``t = -period`` (periods before the resolution date), so the stated rate is the rate at
+    resolution. Without a trend: ``ind`` itself.
+    """
+    if ind.trend is None or ind.trend[s] == 0:
+        return ind
+    scaled = ind.exposures * np.exp(-ind.trend[s] * np.asarray(periods))
+    return replace(ind, exposures=scaled, noise_exposures=ind.exposures)
+
+
 def _beam(log_w: np.ndarray) -> np.ndarray:
     """The paths kept: within :data:`PRUNE_NATS` of the best, the :data:`MAX_BEAM` best."""
     finite = np.isfinite(log_w)
@@ -221,6 +233,7 @@ def _content(ind: IndicatorData, periods: np.ndarray) -> tuple:
         tuple(ind.item_events),
         raw(periods),
         raw(ind.noise),
+        raw(ind.trend),
     )
 
 
@@ -233,8 +246,11 @@ class _Partial:
     :data:`MAX_SPLIT_ORIGINS` such origins).
     """
 
-    def __init__(self, ind: IndicatorData, pos: np.ndarray, k: int):
+    def __init__(self, ind: IndicatorData, pos: np.ndarray, k: int, periods: np.ndarray):
         self.ind, self.pos, self.k = ind, pos, k
+        self.trended = ind.trend is not None and bool(np.any(ind.trend != 0))
+        views = [trended(ind, s, periods) for s in range(k)] if self.trended else [ind]
+        self.evaluators = [SubsetMarginals(v) for v in views]
         self.own = np.unique(pos)  # its periods (positions among all), oldest first
         self.periods = set(self.own.tolist())
         self.origins = np.array(ind.item_origins, dtype=object)
@@ -243,7 +259,6 @@ class _Partial:
         }
         self.values: dict[tuple, float] = {}
         self.marginal: dict[bytes, np.ndarray] = {}
-        self.evaluate = SubsetMarginals(ind)
 
     def step(self, paths: np.ndarray, t: int) -> np.ndarray:
         """The change of ``log p`` when period ``t``'s reports join, for each path."""
@@ -328,28 +343,40 @@ class _Partial:
                     with np.errstate(divide="ignore"):
                         log_z += float(np.log(self.rho[o]) if on else np.log1p(-self.rho[o]))
             suffix = b"" if rho is None else rho.tobytes()
-            unique, inverse = np.unique(masks, axis=0, return_inverse=True)
-            todo = [row for row in unique if row.tobytes() + suffix not in self.marginal]
-            if todo:
-                rhos = None if rho is None else np.tile(rho, (len(todo), 1))
-                for row, value in zip(todo, self.evaluate(np.array(todo), rhos), strict=True):
-                    self.marginal[row.tobytes() + suffix] = value
-            table = np.array(
-                [
-                    self.marginal[row.tobytes() + suffix] if row.any() else np.zeros(self.k)
-                    for row in unique
-                ]
-            )  # (U, K)
-            per = table[inverse.reshape(-1)].reshape(len(rows), self.k, self.k)
+            if self.trended:  # each regime's subsets under its own scenario's trend
+                total = np.zeros(len(rows))
+                for s in range(self.k):
+                    own = regime == s
+                    total += self._table(own, rho, suffix, s)[:, s]
+                totals.append(log_z + total)
+                continue
+            per = self._table(masks, rho, suffix, 0).reshape(len(rows), self.k, self.k)
             totals.append(log_z + np.einsum("nss->n", per))  # each regime's own scenario
         value = logsumexp(np.array(totals), axis=0) if len(totals) > 1 else totals[0]
         for i, v in zip(rows, value, strict=True):
             self.values[keys[i]] = float(v)
 
+    def _table(self, masks: np.ndarray, rho, suffix: bytes, s: int) -> np.ndarray:
+        """Log marginals ``(n, K)`` of the subsets ``masks`` (by scenario ``s``'s trend)."""
+        tag = bytes([s]) if self.trended else b""
+        unique, inverse = np.unique(masks, axis=0, return_inverse=True)
+        todo = [row for row in unique if tag + row.tobytes() + suffix not in self.marginal]
+        if todo:
+            rhos = None if rho is None else np.tile(rho, (len(todo), 1))
+            evaluate = self.evaluators[s if self.trended else 0]
+            for row, value in zip(todo, evaluate(np.array(todo), rhos), strict=True):
+                self.marginal[tag + row.tobytes() + suffix] = value
+        table = np.array(
+            [
+                self.marginal[tag + row.tobytes() + suffix] if row.any() else np.zeros(self.k)
+                for row in unique
+            ]
+        )  # (U, K)
+        return table[inverse.reshape(-1)]
+
     def _compute_each(self, keys: list[tuple[int, ...]]) -> None:
         """:meth:`_compute` one key at a time, summing over split origins' states."""
-        jobs = []  # (key, z index, log weight of z, scenario, subset id)
-        subsets: dict[bytes, tuple[np.ndarray, np.ndarray | None]] = {}
+        jobs = []  # (key, z index, log weight of z, scenario, the subset's log marginals)
         for key in keys:
             n = len(key)
             included = np.isin(self.pos, self.own[:n])
@@ -392,32 +419,12 @@ class _Partial:
                     if not mask.any():
                         jobs.append((key, zi, log_z, s, None))
                         continue
-                    sid = mask.tobytes() + (b"" if rho is None else rho.tobytes())
-                    subsets.setdefault(sid, (mask, rho))
-                    jobs.append((key, zi, log_z, s, sid))
-        todo = [sid for sid in subsets if sid not in self.marginal]
-        if todo:
-            masks = np.stack([subsets[sid][0] for sid in todo])
-            with_rho = any(subsets[sid][1] is not None for sid in todo)
-            rhos = (
-                np.stack(
-                    [
-                        subsets[sid][1]
-                        if subsets[sid][1] is not None
-                        else np.asarray(self.ind.item_origin_weights, dtype=float)
-                        for sid in todo
-                    ]
-                )
-                if with_rho
-                else None
-            )
-            values = self.evaluate(masks, rhos)
-            for sid, row in zip(todo, values, strict=True):
-                self.marginal[sid] = row
+                    suffix = b"" if rho is None else rho.tobytes()
+                    jobs.append((key, zi, log_z, s, self._table(mask[None, :], rho, suffix, s)[0]))
         totals: dict[tuple, dict[int, float]] = {}
         for key, zi, log_z, s, sid in jobs:
             per_z = totals.setdefault(key, {})
-            add = 0.0 if sid is None else float(self.marginal[sid][s])
+            add = 0.0 if sid is None else float(sid[s])
             per_z[zi] = per_z.get(zi, log_z) + add
         for key, per_z in totals.items():
             terms = np.array(list(per_z.values()), dtype=float)
@@ -469,12 +476,13 @@ def draws(
     for ind in data.indicators:
         theta = ind.kind.draw(ind.prior, rng, n)  # priors, overwritten where there is evidence
         if len(ind.values):
-            pos = np.array([position[int(p)] for p in item_periods(ind, tl)], dtype=int)
+            periods = item_periods(ind, tl)
+            pos = np.array([position[int(p)] for p in periods], dtype=int)
             for path_index in np.unique(chosen):
                 rows = np.flatnonzero(chosen == path_index)
                 regime = post.paths[path_index][pos]
                 for s in np.unique(regime):
-                    sub = ind.with_items(regime == s)
+                    sub = trended(ind, int(s), periods).with_items(regime == s)
                     drawn = sub.model.draw(np.full(len(rows), s), rng)
                     theta[rows, s] = drawn[:, s]
         thetas[ind.id] = theta
@@ -529,11 +537,20 @@ def predictive_density(
             masks[key] = mask
             weight.setdefault(key, np.zeros(k))[s] += path_w[path] * regime_at[path, s]
     dens = np.zeros((len(support), k))
+    periods = item_periods(ind, tl) if len(ind.values) else np.zeros(0)
+    trend = ind.trend if ind.trend is not None else np.zeros(k)
     for key, mask in masks.items():
-        sub = ind.with_items(mask)
-        true = np.exp(sub.model.predictive(support, exposure))  # (m, K)
-        if genuine < 1.0 and sub.reliability_model == "mixture":
-            noise = np.exp(sub.model.log_noise(support, np.full(len(support), exposure)))
+        if not np.any(trend):
+            sub = ind.with_items(mask)
+            true = np.exp(sub.model.predictive(support, exposure))  # (m, K)
+        else:  # each scenario's own trend, for the reports before and this one
+            true = np.empty((len(support), k))
+            for s in range(k):
+                sub = trended(ind, s, periods).with_items(mask)
+                scaled = exposure * float(np.exp(-trend[s] * p_new))
+                true[:, s] = np.exp(sub.model.predictive(support, scaled))[:, s]
+        if genuine < 1.0 and ind.reliability_model == "mixture":
+            noise = np.exp(ind.model.log_noise(support, np.full(len(support), exposure)))
             true = genuine * true + (1.0 - genuine) * noise[:, None]
         dens += true * weight[key][None, :]
     total = sum(weight.values())

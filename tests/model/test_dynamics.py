@@ -79,48 +79,56 @@ def _brute_force(q, rows, as_of, nodes=500):
     du = u[1] - u[0]
     lam = np.exp(u)
     dens = [stats.gamma.pdf(lam, prior[s, 0], scale=1 / prior[s, 1]) * lam * du for s in range(2)]
-    logf = stats.poisson.logpmf(ind.values[None, :], lam[:, None] * ind.exposures[None, :])
+    trend = np.zeros(2) if ind.trend is None else ind.trend
     tempered = ind.reliability_model == "tempered"
-    log_g = None if tempered else ind.model.item_noise
+    log_g = None if tempered else ind.model.item_noise  # not scenario-dependent
     a = ind.item_credibility * ind.item_relay
     rho = 1.0 if tempered else float(ind.item_origin_weights[0])
     total = np.zeros(2)
     for z in (1,) if tempered else (1, 0):
-        # per item and node: its likelihood given the origin's state
-        if tempered:
-            per = ind.weights * logf
-        elif z:
-            per = np.logaddexp(np.log(a) + logf, np.log1p(-a) + log_g)
-        else:
-            per = np.broadcast_to(log_g, logf.shape)
-        # emission of each period under each scenario at nodes (i for holds, j for collapse)
-        em = np.stack([per[:, periods == p].sum(axis=1) for p in order])  # (T_e, nodes)
-        alpha = data.prior[:, None, None] * np.ones((2, nodes, nodes))
-        alpha = alpha * np.stack(
-            [
-                np.exp(em[0])[:, None] * np.ones((1, nodes)),
-                np.exp(em[0])[None, :] * np.ones((nodes, 1)),
-            ]
-        )
-        for t in range(1, len(order)):
-            step = tl.power(order[t - 1] - order[t])
-            alpha = np.einsum("sij,sr->rij", alpha, step)
-            alpha = alpha * np.stack(
+        em = []  # per scenario: emission of each period at the nodes (T_e, nodes)
+        for s in range(2):
+            exposure = ind.exposures * np.exp(-trend[s] * periods)  # rate * exp(beta t), t = -p
+            logf = stats.poisson.logpmf(ind.values[None, :], lam[:, None] * exposure[None, :])
+            # per item and node: its likelihood given the origin's state
+            if tempered:
+                per = ind.weights * logf
+            elif z:
+                per = np.logaddexp(np.log(a) + logf, np.log1p(-a) + log_g)
+            else:
+                per = np.broadcast_to(log_g, logf.shape)
+            em.append(np.stack([per[:, periods == p].sum(axis=1) for p in order]))
+
+        def emit(t, em=em):  # (2, nodes, nodes): i the holds rate's node, j the collapse's
+            return np.stack(
                 [
-                    np.exp(em[t])[:, None] * np.ones((1, nodes)),
-                    np.exp(em[t])[None, :] * np.ones((nodes, 1)),
+                    np.exp(em[0][t])[:, None] * np.ones((1, nodes)),
+                    np.exp(em[1][t])[None, :] * np.ones((nodes, 1)),
                 ]
             )
+
+        alpha = data.prior[:, None, None] * emit(0)
+        for t in range(1, len(order)):
+            step = tl.power(order[t - 1] - order[t])
+            alpha = np.einsum("sij,sr->rij", alpha, step) * emit(t)
         at_t = np.einsum("sij,sr->rij", alpha, tl.power(order[-1]))
         w = rho if z else 1 - rho
         total += w * np.einsum("rij,i,j->r", at_t, dens[0], dens[1])
     return total / total.sum()
 
 
-@pytest.mark.parametrize(("model", "weight"), [("tempered", 1.0), ("mixture", 0.7)])
-def test_the_exact_engine_agrees_with_a_brute_force_forward_filter(model, weight):
-    """Reports from one origin in three periods (the mixture couples them through its state)."""
+@pytest.mark.parametrize(
+    ("model", "weight", "trend"),
+    [("tempered", 1.0, None), ("mixture", 0.7, None), ("mixture", 0.7, {"collapse": 0.4})],
+)
+def test_the_exact_engine_agrees_with_a_brute_force_forward_filter(model, weight, trend):
+    """Reports from one origin in three periods (the mixture couples them through its state);
+    also with a trend in one scenario's rate."""
     q = _q(model, _dyn(period=21.0))
+    if trend is not None:
+        body = q.to_dict()
+        body["indicators"]["clashes"]["trend"] = trend
+        q = fc.Question.model_validate(body)
     rows = _weeks([1, 0, 1, 2, 6, 9, 8], origin="monitor", weight=weight)
     as_of = dt.date(2025, 9, 22)
     exact = _forecast(q, rows, as_of).probabilities.values
@@ -284,3 +292,36 @@ def test_the_mcmc_engine_refuses_dynamics_rather_than_answer_statically(tmp_path
         fc.forecast(q, ev, as_of=dt.date(2025, 8, 25), engine="mcmc")
     with pytest.raises(InputError, match="dynamics"):
         fc.build_pymc_model(q, ev, as_of=dt.date(2025, 8, 25))
+
+
+def test_a_trend_of_zero_changes_nothing_and_a_rising_one_explains_rising_counts():
+    rows = _weeks([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    as_of = dt.date(2025, 10, 13)
+
+    def with_trend(trend):
+        body = _q(dynamics=_dyn()).to_dict()
+        if trend is not None:
+            body["indicators"]["clashes"]["trend"] = trend
+        return _forecast(fc.Question.model_validate(body), rows, as_of)
+
+    flat, zero = with_trend(None), with_trend({"holds": 0.0, "collapse": 0.0})
+    np.testing.assert_array_equal(flat.probabilities.values, zero.probabilities.values)
+    # the stated rate is the rate at resolution: 'collapse' (8 a week) rising toward it
+    # explains counts rising from 1 to 10 better than a flat 8, and falling toward it worse
+    evidence = {
+        name: with_trend(trend).diagnostics["log_evidence"]
+        for name, trend in (("rising", {"collapse": 0.3}), ("falling", {"collapse": -0.3}))
+    }
+    # measured: log evidence -24.75 rising, -25.32 flat, -30.04 falling
+    assert evidence["rising"] > flat.diagnostics["log_evidence"] + 0.5
+    assert evidence["falling"] < flat.diagnostics["log_evidence"] - 4.0
+
+
+def test_a_trend_needs_dynamics_and_known_scenarios(tmp_path):
+    body = _q().to_dict()
+    body["indicators"]["clashes"]["trend"] = {"colapse": 0.2}
+    with pytest.raises(InputError) as info:
+        fc.load_question(_write(tmp_path, body))
+    messages = {p.field: p.message for p in info.value.problems}
+    assert "needs the question's dynamics" in messages["indicators.clashes.trend"]
+    assert "did you mean 'collapse'" in messages["indicators.clashes.trend.colapse"]

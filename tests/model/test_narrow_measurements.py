@@ -1,0 +1,170 @@
+"""One more observation far narrower than the evidence's grid: its predictive, integrated exactly.
+
+A precise measurement (sd far below the level's) or a count over a long window has an
+``f(y | theta)`` the existing reports' quadrature grid cannot resolve; the predictive of one
+more genuine observation is checked against the generative story in closed form.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from builders import continuous, count, item, question
+from scipy import integrate, special, stats
+
+import forecasting as fc
+from forecasting.model.data import ModelData
+from forecasting.model.likelihood import tails
+
+LEVELS = {"a": (0.0, 1.0), "b": (0.5, 1.0)}
+EARLIER, RELIABILITY = 0.3, 0.6
+
+
+def mixture_question(indicator) -> fc.Question:
+    q = question(("a", "b"), indicators={"x": indicator})
+    return fc.Question.model_validate(q.to_dict() | {"reliability_model": "mixture"})
+
+
+def one_report(indicator, value, exposure=None):
+    q = mixture_question(indicator)
+    rows = [item("r1", "x", value, weight=RELIABILITY, exposure=exposure)]
+    (ind,) = ModelData.build(q, fc.Evidence.from_items(rows, q)).indicators
+    assert ind.model.reports().genuine == pytest.approx([RELIABILITY])
+    return ind
+
+
+def level_predictive(ind, y: np.ndarray, sigma: float) -> np.ndarray:
+    """``p(y | E, k)`` for ``L(mu) = a N(y1; mu, sigma) + (1 - a) g(y1)``, ``(m, K)``."""
+    a = RELIABILITY
+    c = (1 - a) * math.exp(ind.model.log_noise(np.array([EARLIER]), np.ones(1))[0])
+    out = []
+    for m, s in ind.prior:
+        joint = stats.norm.pdf(EARLIER, m, math.hypot(s, sigma))
+        post_m = (m * sigma**2 + EARLIER * s**2) / (s**2 + sigma**2)
+        post_s = s * sigma / math.hypot(s, sigma)
+        genuine = a * joint * stats.norm.pdf(y, post_m, math.hypot(post_s, sigma))
+        false = c * stats.norm.pdf(y, m, math.hypot(s, sigma))
+        out.append((genuine + false) / (a * joint + c))
+    return np.stack(out, axis=1)
+
+
+def level_by_quadrature(ind, y: float, sigma: float) -> np.ndarray:
+    """The same integrals by adaptive quadrature over the level, ``(K,)``."""
+    a = RELIABILITY
+    c = (1 - a) * math.exp(ind.model.log_noise(np.array([EARLIER]), np.ones(1))[0])
+
+    def lik(mu):
+        return a * stats.norm.pdf(EARLIER, mu, sigma) + c
+
+    out = []
+    for m, s in ind.prior:
+        lo, hi = m - 40 * s, m + 40 * s
+        points = sorted({EARLIER, y})
+
+        def quad(f, lo=lo, hi=hi, points=points):
+            return integrate.quad(f, lo, hi, points=points, limit=500, epsabs=0, epsrel=1e-12)[0]
+
+        num = quad(
+            lambda mu, m=m, s=s: stats.norm.pdf(mu, m, s) * lik(mu) * stats.norm.pdf(y, mu, sigma)
+        )
+        den = quad(lambda mu, m=m, s=s: stats.norm.pdf(mu, m, s) * lik(mu))
+        out.append(num / den)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("ratio", [1.0, 0.1, 0.01, 1e-3, 1e-5])
+def test_a_precise_measurement_has_the_exact_predictive(ratio):
+    ind = one_report(continuous(LEVELS, sd=ratio), EARLIER)
+    y = np.array(
+        [EARLIER, EARLIER + ratio, EARLIER - 2.5 * ratio, 1.0, -0.7, 2.2, 0.3 + 30 * ratio]
+    )
+    want = level_predictive(ind, y, ratio)
+    got = np.exp(ind.model.predictive(y, 1.0))
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=0)
+    if ratio >= 0.1:  # the closed form itself, against adaptive quadrature
+        for j in (0, 3):
+            np.testing.assert_allclose(level_by_quadrature(ind, y[j], ratio), want[j], rtol=1e-8)
+
+
+@pytest.mark.parametrize("ratio", [1.0, 0.01, 1e-5])  # the predictive test covers 0.1, 1e-3
+@pytest.mark.parametrize("value", [-0.4, EARLIER + 0.5e-5])
+def test_a_precise_measurement_has_the_exact_tail(ratio, value):
+    ind = one_report(continuous(LEVELS, sd=ratio), EARLIER)
+    weights = np.array([0.3, 0.7])
+    per, mixed = ind.model.tail(value, None, weights, 1.0)
+    support, obs, log_measure = ind.kind.tail_support(ind, value, 1.0)
+    dens = level_predictive(ind, support, ratio)
+    want, want_mixed = tails(dens, np.exp(log_measure), obs, weights)
+    np.testing.assert_allclose(per, want, rtol=0, atol=1e-6)
+    assert mixed == pytest.approx(want_mixed, abs=1e-6)
+
+
+def test_without_evidence_a_precise_measurement_is_no_surprise():
+    """The review's case: sd a hundredth (and a thousandth) of the level's, nothing reported."""
+    weights = np.array([0.5, 0.5])
+    for ratio in (0.01, 1e-3):
+        q = mixture_question(continuous({"a": (0.0, 1.0), "b": (2.0, 1.0)}, sd=ratio))
+        (ind,) = ModelData.build(q, fc.Evidence.from_items([], q)).indicators
+        per, _ = ind.model.tail(1.0, None, weights, 1.0)
+        # the prior predictive's two-sided tail at one sd (within a cell of the tail's grid)
+        np.testing.assert_allclose(per, 2 * special.ndtr(-1 / math.hypot(1, ratio)), atol=5e-4)
+
+
+RATES = {"a": (20.0, 10.0), "b": (30.0, 10.0)}  # 2 and 3 a day
+WINDOW = 1000.0
+
+
+def count_predictive(ind, y: np.ndarray, y1: float, t: float) -> np.ndarray:
+    """``p(y | E, k)`` for ``L(lam) = a Pois(y1; lam t) + (1 - a) g(y1)``, ``(m, K)``."""
+    a = RELIABILITY
+    log_c = math.log1p(-a) + ind.model.log_noise(np.array([y1]), np.array([t]))[0]
+
+    out = []
+    for alpha, beta in ind.prior:
+        log_pois1 = y1 * math.log(t) - special.gammaln(y1 + 1)
+        log_pois = y * math.log(t) - special.gammaln(y + 1)
+        one = (
+            alpha * math.log(beta)
+            - special.gammaln(alpha)
+            + special.gammaln(alpha + y1)
+            - (alpha + y1) * math.log(beta + t)
+            + log_pois1
+        )
+        two = (
+            alpha * math.log(beta)
+            - special.gammaln(alpha)
+            + special.gammaln(alpha + y1 + y)
+            - (alpha + y1 + y) * math.log(beta + 2 * t)
+            + log_pois1
+            + log_pois
+        )
+        alone = (
+            alpha * math.log(beta)
+            - special.gammaln(alpha)
+            + special.gammaln(alpha + y)
+            - (alpha + y) * math.log(beta + t)
+            + log_pois
+        )
+        num = np.logaddexp(math.log(a) + two, log_c + alone)
+        den = np.logaddexp(math.log(a) + one, log_c)
+        out.append(np.exp(num - den))
+    return np.stack(out, axis=1)
+
+
+@pytest.mark.parametrize("y1", [2900.0])
+def test_a_count_over_a_long_window_has_the_exact_predictive(y1):
+    ind = one_report(count(RATES), y1, exposure=WINDOW)
+    y = np.array([1900.0, 2000.0, 2100.0, 2500.0, 2950.0, 3100.0])
+    want = count_predictive(ind, y, y1, WINDOW)
+    got = np.exp(ind.model.predictive(y, WINDOW))
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=0)
+    weights = np.array([0.5, 0.5])
+    for value in (2000, 2600, 3100):
+        per, mixed = ind.model.tail(value, WINDOW, weights, 1.0)
+        support, obs, log_measure = ind.kind.tail_support(ind, float(value), WINDOW)
+        dens = count_predictive(ind, support, y1, WINDOW)
+        want_per, want_mixed = tails(dens, np.exp(log_measure), obs, weights)
+        np.testing.assert_allclose(per, want_per, rtol=0, atol=1e-6)
+        assert mixed == pytest.approx(want_mixed, abs=1e-6)
