@@ -68,7 +68,7 @@ def dynamics_problems(raw: Mapping[str, Any], scenario_ids: list[str], bad) -> N
     """Report (``bad(path, message)``) every problem of the question's ``dynamics:``."""
     dyn = raw.get("dynamics")
     indicators = raw.get("indicators")
-    for name, ind in (indicators.items() if isinstance(indicators, Mapping) else ()):
+    for name, ind in indicators.items() if isinstance(indicators, Mapping) else ():
         trend = ind.get("trend") if isinstance(ind, Mapping) else None
         if not isinstance(trend, Mapping):
             continue
