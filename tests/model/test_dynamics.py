@@ -323,3 +323,34 @@ def test_a_trend_needs_dynamics_and_known_scenarios(tmp_path):
     messages = {p.field: p.message for p in info.value.problems}
     assert "needs the question's dynamics" in messages["indicators.clashes.trend"]
     assert "did you mean 'collapse'" in messages["indicators.clashes.trend.colapse"]
+
+
+BUNDLED_DYNAMICS = {
+    "period_days": 30,
+    "transitions": {
+        "accession": {
+            "stay": 0.97,
+            "leaves_to": {"informal": 0.6, "unilateral": 0.2, "collapse": 0.2},
+        },
+        "informal": {
+            "stay": 0.9,
+            "leaves_to": {"accession": 0.5, "collapse": 0.25, "unilateral": 0.25},
+        },
+        "collapse": {"stay": 0.9, "leaves_to": {"informal": 0.4, "unilateral": 0.6}},
+        "unilateral": {
+            "stay": 0.92,
+            "leaves_to": {"informal": 0.5, "collapse": 0.3, "accession": 0.2},
+        },
+    },
+}
+
+
+def test_the_readme_example_the_bundled_question_with_dynamics():
+    """The README's example: the bundled ledger with an illustrative transition matrix."""
+    from builders import BUNDLED_EVIDENCE, BUNDLED_QUESTION
+
+    body = fc.load_question(BUNDLED_QUESTION).to_dict() | {"dynamics": BUNDLED_DYNAMICS}
+    q = fc.Question.model_validate(body)
+    f = fc.forecast(q, BUNDLED_EVIDENCE, as_of="2025-10-27", confidence=False)
+    np.testing.assert_allclose(f.now.values, [0.5466, 0.4045, 0.0340, 0.0149], atol=6e-5)
+    np.testing.assert_allclose(f.probabilities.values, [0.5522, 0.2603, 0.0874, 0.1002], atol=6e-5)
