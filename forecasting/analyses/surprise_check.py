@@ -52,10 +52,12 @@ def surprise(
     before = [it for it in new_ev.items if it.id in old_ids]
     fresh = [it for it in new_ev.items if it.id not in old_ids]
     data = ModelData.build(question, Evidence(question.id, tuple(before)))
-    with np.errstate(divide="ignore"):
-        lj = np.log(data.prior) + data.log_marginals().sum(axis=0)
-    weights = normalise_log(lj)
     k = data.n_scenarios
+    if data.timeline is None:
+        with np.errstate(divide="ignore"):
+            weights = normalise_log(np.log(data.prior) + data.log_marginals().sum(axis=0))
+    else:  # not used: the dynamic tail weighs the scenarios by the report's period
+        weights = np.full(k, 1.0 / k)
     tails = np.zeros((len(fresh), k))
     mix = np.zeros(len(fresh))
     for n, it in enumerate(fresh):

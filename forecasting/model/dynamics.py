@@ -277,23 +277,12 @@ class _Partial:
         out = np.array([self.values[key] for key in keys])
         return out[inverse.reshape(-1)]
 
-    def log_p(self, regimes: tuple[int, ...]) -> float:
-        """``log p(reports of its first len(regimes) periods | those periods' regimes)``."""
-        if regimes not in self.values:
-            self._compute([regimes])
-        return self.values[regimes]
-
     def _compute(self, keys: list[tuple[int, ...]]) -> None:
-        """Fill :attr:`values` for ``keys``: every subset they need, in one batch.
+        """Fill :attr:`values` for ``keys`` (all of one length): every subset, in batches.
 
-        Keys of one length (the usual call) where no origin is split between regimes go by
-        arrays; the rest one by one (:meth:`_compute_each`).
+        Keys are grouped by the origins they split between regimes (:meth:`_group`).
         """
-        lengths = {len(key) for key in keys}
-        if len(lengths) != 1:
-            self._compute_each(keys)
-            return
-        n = lengths.pop()
+        n = len(keys[0])
         included = np.isin(self.pos, self.own[:n])
         at = np.searchsorted(self.own[:n], self.pos)  # each included item's place in a key
         grid = np.array(keys, dtype=int).reshape(len(keys), n)
@@ -373,62 +362,6 @@ class _Partial:
             ]
         )  # (U, K)
         return table[inverse.reshape(-1)]
-
-    def _compute_each(self, keys: list[tuple[int, ...]]) -> None:
-        """:meth:`_compute` one key at a time, summing over split origins' states."""
-        jobs = []  # (key, z index, log weight of z, scenario, the subset's log marginals)
-        for key in keys:
-            n = len(key)
-            included = np.isin(self.pos, self.own[:n])
-            lookup = dict(zip(self.own[:n].tolist(), key, strict=True))
-            regime = np.array([lookup.get(int(p), -1) for p in self.pos])
-            split = []
-            if self.ind.reliability_model == "mixture":
-                for o in dict.fromkeys(self.origins[included]):
-                    mine = regime[included & (self.origins == o)]
-                    if len(np.unique(mine)) > 1 and 0.0 < self.rho[o] < 1.0:
-                        split.append(o)
-            if len(split) > MAX_SPLIT_ORIGINS:
-                raise InputError(
-                    [
-                        Problem(
-                            None,
-                            None,
-                            "dynamics",
-                            f"indicator '{self.ind.id}': {len(split)} origins report in "
-                            f"periods of different regimes (at most {MAX_SPLIT_ORIGINS}); use "
-                            "longer periods",
-                        )
-                    ]
-                )
-            for zi, z in enumerate(itertools.product((1.0, 0.0), repeat=len(split))):
-                with np.errstate(divide="ignore"):
-                    log_z = float(
-                        sum(
-                            np.log(self.rho[o]) if on else np.log1p(-self.rho[o])
-                            for o, on in zip(split, z, strict=True)
-                        )
-                    )
-                rho = None
-                if split:
-                    rho = np.array(self.ind.item_origin_weights, dtype=float)
-                    for o, on in zip(split, z, strict=True):
-                        rho[self.origins == o] = on
-                for s in range(self.k):
-                    mask = included & (regime == s)
-                    if not mask.any():
-                        jobs.append((key, zi, log_z, s, None))
-                        continue
-                    suffix = b"" if rho is None else rho.tobytes()
-                    jobs.append((key, zi, log_z, s, self._table(mask[None, :], rho, suffix, s)[0]))
-        totals: dict[tuple, dict[int, float]] = {}
-        for key, zi, log_z, s, sid in jobs:
-            per_z = totals.setdefault(key, {})
-            add = 0.0 if sid is None else float(sid[s])
-            per_z[zi] = per_z.get(zi, log_z) + add
-        for key, per_z in totals.items():
-            terms = np.array(list(per_z.values()), dtype=float)
-            self.values[key] = float(logsumexp(terms, axis=0))
 
 
 def draws(

@@ -19,7 +19,8 @@ never look inside.
 Why this module is long: :class:`Mixture` is the whole interface for the truth mixture, and
 each variant an analysis asks for (another value, reliability, origin reliability or noise; a
 report left out) has its shortcut on the quadrature grid or polynomial next to the refit it
-must equal. Split, each shortcut would sit apart from the integral it reuses.
+must equal. Split, each shortcut would sit apart from the integral it reuses. (The panels a
+narrow new observation needs, ``_spike_integral``, are the natural piece to split out next.)
 """
 
 from __future__ import annotations

@@ -121,32 +121,21 @@ def count_predictive(ind, y: np.ndarray, y1: float, t: float) -> np.ndarray:
     a = RELIABILITY
     log_c = math.log1p(-a) + ind.model.log_noise(np.array([y1]), np.array([t]))[0]
 
+    def log_m(alpha, beta, total, exposure):  # log int Gamma(lam) exp(-lam exposure) lam^total
+        return (
+            alpha * math.log(beta)
+            - special.gammaln(alpha)
+            + special.gammaln(alpha + total)
+            - (alpha + total) * np.log(beta + exposure)
+        )
+
     out = []
     for alpha, beta in ind.prior:
         log_pois1 = y1 * math.log(t) - special.gammaln(y1 + 1)
         log_pois = y * math.log(t) - special.gammaln(y + 1)
-        one = (
-            alpha * math.log(beta)
-            - special.gammaln(alpha)
-            + special.gammaln(alpha + y1)
-            - (alpha + y1) * math.log(beta + t)
-            + log_pois1
-        )
-        two = (
-            alpha * math.log(beta)
-            - special.gammaln(alpha)
-            + special.gammaln(alpha + y1 + y)
-            - (alpha + y1 + y) * math.log(beta + 2 * t)
-            + log_pois1
-            + log_pois
-        )
-        alone = (
-            alpha * math.log(beta)
-            - special.gammaln(alpha)
-            + special.gammaln(alpha + y)
-            - (alpha + y) * math.log(beta + t)
-            + log_pois
-        )
+        one = log_m(alpha, beta, y1, t) + log_pois1
+        two = log_m(alpha, beta, y1 + y, 2 * t) + log_pois1 + log_pois
+        alone = log_m(alpha, beta, y, t) + log_pois
         num = np.logaddexp(math.log(a) + two, log_c + alone)
         den = np.logaddexp(math.log(a) + one, log_c)
         out.append(np.exp(num - den))
