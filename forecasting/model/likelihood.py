@@ -741,12 +741,26 @@ class Mixture:
             out = self._component_marginals(where[0], len(a), a=(where[1], a))
             if out is not None:
                 return out
+        rep = self.reports()
+        ends = np.array([0.0, 1.0])
+        # a report of this item alone is genuine with probability credibility x relays, and
+        # L is an expectation over whether it is: affine in the credibility, and so is each
+        # scenario's marginal. Two refits, at 0 and 1, give every value (a report of several
+        # copies takes their largest credibility: not affine, refitted value by value).
+        alone = np.sum(rep.item_report == rep.item_report[i]) == 1
+        grid = ends if alone and len(cred_new) > 2 else cred_new
         rows = []
-        for c in cred_new:
+        for c in grid:
             cred = ind.item_credibility.copy()
             cred[i] = c
             rows.append(self._variant(replace(ind, credibility=cred), self.item_noise))
-        return np.array(rows).reshape(len(rows), len(ind.prior))
+        rows = np.array(rows).reshape(len(rows), len(ind.prior))
+        if grid is cred_new:
+            return rows
+        with np.errstate(divide="ignore"):
+            return np.logaddexp(
+                np.log1p(-cred_new)[:, None] + rows[0], np.log(cred_new)[:, None] + rows[1]
+            )
 
     def log_lik(self, theta: np.ndarray) -> np.ndarray:
         """``log L(theta)`` at parameter values ``theta`` ``(..., K[, C])``, shape ``(..., K)``.

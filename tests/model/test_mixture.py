@@ -486,8 +486,9 @@ def test_shortcuts_for_one_changed_item_agree_with_refits(model):
                 np.testing.assert_allclose(
                     g, marginals(q, fc.Evidence.from_items(changed, q))[j], atol=1e-9
                 )
-            # another reliability (the credibility changes, the origin's letter stays)
-            w = np.array([0.0, 0.3])
+            # another reliability (the credibility changes, the origin's letter stays); three
+            # values or more are interpolated between two refits (the marginal is affine in it)
+            w = np.array([0.0, 0.3, 0.8])
             got = ind.model.with_weight(i, w)
             origin = ind.item_origin_weights[i]
             for wt, g in zip(w, got, strict=True):
