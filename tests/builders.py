@@ -182,3 +182,55 @@ def random_model(draw, sources=("s-a", "s-b", "s-c")):
     prior[-1] = 1.0 - sum(prior[:-1])
     q = question(scen, prior=prior, indicators=indicators)
     return q, evidence(q, items)
+
+
+#: A small question for tests of the pipeline whose subject is not the model (an update takes
+#: about a third of the bundled question's): three scenarios, a count and a yes/no fact.
+SMALL_QUESTION = """\
+id: watch
+title: Does the truce hold?
+resolves: 2026-03-31
+scenarios:
+  holds: {label: The truce holds, prior: 0.5}
+  frays: {label: It frays, prior: 0.3}
+  collapses: {label: It collapses, prior: 0.2}
+indicators:
+  clashes:
+    kind: count
+    description: Clashes reported
+    per_days: 30
+    rate:
+      holds: {shape: 2, rate: 2}
+      frays: {shape: 6, rate: 2}
+      collapses: {shape: 20, rate: 2}
+  talks:
+    kind: binary
+    description: Talks are scheduled
+    probability:
+      holds: {alpha: 8, beta: 2}
+      frays: {alpha: 4, beta: 4}
+      collapses: {alpha: 1, beta: 6}
+"""
+SMALL_LEDGER = """\
+- {id: c1, indicator: clashes, value: 2, window: [2025-09-10, 2025-10-10], date: 2025-10-10,
+   source: UN monitors, reliability: B2}
+- {id: t1, indicator: talks, value: true, date: 2025-10-12, source: Reuters, reliability: B2}
+- {id: c2, indicator: clashes, value: 3, window: [2025-10-10, 2025-10-17], date: 2025-10-17,
+   source: UN monitors, reliability: B2}
+- {id: t2, indicator: talks, value: false, date: 2025-10-19, source: Local radio,
+   reliability: C3}
+- {id: c3, indicator: clashes, value: 4, window: [2025-10-17, 2025-10-24], date: 2025-10-24,
+   source: UN monitors, reliability: B2}
+- {id: t3, indicator: talks, value: true, date: 2025-10-25, source: AFP, reliability: B2}
+"""
+
+
+def small_project(root: Path) -> Path:
+    """:data:`SMALL_QUESTION` and its ledger in a project folder; the question's path."""
+    (root / "models").mkdir(parents=True, exist_ok=True)
+    path = root / "models" / "watch.yaml"
+    path.write_text(SMALL_QUESTION)
+    ev = root / "evidence" / "watch"
+    ev.mkdir(parents=True, exist_ok=True)
+    (ev / "ledger.yaml").write_text(SMALL_LEDGER)
+    return path

@@ -11,7 +11,7 @@ import matplotlib.figure
 import numpy as np
 import pytest
 import xarray as xr
-from builders import count, evidence, question
+from builders import count, evidence, question, small_project
 
 import forecasting as fc
 from forecasting.cli import main
@@ -19,56 +19,13 @@ from forecasting.pipeline.archive import Archive
 from forecasting.pipeline.weekly import history, update
 
 QID = "watch"
-#: A small question (the faults are in the archive, not the model): an update takes about a
-#: third of the bundled question's.
-QUESTION = """\
-id: watch
-title: Does the truce hold?
-resolves: 2026-03-31
-scenarios:
-  holds: {label: The truce holds, prior: 0.5}
-  frays: {label: It frays, prior: 0.3}
-  collapses: {label: It collapses, prior: 0.2}
-indicators:
-  clashes:
-    kind: count
-    description: Clashes reported
-    per_days: 30
-    rate:
-      holds: {shape: 2, rate: 2}
-      frays: {shape: 6, rate: 2}
-      collapses: {shape: 20, rate: 2}
-  talks:
-    kind: binary
-    description: Talks are scheduled
-    probability:
-      holds: {alpha: 8, beta: 2}
-      frays: {alpha: 4, beta: 4}
-      collapses: {alpha: 1, beta: 6}
-"""
-LEDGER = """\
-- {id: c1, indicator: clashes, value: 2, window: [2025-09-10, 2025-10-10], date: 2025-10-10,
-   source: UN monitors, reliability: B2}
-- {id: t1, indicator: talks, value: true, date: 2025-10-12, source: Reuters, reliability: B2}
-- {id: c2, indicator: clashes, value: 3, window: [2025-10-10, 2025-10-17], date: 2025-10-17,
-   source: UN monitors, reliability: B2}
-- {id: t2, indicator: talks, value: false, date: 2025-10-19, source: Local radio,
-   reliability: C3}
-- {id: c3, indicator: clashes, value: 4, window: [2025-10-17, 2025-10-24], date: 2025-10-24,
-   source: UN monitors, reliability: B2}
-- {id: t3, indicator: talks, value: true, date: 2025-10-25, source: AFP, reliability: B2}
-"""
 
 
 @pytest.fixture(scope="module")
 def archived(tmp_path_factory):
     """A project whose archive holds the forecasts of 2025-10-13 and 2025-10-20."""
     root = tmp_path_factory.mktemp("archived")
-    (root / "models").mkdir()
-    (root / "models" / "watch.yaml").write_text(QUESTION)
-    ev = root / "evidence" / QID
-    ev.mkdir(parents=True)
-    (ev / "ledger.yaml").write_text(LEDGER)
+    small_project(root)
     store = Archive(root / "forecasts")
     for day in ("2025-10-13", "2025-10-20"):
         store.write(fc.forecast(root / "models" / "watch.yaml", as_of=day))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from builders import BUNDLED_EVIDENCE, BUNDLED_QUESTION, ROOT
+from builders import BUNDLED_EVIDENCE, BUNDLED_QUESTION, ROOT, small_project
 
 import forecasting as fc
 from forecasting.cli import main
@@ -195,17 +195,17 @@ def test_cli_update_history_backfill(project, capsys):
     assert main(["backfill", q, "--from", "2025-10-13", "--every", "0d"]) == 2
 
 
-def test_update_exit_code_3_when_the_evidence_is_improbable_everywhere(project, capsys):
-    q = str(q_path(project))
+def test_update_exit_code_3_when_the_evidence_is_improbable_everywhere(tmp_path, capsys):
+    q = str(small_project(tmp_path))
     assert main(["update", q, "--as-of", "2025-10-27"]) == 0
     capsys.readouterr()
-    extra = project / "evidence" / "syria-coalition" / "2025-11-03.yaml"
+    extra = tmp_path / "evidence" / "watch" / "2025-11-03.yaml"
     extra.write_text(
         textwrap.dedent("""
-        - id: implausible-ops
-          indicator: joint_operations
+        - id: implausible-clashes
+          indicator: clashes
           value: 400
-          exposure: 1
+          window: [2025-10-27, 2025-11-03]
           date: 2025-11-03
           source: test
     """)
@@ -213,8 +213,8 @@ def test_update_exit_code_3_when_the_evidence_is_improbable_everywhere(project, 
     assert main(["update", q, "--as-of", "2025-11-03"]) == 3
     out = capsys.readouterr()
     assert "FLAGGED" in out.out and "improbable under every scenario" in out.err
-    assert "implausible-ops" in out.err  # the item is named
-    md = (project / "reports" / "syria-coalition" / "2025-11-03" / "report.md").read_text()
+    assert "implausible-clashes" in out.err  # the item is named
+    md = (tmp_path / "reports" / "watch" / "2025-11-03" / "report.md").read_text()
     assert "WARNING" in md and "scenario set may be incomplete" in md
     # the history says what the report said
     assert main(["history", q, "--json"]) == 0
@@ -222,21 +222,21 @@ def test_update_exit_code_3_when_the_evidence_is_improbable_everywhere(project, 
     flagged = {r["as_of"]: (r["flagged"], r["flags"]) for r in rows}
     assert flagged["2025-10-27"] == (False, [])
     assert flagged["2025-11-03"][0] is True
-    assert "implausible-ops" in flagged["2025-11-03"][1][0]
+    assert "implausible-clashes" in flagged["2025-11-03"][1][0]
     assert main(["history", q]) == 0
     assert "2025-11-03" in capsys.readouterr().out.split("(flagged)")[0]
 
 
-def test_update_with_bad_input_exits_2_and_leaves_the_archive(project, capsys):
-    q = str(q_path(project))
+def test_update_with_bad_input_exits_2_and_leaves_the_archive(tmp_path, capsys):
+    q = str(small_project(tmp_path))
     assert main(["update", q, "--as-of", "2025-10-27"]) == 0
-    before = sorted(p.name for p in (project / "forecasts" / "syria-coalition").iterdir())
-    bad = project / "evidence" / "syria-coalition" / "2025-11-03.yaml"
-    bad.write_text("- id: x\n  indicator: joint_operation\n  value: 1\n")
+    before = sorted(p.name for p in (tmp_path / "forecasts" / "watch").iterdir())
+    bad = tmp_path / "evidence" / "watch" / "2025-11-03.yaml"
+    bad.write_text("- id: x\n  indicator: clashs\n  value: 1\n")
     assert main(["update", q, "--as-of", "2025-11-03"]) == 2
     err = capsys.readouterr().err
     assert "2025-11-03.yaml:2: [0].indicator" in err and "Traceback" not in err
-    after = sorted(p.name for p in (project / "forecasts" / "syria-coalition").iterdir())
+    after = sorted(p.name for p in (tmp_path / "forecasts" / "watch").iterdir())
     assert after == before
 
 
