@@ -718,12 +718,29 @@ class Mixture:
 
         The reliability is the item's credibility times its origin's; the credibility is set
         to make the product ``weights`` (up to 1).
+
+        A report of this item alone is genuine with probability credibility x relays, and L is
+        an expectation over whether it is: affine in the credibility, and so is each
+        scenario's marginal. Two evaluations, at 0 and 1, give every value (a report of several
+        copies takes their largest credibility: not affine, evaluated value by value).
         """
-        ind = self.ind
+        ind, rep = self.ind, self.reports()
         origin = ind.item_origin_weights[i]
         cred_new = np.array(
             [min(1.0, w / origin) if origin > 0 else 0.0 for w in np.asarray(weights, float)]
         )
+        alone = np.sum(rep.item_report == rep.item_report[i]) == 1
+        if not alone or len(cred_new) <= 2:
+            return self._with_credibility(i, cred_new)
+        ends = self._with_credibility(i, np.array([0.0, 1.0]))
+        with np.errstate(divide="ignore"):
+            return np.logaddexp(
+                np.log1p(-cred_new)[:, None] + ends[0], np.log(cred_new)[:, None] + ends[1]
+            )
+
+    def _with_credibility(self, i: int, cred_new: np.ndarray) -> np.ndarray:
+        """Log marginals with item ``i``'s credibility set to each of ``cred_new``, ``(m, K)``."""
+        ind = self.ind
         p = self._alone(i)
         if p is not None and self._polynomial:
             values = np.full(len(cred_new), ind.values[i])
@@ -741,26 +758,12 @@ class Mixture:
             out = self._component_marginals(where[0], len(a), a=(where[1], a))
             if out is not None:
                 return out
-        rep = self.reports()
-        ends = np.array([0.0, 1.0])
-        # a report of this item alone is genuine with probability credibility x relays, and
-        # L is an expectation over whether it is: affine in the credibility, and so is each
-        # scenario's marginal. Two refits, at 0 and 1, give every value (a report of several
-        # copies takes their largest credibility: not affine, refitted value by value).
-        alone = np.sum(rep.item_report == rep.item_report[i]) == 1
-        grid = ends if alone and len(cred_new) > 2 else cred_new
         rows = []
-        for c in grid:
+        for c in cred_new:
             cred = ind.item_credibility.copy()
             cred[i] = c
             rows.append(self._variant(replace(ind, credibility=cred), self.item_noise))
-        rows = np.array(rows).reshape(len(rows), len(ind.prior))
-        if grid is cred_new:
-            return rows
-        with np.errstate(divide="ignore"):
-            return np.logaddexp(
-                np.log1p(-cred_new)[:, None] + rows[0], np.log(cred_new)[:, None] + rows[1]
-            )
+        return np.array(rows).reshape(len(rows), len(ind.prior))
 
     def log_lik(self, theta: np.ndarray) -> np.ndarray:
         """``log L(theta)`` at parameter values ``theta`` ``(..., K[, C])``, shape ``(..., K)``.
