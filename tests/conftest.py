@@ -22,3 +22,28 @@ settings.load_profile("default")
 @pytest.fixture
 def bundled_paths():
     return BUNDLED_QUESTION, BUNDLED_EVIDENCE
+
+
+#: The files that take longest (seconds on a quiet machine, clean clone), run first: with two
+#: workers and a file kept on one worker (``--dist loadfile``), a long file collected last (the
+#: notebooks are) would leave the other worker idle for its whole length.
+SLOW_FIRST = (
+    "tests/test_notebooks.py",  # about 170 s
+    "tests/engines/test_mcmc.py",  # about 150 s
+    "tests/pipeline/test_update.py",
+    "tests/confidence/test_responsiveness_calibration.py",
+    "tests/kinds/test_continuous.py",
+    "tests/analyses/test_attribution.py",
+    "tests/model/test_narrow_measurements.py",
+    "tests/model/test_dynamics.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: k for k, name in enumerate(SLOW_FIRST)}
+
+    def order(item) -> int:
+        path = item.nodeid.split("::")[0]
+        return rank.get(path, len(SLOW_FIRST))
+
+    items.sort(key=order)  # stable: the rest keep their order
