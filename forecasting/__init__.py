@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover - what the lazy names below resolve to
     from . import analyses, kinds
     from .analyses import attribute, sensitivity, surprise
-    from .api import build_pymc_model, forecast, set_evidence
+    from .api import build_pymc_model, forecast, forecast_analysts, set_evidence
     from .core.errors import ForecastingError, ForecastingWarning, InputError, Problem
     from .inputs.evidence import Evidence, EvidenceItem, load_evidence
+    from .inputs.overlays import load_overlays
     from .inputs.question import Question, load_question
     from .pipeline.verify import verify
     from .pipeline.weekly import backfill, history, update
@@ -42,6 +43,8 @@ if TYPE_CHECKING:  # pragma: no cover - what the lazy names below resolve to
 _EXPORTS: dict[str, tuple[str, str | None]] = {
     "build_pymc_model": ("api", "build_pymc_model"),
     "forecast": ("api", "forecast"),
+    "forecast_analysts": ("api", "forecast_analysts"),
+    "load_overlays": ("inputs.overlays", "load_overlays"),
     "set_evidence": ("api", "set_evidence"),
     "ForecastingError": ("core.errors", "ForecastingError"),
     "ForecastingWarning": ("core.errors", "ForecastingWarning"),
@@ -113,9 +116,11 @@ __all__ = [
     "build_pymc_model",
     "describe",
     "forecast",
+    "forecast_analysts",
     "history",
     "kinds",
     "load_evidence",
+    "load_overlays",
     "load_question",
     "load_resolution",
     "plots",

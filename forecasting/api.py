@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
 
 from .confidence import assess
 from .core.constants import (
@@ -22,12 +24,13 @@ from .core.constants import (
     MCMC_SAMPLERS,
     MCMC_TUNE,
 )
-from .core.errors import ForecastingWarning, InputError, Problem
+from .core.errors import ForecastingWarning, InputError, Problem, did_you_mean, one_of
 from .engines import exact
 from .inputs.evidence import Evidence
 from .inputs.question import Question
 from .inputs.resolve import resolve_inputs
 from .model.data import ModelData
+from .results.analysts import AnalystForecasts
 from .results.assemble import make_forecast
 from .results.forecast import Forecast
 
@@ -256,3 +259,129 @@ def set_evidence(
     if not evidence_swappable(data):
         raise ValueError(NOT_SWAPPABLE)
     pm.set_data(evidence_data(data), model=model)
+
+
+#: How the analysts are weighted where the call gives no weights. Cooke's classical model
+#: (performance weights from scored seed questions) is to be added here as ``"cooke"``.
+WEIGHTINGS = ("equal",)
+
+
+def forecast_analysts(
+    question: Question | str | Path,
+    evidence: Evidence | str | Path | None = None,
+    *,
+    as_of: dt.date | str | None = None,
+    analysts: str | Sequence[str | Path] = "all",
+    pool: str | None = None,
+    extremize: float | None = None,
+    weights: Mapping[str, float] | Sequence[float] | str | None = None,
+) -> AnalystForecasts:
+    """Each analyst's forecast of a question (same evidence), and their pool.
+
+    Parameters
+    ----------
+    question, evidence, as_of
+        As for :func:`forecast`.
+    analysts
+        ``"all"`` (every overlay in ``models/<stem>/analysts/``), a list of analyst names, or
+        of overlay files (:mod:`forecasting.inputs.overlays`).
+    pool
+        ``"linear"``, ``"log"`` or ``"gmo"`` (:mod:`forecasting.core.pooling`); default: the
+        question's ``pooling: method``, else linear.
+    extremize
+        The extremizing factor ``d`` of the log and gmo pools (default: the question's
+        ``pooling: extremize`` when its method is the one used, else 1).
+    weights
+        ``None`` or ``"equal"`` (equal weights), or a weight per analyst (a mapping by name,
+        or a sequence in the analysts' order); normalised to sum to 1.
+
+    Each analyst's probability is the exact engine's ``P(S = k | E)`` under the question with
+    that analyst's overlay (at the resolution date for a question with dynamics); the confidence
+    measures are not computed.
+    """
+    from .core.pooling import POOLS, normalise_weights
+    from .core.pooling import pool as pooled_by
+    from .inputs.overlays import load_overlays
+    from .results.analysts import make_analyst_forecasts
+
+    question, used, as_of = resolve_inputs(question, evidence, as_of)
+    stated = question.pooling
+    method = pool or (stated.method if stated is not None else "linear")
+    if method not in POOLS:
+        raise InputError(
+            [Problem(None, None, "pool", f"'{method}' is not a pool; use {' or '.join(POOLS)}")]
+        )
+    if extremize is None:
+        d = stated.extremize if stated is not None and stated.method == method else 1.0
+    else:
+        d = extremize
+    if (
+        not isinstance(d, int | float)
+        or isinstance(d, bool)
+        or not 0 < d <= 10
+        or (method == "linear" and d != 1)
+    ):
+        message = (
+            "the linear pool takes no extremizing factor; use --pool log or gmo"
+            if method == "linear" and isinstance(d, int | float) and 0 < d <= 10
+            else f"must be a number more than 0 and at most 10, got {d!r}"
+        )
+        raise InputError([Problem(None, None, "extremize", message)])
+    overlays = load_overlays(question, analysts)
+    names = [o.analyst for o in overlays]
+    w = normalise_weights(_weights(weights, names), len(names))
+    rows = np.array(
+        [exact.exact_posterior(ModelData.build(o.question, used)).probability for o in overlays]
+    )
+    shared = exact.exact_posterior(ModelData.build(question, used)).probability
+    return make_analyst_forecasts(
+        question_id=question.id,
+        title=question.title,
+        as_of=as_of,
+        labels=question.labels,
+        analysts=names,
+        probability=rows,
+        weights=w,
+        pooled=pooled_by(rows, method, w, float(d)),
+        shared=shared,
+        method=method,
+        extremize=float(d),
+        rationales={o.analyst: o.rationale for o in overlays},
+        files={o.analyst: o.file for o in overlays},
+        n_items=len(used),
+    )
+
+
+def _weights(
+    weights: Mapping[str, float] | Sequence[float] | str | None, names: list[str]
+) -> list[float] | None:
+    """The weights in the analysts' order (``None``: equal), or a located problem."""
+
+    def refuse(message: str) -> InputError:
+        return InputError([Problem(None, None, "weights", message)])
+
+    if weights is None or (isinstance(weights, str) and weights == "equal"):
+        return None
+    if isinstance(weights, str):
+        raise refuse(f"'{weights}' is not a weighting; use {' or '.join(WEIGHTINGS)}")
+    if isinstance(weights, Mapping):
+        unknown = [k for k in weights if k not in names]
+        if unknown:
+            raise refuse(
+                f"'{unknown[0]}' is not one of the analysts{did_you_mean(unknown[0], names)}; "
+                f"they are {one_of(names)}"
+            )
+        missing = [n for n in names if n not in weights]
+        if missing:
+            raise refuse(f"no weight for {one_of(missing)}: give one for every analyst")
+        values = [weights[n] for n in names]
+    else:
+        values = list(weights)
+        if len(values) != len(names):
+            raise refuse(f"{len(values)} weights for {len(names)} analysts")
+    if not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v < float("inf")
+        for v in values
+    ) or not any(v > 0 for v in values):
+        raise refuse("weights must be non-negative numbers, not all 0")
+    return values

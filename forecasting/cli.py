@@ -95,6 +95,16 @@ def _horizon(text: str) -> float:
     return value
 
 
+def _extremize(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{escape_invisible(text)}' is not a number") from None
+    if not 0 < value <= 10:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 10, got {text}")
+    return value
+
+
 def _seed(text: str) -> int:
     try:
         value = int(text)
@@ -202,6 +212,26 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="FILE.nc",
         help="also save the forecast as NetCDF",
+    )
+    run.add_argument(
+        "--analysts",
+        default=None,
+        metavar="all|NAME,...",
+        help="forecast with each analyst's overlay (models/<stem>/analysts/<name>.yaml) and "
+        "pool them",
+    )
+    run.add_argument(
+        "--pool",
+        choices=("linear", "log", "gmo"),
+        default=None,
+        help="how --analysts are pooled (default: the question's pooling:, else linear)",
+    )
+    run.add_argument(
+        "--extremize",
+        type=_extremize,
+        default=None,
+        metavar="D",
+        help="extremizing factor of the log and gmo pools (default 1: none)",
     )
     run.set_defaults(handler=_run)
 
@@ -401,6 +431,12 @@ def _run(args: argparse.Namespace) -> int:
     from .api import forecast
     from .presentation.tables import format_table
 
+    if args.analysts is not None:
+        return _run_analysts(args)
+    if args.pool is not None or args.extremize is not None:
+        raise InputError(
+            [Problem(None, None, "--pool", "--pool and --extremize pool analysts: add --analysts")]
+        )
     if args.save is not None and args.save.is_dir():
         raise InputError(
             [
@@ -448,6 +484,33 @@ def _run(args: argparse.Namespace) -> int:
             _say(f"Saved to {args.save}")
     for w in result.warnings:
         _say(f"warning: {w}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _run_analysts(args: argparse.Namespace) -> int:
+    from .api import forecast_analysts
+    from .presentation.analysts import format_analysts
+
+    for flag in ("save", "draws", "chains", "sampler", "horizon"):
+        if getattr(args, flag) is not None:
+            raise InputError(
+                [Problem(None, None, f"--{flag}", "not with --analysts (exact posteriors only)")]
+            )
+    names = [n.strip() for n in args.analysts.split(",") if n.strip()]
+    if not names:
+        raise InputError([Problem(None, None, "--analysts", "give 'all' or analyst names")])
+    result = forecast_analysts(
+        args.question,
+        args.evidence,
+        as_of=args.as_of,
+        analysts="all" if names == ["all"] else names,
+        pool=args.pool,
+        extremize=args.extremize,
+    )
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        _say(format_analysts(result), keep="\n")
     return EXIT_OK
 
 

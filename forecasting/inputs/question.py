@@ -49,6 +49,7 @@ from ..core.schema import (
 from ..kinds import get_kind, indicator_type, kind_names
 from . import safe_yaml
 from .dynamics_spec import DynamicsSpec, dynamics_problems
+from .pooling_spec import PoolingSpec
 from .problems import pydantic_problems, relevant_errors
 from .reliability import check_code_table
 from .text_rules import value_problems
@@ -124,6 +125,8 @@ class Question(Spec):
     #: How the regime moves between scenarios (:mod:`.dynamics_spec`); none: it does not.
     dynamics: DynamicsSpec | None = None
     catch_all: CatchAllSpec | None = None
+    #: How the analysts' forecasts are pooled by default (:mod:`.pooling_spec`, :mod:`.overlays`).
+    pooling: PoolingSpec | None = None
     _source: str | None = PrivateAttr(default=None)
     _reliability_default: str | None = PrivateAttr(default=None)
     _lines: safe_yaml.LineMap | None = PrivateAttr(default=None)

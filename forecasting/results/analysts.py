@@ -1,0 +1,132 @@
+"""Several analysts' forecasts of one question, and their pool.
+
+Made by :func:`forecasting.api.forecast_analysts`: each analyst's exact posterior under the
+question with the analyst's overlay (:mod:`forecasting.inputs.overlays`), on the same evidence,
+and the pool of them (:mod:`forecasting.core.pooling`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+
+@dataclass(frozen=True)
+class AnalystForecasts:
+    """Per-analyst and pooled scenario probabilities.
+
+    ``probabilities`` is a Dataset with dims ``analyst`` x ``scenario``: ``probability``
+    (each analyst's), ``weight`` (the pool's weight of each analyst), ``pooled`` (the pool),
+    ``shared`` (the shared question's own forecast, which no analyst's overlay changes; not
+    in the pool) and ``spread`` (the largest minus the smallest analyst's probability).
+    """
+
+    question_id: str
+    title: str
+    as_of: dt.date
+    labels: dict[str, str]
+    method: str
+    extremize: float
+    probabilities: xr.Dataset
+    rationales: dict[str, str | None]
+    files: dict[str, str | None]
+    n_items: int
+
+    @property
+    def analysts(self) -> list[str]:
+        """The analysts, in the order given."""
+        return [str(a) for a in self.probabilities.analyst.values]
+
+    @property
+    def scenarios(self) -> list[str]:
+        """The scenario ids."""
+        return [str(s) for s in self.probabilities.scenario.values]
+
+    @property
+    def pooled(self) -> xr.DataArray:
+        """The pooled probabilities (dim ``scenario``)."""
+        return self.probabilities["pooled"]
+
+    @property
+    def spread(self) -> xr.DataArray:
+        """Largest minus smallest analyst's probability, per scenario."""
+        return self.probabilities["spread"]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything as plain JSON-ready data."""
+        ds = self.probabilities
+
+        def row(values: np.ndarray) -> dict[str, float]:
+            return {s: float(v) for s, v in zip(self.scenarios, values, strict=True)}
+
+        return {
+            "question": self.question_id,
+            "title": self.title,
+            "as_of": self.as_of.isoformat(),
+            "engine": "exact",
+            "evidence_items": self.n_items,
+            "pool": {"method": self.method, "extremize": self.extremize},
+            "scenarios": [{"id": s, "label": self.labels[s]} for s in self.scenarios],
+            "analysts": [
+                {
+                    "name": a,
+                    "file": self.files[a],
+                    "rationale": self.rationales[a],
+                    "weight": float(ds.weight.values[i]),
+                    "probability": row(ds.probability.values[i]),
+                }
+                for i, a in enumerate(self.analysts)
+            ],
+            "pooled": row(ds.pooled.values),
+            "spread": row(ds.spread.values),
+            "shared": row(ds.shared.values),
+        }
+
+
+def make_analyst_forecasts(
+    *,
+    question_id: str,
+    title: str,
+    as_of: dt.date,
+    labels: dict[str, str],
+    analysts: list[str],
+    probability: np.ndarray,
+    weights: np.ndarray,
+    pooled: np.ndarray,
+    shared: np.ndarray,
+    method: str,
+    extremize: float,
+    rationales: dict[str, str | None],
+    files: dict[str, str | None],
+    n_items: int,
+) -> AnalystForecasts:
+    """Assemble the result (``probability`` is ``(analysts, scenarios)``)."""
+    scenarios = list(labels)
+    ds = xr.Dataset(
+        {
+            "probability": (("analyst", "scenario"), probability),
+            "weight": (("analyst",), weights),
+            "pooled": (("scenario",), pooled),
+            "shared": (("scenario",), shared),
+            "spread": (("scenario",), probability.max(axis=0) - probability.min(axis=0)),
+        },
+        coords={"analyst": analysts, "scenario": scenarios},
+        attrs={"question": question_id, "as_of": as_of.isoformat(), "pool": method},
+    )
+    ds.attrs["extremize"] = extremize
+    return AnalystForecasts(
+        question_id=question_id,
+        title=title,
+        as_of=as_of,
+        labels=labels,
+        method=method,
+        extremize=extremize,
+        probabilities=ds,
+        rationales=rationales,
+        files=files,
+        n_items=n_items,
+    )
