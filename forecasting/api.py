@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -97,8 +98,9 @@ def forecast(
         whichever engine runs (:mod:`forecasting.confidence`).
     confidence
         ``False`` leaves the confidence out (``Forecast.confidence`` is then ``None``, as for a
-        file made before it existed): for simulation studies that make thousands of forecasts
-        and read only the probabilities (it costs about 0.7 s on the bundled question).
+        file made before it existed). Otherwise it is computed the first time it is asked for
+        (``confidence``, ``tree``, ``save``, ``to_dict``; about 0.7 s on the bundled question),
+        so a forecast read only for its probabilities never pays for it.
     """
     if sampler is not None and sampler not in MCMC_SAMPLERS:
         raise InputError(
@@ -197,8 +199,9 @@ def forecast(
         as_of=as_of,
         seed=seed,
         engine_requested=engine,
-        # the confidence measures do not model dynamics yet: left out rather than misleading
-        confidence=assess(data, used, as_of, horizon, seed=seed)
+        # computed when first asked for (the forecast's tree, file or JSON); the confidence
+        # measures do not model dynamics yet: left out rather than misleading
+        confidence=(lambda: assess(data, used, as_of, horizon, seed=seed))
         if confidence and data.timeline is None
         else None,
     )
@@ -275,6 +278,7 @@ def forecast_analysts(
     pool: str | None = None,
     extremize: float | None = None,
     weights: Mapping[str, float] | Sequence[float] | str | None = None,
+    confidence: bool = True,
 ) -> AnalystForecasts:
     """Each analyst's forecast of a question (same evidence), and their pool.
 
@@ -296,8 +300,8 @@ def forecast_analysts(
         or a sequence in the analysts' order); normalised to sum to 1.
 
     Each analyst's probability is the exact engine's ``P(S = k | E)`` under the question with
-    that analyst's overlay (at the resolution date for a question with dynamics); the confidence
-    measures are not computed.
+    that analyst's overlay (at the resolution date for a question with dynamics). Which
+    judgements the analysts' differences come from: :func:`forecasting.analyses.disagreement_map`.
     """
     from .core.pooling import POOLS, normalise_weights
     from .core.pooling import pool as pooled_by
@@ -333,8 +337,9 @@ def forecast_analysts(
     rows = np.array(
         [exact.exact_posterior(ModelData.build(o.question, used)).probability for o in overlays]
     )
-    shared = exact.exact_posterior(ModelData.build(question, used)).probability
-    return make_analyst_forecasts(
+    data = ModelData.build(question, used)
+    shared = exact.exact_posterior(data).probability
+    result = make_analyst_forecasts(
         question_id=question.id,
         title=question.title,
         as_of=as_of,
@@ -350,6 +355,12 @@ def forecast_analysts(
         files={o.analyst: o.file for o in overlays},
         n_items=len(used),
     )
+    if not confidence or data.timeline is not None:
+        return result
+    assessed = assess(
+        data, used, as_of, question.horizon, seed=DEFAULT_SEED, analysts=result.probabilities
+    )
+    return replace(result, confidence=assessed)
 
 
 def _weights(

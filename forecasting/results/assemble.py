@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import math
 import sys
+from collections.abc import Callable
 from importlib import metadata
 from typing import Any
 
@@ -49,9 +50,13 @@ def make_forecast(
     as_of: dt.date,
     seed: int,
     engine_requested: str,
-    confidence: Confidence | None = None,
+    confidence: Confidence | Callable[[], Confidence] | None = None,
 ) -> Forecast:
-    """Assemble the :class:`Forecast` of one engine run (both engines go through here)."""
+    """Assemble the :class:`Forecast` of one engine run (both engines go through here).
+
+    ``confidence`` may be a function that computes it: it is then called the first time the
+    forecast is asked for it (its tree, file or JSON), not here.
+    """
     k = data.n_scenarios
     scen_coord = {SCENARIO: list(data.scenarios)}
     probability = np.asarray(result.probability, dtype=float)
@@ -103,8 +108,6 @@ def make_forecast(
         posterior_ds[ind.id].attrs.update(kind=ind.kind.name, parameter=ind.kind.parameter)
 
     groups: dict[str, xr.Dataset] = {"forecast": forecast_ds, "posterior": posterior_ds}
-    if confidence is not None:
-        groups["confidence"] = confidence.ds
     diagnostics = dict(result.diagnostics)
     warnings_ = [f"MCMC diagnostics failed: {p}" for p in diagnostics.get("problems", [])]
     if result.now is not None:
@@ -149,8 +152,7 @@ def make_forecast(
         "package_version": package_version(),
         "versions": versions(result.engine),
     }
-    tree = xr.DataTree.from_dict(groups)
-    tree.attrs = {
+    attrs = {
         "format_version": FORMAT_VERSION,
         "provenance": json.dumps(provenance, default=str),
         "question": json.dumps(question.to_dict(), default=str),
@@ -158,7 +160,21 @@ def make_forecast(
         "excluded": json.dumps([{"id": x.id, "reason": x.reason} for x in evidence.excluded]),
         "diagnostics": json.dumps(_jsonable(diagnostics)),
     }
-    return Forecast(tree)
+
+    def build(conf: Confidence | None) -> xr.DataTree:
+        # the groups in their order in files: forecast, posterior, confidence, the rest
+        named = dict(list(groups.items())[:2])
+        if conf is not None:
+            named["confidence"] = conf.ds
+        named.update(list(groups.items())[2:])
+        tree = xr.DataTree.from_dict(named)
+        tree.attrs = dict(attrs)
+        return tree
+
+    if callable(confidence):
+        compute = confidence
+        return Forecast(build(None), complete=lambda: build(compute()))
+    return Forecast(build(confidence))
 
 
 def _item_table(evidence: Evidence) -> xr.Dataset:
