@@ -41,8 +41,12 @@ class Tempered:
         return self.kind.constant(self.ind)
 
     def _without(self, drop: np.ndarray) -> np.ndarray:
+        # what is left after the subtraction, with its rounding (relative to the operands, so
+        # also for statistics of any scale: a measured quantity's precision is 1e-14 at an sd
+        # of 1e7) set to 0
         st = self.stats[None, :] - drop
-        return np.where(np.abs(st) < 1e-12 * (1 + np.abs(self.stats)), 0.0, st)
+        scale = np.maximum(np.abs(self.stats)[None, :], np.abs(drop))
+        return np.where(np.abs(st) <= 1e-12 * scale, 0.0, st)
 
     #: Terms one log marginal sums (closed form: one).
     integration_size = 1
