@@ -301,7 +301,7 @@ def forecast_analysts(
 
     Each analyst's probability is the exact engine's ``P(S = k | E)`` under the question with
     that analyst's overlay (at the resolution date for a question with dynamics). Which
-    judgements the analysts' differences come from: :func:`forecasting.analyses.disagreement_map`.
+    judgements their differences come from: :mod:`forecasting.analyses.disagreement`.
     """
     from .core.pooling import POOLS, normalise_weights
     from .core.pooling import pool as pooled_by

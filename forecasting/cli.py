@@ -488,8 +488,10 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _run_analysts(args: argparse.Namespace) -> int:
+    from .analyses.disagreement import disagreement_map
+    from .analyses.disagreement import to_dict as disagreement_dict
     from .api import forecast_analysts
-    from .presentation.analysts import format_analysts
+    from .presentation.analysts import format_analysts, format_disagreement
 
     for flag in ("save", "draws", "chains", "sampler", "horizon"):
         if getattr(args, flag) is not None:
@@ -507,10 +509,18 @@ def _run_analysts(args: argparse.Namespace) -> int:
         pool=args.pool,
         extremize=args.extremize,
     )
+    dmap = disagreement_map(
+        args.question,
+        args.evidence,
+        as_of=args.as_of,
+        analysts="all" if names == ["all"] else names,
+        pool=args.pool,
+        extremize=args.extremize,
+    )
     if args.json:
-        print(json.dumps(result.to_dict()))
+        print(json.dumps({**result.to_dict(), "disagreement": disagreement_dict(dmap)}))
     else:
-        _say(format_analysts(result), keep="\n")
+        _say(format_analysts(result) + "\n\n" + format_disagreement(dmap), keep="\n")
     return EXIT_OK
 
 

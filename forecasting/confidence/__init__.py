@@ -45,8 +45,15 @@ def assess(
     horizon_days: float,
     *,
     seed: int,
+    analysts: xr.Dataset | None = None,
 ) -> Confidence:
-    """All three measures and the level, for the exact posterior of ``data``."""
+    """All three measures and the level, for the exact posterior of ``data``.
+
+    ``analysts``: several analysts' forecasts of the question (the ``probabilities`` of
+    :class:`~forecasting.results.analysts.AnalystForecasts`: ``probability``, analyst x
+    scenario, and ``pooled``); with two or more, the range of reasonable opinion reads their
+    actual spread too (:func:`analyst_spread`, :mod:`.level`).
+    """
     closed = exact_posterior(data)  # the engine's closed form (its integrals are cached)
     probability = closed.probability
     with np.errstate(divide="ignore"):
@@ -64,6 +71,7 @@ def assess(
         p_flip_opinion=opinion.p_leader_change,
         p_flip_horizon=resp.p_leader_change,
         horizon_days=float(horizon_days),
+        **({} if analysts is None else analyst_spread(analysts)),
     )
     lvl, reasons, verdicts = rules.level(measures)
     scen = {SCENARIO: list(data.scenarios), CI_BOUND: ["lower", "upper"]}
@@ -109,7 +117,28 @@ def assess(
         },
     )
     ds["probability"].attrs["description"] = "P(S = k | E), exact: what the measures are of"
+    if analysts is not None:  # only then: every forecast without analysts is as it was
+        ds.attrs["analysts"] = json.dumps(list(measures.analysts))
+        ds.attrs["analyst_leaders"] = json.dumps(list(measures.analyst_leaders))
+        ds.attrs["analyst_spread"] = measures.analyst_spread
     return Confidence(ds)
+
+
+def analyst_spread(forecasts: xr.Dataset) -> dict[str, Any]:
+    """The analysts' disagreement as the level's rules read it (:class:`.level.Measures`).
+
+    ``forecasts`` has ``probability`` (analyst x scenario) and ``pooled`` (scenario). Returns
+    the analysts, each one's leading scenario, and the largest minus the smallest analyst's
+    probability of the pool's leading scenario.
+    """
+    p = np.asarray(forecasts["probability"].values, dtype=float)
+    scenarios = [str(s) for s in forecasts[SCENARIO].values]
+    leader = int(np.argmax(np.asarray(forecasts["pooled"].values, dtype=float)))
+    return {
+        "analysts": tuple(str(a) for a in forecasts["analyst"].values),
+        "analyst_leaders": tuple(scenarios[int(k)] for k in np.argmax(p, axis=1)),
+        "analyst_spread": float(p[:, leader].max() - p[:, leader].min()) if len(p) else 0.0,
+    }
 
 
 class Confidence:
@@ -219,4 +248,15 @@ class Confidence:
                 },
             },
             "range_prob": float(ds.attrs["range_prob"]),
+            **(
+                {}
+                if "analysts" not in ds.attrs
+                else {
+                    "analysts": {
+                        "names": self._attr_json("analysts"),
+                        "leaders": self._attr_json("analyst_leaders"),
+                        "leader_spread": float(ds.attrs["analyst_spread"]),
+                    }
+                }
+            ),
         }

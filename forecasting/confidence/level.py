@@ -8,7 +8,9 @@ The rules (README "Analytic confidence"), checked in this order:
 * one origin carries at least :data:`LOW_SHARE` of the evidence's weight;
 * leaving out one origin would change the leading scenario;
 * reasonable judgements (each redrawn within its band) give another leader in at least
-  :data:`LOW_FLIP` of draws;
+  :data:`LOW_FLIP` of draws; or, when two or more analysts' overlays were forecast
+  (:mod:`forecasting.inputs.overlays`), the analysts' leading scenarios differ or their
+  probabilities of the leader span at least :data:`ANALYSTS_LOW_SPREAD`;
 * a horizon of typical evidence changes the leader with probability at least :data:`LOW_FLIP`.
 
 **high** if all of these hold:
@@ -16,7 +18,9 @@ The rules (README "Analytic confidence"), checked in this order:
 * at least :data:`MIN_ORIGINS_HIGH` independent origins, none carrying more than
   :data:`HIGH_SHARE` of the weight;
 * no single origin's absence changes the leader;
-* reasonable judgements give another leader in less than :data:`HIGH_FLIP` of draws;
+* reasonable judgements give another leader in less than :data:`HIGH_FLIP` of draws (and, with
+  two or more analysts, they share the leader and their probabilities of it span less than
+  :data:`ANALYSTS_HIGH_SPREAD`);
 * a horizon of typical evidence changes the leader with probability below :data:`HIGH_FLIP`.
 
 **moderate** otherwise. The level says how far the answer rests on many independent reports and
@@ -34,6 +38,10 @@ LOW_SHARE = 0.75
 HIGH_SHARE = 0.5
 LOW_FLIP = 0.3
 HIGH_FLIP = 0.1
+#: With two or more analysts: a spread (largest minus smallest analyst's probability of the
+#: leading scenario) at which their judgements disagree (low), and below which they agree.
+ANALYSTS_LOW_SPREAD = 0.3
+ANALYSTS_HIGH_SPREAD = 0.1
 
 LEVELS = ("low", "moderate", "high")
 
@@ -49,6 +57,22 @@ class Measures:
     p_flip_opinion: float
     p_flip_horizon: float
     horizon_days: float
+    #: The analysts forecast with their overlays (none: the rules read the redrawn judgements
+    #: only), each one's leading scenario (same order), and the largest minus the smallest
+    #: analyst's probability of the leading scenario.
+    analysts: tuple[str, ...] = ()
+    analyst_leaders: tuple[str, ...] = ()
+    analyst_spread: float = 0.0
+
+    @property
+    def several_analysts(self) -> bool:
+        """Whether two or more analysts' forecasts are read."""
+        return len(self.analysts) >= 2
+
+    @property
+    def analysts_split(self) -> bool:
+        """Whether the analysts' leading scenarios differ."""
+        return self.several_analysts and len(set(self.analyst_leaders)) > 1
 
 
 @dataclass(frozen=True)
@@ -79,11 +103,7 @@ def low_rules(m: Measures) -> list[Rule]:
             bool(m.leader_changes_without),
             "without " + _names(m.leader_changes_without) + " another scenario would lead",
         ),
-        Rule(
-            "judgements_disagree",
-            m.p_flip_opinion >= LOW_FLIP,
-            f"reasonable judgements put another scenario ahead in {m.p_flip_opinion:.0%} of cases",
-        ),
+        _disagree(m),
         Rule(
             "unsettled",
             m.p_flip_horizon >= LOW_FLIP,
@@ -99,6 +119,9 @@ def high_rules(m: Measures) -> list[Rule]:
     many = m.origins >= MIN_ORIGINS_HIGH and m.largest_share <= HIGH_SHARE
     decides = not m.leader_changes_without
     agree = m.p_flip_opinion < HIGH_FLIP  # False when not computed (NaN)
+    analysts_agree = not m.several_analysts or (
+        not m.analysts_split and m.analyst_spread < ANALYSTS_HIGH_SPREAD
+    )
     settled = m.p_flip_horizon < HIGH_FLIP
     return [
         Rule(
@@ -122,11 +145,15 @@ def high_rules(m: Measures) -> list[Rule]:
         ),
         Rule(
             "judgements_agree",
-            agree,
-            f"reasonable judgements put another scenario ahead in {m.p_flip_opinion:.0%} of cases"
-            if m.p_flip_opinion == m.p_flip_opinion
-            else "the range of reasonable opinion was too costly to compute (exact integrals of "
-            "many unreliable reports)",
+            agree and analysts_agree,
+            (
+                f"reasonable judgements put another scenario ahead in {m.p_flip_opinion:.0%} of "
+                "cases"
+                if m.p_flip_opinion == m.p_flip_opinion
+                else "the range of reasonable opinion was too costly to compute (exact integrals "
+                "of many unreliable reports)"
+            )
+            + (f"; {_analysts_words(m)}" if m.several_analysts else ""),
         ),
         Rule(
             "settled",
@@ -146,6 +173,34 @@ def level(m: Measures) -> tuple[str, list[Rule], dict[str, bool]]:
     if all(r.holds for r in high):
         return "high", high, verdicts
     return "moderate", [r for r in high if not r.holds], verdicts
+
+
+def _disagree(m: Measures) -> Rule:
+    """Reasonable judgements disagree: redrawn within their bands, or the analysts' own."""
+    redrawn = m.p_flip_opinion >= LOW_FLIP
+    analysts = m.several_analysts and (m.analysts_split or m.analyst_spread >= ANALYSTS_LOW_SPREAD)
+    opinion = f"reasonable judgements put another scenario ahead in {m.p_flip_opinion:.0%} of cases"
+    if not m.several_analysts:
+        reason = opinion
+    elif analysts and not redrawn:
+        reason = _analysts_words(m)
+    else:
+        reason = f"{opinion}; {_analysts_words(m)}"
+    return Rule("judgements_disagree", redrawn or analysts, reason)
+
+
+def _analysts_words(m: Measures) -> str:
+    """The analysts' disagreement in words."""
+    n = len(m.analysts)
+    spread = f"{100 * m.analyst_spread:.0f} points"
+    if m.analysts_split:
+        leads = "; ".join(
+            f"{', '.join(a for a, x in zip(m.analysts, m.analyst_leaders, strict=True) if x == s)}"
+            f": {s}"
+            for s in dict.fromkeys(m.analyst_leaders)
+        )
+        return f"the {n} analysts disagree on the leading scenario ({leads})"
+    return f"the {n} analysts' probabilities of the leader span {spread}"
 
 
 def _origins(n: int) -> str:

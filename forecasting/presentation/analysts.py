@@ -1,7 +1,17 @@
-"""The table of several analysts' forecasts and their pool (``forecast run --analysts``)."""
+"""Several analysts' forecasts and their pool, and what they differ on (``--analysts``).
+
+The table of the analysts' forecasts, and the disagreement map's table: which judgements the
+analysts' differences come from.
+"""
 
 from __future__ import annotations
 
+import json
+
+import numpy as np
+import xarray as xr
+
+from ..analyses.disagreement import top_judgements
 from ..results.analysts import AnalystForecasts
 from .text import pct
 
@@ -55,4 +65,81 @@ def format_analysts(result: AnalystForecasts) -> str:
             if len(text) > RATIONALE_CHARS:
                 text = text[: RATIONALE_CHARS - 3] + "..."
             lines.append(f"  {n}: {text}")
+    if result.confidence is not None:
+        c = result.confidence
+        lines += [
+            "",
+            f"Confidence {c.level} (the shared question's evidence; the range of reasonable "
+            "opinion reads the analysts' spread): " + "; ".join(c.reasons),
+        ]
     return "\n".join(lines)
+
+
+#: Judgements shown in the disagreement map's table (the JSON output has every one).
+TOP_JUDGEMENTS = 8
+
+
+def format_disagreement(ds: xr.Dataset, n: int = TOP_JUDGEMENTS) -> str:
+    """The judgements moving the pool's leading scenario most, per analyst and for the pool.
+
+    ``ds`` is :func:`forecasting.analyses.disagreement.disagreement_map`'s Dataset; the cells
+    are points of the leader's probability (Shapley parts: each analyst's column sums to its
+    move from the shared forecast, the pool's to the pool's move).
+    """
+    leader = str(ds.attrs["leader"])
+    scenarios = [str(s) for s in ds["scenario"].values]
+    k = scenarios.index(leader)
+    label = str(ds["scenario_label"].values[k])
+    names = [str(a) for a in ds["analyst"].values]
+    methods = json.loads(ds.attrs["methods"])
+    exact = all(m == "exact" for m in methods.values()) and ds.attrs["pooled_method"] == "exact"
+    how = "exact Shapley values" if exact else "Shapley values, some from random orders (± MC se)"
+    shown = top_judgements(ds, leader, n)
+    labels = [str(ds["judgement_label"].values[j]) for j in shown]
+    first = max(len("judgement"), len("total (move from shared)"), *(len(x) for x in labels))
+    width = max(8, *(len(a) for a in names))
+
+    def points(x: float) -> str:
+        return f"{100 * x:+.1f}"
+
+    header = f"  {'judgement':<{first}}  " + "  ".join(f"{a:>{width}}" for a in names)
+    lines = [
+        f"What the analysts differ on: each judgement's part of the move of '{label}' from the "
+        f"shared forecast, in points ({how})",
+        "",
+        header + f"  {'pool':>7}",
+    ]
+    contribution = ds["contribution"].values[:, :, k]
+    se = ds["contribution_mcse"].values[:, :, k]
+    changed = ds["changed"].values
+    for j, text in zip(shown, labels, strict=True):
+        cells = []
+        for i in range(len(names)):
+            cell = points(contribution[j, i]) if changed[j, i] else "."
+            if changed[j, i] and se[j, i] > 0:
+                cell += f"±{100 * se[j, i]:.1f}"
+            cells.append(f"{cell:>{width}}")
+        pooled = float(ds["pooled_contribution"].values[j, :, k].sum())
+        lines.append(f"  {text:<{first}}  " + "  ".join(cells) + f"  {points(pooled):>7}")
+    total = ds["total"].values[:, k]
+    lines.append(
+        f"  {'total (move from shared)':<{first}}  "
+        + "  ".join(f"{points(t):>{width}}" for t in total)
+        + f"  {points(float(ds['pooled_total'].values[k])):>7}"
+    )
+    rest = int(ds.sizes["judgement"]) - len(shown)
+    tail = f"{rest} more judgement{'s' if rest != 1 else ''} in --json; " if rest > 0 else ""
+    lines += [
+        "",
+        f"  '.': not changed by that analyst; {tail}the pool's column is its move from the pool "
+        f"of the shared forecast ({_pooled_words(ds)})",
+    ]
+    return "\n".join(lines)
+
+
+def _pooled_words(ds: xr.Dataset) -> str:
+    if ds.attrs["pool"] == "linear":
+        return "linear pool: each analyst's part times their weight, exactly"
+    spread = float(np.max(ds["pooled_contribution_mcse"].values, initial=0.0))
+    how = "exactly" if ds.attrs["pooled_method"] == "exact" else f"MC se up to {100 * spread:.1f}"
+    return f"{ds.attrs['pool']} pool: Shapley values over every analyst's judgements, {how}"

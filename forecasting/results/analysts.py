@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ..confidence import Confidence, analyst_spread
+
 
 @dataclass(frozen=True)
 class AnalystForecasts:
@@ -23,6 +25,8 @@ class AnalystForecasts:
     (each analyst's), ``weight`` (the pool's weight of each analyst), ``pooled`` (the pool),
     ``shared`` (the shared question's own forecast, which no analyst's overlay changes; not
     in the pool) and ``spread`` (the largest minus the smallest analyst's probability).
+    ``confidence`` is the shared question's analytic confidence, its range of reasonable
+    opinion reading the analysts' actual spread (``None`` when not computed).
     """
 
     question_id: str
@@ -35,6 +39,7 @@ class AnalystForecasts:
     rationales: dict[str, str | None]
     files: dict[str, str | None]
     n_items: int
+    confidence: Confidence | None = None
 
     @property
     def analysts(self) -> list[str]:
@@ -55,6 +60,22 @@ class AnalystForecasts:
     def spread(self) -> xr.DataArray:
         """Largest minus smallest analyst's probability, per scenario."""
         return self.probabilities["spread"]
+
+    @property
+    def leader(self) -> str:
+        """The pool's leading scenario."""
+        return self.scenarios[int(np.argmax(self.pooled.values))]
+
+    @property
+    def leaders(self) -> dict[str, str]:
+        """Each analyst's leading scenario."""
+        spread = analyst_spread(self.probabilities)
+        return dict(zip(self.analysts, spread["analyst_leaders"], strict=True))
+
+    @property
+    def leader_spread(self) -> float:
+        """Largest minus smallest analyst's probability of the pool's leading scenario."""
+        return float(analyst_spread(self.probabilities)["analyst_spread"])
 
     def to_dict(self) -> dict[str, Any]:
         """Everything as plain JSON-ready data."""
@@ -84,6 +105,10 @@ class AnalystForecasts:
             "pooled": row(ds.pooled.values),
             "spread": row(ds.spread.values),
             "shared": row(ds.shared.values),
+            "leader": self.leader,
+            "leaders": self.leaders,
+            "leader_spread": self.leader_spread,
+            "confidence": None if self.confidence is None else self.confidence.to_dict(),
         }
 
 
@@ -103,6 +128,7 @@ def make_analyst_forecasts(
     rationales: dict[str, str | None],
     files: dict[str, str | None],
     n_items: int,
+    confidence: Confidence | None = None,
 ) -> AnalystForecasts:
     """Assemble the result (``probability`` is ``(analysts, scenarios)``)."""
     scenarios = list(labels)
@@ -129,4 +155,5 @@ def make_analyst_forecasts(
         rationales=rationales,
         files=files,
         n_items=n_items,
+        confidence=confidence,
     )

@@ -28,6 +28,7 @@ matplotlib; this package does, when first used.
 from __future__ import annotations
 
 from .confidence import plot_confidence
+from .disagreement import plot_disagreement
 from .history import plot_history
 from .influence import plot_evidence_influence
 from .observation import plot_next_observation, plot_value_of_information
@@ -44,6 +45,7 @@ __all__ = [
     "OKABE_ITO",
     "draw_figures",
     "plot_confidence",
+    "plot_disagreement",
     "plot_evidence_influence",
     "plot_history",
     "plot_next_observation",
