@@ -25,6 +25,7 @@ from .core.constants import (
     MCMC_SAMPLERS,
     MCMC_TUNE,
 )
+from .core.cooke import NO_RECORDS, CookeWeights, cooke_weights
 from .core.errors import ForecastingWarning, InputError, Problem, did_you_mean, one_of
 from .engines import exact
 from .inputs.evidence import Evidence
@@ -264,9 +265,9 @@ def set_evidence(
     pm.set_data(evidence_data(data), model=model)
 
 
-#: How the analysts are weighted where the call gives no weights. Cooke's classical model
-#: (performance weights from scored seed questions) is to be added here as ``"cooke"``.
-WEIGHTINGS = ("equal",)
+#: How the analysts may be weighted, by name: equally, or by Cooke's classical model
+#: (calibration times information on resolved questions, :mod:`forecasting.core.cooke`).
+WEIGHTINGS = ("equal", "cooke")
 
 
 def forecast_analysts(
@@ -279,6 +280,8 @@ def forecast_analysts(
     extremize: float | None = None,
     weights: Mapping[str, float] | Sequence[float] | str | None = None,
     confidence: bool = True,
+    records: Mapping[str, Sequence[Any]] | None = None,
+    cutoff: float | None = None,
 ) -> AnalystForecasts:
     """Each analyst's forecast of a question (same evidence), and their pool.
 
@@ -297,7 +300,17 @@ def forecast_analysts(
         ``pooling: extremize`` when its method is the one used, else 1).
     weights
         ``None`` or ``"equal"`` (equal weights), or a weight per analyst (a mapping by name,
-        or a sequence in the analysts' order); normalised to sum to 1.
+        or a sequence in the analysts' order); normalised to sum to 1. ``"cooke"``:
+        performance weights by Cooke's classical model (:mod:`forecasting.core.cooke`), from
+        ``records``.
+    records
+        With ``weights="cooke"``: each analyst's records on resolved questions, by name, a
+        list of ``(probabilities, outcome)`` (probabilities by scenario id and the id that
+        happened, or a sequence and the index); from the resolved questions beside this one:
+        :func:`forecasting.scoring.cooke.resolved_records` (``forecast run --weights cooke``).
+    cutoff
+        With ``weights="cooke"``: the calibration cutoff ``alpha``; default, the one that
+        maximises the pool's own calibration times information on the records.
 
     Each analyst's probability is the exact engine's ``P(S = k | E)`` under the question with
     that analyst's overlay (at the resolution date for a question with dynamics). Which
@@ -333,7 +346,18 @@ def forecast_analysts(
         raise InputError([Problem(None, None, "extremize", message)])
     overlays = load_overlays(question, analysts)
     names = [o.analyst for o in overlays]
-    w = normalise_weights(_weights(weights, names), len(names))
+    performance = None
+    if isinstance(weights, str) and weights == "cooke":
+        performance = _cooke(records, names, cutoff, method, float(d))
+        w = performance.weights
+    elif records is not None or cutoff is not None:
+        raise InputError(
+            [Problem(None, None, "records", "records and cutoff go with weights='cooke'")]
+        )
+    else:
+        w = normalise_weights(_weights(weights, names), len(names))
+    equal = weights is None or (isinstance(weights, str) and weights == "equal")
+    weighting = "cooke" if performance is not None else "equal" if equal else "given"
     rows = np.array(
         [exact.exact_posterior(ModelData.build(o.question, used)).probability for o in overlays]
     )
@@ -354,6 +378,8 @@ def forecast_analysts(
         rationales={o.analyst: o.rationale for o in overlays},
         files={o.analyst: o.file for o in overlays},
         n_items=len(used),
+        weighting=weighting,
+        performance=None if performance is None else performance.to_dict(),
     )
     if not confidence or data.timeline is not None:
         return result
@@ -361,6 +387,37 @@ def forecast_analysts(
         data, used, as_of, question.horizon, seed=DEFAULT_SEED, analysts=result.probabilities
     )
     return replace(result, confidence=assessed)
+
+
+def _cooke(
+    records: Mapping[str, Sequence[Any]] | None,
+    names: list[str],
+    cutoff: float | None,
+    method: str,
+    d: float,
+) -> CookeWeights:
+    """Cooke's weights of ``names`` from their records, or a located problem."""
+    unknown = [k for k in records or {} if k not in names]
+    if unknown:
+        raise InputError(
+            [
+                Problem(
+                    None,
+                    None,
+                    "records",
+                    f"'{unknown[0]}' is not one of the analysts"
+                    f"{did_you_mean(unknown[0], names)}; they are {one_of(names)}",
+                )
+            ]
+        )
+    if records is None or not any(len(records.get(n, ())) for n in names):
+        raise InputError([Problem(None, None, "weights", NO_RECORDS)])
+    try:
+        return cooke_weights(
+            {n: records.get(n, []) for n in names}, alpha=cutoff, method=method, extremize=d
+        )
+    except ValueError as exc:
+        raise InputError([Problem(None, None, "weights", str(exc))]) from None
 
 
 def _weights(

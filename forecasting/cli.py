@@ -233,6 +233,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="D",
         help="extremizing factor of the log and gmo pools (default 1: none)",
     )
+    run.add_argument(
+        "--weights",
+        choices=("equal", "cooke"),
+        default=None,
+        help="how --analysts are weighted: equal (default) or cooke (Cooke's classical model, "
+        "from the resolved questions beside this one)",
+    )
     run.set_defaults(handler=_run)
 
     val = sub.add_parser("validate", help="check a question and its evidence")
@@ -433,9 +440,16 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.analysts is not None:
         return _run_analysts(args)
-    if args.pool is not None or args.extremize is not None:
+    if args.pool is not None or args.extremize is not None or args.weights is not None:
         raise InputError(
-            [Problem(None, None, "--pool", "--pool and --extremize pool analysts: add --analysts")]
+            [
+                Problem(
+                    None,
+                    None,
+                    "--pool",
+                    "--pool, --extremize and --weights pool analysts: add --analysts",
+                )
+            ]
         )
     if args.save is not None and args.save.is_dir():
         raise InputError(
@@ -501,6 +515,14 @@ def _run_analysts(args: argparse.Namespace) -> int:
     names = [n.strip() for n in args.analysts.split(",") if n.strip()]
     if not names:
         raise InputError([Problem(None, None, "--analysts", "give 'all' or analyst names")])
+    records = None
+    if args.weights == "cooke":
+        from .inputs.overlays import load_overlays
+        from .inputs.question import load_question
+        from .scoring.cooke import resolved_records
+
+        chosen = load_overlays(load_question(args.question), "all" if names == ["all"] else names)
+        records = resolved_records(args.question, [o.analyst for o in chosen])
     result = forecast_analysts(
         args.question,
         args.evidence,
@@ -508,6 +530,8 @@ def _run_analysts(args: argparse.Namespace) -> int:
         analysts="all" if names == ["all"] else names,
         pool=args.pool,
         extremize=args.extremize,
+        weights=args.weights,
+        records=records,
     )
     dmap = disagreement_map(
         args.question,
@@ -516,6 +540,7 @@ def _run_analysts(args: argparse.Namespace) -> int:
         analysts="all" if names == ["all"] else names,
         pool=args.pool,
         extremize=args.extremize,
+        weights=[float(w) for w in result.probabilities.weight.values],
     )
     if args.json:
         print(json.dumps({**result.to_dict(), "disagreement": disagreement_dict(dmap)}))
@@ -614,6 +639,7 @@ def _update(args: argparse.Namespace) -> int:
     from .core.paths import display_path
     from .pipeline.weekly import update
     from .presentation.tables import format_table
+    from .presentation.text import clip_words, points
 
     res = update(
         args.question,
@@ -645,8 +671,8 @@ def _update(args: argparse.Namespace) -> int:
             )
             for n in order:
                 _say(
-                    f"  {100 * parts.contribution.values[n, k]:+5.1f}  "
-                    f"{str(parts.change_label.values[n])[:90]}"
+                    f"  {points(parts.contribution.values[n, k]):>5}  "
+                    f"{clip_words(str(parts.change_label.values[n]), 90)}"
                 )
         if res.attribution is not None and res.attribution.confidence:
             text = res.attribution.confidence
@@ -658,6 +684,8 @@ def _update(args: argparse.Namespace) -> int:
             _say(f"Archive: skipped {item.describe()}")
         _say(f"Report: {display_path(res.report['html'])}")
         _say(f"        {display_path(res.report['markdown'])}")
+        if res.summary.get("report_status", {}).get("status") != "written":
+            _say(f"        {res.report_message}")
         for reason in res.reasons:
             _say(f"FLAGGED: {reason}")
     for item in res.skipped:  # the update went on without it; its files say what it skipped

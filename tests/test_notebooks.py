@@ -45,4 +45,5 @@ def test_notebooks_exist():
         "03_weekly_tracking.ipynb",
         "04_extending_the_model.ipynb",
         "05_track_record.ipynb",
+        "06_several_analysts.ipynb",
     } <= names

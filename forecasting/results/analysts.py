@@ -27,6 +27,9 @@ class AnalystForecasts:
     in the pool) and ``spread`` (the largest minus the smallest analyst's probability).
     ``confidence`` is the shared question's analytic confidence, its range of reasonable
     opinion reading the analysts' actual spread (``None`` when not computed).
+    ``weighting`` is ``equal``, ``given`` or ``cooke``; with ``cooke``, ``performance`` holds
+    each analyst's calibration, information and weight and the cutoff
+    (:meth:`forecasting.core.cooke.CookeWeights.to_dict`).
     """
 
     question_id: str
@@ -40,6 +43,8 @@ class AnalystForecasts:
     files: dict[str, str | None]
     n_items: int
     confidence: Confidence | None = None
+    weighting: str = "equal"
+    performance: dict[str, Any] | None = None
 
     @property
     def analysts(self) -> list[str]:
@@ -91,6 +96,8 @@ class AnalystForecasts:
             "engine": "exact",
             "evidence_items": self.n_items,
             "pool": {"method": self.method, "extremize": self.extremize},
+            "weighting": self.weighting,
+            "performance": self.performance,
             "scenarios": [{"id": s, "label": self.labels[s]} for s in self.scenarios],
             "analysts": [
                 {
@@ -129,6 +136,8 @@ def make_analyst_forecasts(
     files: dict[str, str | None],
     n_items: int,
     confidence: Confidence | None = None,
+    weighting: str = "equal",
+    performance: dict[str, Any] | None = None,
 ) -> AnalystForecasts:
     """Assemble the result (``probability`` is ``(analysts, scenarios)``)."""
     scenarios = list(labels)
@@ -156,4 +165,6 @@ def make_analyst_forecasts(
         files=files,
         n_items=n_items,
         confidence=confidence,
+        weighting=weighting,
+        performance=performance,
     )
