@@ -23,33 +23,26 @@ import numpy as np
 import xarray as xr
 
 from ..engines.exact import exact_posterior
-from ..inputs.evidence import Evidence
 from ..kinds import get_kind
-from ..model.data import ModelData
 from ..results.forecast import Forecast
+from .new_items import NewItems, new_items
 
 
-def prequential(previous: Forecast | None, current: Forecast) -> xr.Dataset:
+def prequential(
+    previous: Forecast | None, current: Forecast, *, week: NewItems | None = None
+) -> xr.Dataset:
     """Log predictive scores of the items of ``current`` not in ``previous``.
 
     Returns a Dataset over ``item`` (date order): ``log_predictive`` (nats), ``origin``,
     ``indicator``, ``date``, ``density`` (true for a measured value's log density) and
     ``proper``; attributes ``total`` (the week's ``ln p(new | E)``) and ``n_new``. Scores per
-    origin: :func:`by_origin`.
+    origin: :func:`by_origin`. ``week``: the new items (:func:`.new_items`) with the models
+    already built, to share them with the surprise check.
     """
-    question = current.question_spec()
-    ev = current.evidence()
-    old_ids = set() if previous is None else {it["id"] for it in previous.evidence_items}
-    before = [it for it in ev.items if it.id in old_ids]
-    fresh = sorted((it for it in ev.items if it.id not in old_ids), key=lambda x: (x.date, x.id))
-    so_far = list(before)
-    last = exact_posterior(ModelData.build(question, Evidence(question.id, tuple(so_far))))
-    scores = np.zeros(len(fresh))
-    for n, it in enumerate(fresh):
-        so_far.append(it)
-        now = exact_posterior(ModelData.build(question, Evidence(question.id, tuple(so_far))))
-        scores[n] = now.log_evidence - last.log_evidence
-        last = now
+    week = new_items(previous, current) if week is None else week
+    question, fresh = week.question, week.in_order
+    log_evidence = [exact_posterior(week.model(n)).log_evidence for n in range(len(fresh) + 1)]
+    scores = np.diff(np.array(log_evidence, dtype=float))
     tempered = question.reliability == "tempered"
     return _dataset(
         [it.id for it in fresh],

@@ -29,13 +29,18 @@ from ..model import dynamics
 from ..model.data import ModelData, relay
 from ..model.likelihood import tails
 from ..results.forecast import Forecast
+from .new_items import NewItems, new_items
 
 #: Tail probability below which a new item counts as improbable under a scenario.
 SURPRISE_THRESHOLD = 0.01
 
 
 def surprise(
-    previous: Forecast | None, current: Forecast, *, threshold: float = SURPRISE_THRESHOLD
+    previous: Forecast | None,
+    current: Forecast,
+    *,
+    threshold: float = SURPRISE_THRESHOLD,
+    week: NewItems | None = None,
 ) -> xr.Dataset:
     """How probable each new item was before it arrived, under each scenario and overall.
 
@@ -44,14 +49,13 @@ def surprise(
     observation at most as probable as the one seen, given the evidence before it, under each
     scenario; the same under the previous forecast's mixture (``tail_forecast``);
     ``improbable`` when the tail is below ``threshold`` under every scenario.
-    ``attrs["flagged"]`` is true when any item is.
+    ``attrs["flagged"]`` is true when any item is. ``week``: the new items of ``previous``
+    and ``current`` (:func:`.new_items`) with the models already built, to share them with
+    the prequential scores.
     """
-    question = current.question_spec()
-    new_ev = current.evidence()
-    old_ids = set() if previous is None else {it["id"] for it in previous.evidence_items}
-    before = [it for it in new_ev.items if it.id in old_ids]
-    fresh = [it for it in new_ev.items if it.id not in old_ids]
-    data = ModelData.build(question, Evidence(question.id, tuple(before)))
+    week = new_items(previous, current) if week is None else week
+    question, before, fresh = week.question, week.before, week.fresh
+    data = week.model(0)
     k = data.n_scenarios
     if data.timeline is None:
         with np.errstate(divide="ignore"):
@@ -63,7 +67,7 @@ def surprise(
     for n, it in enumerate(fresh):
         tails[n], mix[n] = _item_tail(question, data, before, it, weights)
     improbable = np.all(tails < threshold, axis=1) if len(fresh) else np.zeros(0, dtype=bool)
-    joint = _joint_tail(question, before, fresh, weights) if len(fresh) > 1 else np.ones(k)
+    joint = _joint_tail(week, weights) if len(fresh) > 1 else np.ones(k)
     joint_improbable = bool(np.all(joint < threshold))
     return xr.Dataset(
         {
@@ -135,14 +139,11 @@ def _dynamic_tail(question, data: ModelData, ind, it: EvidenceItem) -> tuple[np.
     return tails(dens, np.exp(log_measure), obs, weights)
 
 
-def _joint_tail(question, before: list, fresh: list, weights: np.ndarray) -> np.ndarray:
+def _joint_tail(week: NewItems, weights: np.ndarray) -> np.ndarray:
     """Fisher's combination of the new items' sequential tails, per scenario ``(K,)``."""
-    so_far = list(before)
     log_p = np.zeros(len(weights))
-    for it in sorted(fresh, key=lambda x: (x.date, x.id)):
-        data = ModelData.build(question, Evidence(question.id, tuple(so_far)))
-        per, _ = _item_tail(question, data, so_far, it, weights)
+    for n, it in enumerate(week.in_order):
+        per, _ = _item_tail(week.question, week.model(n), week.known(n), it, weights)
         log_p += np.log(np.clip(per, 1e-300, 1.0))
-        so_far.append(it)
     # P(chi2_{2n} >= -2 sum log p) = Q(n, -sum log p), the regularised upper incomplete gamma
-    return special.gammaincc(len(fresh), -log_p)
+    return special.gammaincc(len(week.fresh), -log_p)

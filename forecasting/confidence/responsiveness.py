@@ -19,6 +19,15 @@ Carlo standard error of each bound (futures are added until each is at most
 :data:`~forecasting.core.constants.CONFIDENCE_MCSE`), the expected absolute move, and the
 chance that the leading scenario changes. The mean over futures is today's probability (a
 martingale), which the tests check.
+
+What the weighing of futures buys with its complexity (:func:`weigh`): a set of reports
+already weighed in an earlier batch of futures is remembered, not weighed again; where each
+scenario has atoms of its own (categorical probabilities) a set is weighed by products of
+powers, a few scenarios at a time (:func:`~forecasting.core.stats.log_power_sums`); values of
+a discrete kind are weighed once each however many reports hold them. In process, on the
+questions of ``benchmarks/wide.py``: 300 scenarios 45 s -> 13 s, a categorical indicator of
+1,000 categories 75 s -> 19 s (the bundled question 0.39 s -> 0.27 s), the same numbers to
+1e-14.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from ..core.constants import (
     ARRIVAL_MIN_SPAN_DAYS,
@@ -34,7 +44,7 @@ from ..core.constants import (
     RESPONSIVENESS_FUTURES,
     RESPONSIVENESS_MAX_FUTURES,
 )
-from ..core.stats import log_matmul_exp, logsumexp, normalise_log
+from ..core.stats import log_matmul_exp, log_power_sums, logsumexp, normalise_log
 from ..inputs.evidence import Evidence
 from ..model.data import IndicatorData, ModelData
 from ..model.future import draw_reports, report_log_lik
@@ -49,6 +59,10 @@ ATOMS = 2048
 _GROUPED = 512
 #: Report-by-atom terms computed at once for measured values (bounds the memory: 32 MB).
 _PIECE = 4_000_000
+#: Distinct values up to which a set of reports is weighed by powers (few values: few factors).
+_POWERS = 16
+#: Terms summed at once where the atoms are each scenario's own (2 MB: stays in the cache).
+_SMALL_PIECE = 262_144
 
 
 @dataclass(frozen=True)
@@ -135,8 +149,9 @@ def measure_responsiveness(
     """Simulate futures until every bound's Monte Carlo error is at most ``target_mcse``."""
     rng = np.random.default_rng(seed)
     atoms = {ind.id: _prune(*ind.model.atoms(rng, ATOMS)) for ind in data.indicators}
+    memo: dict[str, dict] = {}  # the weights of the sets of reports weighed so far
     samples, bounds, mcse = sample_until(
-        lambda m: _simulate(data, probability, plan, atoms, m, rng),
+        lambda m: _simulate(data, probability, plan, atoms, m, rng, memo),
         futures,
         max_futures,
         target_mcse,
@@ -163,8 +178,13 @@ def _simulate(
     atoms: dict[str, tuple[np.ndarray, np.ndarray]],
     n: int,
     rng: np.random.Generator,
+    memo: dict[str, dict] | None = None,
 ) -> np.ndarray:
-    """``n`` futures: the probabilities after each, ``(n, K)``."""
+    """``n`` futures: the probabilities after each, ``(n, K)``.
+
+    ``memo`` (per indicator) keeps the weight of each set of reports already weighed, for
+    the next batch of futures (the atoms are the same).
+    """
     k = data.n_scenarios
     truth = rng.choice(k, size=n, p=probability / probability.sum())
     log_new = np.zeros((n, k))
@@ -188,13 +208,23 @@ def _simulate(
         values = draw_reports(
             ind, theta[truth[owner], pick[owner]], exposure, stream.reliability, rng
         )
-        log_new += _weigh(ind, values, owner, n, exposure, stream.reliability, theta, log_w)
+        log_new += weigh(
+            ind,
+            values,
+            owner,
+            n,
+            exposure,
+            stream.reliability,
+            theta,
+            log_w,
+            None if memo is None else memo.setdefault(ind.id, {}),
+        )
     with np.errstate(divide="ignore"):  # a scenario of probability 0 stays at 0
         log_p = np.log(probability)
     return normalise_log(log_p[None, :] + log_new, axis=1)
 
 
-def _weigh(
+def weigh(
     ind: IndicatorData,
     values: np.ndarray,
     owner: np.ndarray,
@@ -203,10 +233,13 @@ def _weigh(
     reliability: float,
     theta: np.ndarray,
     log_w: np.ndarray,
+    memo: dict | None = None,
 ) -> np.ndarray:
     """``log sum_g w_kg prod_(reports of a future) L(y | theta_kg)`` per future, ``(n, K)``.
 
-    ``owner`` (sorted) says which future each report of ``values`` belongs to.
+    ``owner`` (sorted) says which future each report of ``values`` belongs to. ``memo`` maps
+    a set of reports (values and how many times each) to its weights, ``(K,)``: sets already
+    in it are not weighed again, new ones are added.
     """
     k, g = log_w.shape
     if theta.ndim == 2 and np.all(theta == theta[:1]):
@@ -215,15 +248,32 @@ def _weigh(
     u = len(distinct)
     if u <= _GROUPED:
         # futures that hold the same reports weigh the same: group them
-        table = report_log_lik(ind, distinct, exposure, reliability, theta)  # (U, K, G)
         counts = np.zeros((n, u))
         np.add.at(counts, (owner, which.reshape(-1)), 1.0)
         kinds, member = np.unique(counts, axis=0, return_inverse=True)
-        rows = table.shape[1]
-        summed = (kinds @ table.reshape(u, rows * g)).reshape(len(kinds), rows, g)
-        return _over_atoms(summed, log_w)[member.reshape(-1)]
-    # measured values are all distinct: reports in pieces of bounded memory, summed per future
+        memo = {} if memo is None else memo
+        keys = [(distinct[c > 0].tobytes(), c[c > 0].tobytes()) for c in kinds]
+        new = [f for f, key in enumerate(keys) if key not in memo]
+        if new:
+            table = report_log_lik(ind, distinct, exposure, reliability, theta)  # (U, K, G)
+            weighed = _grouped(kinds[new], table, log_w)
+            memo.update(zip([keys[f] for f in new], weighed, strict=True))
+        return np.stack([memo[key] for key in keys])[member.reshape(-1)]
     rows = len(theta)
+    if not ind.kind.measured:
+        # many distinct values of a discrete kind (such as 1,000 categories): each value
+        # weighed once, the futures' sums one sparse product, a piece of futures at a time
+        once = report_log_lik(ind, distinct, exposure, reliability, theta).reshape(u, rows * g)
+        held = sparse.csr_matrix(
+            (np.ones(len(owner)), (owner, which.reshape(-1))), shape=(n, u)
+        )  # how many reports of each value each future holds
+        out = np.empty((n, k))
+        step = max(1, _PIECE // (rows * g))
+        for start in range(0, n, step):
+            part = slice(start, min(n, start + step))
+            out[part] = _over_atoms(np.asarray(held[part] @ once).reshape(-1, rows, g), log_w)
+        return out
+    # measured values are all distinct: reports in pieces of bounded memory, summed per future
     summed = np.zeros((n, rows, g))
     step = max(1, _PIECE // (rows * g))
     for start in range(0, len(values), step):
@@ -233,6 +283,29 @@ def _weigh(
         firsts = np.flatnonzero(np.concatenate([[True], who[1:] != who[:-1]]))
         summed[who[firsts]] += np.add.reduceat(table, firsts, axis=0)
     return _over_atoms(summed, log_w)
+
+
+def _grouped(kinds: np.ndarray, table: np.ndarray, log_w: np.ndarray) -> np.ndarray:
+    """:func:`_over_atoms` of sets of reports: ``(F, K)`` from counts ``kinds`` ``(F, U)``.
+
+    ``table`` ``(U, 1 or K, G)`` holds each value's log likelihood at the atoms; scenarios
+    with atoms of their own are summed by :func:`~forecasting.core.stats.log_power_sums`
+    (never the ``(F, K, G)`` array of sums: at 300 scenarios and 2,048 atoms, 0.6 GB for
+    every 100 sets).
+    """
+    if table.shape[1] == 1:
+        return log_matmul_exp(kinds @ table[:, 0, :], log_w)
+    u, rows, g = table.shape
+    if u <= _POWERS:
+        return log_power_sums(kinds, table, log_w)
+    out = np.empty((len(kinds), rows))
+    step = max(1, _SMALL_PIECE // (len(kinds) * g))  # a piece stays in the cache
+    for start in range(0, rows, step):
+        part = slice(start, min(rows, start + step))
+        width = part.stop - part.start
+        summed = (kinds @ table[:, part, :].reshape(u, width * g)).reshape(-1, width, g)
+        out[:, part] = logsumexp(summed + log_w[None, part], axis=2)
+    return out
 
 
 def _over_atoms(summed: np.ndarray, log_w: np.ndarray) -> np.ndarray:

@@ -70,6 +70,8 @@ def logsumexp(x: np.ndarray, axis: int = -1) -> np.ndarray:
 #: Below this, a sum computed by :func:`log_matmul_exp`'s product may have lost digits to
 #: underflow; such entries are summed again term by term.
 _UNDERFLOW = 1e-250
+#: Terms of such sums computed at once (32 MB).
+_PIECE_TERMS = 4_000_000
 
 
 def log_matmul_exp(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -90,7 +92,62 @@ def log_matmul_exp(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore"):
         out = np.log(total) + ma + mb.T
     low = np.argwhere(total < _UNDERFLOW)
-    if len(low):
-        i, j = low[:, 0], low[:, 1]
+    # a piece at a time (about _PIECE_TERMS terms): the surprise check's 20,001 outcomes of a
+    # measured value at 300 scenarios left 4.5 million such sums, 30 GiB at once
+    step = max(1, _PIECE_TERMS // max(1, a.shape[1]))
+    for start in range(0, len(low), step):
+        i, j = low[start : start + step, 0], low[start : start + step, 1]
         out[i, j] = logsumexp(a[i] + b[j], axis=1)
+    return out
+
+
+#: Terms :func:`log_power_sums` holds at once (about 2 MB: a piece stays in the cache).
+_POWER_PIECE = 262_144
+
+
+def log_power_sums(counts: np.ndarray, a: np.ndarray, log_w: np.ndarray) -> np.ndarray:
+    """``log sum_g exp(log_w[k, g] + sum_u counts[f, u] * a[u, k, g])``, shape ``(F, K)``.
+
+    ``counts`` ``(F, U)`` are whole numbers (how many reports of each value a simulated future
+    holds); ``a`` ``(U, K, G)`` each value's log likelihood at the atoms ``G`` of scenario
+    ``k``. Without an exponential per term: with ``b = max_g a`` and ``c = max_g log_w``, each
+    term is ``exp(log_w - c) * prod_u exp(a_u - b_u)^n``, the powers built by multiplication
+    a few scenarios at a time (about :data:`_POWER_PIECE` terms). Every factor is at most 1
+    and the largest 1, so a sum is accurate to rounding unless it falls below ``1e-250``;
+    such entries are summed again in logs with :func:`logsumexp`. On 64 sets of reports of 4
+    values, 300 scenarios of 2,048 atoms: 2.7 s -> 1.2 s in process (forming and
+    exponentiating the ``(F, K, G)`` sums whole).
+    """
+    counts = np.asarray(counts, dtype=float)
+    n = counts.astype(np.intp)
+    if np.any(n != counts) or np.any(n < 0):
+        raise ValueError("counts must be whole numbers >= 0")
+    f, u = n.shape
+    _, k, g = a.shape
+    b = np.max(a, axis=2) if g else np.zeros((u, k))
+    b = np.where(np.isfinite(b), b, 0.0)
+    c = np.max(log_w, axis=1) if g else np.zeros(k)
+    c = np.where(np.isfinite(c), c, 0.0)
+    top = int(n.max()) if n.size else 0
+    total = np.empty((f, k))
+    step = max(1, _POWER_PIECE // max(1, (top + 1) * u * g, f * g))
+    for start in range(0, k, step):
+        part = slice(start, min(k, start + step))
+        base = np.exp(a[:, part, :] - b[:, part, None])  # (U, w, G)
+        powers = np.empty((top + 1, *base.shape))
+        powers[0] = 1.0
+        for p in range(1, top + 1):
+            np.multiply(powers[p - 1], base, out=powers[p])
+        terms = powers[n[:, 0], 0] if u else np.ones((f, *base.shape[1:]))
+        for v in range(1, u):
+            terms *= powers[n[:, v], v]
+        weight = np.exp(log_w[part] - c[part, None])  # (w, G)
+        # (w, F, G) @ (w, G, 1): each scenario's weighted sums, one batched product
+        total[:, part] = np.matmul(terms.transpose(1, 0, 2), weight[:, :, None])[..., 0].T
+    with np.errstate(divide="ignore"):
+        out = np.log(total) + c[None, :] + counts @ b
+    low = np.argwhere(total < _UNDERFLOW)
+    for i, j in low:
+        held = n[i] > 0  # a value the future does not hold is no factor (not 0 * -inf)
+        out[i, j] = logsumexp(log_w[j] + counts[i, held] @ a[held, j, :])
     return out

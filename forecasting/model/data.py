@@ -187,6 +187,7 @@ class ModelData:
     def build(cls, question: Question, evidence: Evidence) -> ModelData:
         """Translate a validated question and (already as-of filtered) evidence."""
         scenarios = question.scenario_ids
+        labels = question.labels  # once: a property builds the mapping at every call
         relays = question.relays or {}
         as_of = evidence.known_on
         by_indicator: dict[str, list] = {k: [] for k in question.indicators}
@@ -225,7 +226,7 @@ class ModelData:
         return cls(
             question_id=question.id,
             scenarios=tuple(scenarios),
-            labels=tuple(question.labels[s] for s in scenarios),
+            labels=tuple(labels[s] for s in scenarios),
             prior=question.prior,
             concentration=question.concentration,
             indicators=tuple(indicators),
