@@ -131,10 +131,12 @@ class Count(Kind):
     def item_text(self, spec: CountIndicator, value: Any, exposure: float | None, window) -> str:
         text = str(value)
         if window is not None:
-            text += f" over {(window[1] - window[0]).days} days"
+            days = f"{(window[1] - window[0]).days}"
         elif exposure is not None:
-            text += f" over {exposure * spec.per_days:.3g} days"
-        return text
+            days = f"{exposure * spec.per_days:.3g}"
+        else:
+            return text
+        return f"{text} over {days} day" + ("" if days == "1" else "s")  # never "1 days"
 
     # --- tempered statistics -----------------------------------------------------------------
     def stats(self, ind: IndicatorData) -> np.ndarray:
@@ -304,8 +306,10 @@ class Count(Kind):
         per = spec.get("per_days", 1)
         counts = sorted(int(v) for v in values)
         top = max(int(v) for v in all_values)
-        what = f"{count_range(counts, top)} {name} in the next {per:g} day"
-        return what + ("" if per == 1 else "s")
+        # "a count of at most 1 for joint operations", never "at most 1 joint operations":
+        # the name is the indicator's (a plural noun phrase or not), so no number precedes it
+        days = f"{per:g} day" + ("" if per == 1 else "s")
+        return f"a count of {count_range(counts, top)} for {name} in the next {days}"
 
     # --- examples ------------------------------------------------------------------------------
     def example(self, scenarios):

@@ -17,6 +17,7 @@ import numpy as np
 import xarray as xr
 
 from ..analyses.attribution import Attribution, attribute
+from ..analyses.new_items import new_items
 from ..analyses.overview import sensitivity
 from ..analyses.prequential import by_origin, prequential, records
 from ..analyses.surprise_check import catch_all_flag, surprise
@@ -50,6 +51,9 @@ class UpdateResult:
     summary: dict[str, Any]
     reasons: list[str] = field(default_factory=list)
     skipped: list[Unreadable] = field(default_factory=list)  # archive files it could not use
+    # what writing the report did: written, unchanged (same content) or a revision (kept the
+    # earlier one in revisions/r<n>/); see forecasting.presentation.report.revisions
+    report_message: str = ""
 
     @property
     def flagged(self) -> bool:
@@ -81,8 +85,10 @@ def update(
     archive's lock to the end) every archived forecast; files it cannot use are moved into
     the archive's ``quarantine/`` and named in ``skipped``, the output and the report. The
     report is written whole into a temporary folder, the forecast archived, and only then
-    the report folder put in place (replacing the previous one of that date): a failure,
-    such as a full disk, leaves the archive and the reports as they were.
+    the report folder put in place: a failure, such as a full disk, leaves the archive and
+    the reports as they were. A report already published for the date is never silently
+    rewritten: the same content writes nothing; other content is a revision, the earlier
+    report kept in ``revisions/r<n>/`` and named by the new one (``report_message``).
     """
     from ..presentation.plots import draw_figures, results_of
 
@@ -109,8 +115,9 @@ def update(
         contents = store.check(question.id, quarantine=True)
         previous = store.previous(contents, current.as_of)
         attribution = attribute(previous, current) if previous is not None else None
-        sur = surprise(previous, current)
-        pre = prequential(previous, current)
+        week = new_items(previous, current)  # the models before each new item, built once
+        sur = surprise(previous, current, week=week)
+        pre = prequential(previous, current, week=week)
         flags = evidence_flags(current, sur)
         archived = current.flag(flags)  # the archive (and history) keep the flags
         planned = store.plan(archived)
@@ -141,9 +148,20 @@ def update(
                     figures=figures,
                     archive_message=archive_message,
                     prequential=pre,
+                    archived_as=f"{question.id}/{planned.entry.path.name}",
                 )
+                # a published report is kept: same content, nothing written; else a revision
+                report_plan = rpt.plan(directory, blocks, staging)
+                summary["report_status"] = report_plan.to_dict()
+                if report_plan.status == "unchanged":
+                    written = store.write(archived)
+                    raise rpt.Unchanged  # the staging folder goes; the published one stays
+                rpt.keep_earlier(report_plan, staging)
+                blocks = rpt.announce(blocks, report_plan)
                 paths = rpt.write(staging, blocks, summary, current.title, final=directory)
                 written = store.write(archived)
+        except rpt.Unchanged:
+            paths = rpt.paths(directory)
         except OSError as exc:  # e.g. a full disk: name the report's file, not its staging
             named = _report_error(exc, staging, directory)
             if named is None:
@@ -151,7 +169,17 @@ def update(
             raise named from exc
     summary["report"] = {k: str(v) for k, v in paths.items()}
     return UpdateResult(
-        current, previous, written, attribution, sur, tree, paths, summary, reasons, skipped
+        current,
+        previous,
+        written,
+        attribution,
+        sur,
+        tree,
+        paths,
+        summary,
+        reasons,
+        skipped,
+        report_message=report_plan.message,
     )
 
 

@@ -59,8 +59,9 @@ def format_table(result, *, headline: bool = True) -> str:
             )
         if conf is not None:
             for name in ("responsiveness", "opinion"):
-                lo, hi = conf.range(name, s)
-                row += f"  {text.pct(lo):>6} - {text.pct(hi):<6}"
+                lo, hi = (text.pct(x) for x in conf.range(name, s))
+                # ends that show alike are one number (never "<0.1% - <0.1%")
+                row += f"  {lo:>6}   {'':<6}" if lo == hi else f"  {lo:>6} - {hi:<6}"
         lines.append(row)
     if conf is not None:
         lines += [
@@ -154,7 +155,7 @@ def format_description(report: dict[str, Any]) -> str:
     for ind in report["indicators"]:
         kind = get_kind(ind["kind"])
         extra = kind.describe_suffix(ind)
-        lines.append(f"    {ind['id']} ({ind['kind']}{extra}; {ind['items']} items)")
+        lines.append(f"    {ind['id']} ({ind['kind']}{extra}; {text.plural(ind['items'], 'item')})")
         for s, lk in ind["likelihoods"].items():
             lines.append(f"      {escape_controls(s):<16} {kind.describe_text(lk)}")
         if "noise" in ind:
@@ -186,7 +187,7 @@ def format_sensitivity(f, tree) -> str:
             lines.append(
                 f"  {escape_controls(infl.item.values[n])[:42]:<42} "
                 f"{escape_controls(infl.item_indicator.values[n])[:26]:<26} "
-                f"{100 * infl['shift'].values[n, k]:+6.1f}p "
+                f"{text.points(infl['shift'].values[n, k]):>6}p "
                 f"{infl['diagnosticity'].values[n]:6.2f}"
             )
         lines.append(

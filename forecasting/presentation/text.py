@@ -71,6 +71,29 @@ def pct(p: float, *, digits: int | None = None, sign: bool = True) -> str:
     return text + ("%" if sign else "")
 
 
+def pct_range(lo: float, hi: float) -> str:
+    """A range of probabilities: ``25-81%``, ``<0.1% to 5%``, ``<0.1%`` (both ends alike).
+
+    Never ``<0.1->99.9%`` (an end shown as a bound gets its own ``%`` and ``to``) nor
+    ``<0.1-<0.1%`` (two ends that show alike are one number).
+    """
+    a, b = pct(lo), pct(hi)
+    if a == b:
+        return a
+    if a[0] in "<>" or b[0] in "<>":
+        return f"{a} to {b}"
+    return f"{pct(lo, sign=False)}-{b}"
+
+
+def signed(x: float, digits: int = 1) -> str:
+    """A signed number with ``digits`` decimals: ``+5.1``, ``-0.3``.
+
+    ``0.0`` where it rounds to zero (never ``-0.0`` or ``+0.0``).
+    """
+    text = f"{x:+.{digits}f}"
+    return f"{0:.{digits}f}" if float(text) == 0 else text
+
+
 def pp(shift: float) -> str:
     """A shift in probability as signed percentage points for a figure (no unit, true minus)."""
     v = 100 * shift
@@ -80,12 +103,12 @@ def pp(shift: float) -> str:
 
 
 def points(shift: float) -> str:
-    """A shift in probability as signed percentage points for a table (``+5.1``)."""
-    return f"{100 * shift:+.1f}"
+    """A shift in probability as signed percentage points for a table (``+5.1``, ``0.0``)."""
+    return signed(100 * shift, 1)
 
 
 def plural(n: int, noun: str, plural_form: str | None = None) -> str:
-    """``1 item``, ``3 items``."""
+    """``1 item``, ``3 items``: every count of a noun in the outputs reads through here."""
     return f"{n} {noun if n == 1 else plural_form or noun + 's'}"
 
 
@@ -114,7 +137,7 @@ def change_words(delta: float) -> str:
     n = round(100 * delta)
     if n == 0:
         return "unchanged"
-    return f"{'up' if n > 0 else 'down'} {abs(n)} point{'s' if abs(n) != 1 else ''}"
+    return f"{'up' if n > 0 else 'down'} {plural(abs(n), 'point')}"
 
 
 # --- names -------------------------------------------------------------------------------------
@@ -139,6 +162,23 @@ def clip(text: str, width: int) -> str:
     """``text`` cut at the end to at most ``width`` characters."""
     text = str(text)
     return text if len(text) <= width else text[: width - 1].rstrip() + "\u2026"
+
+
+def clip_words(text: str, width: int) -> str:
+    """``text`` cut at the end to at most ``width`` characters, between words.
+
+    Never inside a word or a number (``w 0.36`` is kept whole or cut before ``0.36``, never
+    as ``w 0``); what is left out is marked with an ellipsis. A single word longer than
+    ``width`` is cut.
+    """
+    text = str(text)
+    if len(text) <= width:
+        return text
+    head = text[: width - 1]
+    if not text[width - 1].isspace():  # the cut falls inside a word: back to its start
+        space = head.rfind(" ")
+        head = head[:space] if space > 0 else head
+    return head.rstrip(" ,;:([{") + "\u2026"
 
 
 #: What :func:`escape_controls` shows escaped: C0 and C1 control characters and DEL (category
@@ -224,6 +264,9 @@ def headline(forecast: Forecast, previous: Forecast | None = None) -> str:
     (``"...: 85% (very likely) by 2026-03-31, up 4 points since ...; now 96%"``). The
     confidence is its own sentence (:func:`confidence_sentence`), never inside the first:
     ICD 203 keeps how likely a judgement is apart from how confident the analyst is in it.
+    Where the runner-up is within :data:`CLOSE_POINTS` of the leader, the first sentence says
+    the two are too close to call (``"...; too close to call against 'Frays' at 45% (within 10
+    points)"``).
     """
     k = forecast.leading
     p = float(forecast.probabilities.sel({SCENARIO: k}))
@@ -240,8 +283,37 @@ def headline(forecast: Forecast, previous: Forecast | None = None) -> str:
         text = f"{text}; now {pct(float(now.sel({SCENARIO: k})))} (as of {forecast.as_of})"
     else:
         text = f"{text} as of {forecast.as_of.isoformat()}"
+    runner = close_runner_up(forecast)
+    if runner is not None:
+        text = (
+            f"{text}; too close to call against '{forecast.labels[runner]}' at "
+            f"{pct(float(forecast.probabilities.sel({SCENARIO: runner})))} (within "
+            f"{CLOSE_POINTS} points)"
+        )
     confidence = confidence_sentence(forecast)
     return f"{text}. {confidence}" if confidence else text
+
+
+#: The headline calls the two leading scenarios too close to call when their probabilities, as
+#: shown (whole percentages), are at most this many points apart: 55% against 45% reads
+#: "likely" against "unlikely" in ICD 203's words, which says more than ten points do.
+CLOSE_POINTS = 10
+
+
+def close_runner_up(forecast: Forecast) -> str | None:
+    """The second scenario where it is within :data:`CLOSE_POINTS` of the leader, else ``None``.
+
+    Compared as :func:`pct` shows them, so the rule reads off the numbers printed.
+    """
+    probs = [float(p) for p in forecast.probabilities.values]
+    if len(probs) < 2:
+        return None
+    order = sorted(range(len(probs)), key=lambda k: -probs[k])
+    lead, second = order[0], order[1]
+    shown = [round(100 * probs[k]) for k in (lead, second)]
+    if shown[0] - shown[1] > CLOSE_POINTS:
+        return None
+    return forecast.scenarios[second]
 
 
 #: Rules whose reasons the confidence sentence says in its own words (origins, the horizon).

@@ -1,7 +1,8 @@
 """The weekly report: built once as blocks (:mod:`.content`), rendered by every format.
 
 ``report.md``, a self-contained ``report.html`` and ``report.json`` (one module per format in
-:mod:`.formats`), plus ``summary.json`` (what ``forecast update --json`` prints).
+:mod:`.formats`), plus ``summary.json`` (what ``forecast update --json`` prints). A rebuild
+of a published report is a revision or nothing (:mod:`.revisions`).
 """
 
 from __future__ import annotations
@@ -14,8 +15,20 @@ from ...core.atomic import write_text_atomic
 from .blocks import Block
 from .content import FIGURES, build
 from .formats import Context, all_formats
+from .revisions import ReportPlan, Unchanged, announce, keep_earlier, paths, plan
 
-__all__ = ["FIGURES", "all_formats", "build", "write"]
+__all__ = [
+    "FIGURES",
+    "ReportPlan",
+    "Unchanged",
+    "all_formats",
+    "announce",
+    "build",
+    "keep_earlier",
+    "paths",
+    "plan",
+    "write",
+]
 
 
 def write(

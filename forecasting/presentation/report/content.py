@@ -27,9 +27,13 @@ from ..text import (
     horizon_words,
     next_observation_sentences,
     pct,
+    pct_range,
     plural,
+    points,
+    signed,
 )
 from .blocks import Block, Bullets, Figure, Heading, Paragraph, Table, Warning
+from .ledger import ledger_blocks, question_blocks
 
 #: The figures the report shows (names of the plot registry), in reading order.
 FIGURES = (
@@ -47,8 +51,7 @@ _RANGES = ("responsiveness", "opinion")
 
 
 def _range(conf, name: str, scenario: str) -> str:
-    lo, hi = conf.range(name, scenario)
-    return f"{pct(lo, sign=False)}-{pct(hi)}"
+    return pct_range(*conf.range(name, scenario))
 
 
 def _confidence(current: Forecast, figures: dict[str, Path]) -> list[Block]:
@@ -71,7 +74,8 @@ def _confidence(current: Forecast, figures: dict[str, Path]) -> list[Block]:
             (
                 f"Responsiveness: {when} of typical evidence could leave '{label}' anywhere "
                 f"between {pct(lo)} and {pct(hi)} (5%-95%; it moves by "
-                f"{100 * float(ds['expected_move'].sel(scenario=k)):.0f} points on average), "
+                f"{plural(round(100 * float(ds['expected_move'].sel(scenario=k))), 'point')} on "
+                "average), "
                 "and would "
                 f"change the leader with probability {pct(conf.p_leader_change)}.",
                 f"Reliability of the evidence: {evidence_count(conf.items, len(conf.origins))}"
@@ -124,14 +128,17 @@ def build(
     figures: dict[str, Path],
     archive_message: str,
     prequential: xr.Dataset | None = None,
+    archived_as: str = "",
 ) -> list[Block]:
     """The report's blocks, in reading order.
 
     ``prequential``: the new items' log predictive scores
     (:func:`~forecasting.analyses.prequential.prequential`), a column of the new evidence.
+    ``archived_as``: the archive's file of the forecast (a row of the diagnostics).
     """
     b: list[Block] = [Heading(f"{current.title}: forecast as of {current.as_of}", 1)]
     b.append(Paragraph(f"**{headline(current, previous)}**"))
+    b += question_blocks(current)
     for w in dynamics.sampler_warnings(current.warnings):
         b.append(Warning(f"Sampler diagnostics: {w}. Treat the numbers as unreliable."))
     for w in dynamics.notes(current.warnings):
@@ -139,7 +146,8 @@ def build(
     if surprise.attrs.get("joint_improbable"):
         b.append(
             Warning(
-                f"The {surprise.attrs['n_new']} new items are improbable together under every "
+                f"The {plural(int(surprise.attrs['n_new']), 'new item')} are improbable together "
+                "under every "
                 f"scenario (joint tail probability below {surprise.attrs['threshold']:g}, "
                 "Fisher's combination of each one's tail given the ones before it). The "
                 "scenario set may be incomplete; review the question.",
@@ -257,7 +265,7 @@ def build(
                     it["source"],
                     str(it.get("reliability", 1)),
                     f"{float(tails[it['id']]):.2g}",
-                    *((f"{float(logs[it['id']]):+.2f}",) if scored else ()),
+                    *((signed(float(logs[it["id"]]), 2),) if scored else ()),
                 )
             )
         b.append(
@@ -284,9 +292,10 @@ def build(
                     " Log score: the natural log of the probability the forecast before it "
                     "gave this item, given the new items before it (a log density for a "
                     "measured value); near 0 is expected evidence, far below surprising. "
-                    f"The week's items together: {prequential.attrs['total']:+.2f}; by origin: "
+                    f"The week's items together: {signed(prequential.attrs['total'], 2)}; "
+                    "by origin: "
                     + "; ".join(
-                        f"{o} {row['total']:+.2f} ({plural(int(row['n_items']), 'item')})"
+                        f"{o} {signed(row['total'], 2)} ({plural(int(row['n_items']), 'item')})"
                         for o, row in by_origin(prequential).items()
                     )
                     + "."
@@ -316,11 +325,15 @@ def build(
             "evidence used",
             evidence_count(len(current.evidence_items), len(current.origins)),
         ),
-        ("evidence items excluded", str(len(current.excluded))),
+        (
+            "evidence items excluded",
+            str(len(current.excluded)) + (" (listed in the appendix)" if current.excluded else ""),
+        ),
         ("seed", str(prov.get("seed"))),
         ("question SHA-256", str(prov.get("question_sha256", ""))[:16] + "..."),
         ("evidence SHA-256", str(prov.get("evidence_sha256", ""))[:16] + "..."),
         ("package version", str(prov.get("package_version"))),
+        *((("archived forecast", archived_as),) if archived_as else ()),
         ("archive", archive_message),
     ]
     for key in ("divergences", "rhat_max", "ess_bulk_min", "ess_tail_min", "agreement_z_max"):
@@ -329,6 +342,7 @@ def build(
                 (key, f"{diag[key]:.4g}" if isinstance(diag[key], float) else str(diag[key]))
             )
     b.append(Table(header=("item", "value"), rows=tuple(rows)))
+    b += ledger_blocks(current, sensitivity)
     return b
 
 
@@ -359,9 +373,9 @@ def _attribution_blocks(current: Forecast, attribution) -> list[Block]:
         for n in order:
             contrib = parts.contribution.values[n]
             se = parts.standard_error.values[n, k]
-            cell = f"{100 * contrib[k]:+.1f}" + (f" ± {100 * se:.1f}" if se > 0 else "")
+            cell = points(contrib[k]) + (f" ± {100 * se:.1f}" if se > 0 else "")
             others = ", ".join(
-                f"{s} {100 * contrib[j]:+.1f}" for j, s in enumerate(current.scenarios) if j != k
+                f"{s} {points(contrib[j])}" for j, s in enumerate(current.scenarios) if j != k
             )
             rows.append(
                 (str(parts.change_kind.values[n]), str(parts.change_label.values[n]), cell, others)
@@ -385,7 +399,7 @@ def _attribution_blocks(current: Forecast, attribution) -> list[Block]:
             (
                 str(seq.change_date.values[n]),
                 str(seq.change_id.values[n]),
-                f"{100 * seq.contribution.values[n, k]:+.1f}",
+                points(seq.contribution.values[n, k]),
             )
             for n in range(seq.sizes["change"])
         ]
@@ -411,7 +425,7 @@ def _driver_blocks(current: Forecast, tree: xr.DataTree, figures: dict[str, Path
             (
                 str(infl.item.values[n]),
                 str(infl.item_indicator.values[n]),
-                f"{100 * infl['shift'].values[n, k]:+.1f}",
+                points(infl["shift"].values[n, k]),
                 f"{infl['diagnosticity'].values[n]:.2f}",
             )
             for n in order

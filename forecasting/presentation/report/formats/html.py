@@ -25,7 +25,7 @@ table{border-collapse:collapse;margin:0.8rem 0;font-size:0.92rem}
 th,td{border:1px solid #ccc;padding:0.3rem 0.55rem;text-align:left;vertical-align:top}
 th{background:#f3f3f3}.warning{background:#fff3cd;border-left:5px solid #d39e00;
 padding:0.6rem 0.9rem;margin:1rem 0}img{max-width:100%;height:auto}figure{margin:1rem 0}
-figcaption{font-size:0.85rem;color:#555}code{background:#f3f3f3;padding:0 0.2rem}
+code{background:#f3f3f3;padding:0 0.2rem}
 """
 
 
@@ -74,12 +74,13 @@ def _table(block: Table, ctx: Context) -> str:
 
 
 def _figure(block: Figure, ctx: Context) -> str:
+    """The image, with its caption as its alternative text.
+
+    The image shows its own title and caption, so a ``<figcaption>`` would say it twice.
+    """
     data = base64.b64encode(Path(block.path).read_bytes()).decode()
     caption = _text(block.caption)
-    return (
-        f"<figure><img alt='{caption}' src='data:image/png;base64,{data}'>"
-        f"<figcaption>{caption}</figcaption></figure>"
-    )
+    return f"<figure><img alt='{caption}' src='data:image/png;base64,{data}'></figure>"
 
 
 FORMAT = Format(
