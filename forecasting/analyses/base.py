@@ -144,7 +144,14 @@ def logit(log_joint: np.ndarray) -> np.ndarray:
     return out
 
 
+#: Log weights closer than this are a tie, not a new leader (rounding moves an exact tie,
+#: such as equal priors and no evidence, by about 1e-16 either way).
+TIE = 1e-9
+
+
 def margin(lj: np.ndarray, leader: int) -> np.ndarray:
-    """Leader's log weight minus the best other scenario's (positive while it leads)."""
+    """Leader's log weight minus the best other scenario's, ties counted as leading (so
+    non-negative while it leads; another scenario ahead by more than :data:`TIE` is negative)."""
     rest = np.delete(lj, leader, axis=-1)
-    return lj[..., leader] - rest.max(axis=-1)
+    m = lj[..., leader] - rest.max(axis=-1)
+    return np.where(m >= -TIE, np.maximum(m, 0.0), m)
