@@ -150,8 +150,11 @@ TIE = 1e-9
 
 
 def margin(lj: np.ndarray, leader: int) -> np.ndarray:
-    """Leader's log weight minus the best other scenario's, ties counted as leading (so
-    non-negative while it leads; another scenario ahead by more than :data:`TIE` is negative)."""
+    """Leader's log weight minus the best other scenario's, ties counted as leading.
+
+    Non-negative while it leads; negative once another scenario is ahead by more than
+    :data:`TIE`.
+    """
     rest = np.delete(lj, leader, axis=-1)
     m = lj[..., leader] - rest.max(axis=-1)
     return np.where(m >= -TIE, np.maximum(m, 0.0), m)

@@ -818,6 +818,35 @@ def test_a_categorical_polynomial_too_large_is_a_located_error(monkeypatch):
         fc.forecast(q, fc.Evidence.from_items(rows, q), draws=100)
 
 
+def test_a_categorical_indicator_of_many_categories_is_a_located_error_not_a_crash(tmp_path):
+    """1,000 categories under the truth mixture crashed in numpy ("maximum supported dimension
+    is 64": the exact polynomial has an axis per category); now a located error, exit 2."""
+    import yaml
+
+    from forecasting.cli import main
+
+    cats = [f"d{k}" for k in range(40)]
+    body = question(
+        ("a", "b"),
+        indicators={
+            "district": categorical(cats, {"a": [1.0] * 40, "b": [2.0] + [1.0] * 39}),
+            "ops": count({"a": (2, 1), "b": (4, 1)}),
+        },
+    ).to_dict()
+    body["reliability_model"] = "mixture"
+    q = fc.Question.model_validate(body)
+    rows = [item(f"t{n}", "district", cats[n]) | {"reliability": 0.8} for n in range(3)]
+    with pytest.raises(fc.InputError, match="indicator 'district': .* over 40 categories"):
+        fc.forecast(q, fc.Evidence.from_items(rows, q), draws=100)
+    (tmp_path / "models").mkdir()
+    path = tmp_path / "models" / "wide.yaml"
+    path.write_text(yaml.safe_dump(body))
+    ledger = tmp_path / "evidence" / "test-q"
+    ledger.mkdir(parents=True)
+    (ledger / "l.yaml").write_text(yaml.safe_dump([dict(r, date=str(r["date"])) for r in rows]))
+    assert main(["run", str(path), "--as-of", "2025-06-01"]) == 2
+
+
 def test_the_selection_effect_table_of_the_readme():
     """The MEI report's agreements logged five ways on the bundled ledger (README table)."""
     from builders import BUNDLED_EVIDENCE, BUNDLED_QUESTION
