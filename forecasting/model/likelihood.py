@@ -47,9 +47,10 @@ _MANY_PRIORS = 256
 _NEGLIGIBLE = 60.0
 #: The largest polynomial (terms) the exact categorical integral builds.
 MAX_POLYNOMIAL_TERMS = 4_000_000
-#: The most categories it builds one for (the polynomial has an array axis per category; a
-#: 1,000-category indicator crashed with numpy's "maximum supported dimension is 64").
-MAX_POLYNOMIAL_CATEGORIES = 32
+#: The most categories it builds one for (the polynomial has an array axis per category, and
+#: sums stack polynomials on one more: numpy allows 64 axes; a 1,000-category indicator
+#: crashed with its "maximum supported dimension is 64").
+MAX_POLYNOMIAL_CATEGORIES = 60
 #: Above this many report-by-parameter terms, ``log L`` at parameter draws is interpolated.
 #: (A spline through the grid: on 15,200 reports in 38 indicators the exact engine's 4,000
 #: draws x 12 scenarios took 23 s exactly.)
@@ -154,7 +155,7 @@ class Mixture:
 
     def _poly(self, rep: mx.Reports) -> np.ndarray:
         c = len(self.ind.spec.categories)
-        if c > MAX_POLYNOMIAL_CATEGORIES:  # one array axis per category (numpy allows 64)
+        if c > MAX_POLYNOMIAL_CATEGORIES:
             raise InputError(
                 [
                     Problem(

@@ -825,18 +825,18 @@ def test_a_categorical_indicator_of_many_categories_is_a_located_error_not_a_cra
 
     from forecasting.cli import main
 
-    cats = [f"d{k}" for k in range(40)]
+    cats = [f"d{k}" for k in range(70)]
     body = question(
         ("a", "b"),
         indicators={
-            "district": categorical(cats, {"a": [1.0] * 40, "b": [2.0] + [1.0] * 39}),
+            "district": categorical(cats, {"a": [1.0] * 70, "b": [2.0] + [1.0] * 69}),
             "ops": count({"a": (2, 1), "b": (4, 1)}),
         },
     ).to_dict()
     body["reliability_model"] = "mixture"
     q = fc.Question.model_validate(body)
     rows = [item(f"t{n}", "district", cats[n]) | {"reliability": 0.8} for n in range(3)]
-    with pytest.raises(fc.InputError, match="indicator 'district': .* over 40 categories"):
+    with pytest.raises(fc.InputError, match="indicator 'district': .* over 70 categories"):
         fc.forecast(q, fc.Evidence.from_items(rows, q), draws=100)
     (tmp_path / "models").mkdir()
     path = tmp_path / "models" / "wide.yaml"
