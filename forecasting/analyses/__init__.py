@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from .attribution import Attribution, attribute
 from .base import Base, base_of
+from .disagreement import disagreement_map
 from .influence import evidence_influence, indicator_influence, origin_influence
 from .judgements import (
     Judgement,
@@ -36,6 +37,7 @@ __all__ = [
     "attribute",
     "base_of",
     "concentration_intervals",
+    "disagreement_map",
     "evidence_influence",
     "indicator_influence",
     "influence_psis",

@@ -30,7 +30,7 @@ def format_analysts(result: AnalystForecasts) -> str:
     weights = (
         "equal weights"
         if equal
-        else "weights "
+        else ("Cooke weights " if result.weighting == "cooke" else "weights ")
         + ", ".join(f"{n} {w:.2f}" for n, w in zip(names, ds.weight.values, strict=True))
     )
     lines = [
