@@ -316,7 +316,7 @@ def forecast_analysts(
     that analyst's overlay (at the resolution date for a question with dynamics). Which
     judgements their differences come from: :mod:`forecasting.analyses.disagreement`.
     """
-    from .core.pooling import POOLS, normalise_weights
+    from .core.pooling import MAX_EXTREMIZE, POOLS, normalise_weights
     from .core.pooling import pool as pooled_by
     from .inputs.overlays import load_overlays
     from .results.analysts import make_analyst_forecasts
@@ -335,13 +335,13 @@ def forecast_analysts(
     if (
         not isinstance(d, int | float)
         or isinstance(d, bool)
-        or not 0 < d <= 10
+        or not 0 < d <= MAX_EXTREMIZE
         or (method == "linear" and d != 1)
     ):
         message = (
             "the linear pool takes no extremizing factor; use --pool log or gmo"
-            if method == "linear" and isinstance(d, int | float) and 0 < d <= 10
-            else f"must be a number more than 0 and at most 10, got {d!r}"
+            if method == "linear" and isinstance(d, int | float) and 0 < d <= MAX_EXTREMIZE
+            else f"must be a number more than 0 and at most {MAX_EXTREMIZE:g}, got {d!r}"
         )
         raise InputError([Problem(None, None, "extremize", message)])
     overlays = load_overlays(question, analysts)

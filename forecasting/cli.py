@@ -85,24 +85,26 @@ def _positive(text: str) -> int:
     return value
 
 
-def _horizon(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of days") from None
-    if not 0 < value <= 3660:
-        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 3660 days, got {text}")
-    return value
+def _positive_number(upper: float, unit: str = ""):
+    """An argparse type: a number more than 0 and at most ``upper`` (in ``unit``)."""
+    noun, suffix = (f"a number of {unit}", f" {unit}") if unit else ("a number", "")
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{escape_invisible(text)}' is not {noun}") from None
+        if not 0 < value <= upper:
+            raise argparse.ArgumentTypeError(
+                f"must be more than 0 and at most {upper:g}{suffix}, got {escape_invisible(text)}"
+            )
+        return value
+
+    return parse
 
 
-def _extremize(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{escape_invisible(text)}' is not a number") from None
-    if not 0 < value <= 10:
-        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 10, got {text}")
-    return value
+_horizon = _positive_number(3660, "days")
+_extremize = _positive_number(10)
 
 
 def _seed(text: str) -> int:
@@ -540,7 +542,7 @@ def _run_analysts(args: argparse.Namespace) -> int:
         analysts="all" if names == ["all"] else names,
         pool=args.pool,
         extremize=args.extremize,
-        weights=[float(w) for w in result.probabilities.weight.values],
+        forecasts=result,
     )
     if args.json:
         print(json.dumps({**result.to_dict(), "disagreement": disagreement_dict(dmap)}))

@@ -49,6 +49,7 @@ from ..inputs.question import Question
 from ..inputs.resolve import resolve_inputs
 from ..kinds import get_kind
 from ..model.data import ModelData
+from ..results.analysts import AnalystForecasts
 
 #: Most judgements of one analyst for which every coalition is computed (1,024 posteriors).
 MAX_EXACT = 10
@@ -222,6 +223,7 @@ def disagreement_map(
     extremize: float | None = None,
     weights: Mapping[str, float] | Sequence[float] | str | None = None,
     seed: int = 0,
+    forecasts: AnalystForecasts | None = None,
 ) -> xr.Dataset:
     """Which judgements the analysts differ on, and how much each moves them and the pool.
 
@@ -241,11 +243,15 @@ def disagreement_map(
 
     attributes ``methods`` (JSON: analyst to ``exact`` or ``sampled``), ``pooled_method``,
     ``pool``, ``extremize``, ``leader`` (the pool's leading scenario) and ``permutations``.
+
+    ``forecasts``: the analysts' forecasts already made by ``forecast_analysts`` with these
+    arguments (their pool, weights and probabilities are then taken from it, not computed
+    again).
     """
     question, used, as_of = resolve_inputs(question, evidence, as_of)
     from ..api import forecast_analysts  # the pool's method, weights and checks, in one place
 
-    result = forecast_analysts(
+    result = forecasts or forecast_analysts(
         question,
         used,
         as_of=as_of,
