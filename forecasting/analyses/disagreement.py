@@ -32,8 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -50,6 +49,7 @@ from ..inputs.resolve import resolve_inputs
 from ..kinds import get_kind
 from ..model.data import ModelData
 from ..results.analysts import AnalystForecasts
+from .shapley import Value, cached, shapley_values
 
 #: Most judgements of one analyst for which every coalition is computed (1,024 posteriors).
 MAX_EXACT = 10
@@ -61,7 +61,6 @@ POOLED_MAX_EXACT = 16
 POOLED_PERMUTATIONS = 2000
 
 Path_ = tuple[Hashable, ...]
-Value = Callable[[int], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -159,55 +158,6 @@ def _named_prior(question: Question) -> list[float]:
     if all(p is None for p in given):
         return [1.0 / len(given)] * len(given)
     return [float(p) for p in given]
-
-
-# --- Shapley values over the subsets of n players (bit masks) ---------------------------------
-
-
-def shapley_values(
-    value: Value, n: int, *, max_exact: int, permutations: int, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray, str]:
-    """Shapley value of each of ``n`` players; ``value(mask)`` is a coalition's vector.
-
-    Returns the values ``(n, K)``, their Monte Carlo standard errors (0 when exact) and the
-    method, ``exact`` (every coalition) or ``sampled`` (``permutations`` random orders).
-    """
-    empty = np.asarray(value(0), dtype=float)
-    if n == 0:
-        return np.zeros((0, len(empty))), np.zeros((0, len(empty))), "exact"
-    if n <= max_exact:
-        masks = np.arange(1 << n)
-        values = np.array([empty, *(value(int(m)) for m in masks[1:])], dtype=float)
-        size = np.array([bin(int(m)).count("1") for m in masks])
-        fact = [math.factorial(s) for s in range(n + 1)]
-        weight = np.array([fact[s] * fact[n - s - 1] / fact[n] if s < n else 0.0 for s in size])
-        phi = np.zeros((n, values.shape[1]))
-        for i in range(n):
-            without = masks[(masks >> i) & 1 == 0]
-            phi[i] = weight[without] @ (values[without | (1 << i)] - values[without])
-        return phi, np.zeros_like(phi), "exact"
-    rng = np.random.default_rng(seed)
-    samples = np.zeros((permutations, n, len(empty)))
-    for m in range(permutations):
-        mask, previous = 0, empty
-        for i in rng.permutation(n):
-            mask |= 1 << int(i)
-            current = np.asarray(value(mask), dtype=float)
-            samples[m, i] = current - previous
-            previous = current
-    return samples.mean(0), samples.std(0, ddof=1) / math.sqrt(permutations), "sampled"
-
-
-def cached(value: Value) -> Value:
-    """``value`` remembering each mask's result."""
-    memo: dict[int, np.ndarray] = {}
-
-    def get(mask: int) -> np.ndarray:
-        if mask not in memo:
-            memo[mask] = value(mask)
-        return memo[mask]
-
-    return get
 
 
 # --- the map ----------------------------------------------------------------------------------

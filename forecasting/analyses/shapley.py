@@ -8,7 +8,6 @@ each change's Shapley value, exactly or from random orders.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -197,6 +196,55 @@ class Change:
 
 # --- Shapley values ---------------------------------------------------------------------------
 
+#: A coalition's value: the players in it as the bits of a mask.
+Value = Callable[[int], np.ndarray]
+
+
+def shapley_values(
+    value: Value, n: int, *, max_exact: int, permutations: int, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Shapley value of each of ``n`` players; ``value(mask)`` is a coalition's vector.
+
+    Returns the values ``(n, K)``, their Monte Carlo standard errors (0 when exact) and the
+    method, ``exact`` (every coalition) or ``sampled`` (``permutations`` random orders).
+    """
+    empty = np.asarray(value(0), dtype=float)
+    if n == 0:
+        return np.zeros((0, len(empty))), np.zeros((0, len(empty))), "exact"
+    if n <= max_exact:
+        masks = np.arange(1 << n)
+        values = np.array([empty, *(value(int(m)) for m in masks[1:])], dtype=float)
+        size = np.array([bin(int(m)).count("1") for m in masks])
+        fact = [math.factorial(s) for s in range(n + 1)]
+        weight = np.array([fact[s] * fact[n - s - 1] / fact[n] if s < n else 0.0 for s in size])
+        phi = np.zeros((n, values.shape[1]))
+        for i in range(n):
+            without = masks[(masks >> i) & 1 == 0]
+            phi[i] = weight[without] @ (values[without | (1 << i)] - values[without])
+        return phi, np.zeros_like(phi), "exact"
+    rng = np.random.default_rng(seed)
+    samples = np.zeros((permutations, n, len(empty)))
+    for m in range(permutations):
+        mask, previous = 0, empty
+        for i in rng.permutation(n):
+            mask |= 1 << int(i)
+            current = np.asarray(value(mask), dtype=float)
+            samples[m, i] = current - previous
+            previous = current
+    return samples.mean(0), samples.std(0, ddof=1) / math.sqrt(permutations), "sampled"
+
+
+def cached(value: Value) -> Value:
+    """``value`` remembering each mask's result."""
+    memo: dict[int, np.ndarray] = {}
+
+    def get(mask: int) -> np.ndarray:
+        if mask not in memo:
+            memo[mask] = value(mask)
+        return memo[mask]
+
+    return get
+
 
 def shapley(
     start: State, changes: Sequence[Change], *, seed: int = 0, permutations: int = PERMUTATIONS
@@ -218,20 +266,12 @@ def shapley(
         return s.probability()
 
     if n <= MAX_EXACT:
-        cache = {}
-        for r in range(n + 1):
-            for subset in itertools.combinations(range(n), r):
-                cache[frozenset(subset)] = value(subset)
-        phi = np.zeros((n, k))
-        fact = [math.factorial(i) for i in range(n + 1)]
-        for subset_key, v in cache.items():
-            size = len(subset_key)
-            for i in range(n):
-                if i in subset_key:
-                    continue
-                w = fact[size] * fact[n - size - 1] / fact[n]
-                phi[i] += w * (cache[subset_key | {i}] - v)
-        return phi, np.zeros((n, k)), "exact"
+        return shapley_values(
+            lambda mask: value([i for i in range(n) if mask >> i & 1]),
+            n,
+            max_exact=MAX_EXACT,
+            permutations=permutations,
+        )
     rng = np.random.default_rng(seed)
     samples = np.zeros((permutations, n, k))
     for m in range(permutations):
