@@ -824,6 +824,7 @@ def test_a_categorical_indicator_of_many_categories_is_a_located_error_not_a_cra
     import yaml
 
     from forecasting.cli import main
+    from forecasting.model.likelihood import MAX_POLYNOMIAL_CATEGORIES
 
     cats = [f"d{k}" for k in range(70)]
     body = question(
@@ -845,6 +846,14 @@ def test_a_categorical_indicator_of_many_categories_is_a_located_error_not_a_cra
     ledger.mkdir(parents=True)
     (ledger / "l.yaml").write_text(yaml.safe_dump([dict(r, date=str(r["date"])) for r in rows]))
     assert main(["run", str(path), "--as-of", "2025-06-01"]) == 2
+    # at the limit the exact polynomial is built (an axis per category, one more when stacked)
+    at_limit = cats[:MAX_POLYNOMIAL_CATEGORIES]
+    body["indicators"]["district"] = categorical(
+        at_limit, {"a": [1.0] * len(at_limit), "b": [2.0] + [1.0] * (len(at_limit) - 1)}
+    )
+    q = fc.Question.model_validate(body)
+    f = fc.forecast(q, fc.Evidence.from_items(rows, q), as_of="2025-06-01", draws=100)
+    assert np.isclose(f.probabilities.values.sum(), 1.0) and f.confidence is not None
 
 
 def test_the_selection_effect_table_of_the_readme():
