@@ -143,11 +143,14 @@ def value_of_information(
     ``entropy_reduction`` is the expected drop in the entropy (nats) of the scenario
     distribution, i.e. the mutual information between the scenario and the next observation
     under the posterior predictive; ``p_leader_change`` the probability that the most likely
-    scenario changes. Dims ``(indicator,)``; rank by either to decide what to watch next.
+    scenario changes; ``expected_leader_move`` the expected absolute change of the leading
+    scenario's probability, ``sum_o p(o) |P(leader | o) - P(leader)|`` (the value of
+    information in probability terms). Dims ``(indicator,)``; rank by any to decide what to
+    watch next.
     """
     base = base_of(source, evidence, as_of)
     h0 = float(entropy(base.probability))
-    names, gain, change, exposures = [], [], [], []
+    names, gain, change, move, exposures = [], [], [], [], []
     for j, ind in enumerate(base.data.indicators):
         exposure = _usual_exposure(base, ind)
         outcomes, pred = _outcomes(base, ind, exposure)
@@ -156,11 +159,14 @@ def value_of_information(
         names.append(ind.id)
         gain.append(h0 - float(np.sum(pred * entropy(post, axis=1))))
         change.append(float(np.sum(pred[np.argmax(post, axis=1) != base.leader])))
+        now = base.probability[base.leader]
+        move.append(float(np.sum(pred * np.abs(post[:, base.leader] - now))))
         exposures.append(exposure)
     return xr.Dataset(
         {
             "entropy_reduction": ((INDICATOR,), np.array(gain)),
             "p_leader_change": ((INDICATOR,), np.array(change)),
+            "expected_leader_move": ((INDICATOR,), np.array(move)),
             "exposure": ((INDICATOR,), np.array(exposures)),
         },
         coords={INDICATOR: names},

@@ -228,16 +228,21 @@ def format_sensitivity(f, tree) -> str:
             f"flips at {flip:.3g} -> {who}"
         )
     voi = tree["value_of_information"].to_dataset()
+    move = text.leader_moves(voi, tree["next_observation"].to_dataset())
+    leader = str(voi.attrs.get("leader", f.leading))
     lines += [
         "",
         "WHAT TO WATCH NEXT (value of one more observation)",
-        f"  {'indicator':<30} {'information':>11} {'P(leader changes)':>18}",
+        "  expected move: how far one more confirmed observation would move the leader's",
+        f"  probability ({escape_controls(f.labels.get(leader, leader))}), in points either way",
+        f"  {'indicator':<30} {'expected move':>13} {'P(leader changes)':>18} {'nats':>6}",
     ]
-    for n in np.argsort(-voi["entropy_reduction"].values):
+    for n in np.argsort(-np.nan_to_num(move, nan=-1.0), kind="stable"):
+        shown = f"+-{100 * move[n]:.1f} pts" if np.isfinite(move[n]) else "n/a"
         lines.append(
-            f"  {escape_controls(voi.indicator.values[n]):<30} "
-            f"{voi['entropy_reduction'].values[n]:11.3f} "
-            f"{text.pct(float(voi['p_leader_change'].values[n])):>18}"
+            f"  {escape_controls(voi.indicator.values[n]):<30} {shown:>13} "
+            f"{text.pct(float(voi['p_leader_change'].values[n])):>18} "
+            f"{voi['entropy_reduction'].values[n]:6.3f}"
         )
     nxt = tree["next_observation"].to_dataset()
     for sentence in text.next_observation_sentences(f.question, f.labels, nxt):

@@ -383,6 +383,37 @@ def next_observation_sentences(
     return out[:limit]
 
 
+def leader_moves(voi: xr.Dataset, nxt: xr.Dataset | None) -> Any:
+    """How far one more observation of each indicator is expected to move the leader.
+
+    The value of information in probability terms: for each indicator of ``voi`` (the output
+    of :func:`forecasting.analyses.value_of_information`), the expected absolute change of the
+    leading scenario's probability, ``sum_o p(o) |P(leader | o) - P(leader)|``, over the
+    possible next observations ``o`` of ``nxt`` (:func:`forecasting.analyses.next_observation`;
+    ``P(leader)`` is their predictive mean, the probability now). ``voi["expected_leader_move"]``
+    when the analysis gave it; NaN where neither says.
+    """
+    import numpy as np
+
+    if "expected_leader_move" in voi:
+        return np.asarray(voi["expected_leader_move"].values, dtype=float)
+    inds = [str(i) for i in voi["indicator"].values]
+    out = np.full(len(inds), np.nan)
+    leader = voi.attrs.get("leader")
+    if nxt is None or leader is None or leader not in [str(s) for s in nxt["scenario"].values]:
+        return out
+    which = np.asarray(nxt["outcome_indicator"].values).astype(str)
+    pred = np.asarray(nxt["predictive_probability"].values, dtype=float)
+    post = np.asarray(nxt["probability"].sel(scenario=leader).values, dtype=float)
+    for k, ind in enumerate(inds):
+        rows = which == ind
+        total = float(pred[rows].sum())
+        if total > 0:
+            now = float(pred[rows] @ post[rows]) / total
+            out[k] = float(pred[rows] @ np.abs(post[rows] - now)) / total
+    return out
+
+
 def scenario_names(labels: Mapping[str, str] | None, scenarios: Sequence[str]) -> dict[str, str]:
     """Scenario id to label (the id where no label is given)."""
     labels = dict(labels or {})

@@ -7,7 +7,9 @@ Every function takes its data first and everything else by keyword, draws into `
 The two kinds of sensitivity keep their names apart, as in :mod:`forecasting.analyses`:
 **evidence influence** is about the *items of evidence* (:func:`plot_evidence_influence`),
 **judgement sensitivity** about the *elicited quantities* (:func:`plot_tornado`,
-:func:`plot_tornado_grid`, :func:`plot_tipping_points`, :func:`plot_sweep`). The analytic
+:func:`plot_tornado_grid`, :func:`plot_tipping_points`, :func:`plot_sweep`). The trajectory
+of the archived forecasts is :func:`plot_trajectory` (one panel per scenario) or
+:func:`plot_history` (one axes). The analytic
 confidence (:func:`plot_confidence`) stands beside the probabilities, never inside them. The
 track record of resolved questions is drawn from a scorecard: how calibrated the probabilities
 were (:func:`plot_reliability`, the CORP reliability diagram) and what each resolved question's
@@ -39,6 +41,7 @@ from .sweep import plot_sweep
 from .tipping import plot_tipping_points
 from .tornado import plot_tornado, plot_tornado_grid
 from .track import plot_reliability, plot_scores
+from .trajectory import plot_trajectory
 
 __all__ = [
     "FIGURES",
@@ -56,6 +59,7 @@ __all__ = [
     "plot_tipping_points",
     "plot_tornado",
     "plot_tornado_grid",
+    "plot_trajectory",
     "plot_value_of_information",
     "results_of",
     "save_all",

@@ -112,6 +112,10 @@ def _style_handles(history: xr.Dataset) -> list:
 def plot_history(history: xr.Dataset, *, ax: Axes | None = None) -> tuple[Figure, Axes]:
     """Trajectory of every scenario's probability over as-of dates, with the confidence of each.
 
+    All scenarios in one axes (kept for callers that draw into their own axes); the report and
+    ``save_all`` draw :func:`~.trajectory.plot_trajectory` instead, one panel per scenario,
+    which stays readable with many dates, with one or two, and with many scenarios.
+
     Parameters
     ----------
     history

@@ -11,7 +11,7 @@ import numpy as np
 import xarray as xr
 
 from ...core.dims import ITEM, SCENARIO
-from ..text import pp, readable, scenario_names, shorten
+from ..text import pp, readable, shorten
 from .layout import (
     EDGE,
     axes_width,
@@ -29,7 +29,9 @@ from .layout import (
 from .style import (
     DIVERGING,
     coord_values,
+    dataset_of,
     empty_note,
+    labels_of,
     plain_text,
     scenario_colors,
     text_color,
@@ -40,9 +42,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 
+CBAR_LABEL = "shift (percentage points)"
+
+
 @plain_text
 def plot_evidence_influence(
-    influence: xr.Dataset,
+    influence: xr.Dataset | xr.DataTree,
     *,
     labels: Mapping[str, str] | None = None,
     top: int | None = 20,
@@ -56,7 +61,8 @@ def plot_evidence_influence(
         Output of :func:`forecasting.sensitivity.evidence_influence` (dims ``item, scenario``:
         ``shift``, ``diagnosticity``, coordinate ``item_indicator``).
     labels
-        Scenario id to label, for the column headings (ids when ``None``).
+        Scenario id to label, for the column headings (by default those the data carry:
+        :func:`~.style.labels_of`; a node of the analyses' tree carries its tree's).
     top
         Number of items shown, the most diagnostic ones; all when ``None``.
     ax
@@ -68,8 +74,9 @@ def plot_evidence_influence(
         One row per item (most diagnostic at top), one column per scenario, each cell the
         shift (with minus without the item) in percentage points; a colorbar.
     """
+    influence = dataset_of(influence)
     scenarios = [str(s) for s in influence[SCENARIO].values]
-    names = scenario_names(labels, scenarios)
+    names = labels_of(influence, labels, scenarios)
     colors = scenario_colors(scenarios)
     items = [str(i) for i in influence[ITEM].values]
     diag = np.asarray(influence["diagnosticity"].values, dtype=float)
@@ -179,7 +186,8 @@ def plot_evidence_influence(
             title=title,
             note=note,
             width=width,
-            plot_height=0.32 * max(n, 2),
+            # tall enough for the colorbar's label, which stands along it
+            plot_height=max(0.32 * max(n, 2), (text_width(CBAR_LABEL, 9) + 8) / 72),
             left=left,
             right=side + 0.015 * heat_w,
             below=xaxis_room(columns, size=9),
@@ -193,7 +201,7 @@ def plot_evidence_influence(
         cax = fig.add_axes((x0, box.y0 + (box.height - h) / 2, cbar_w / fw, h))
         cbar = fig.colorbar(im, cax=cax)
     cbar.ax.yaxis.set_major_formatter(lambda v, _pos: pp(v).removesuffix(".0"))
-    cbar.set_label("shift (percentage points)", fontsize=9)
+    cbar.set_label(CBAR_LABEL, fontsize=9)
     cbar.ax.tick_params(labelsize=8)
     if not own:
         caller_titles(ax, title, note)

@@ -10,7 +10,7 @@ import numpy as np
 import xarray as xr
 
 from ...core.dims import INDICATOR, SCENARIO
-from ..text import pct, readable, scenario_names, shorten
+from ..text import leader_moves, pct, readable, scenario_names, shorten
 from .layout import (
     axes_width,
     caller_titles,
@@ -24,7 +24,9 @@ from .layout import (
 from .style import (
     NEUTRAL,
     clean_axes,
+    dataset_of,
     empty_note,
+    labels_of,
     legend_label,
     percent_axis,
     plain_text,
@@ -37,24 +39,47 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 @plain_text
-def plot_value_of_information(voi: xr.Dataset, *, ax: Axes | None = None) -> tuple[Figure, Axes]:
-    """What one more observation of each indicator is expected to tell.
+def plot_value_of_information(
+    voi: xr.Dataset | xr.DataTree,
+    *,
+    next_observation: xr.Dataset | None = None,
+    labels: Mapping[str, str] | None = None,
+    ax: Axes | None = None,
+) -> tuple[Figure, Axes]:
+    """What one more observation of each indicator is expected to do to the leading scenario.
 
     Parameters
     ----------
     voi
-        Output of :func:`forecasting.sensitivity.value_of_information`.
+        Output of :func:`forecasting.sensitivity.value_of_information`, or the node
+        ``tree["value_of_information"]`` of :func:`forecasting.analyses.sensitivity` (which
+        brings its sibling ``next_observation`` and the scenario labels).
+    next_observation
+        Output of :func:`forecasting.sensitivity.next_observation`, from which the expected
+        move of the leader is computed (:func:`~forecasting.presentation.text.leader_moves`);
+        without it (and without ``voi["expected_leader_move"]``) the bars are the expected
+        entropy reduction in nats, as before.
+    labels
+        Scenario id to label (by default those the data carry; else the ids).
     ax
         Axes to draw into; a new figure when ``None``.
 
     Returns
     -------
     fig, ax
-        One bar per indicator, sorted (most informative at top): the expected entropy
-        reduction in nats, annotated with the probability that the leading scenario changes.
+        One bar per indicator, largest at top: how far one more confirmed observation is
+        expected to move the leading scenario's probability, in percentage points; beside
+        each, the chance that it changes the leader.
     """
+    if isinstance(voi, xr.DataTree):
+        parent = voi.parent
+        if next_observation is None and parent is not None and "next_observation" in parent:
+            next_observation = parent["next_observation"].to_dataset()
+        voi = dataset_of(voi)
     inds = [str(i) for i in voi[INDICATOR].values]
-    gain = np.asarray(voi["entropy_reduction"].values, dtype=float)
+    move = leader_moves(voi, next_observation)
+    in_points = bool(np.isfinite(move).any())
+    gain = move if in_points else np.asarray(voi["entropy_reduction"].values, dtype=float)
     change = np.asarray(voi["p_leader_change"].values, dtype=float)
     order = np.argsort(-np.nan_to_num(gain, nan=-np.inf), kind="stable")
     n = len(order)
@@ -67,13 +92,20 @@ def plot_value_of_information(voi: xr.Dataset, *, ax: Axes | None = None) -> tup
         else:
             caller_titles(ax, title)
         return fig, ax
+    leader = str(voi.attrs.get("leader", ""))
+    leader_name = labels_of(voi, labels, [leader])[leader] if leader else ""
     y = np.arange(n)
     ax.barh(y, gain[order], height=0.62, color=NEUTRAL, alpha=0.85, zorder=2)
-    notes = [f"{gain[j]:.3f}   leader changes: {pct(change[j])}" for j in order]
-    for yi, (j, text) in enumerate(zip(order, notes, strict=True)):
+    if in_points:
+        notes = [
+            f"\u00b1{100 * gain[j]:.1f} points   leader changes: {pct(change[j])}" for j in order
+        ]
+    else:
+        notes = [f"{gain[j]:.3f} nats   leader changes: {pct(change[j])}" for j in order]
+    for yi, text in enumerate(notes):
         ax.annotate(
             text,
-            xy=(gain[j], yi),
+            xy=(gain[order[yi]], yi),
             xytext=(5, 0),
             textcoords="offset points",
             ha="left",
@@ -87,16 +119,27 @@ def plot_value_of_information(voi: xr.Dataset, *, ax: Axes | None = None) -> tup
     ax.set_yticks(y, rows, fontsize=9)
     ax.set_ylim(n - 0.5, -0.5)
     gmax = max(float(np.nanmax(gain)) if np.isfinite(gain).any() else 0.0, 1e-6)
-    xlabel = "expected reduction in the entropy of the scenario probabilities (nats)"
+    if in_points:
+        xlabel = "expected move of the leading scenario's probability (percentage points)"
+        from matplotlib.ticker import FuncFormatter
+
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{100 * x:g}"))
+    else:
+        xlabel = "expected reduction in the entropy of the scenario probabilities (nats)"
     ax.set_xlabel(xlabel)
     clean_axes(ax)
-    h0 = voi.attrs.get("entropy")
-    leader = voi.attrs.get("leader")
-    sub = "Expected information from one more confirmed observation of each indicator"
-    if h0 is not None:
-        sub += f" (current entropy of the scenario probabilities: {float(h0):.2f} nats)"
-    sub += "; annotated: the probability that it changes the leading scenario"
-    sub += f" ({leader})." if leader else "."
+    who = f"the leader ({leader_name})" if leader_name else "the leader"
+    if in_points:
+        sub = (
+            f"How far one more confirmed observation of each indicator is expected to move "
+            f"the probability of {who}, in percentage points (either way); beside each bar, "
+            "the chance that the observation changes the leader."
+        )
+    else:
+        sub = (
+            "Expected information from one more confirmed observation of each indicator, in "
+            f"nats; beside each bar, the chance that it changes {who}."
+        )
     if not own:
         ax.set_xlim(0, gmax * 1.55)
         caller_titles(ax, title, sub)

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import xarray as xr
 
 from .confidence import confidence_data, plot_confidence
-from .history import plot_history
 from .influence import plot_evidence_influence
 from .observation import plot_value_of_information
 from .posterior import forecast_data, plot_posterior
@@ -24,6 +23,7 @@ from .style import DPI, plain_text
 from .sweep import plot_sweep
 from .tipping import plot_tipping_points
 from .tornado import plot_tornado, plot_tornado_grid
+from .trajectory import plot_trajectory
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -85,6 +85,13 @@ def _sweep(results: Results) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
     return None if ds is None else ((ds["probability"],), {"labels": results.labels})
 
 
+def _value_of_information(results: Results) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
+    ds = results.group("value_of_information")
+    if ds is None:
+        return None
+    return (ds,), {"next_observation": results.group("next_observation"), "labels": results.labels}
+
+
 def _confidence(results: Results) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
     return None if results.confidence is None else ((results.confidence,), {})
 
@@ -132,9 +139,10 @@ FIGURES: tuple[FigureSpec, ...] = (
     FigureSpec("tipping_points", "Tipping points", plot_tipping_points, _group("tipping_points")),
     FigureSpec(
         "value_of_information",
-        "Value of one more observation of each indicator",
+        "Value of one more observation of each indicator: the expected move of the leading "
+        "scenario and the chance the leader changes",
         plot_value_of_information,
-        _group("value_of_information", labels=False),
+        _value_of_information,
     ),
     FigureSpec(
         "sweep",
@@ -144,8 +152,9 @@ FIGURES: tuple[FigureSpec, ...] = (
     ),
     FigureSpec(
         "trajectory",
-        "Every scenario's probability and confidence over the archived as-of dates",
-        plot_history,
+        "Every scenario's probability and confidence over the archived as-of dates, one panel "
+        "per scenario",
+        plot_trajectory,
         _history,
     ),
 )

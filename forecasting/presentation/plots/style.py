@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -216,11 +216,56 @@ def scenario_order(ds: xr.Dataset) -> list[str]:
     """Declared scenario order: the ``scenario`` coordinate, else the judgements' scenarios."""
     if SCENARIO in ds.coords:
         return [str(s) for s in ds[SCENARIO].values]
+    if isinstance(ds.attrs.get("scenarios"), list | tuple):
+        return [str(s) for s in ds.attrs["scenarios"]]
     order: list[str] = []
     for s in coord_values(ds, "judgement_scenario", JUDGEMENT):
         if s and s not in order:
             order.append(str(s))
     return order
+
+
+def dataset_of(data: xr.Dataset | xr.DataTree) -> xr.Dataset:
+    """A group of the analyses as a Dataset: a Dataset as given, or a node of the analyses' tree.
+
+    A node (``tree["judgement_sensitivity"]``) brings the scenario labels of its tree's root
+    (``attrs["labels"]``, ``attrs["scenarios"]``), so the plot speaks in labels without being
+    handed them.
+    """
+    if isinstance(data, xr.Dataset):
+        return data
+    ds = data.to_dataset()
+    root = data.root.attrs
+    extra = {k: root[k] for k in ("labels", "scenarios") if k in root and k not in ds.attrs}
+    return ds.assign_attrs(extra) if extra else ds
+
+
+def labels_of(
+    ds: xr.Dataset, labels: Mapping[str, str] | None, scenarios: Sequence[str]
+) -> dict[str, str]:
+    """Scenario id to label: ``labels`` when given, else those the data carry, else the ids.
+
+    The data carry them as a ``label`` (or ``scenario_label``) coordinate along ``scenario``,
+    or as ``attrs["labels"]``: a mapping, or a list in the order of ``attrs["scenarios"]``
+    (the analyses' tree, :func:`dataset_of`) or of the ``scenario`` coordinate.
+    """
+    found: dict[str, str] = {}
+    for name in ("label", "scenario_label"):
+        if name in ds.coords and ds[name].dims == (SCENARIO,):
+            ids = [str(s) for s in ds[SCENARIO].values]
+            found = dict(zip(ids, [str(v) for v in ds[name].values], strict=True))
+            break
+    attr = ds.attrs.get("labels")
+    if not found and isinstance(attr, Mapping):
+        found = {str(k): str(v) for k, v in attr.items()}
+    elif not found and isinstance(attr, list | tuple | np.ndarray):
+        ids = ds.attrs.get("scenarios")
+        if ids is None and SCENARIO in ds.coords:
+            ids = ds[SCENARIO].values
+        if ids is not None and len(ids) == len(attr):
+            found = {str(k): str(v) for k, v in zip(ids, attr, strict=True)}
+    found.update(labels or {})
+    return {str(s): str(found.get(str(s), s)) for s in scenarios}
 
 
 def empty_note(ax: Axes, text: str) -> None:

@@ -9,27 +9,32 @@ from typing import TYPE_CHECKING
 import numpy as np
 import xarray as xr
 
-from ..text import judgement_value, scenario_names, shorten
+from ..text import clip_words, judgement_value
 from .layout import (
-    axes_width,
+    EDGE,
     caller_titles,
     figure_and_axes,
     fit_axes,
-    legend_size,
-    xaxis_room,
+    text_height,
+    text_width,
+    widest,
+    wrap_lines,
     yaxis_room,
 )
 from .style import (
     JUDGEMENT,
     NEUTRAL,
+    beside_axes,
     clean_axes,
     coord_values,
+    dataset_of,
     empty_note,
     judgement_names,
-    legend_label,
+    labels_of,
     plain_text,
     scenario_colors,
     scenario_order,
+    text_color,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,26 +42,55 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 
+#: Column headings right of the rows, and the room (points) between columns.
+COLUMNS = ("as elicited", "tips at", "then leads")
+COLUMN_GAP = 14.0
+TEXT_SIZE = 8.5
+#: Characters a line of the "then leads" column holds (two lines at most).
+LEADS_WIDTH = 34
+#: Width (points) the rows' own scales get at least.
+SCALE_WIDTH = 300.0
+
+
+def _row_scale(values: list[float]) -> tuple[float, float]:
+    """The range of one row's own scale: its values, padded by 8% each side."""
+    finite = [v for v in values if math.isfinite(v)]
+    lo, hi = min(finite), max(finite)
+    pad = 0.08 * (hi - lo) if hi > lo else max(abs(lo), 1.0) * 0.1
+    return lo - pad, hi + pad
+
+
+def _then_leads(whos: list[str], names: Mapping[str, str]) -> str:
+    """Who leads once the judgement tips (two names when its two directions differ)."""
+    unique = list(dict.fromkeys(w for w in whos if w))
+    text = " / ".join(names.get(w, w) for w in unique)
+    return wrap_lines(clip_words(text, 2 * LEADS_WIDTH - 4), LEADS_WIDTH)
+
+
 @plain_text
 def plot_tipping_points(
-    tipping: xr.Dataset,
+    tipping: xr.Dataset | xr.DataTree,
     *,
     labels: Mapping[str, str] | None = None,
     top: int = 15,
     ax: Axes | None = None,
 ) -> tuple[Figure, Axes]:
-    """How far each judgement must move before the leading scenario changes.
+    """How far each judgement must move before the leading scenario changes, in its own unit.
 
-    Distances are normalised by each judgement's own sensitivity range,
-    ``(flip - base) / (high_value - low_value)``, so judgements in different units compare:
-    a flip within ``+-0.5`` lies inside the range the judgement was moved over.
+    Each row is drawn on its own scale, in the judgement's own unit: the range it was moved
+    over in the tornado chart (grey), its value as elicited (black tick) and the value(s) at
+    which another scenario would lead (dots in that scenario's colour); the values themselves
+    stand in columns right of the rows ("as elicited", "tips at", "then leads"). Rows are
+    ordered by how near the tipping value is, relative to the judgement's range.
 
     Parameters
     ----------
     tipping
-        Output of :func:`forecasting.sensitivity.tipping_points`.
+        Output of :func:`forecasting.sensitivity.tipping_points`, or the node
+        ``tree["tipping_points"]`` of :func:`forecasting.analyses.sensitivity`.
     labels
-        Scenario id to label, for the legend (ids when ``None``).
+        Scenario id to label (by default those the data carry, :func:`~.style.labels_of`;
+        else the ids).
     top
         Number of judgements shown, those that flip the leader with the smallest move.
     ax
@@ -65,10 +99,10 @@ def plot_tipping_points(
     Returns
     -------
     fig, ax
-        One row per judgement that can flip the leader: the base value at 0, the flip
-        value(s) as dots in the colour of the scenario that would then lead, labelled with
-        the flip value in the judgement's own unit; the grey band is the low-high range.
+        One row per judgement that can flip the leader (nearest first), no x axis (each row
+        has its own scale); the three columns of values as annotations right of the axes.
     """
+    tipping = dataset_of(tipping)
     leader = str(tipping.attrs.get("leader", ""))
     scenarios = scenario_order(tipping)
     for s in list(coord_values(tipping, "leader_below", JUDGEMENT)) + list(
@@ -77,124 +111,138 @@ def plot_tipping_points(
         if s and str(s) not in scenarios:
             scenarios.append(str(s))
     colors = scenario_colors(scenarios)
-    names = scenario_names(labels, scenarios)
+    names = labels_of(tipping, labels, scenarios)
     base = np.asarray(tipping["base_value"].values, dtype=float)
-    span = np.asarray(tipping["high_value"].values - tipping["low_value"].values, dtype=float)
-    span = np.where(np.abs(span) > 0, span, np.nan)
-    low_rel = (np.asarray(tipping["low_value"].values, dtype=float) - base) / span
-    high_rel = (np.asarray(tipping["high_value"].values, dtype=float) - base) / span
+    low = np.asarray(tipping["low_value"].values, dtype=float)
+    high = np.asarray(tipping["high_value"].values, dtype=float)
+    span = np.where(np.abs(high - low) > 0, np.abs(high - low), np.nan)
     below = np.asarray(tipping["flip_below"].values, dtype=float)
     above = np.asarray(tipping["flip_above"].values, dtype=float)
-    rel_b, rel_a = (below - base) / span, (above - base) / span
-    dist = np.fmin(np.abs(rel_b), np.abs(rel_a))
+    dist = np.fmin(np.abs(below - base), np.abs(above - base)) / span
     has = np.isfinite(dist)
     order = np.flatnonzero(has)
     order = order[np.argsort(dist[order], kind="stable")][: max(int(top), 0)]
     n = len(order)
-    fig, ax, own = figure_and_axes(ax, (9.5, 2.2 + 0.36 * max(n, 3)))
-    leader_name = shorten(names.get(leader, leader), 50)
+    fig, ax, own = figure_and_axes(ax, (10.5, 2.2 + 0.36 * max(n, 3)))
+    leader_name = names.get(leader, leader)
     title = "Judgement sensitivity: tipping points of the leading scenario"
     if n == 0:
         empty_note(
             ax,
-            f"No judgement, moved anywhere within its allowed range,\ncan change the leading "
-            f"scenario ({leader_name}).",
+            f"No judgement, moved anywhere within its allowed range, can change the leading "
+            f"scenario ({clip_words(leader_name, 80)}).",
         )
         if own:
-            fit_axes(ax, title=title, width=9.5, plot_height=1.5, left=0, right=0, below=0)
+            fit_axes(ax, title=title, width=10.5, plot_height=1.5, left=0, right=0, below=0)
         else:
             caller_titles(ax, title)
         return fig, ax
     jnames = judgement_names(tipping)
-    legend: list[str] = []
     quantity = coord_values(tipping, "judgement_quantity", JUDGEMENT)
     short = coord_values(tipping, "judgement_unit_short", JUDGEMENT)
-    lead_b = coord_values(tipping, "leader_below", JUDGEMENT)
-    lead_a = coord_values(tipping, "leader_above", JUDGEMENT)
-    y = np.arange(n)
-    seen: set[str] = set()
-    legend.append(legend_label("range the judgement was moved over (low\u2013high)"))
+    lead_b = [str(v) for v in coord_values(tipping, "leader_below", JUDGEMENT)]
+    lead_a = [str(v) for v in coord_values(tipping, "leader_above", JUDGEMENT)]
+    columns: list[list[str]] = [[], [], []]
+    colours: list[str] = []
     for yi, j in enumerate(order):
+        lo, hi = _row_scale([low[j], high[j], base[j], below[j], above[j]])
+
+        def at(v: float, lo: float = lo, hi: float = hi) -> float:
+            return (v - lo) / (hi - lo)
+
         ax.plot(
-            [low_rel[j], high_rel[j]],
+            [at(low[j]), at(high[j])],
             [yi, yi],
             color="0.85",
             linewidth=9,
             solid_capstyle="butt",
             zorder=1,
-            label=legend[-1] if yi == 0 else None,
         )
-        ends = [v for v in (rel_b[j], rel_a[j]) if math.isfinite(v)]
-        ax.plot([min(ends + [0.0]), max(ends + [0.0])], [yi, yi], color="0.35", lw=1.2, zorder=2)
-        for rel, raw, who, side in (
-            (rel_b[j], below[j], lead_b[j], -1),
-            (rel_a[j], above[j], lead_a[j], 1),
-        ):
-            if not math.isfinite(rel):
-                continue
-            who = str(who)
-            if who not in seen:
-                legend.append(legend_label(f"then leads: {names.get(who, who)}"))
+        flips = [
+            (v, w) for v, w in ((below[j], lead_b[j]), (above[j], lead_a[j])) if np.isfinite(v)
+        ]
+        ends = [at(v) for v, _ in flips] + [at(base[j])]
+        ax.plot([min(ends), max(ends)], [yi, yi], color="0.35", lw=1.2, zorder=2)
+        ax.plot([at(base[j])], [yi], marker="|", ms=14, mew=2.2, color="0.1", zorder=3)
+        for v, who in flips:
             ax.scatter(
-                rel,
+                at(v),
                 yi,
                 s=52,
                 color=colors.get(who, NEUTRAL),
                 edgecolor="white",
                 linewidth=0.8,
                 zorder=4,
-                label=legend[-1] if who not in seen else None,
             )
-            seen.add(who)
-            ax.annotate(
-                judgement_value(raw, quantity[j], short[j]),
-                xy=(rel, yi),
-                xytext=(6 * side, 0),
-                textcoords="offset points",
-                ha="right" if side < 0 else "left",
-                va="center",
-                fontsize=8,
-                color="0.2",
-                annotation_clip=False,
-                in_layout=False,  # inside the axes: no need to measure it for the layout
+        whos = [w for _, w in flips]
+        columns[0].append(judgement_value(base[j], quantity[j], short[j]))
+        columns[1].append(" or ".join(judgement_value(v, quantity[j], short[j]) for v, _ in flips))
+        columns[2].append(_then_leads(whos, names))
+        unique = set(whos)
+        colours.append(text_color(colors.get(whos[0], NEUTRAL)) if len(unique) == 1 else "0.2")
+    widths = [
+        max(widest(col, TEXT_SIZE), text_width(head, TEXT_SIZE, bold=True))
+        for col, head in zip(columns, COLUMNS, strict=True)
+    ]
+    x = COLUMN_GAP
+    for col, head, w, k in zip(columns, COLUMNS, widths, range(3), strict=True):
+        ax.annotate(
+            head,
+            xy=(1.0, 1.0),
+            xycoords="axes fraction",
+            xytext=(x, 4),
+            textcoords="offset points",
+            ha="left",
+            va="bottom",
+            fontsize=TEXT_SIZE,
+            fontweight="bold",
+            color="0.25",
+        )
+        for yi, text in enumerate(col):
+            beside_axes(
+                ax,
+                yi,
+                text,
+                dx=x,
+                fontsize=TEXT_SIZE,
+                color=colours[yi] if k == 2 else "0.15",
+                fontweight="bold" if k == 1 else "normal",
             )
-    ax.axvline(0, color="0.1", linewidth=1.0, zorder=3)
-    shown = np.concatenate([rel_b[order], rel_a[order], low_rel[order], high_rel[order]])
-    shown = shown[np.isfinite(shown)]
-    lim = float(np.max(np.abs(shown))) if len(shown) else 1.0
-    ax.set_xlim(-lim * 1.25 - 0.05, lim * 1.25 + 0.05)
+            ax.texts[-1].set_gid(f"tipping-{COLUMNS[k]}")
+        x += w + COLUMN_GAP
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_xticks([])
     rows = [jnames[j] for j in order]
-    ax.set_yticks(y, rows, fontsize=8.5)
-    ax.set_ylim(n - 0.5, -0.7)
-    xlabel = "(flip value \u2212 value as elicited) / (high \u2212 low value of the judgement)"
-    ax.set_xlabel(xlabel)
-    clean_axes(ax)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    ax.set_yticks(np.arange(n), rows, fontsize=TEXT_SIZE)
+    ax.set_ylim(n - 0.5, -0.5)
+    clean_axes(ax, grid="")
+    ax.spines["bottom"].set_visible(False)
+    for yi in range(n):  # a faint rule under each row, across the columns
+        ax.axhline(yi + 0.5, color="0.93", linewidth=0.6, zorder=0, clip_on=False)
     n_all = int(has.sum())
     shown_txt = f"the {n} nearest of {n_all}" if n < n_all else f"all {n_all}"
     note = (
         f"How far each elicited quantity must move before the leader ({leader_name}) changes: "
-        f"{shown_txt} judgements that can change it. Dots: the tipping values, in the "
-        "judgement's own unit; 0: as elicited; grey: the range it was moved over in the "
-        "tornado chart."
+        f"{shown_txt} judgements that can change it, nearest first (relative to the range each "
+        "was moved over). Each row on its own scale, in the judgement's own unit: grey, the "
+        "range it was moved over in the tornado chart; black tick, the value as elicited; dot, "
+        "the value at which the scenario named on the right would lead (in its colour)."
     )
     if not own:
         caller_titles(ax, title, note)
         return fig, ax
-    width, left = 9.5, yaxis_room(rows, 8.5)
-    legend_w, legend_h = legend_size(legend, 8)
-    # the legend starts 1% of the axes' width right of them
-    plot_w = (axes_width(width, left, legend_w) * 72) / 1.01
+    left = yaxis_room(rows, TEXT_SIZE)
+    width = max(10.5, math.ceil((left + SCALE_WIDTH + x + 2 * EDGE) / 7.2) / 10)
     fit_axes(
         ax,
         title=title,
         note=note,
         width=width,
-        plot_height=max(0.36 * max(n, 3), legend_h / 72),
+        plot_height=0.36 * max(n, 3),
         left=left,
-        right=legend_w + 0.01 * plot_w,
-        below=xaxis_room(xlabel=xlabel),
-        xticks=xaxis_room(),
+        right=x,
+        below=4.0,
+        above=text_height("x", TEXT_SIZE) + 4,
         yticks=left,
     )
     return fig, ax

@@ -10,7 +10,7 @@ import numpy as np
 import xarray as xr
 
 from ...core.dims import SCENARIO
-from ..text import clip, judgement_value, pct, scenario_names
+from ..text import clip, clip_words, judgement_value, pct
 from .layout import (
     EDGE,
     GAP,
@@ -34,8 +34,10 @@ from .style import (
     bounded_percent_axis,
     clean_axes,
     coord_values,
+    dataset_of,
     empty_note,
     judgement_names,
+    labels_of,
     plain_text,
     scenario_colors,
     scenario_order,
@@ -62,7 +64,8 @@ _TORNADO_NOTE = (
     "Each elicited quantity moved over its range, all others as elicited (likelihoods: "
     "{q0}\u2013{q1} quantiles; priors and reliabilities: odds halved and doubled). Pale: the "
     "judgement at its low value; dark: at its high value; italics: those values, in its own "
-    "unit. Line: the probability as elicited."
+    "unit, beside each bar (across the line when both ends lie on one side of it). Line: the "
+    "probability as elicited."
 )
 
 
@@ -89,6 +92,85 @@ def _tornado_rows(ds: xr.Dataset, scenario: str, top: int) -> np.ndarray:
     return np.argsort(-np.abs(swing), kind="stable")[: max(int(top), 0)]
 
 
+#: A bar end closer than this to the probability as elicited is "no effect" (it rounds to 0.0
+#: points); a scenario none of whose judgements moves it by :data:`NEGLIGIBLE_SWING` gets no panel
+#: of its own in a tornado grid.
+NO_EFFECT = 5e-4
+NEGLIGIBLE_SWING = 5e-3
+
+
+def _ends(ds: xr.Dataset, scenario: str, order: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Probability of ``scenario`` with each judgement of ``order`` low, high, as elicited."""
+    probs = ds["probability"].sel({SCENARIO: scenario})
+    p_low = np.asarray(probs.sel({SETTING: "low"}).values, dtype=float)[order]
+    p_high = np.asarray(probs.sel({SETTING: "high"}).values, dtype=float)[order]
+    base = _base_probability(ds, scenario)
+    centre = np.full(len(order), base) if math.isfinite(base) else 0.5 * (p_low + p_high)
+    return p_low, p_high, centre
+
+
+def _extent(ds: xr.Dataset, scenario: str, top: int) -> tuple[float, float]:
+    """The smallest and largest probability the tornado of ``scenario`` draws."""
+    ends = np.concatenate(_ends(ds, scenario, _tornado_rows(ds, scenario, top)))
+    if not np.isfinite(ends).any():
+        return 0.0, 1.0
+    return float(np.nanmin(ends)), float(np.nanmax(ends))
+
+
+def _end_labels(
+    ax: Axes,
+    ds: xr.Dataset,
+    order: np.ndarray,
+    p_low: np.ndarray,
+    p_high: np.ndarray,
+    centre: np.ndarray,
+    fs: float,
+) -> list[str]:
+    """Each bar's end values, in the judgement's unit, where they touch no bar and no line.
+
+    The smaller end's value goes left of everything drawn on its row (bars and the line of
+    the probability as elicited), the larger end's right of it: when both ends lie on one
+    side of the line, the inner end's value is across the line from the bars. A judgement that
+    moves nothing (both ends within :data:`NO_EFFECT`) gets one "no effect" right of the line.
+    Returns the texts.
+    """
+    quantity = coord_values(ds, "judgement_quantity", JUDGEMENT)
+    short = coord_values(ds, "judgement_unit_short", JUDGEMENT)
+    low_v = coord_values(ds, "low_value", JUDGEMENT, math.nan)
+    high_v = coord_values(ds, "high_value", JUDGEMENT, math.nan)
+    style = {
+        "textcoords": "offset points",
+        "va": "center",
+        "fontsize": fs,
+        "fontstyle": "italic",
+        "color": "0.3",
+        "annotation_clip": False,
+        "in_layout": False,  # inside the axes: no need to measure it for the layout
+    }
+    texts: list[str] = []
+    for yi, j in enumerate(order):
+        c = centre[yi]
+        if max(abs(p_low[yi] - c), abs(p_high[yi] - c)) < NO_EFFECT:
+            texts.append("no effect")
+            ax.annotate("no effect", xy=(c, yi), xytext=(4, 0), ha="left", **style)
+            ax.texts[-1].set_gid("tornado-value")
+            continue
+        ends = [
+            (p_low[yi], judgement_value(low_v[j], quantity[j], short[j])),
+            (p_high[yi], judgement_value(high_v[j], quantity[j], short[j])),
+        ]
+        ends.sort(key=lambda e: e[0])
+        left = min(ends[0][0], c) if math.isfinite(c) else ends[0][0]
+        right = max(ends[1][0], c) if math.isfinite(c) else ends[1][0]
+        for x, text, side in ((left, ends[0][1], -1), (right, ends[1][1], 1)):
+            texts.append(text)
+            ax.annotate(
+                text, xy=(x, yi), xytext=(4 * side, 0), ha="right" if side < 0 else "left", **style
+            )
+            ax.texts[-1].set_gid("tornado-value")
+    return texts
+
+
 def _draw_tornado(
     ax: Axes,
     ds: xr.Dataset,
@@ -99,16 +181,16 @@ def _draw_tornado(
     compact: bool,
     names: Sequence[str] | None = None,
     plot_width: float | None = None,
+    xlim: tuple[float, float] | None = None,
 ) -> int:
     """Draw the tornado of ``scenario`` into ``ax``; return the number of bars.
 
     ``names`` are the judgements' row labels (:func:`judgement_names`, computed when
-    ``None``); ``plot_width`` the axes' width in inches when known.
+    ``None``); ``plot_width`` the axes' width in inches when known; ``xlim`` the probabilities
+    the x axis must show (those of the bars when ``None``; small multiples share one).
     """
     order = _tornado_rows(ds, scenario, top)
-    probs = ds["probability"].sel({SCENARIO: scenario})
-    p_low = np.asarray(probs.sel({SETTING: "low"}).values, dtype=float)[order]
-    p_high = np.asarray(probs.sel({SETTING: "high"}).values, dtype=float)[order]
+    p_low, p_high, centre = _ends(ds, scenario, order)
     base = _base_probability(ds, scenario)
     all_names = judgement_names(ds) if names is None else names
     rows = [all_names[i] for i in order]
@@ -117,7 +199,6 @@ def _draw_tornado(
         empty_note(ax, "No judgements.")
         return 0
     y = np.arange(n)
-    centre = np.full(n, base) if math.isfinite(base) else 0.5 * (p_low + p_high)
     for end, alpha, which in ((p_low, 0.38, "low"), (p_high, 0.95, "high")):
         ax.barh(
             y,
@@ -136,35 +217,13 @@ def _draw_tornado(
     fs = 7 if compact else 8
     ends_text: list[str] = []
     if not compact:  # small multiples: bars only
-        quantity = coord_values(ds, "judgement_quantity", JUDGEMENT)
-        short = coord_values(ds, "judgement_unit_short", JUDGEMENT)
-        low_v = coord_values(ds, "low_value", JUDGEMENT, math.nan)
-        high_v = coord_values(ds, "high_value", JUDGEMENT, math.nan)
-        for yi, j in enumerate(order):
-            ends = [
-                (p_low[yi], judgement_value(low_v[j], quantity[j], short[j])),
-                (p_high[yi], judgement_value(high_v[j], quantity[j], short[j])),
-            ]
-            ends.sort(key=lambda e: e[0])
-            for (x, text), side in zip(ends, (-1, 1), strict=True):
-                ends_text.append(text)
-                ax.annotate(
-                    text,
-                    xy=(x, yi),
-                    xytext=(3 * side, 0),
-                    textcoords="offset points",
-                    ha="right" if side < 0 else "left",
-                    va="center",
-                    fontsize=fs,
-                    fontstyle="italic",
-                    color="0.3",
-                    annotation_clip=False,
-                    in_layout=False,  # inside the axes: no need to measure it for the layout
-                )
+        ends_text = _end_labels(ax, ds, order, p_low, p_high, centre, fs)
     ax.set_yticks(y, rows, fontsize=fs + 0.5)
     ax.set_ylim(n - 0.5, -0.6)
-    lo = float(np.nanmin(np.concatenate([p_low, p_high, centre])))
-    hi = float(np.nanmax(np.concatenate([p_low, p_high, centre])))
+    if xlim is None:
+        lo, hi = _extent(ds, scenario, top)
+    else:
+        lo, hi = xlim
     span = max(hi - lo, 0.01)
     if compact:
         pad = 0.08 * span
@@ -178,7 +237,7 @@ def _draw_tornado(
 
 @plain_text
 def plot_tornado(
-    sensitivity: xr.Dataset,
+    sensitivity: xr.Dataset | xr.DataTree,
     *,
     scenario: str | None = None,
     labels: Mapping[str, str] | None = None,
@@ -191,11 +250,13 @@ def plot_tornado(
     ----------
     sensitivity
         Output of :func:`forecasting.sensitivity.judgement_sensitivity` (dims ``judgement,
-        setting, scenario``).
+        setting, scenario``), or the node ``tree["judgement_sensitivity"]`` of
+        :func:`forecasting.analyses.sensitivity` (which brings the scenario labels).
     scenario
         The scenario whose probability is shown; the leader (``attrs["leader"]``) by default.
     labels
-        Scenario id to label (ids when ``None``).
+        Scenario id to label (by default those the data carry, :func:`~.style.labels_of`;
+        else the ids).
     top
         Number of judgements shown, those with the largest absolute swing on the scenario.
     ax
@@ -206,13 +267,15 @@ def plot_tornado(
     fig, ax
         For each judgement, a bar from the scenario's probability with the judgement at its
         low value (pale) to that at its high value (full colour), about the base probability
-        (black line); bar ends labelled with the judgement's values in its own unit.
+        (black line); bar ends labelled with the judgement's values in its own unit, clear of
+        the bars and the line ("no effect" for a judgement that moves nothing).
     """
+    sensitivity = dataset_of(sensitivity)
     scenarios = scenario_order(sensitivity)
     scenario = str(scenario or sensitivity.attrs.get("leader") or scenarios[0])
     if scenario not in scenarios:
         raise KeyError(f"no scenario '{scenario}' (scenarios: {', '.join(scenarios)})")
-    names = scenario_names(labels, scenarios)
+    names = labels_of(sensitivity, labels, scenarios)
     color = scenario_colors(scenarios)[scenario]
     n_rows = min(int(top), sensitivity.sizes.get(JUDGEMENT, 0))
     fig, ax, own = figure_and_axes(ax, (10.5, 2.0 + 0.32 * max(n_rows, 3)))
@@ -280,28 +343,45 @@ def plot_tornado_grid(
     fig, axes
         The axes as an array (two columns when the figure is made here); unused ones hidden.
     """
+    sensitivity = dataset_of(sensitivity)
     scenarios = scenario_order(sensitivity)
-    names = scenario_names(labels, scenarios)
+    names = labels_of(sensitivity, labels, scenarios)
     colors = scenario_colors(scenarios)
     jnames = judgement_names(sensitivity)
-    titles = {s: wrap_lines(names[s], 40) for s in scenarios}
+    largest = {s: _largest_swing(sensitivity, s) for s in scenarios}
     made_here = axes is None
+    shown = scenarios
+    if made_here:  # no empty panels, and no more than MAX_PANELS
+        shown = [s for s in scenarios if largest[s] >= NEGLIGIBLE_SWING] or scenarios[:1]
+        if len(shown) > MAX_PANELS:
+            kept = set(sorted(shown, key=lambda s: -largest[s])[:MAX_PANELS])
+            shown = [s for s in shown if s in kept]
+    moved = [s for s in shown if largest[s] >= NEGLIGIBLE_SWING] or shown
+    extents = np.array([_extent(sensitivity, s, top) for s in moved])
+    xlim = (float(np.min(extents[:, 0])), float(np.max(extents[:, 1])))
+    titles = {s: wrap_lines(names[s], 40) for s in shown}
     if made_here:
         import matplotlib.pyplot as plt
 
-        k = max(len(scenarios), 1)
+        k = max(len(shown), 1)
         ncols = 1 if k == 1 else 2
         nrows = math.ceil(k / ncols)
         fig, axes = plt.subplots(nrows, ncols, figsize=(7.2 * ncols, 8.0), layout="none")
         axes = np.asarray(axes, dtype=object).reshape(nrows, ncols)
-        _grid_layout(fig, axes, sensitivity, scenarios, jnames, names, titles, top)
+        note = _left_out_note([s for s in scenarios if s not in shown], names, largest)
+        _grid_layout(fig, axes, sensitivity, shown, jnames, names, titles, top, note)
     axes = np.asarray(axes, dtype=object)
     flat = axes.reshape(-1)
-    if len(flat) < len(scenarios):
-        raise ValueError(f"need {len(scenarios)} axes, got {len(flat)}")
+    if len(flat) < len(shown):
+        raise ValueError(f"need {len(shown)} axes, got {len(flat)}")
     fig = flat[0].figure
-    for a, s in zip(flat, scenarios, strict=False):
-        _draw_tornado(a, sensitivity, s, color=colors[s], top=top, compact=True, names=jnames)
+    for a, s in zip(flat, shown, strict=False):
+        if largest[s] >= NEGLIGIBLE_SWING or len(moved) == len(shown):
+            _draw_tornado(
+                a, sensitivity, s, color=colors[s], top=top, compact=True, names=jnames, xlim=xlim
+            )
+        else:  # given axes: say why the panel is empty
+            empty_note(a, f"No judgement moves it by {pct(NEGLIGIBLE_SWING)} or more.")
         a.set_title(
             titles[s],
             loc="left",
@@ -312,9 +392,43 @@ def plot_tornado_grid(
             # spares measuring the tick labels again to place it
             y=1.0 if made_here else None,
         )
-    for a in flat[len(scenarios) :]:
+    for a in flat[len(shown) :]:
         a.set_visible(False)
     return fig, axes
+
+
+#: Panels of a tornado grid made here, at most (those of the scenarios moved most).
+MAX_PANELS = 8
+
+
+def _largest_swing(ds: xr.Dataset, scenario: str) -> float:
+    """The largest distance of either bar end of ``scenario`` from its probability as elicited."""
+    order = np.arange(ds.sizes.get(JUDGEMENT, 0))
+    p_low, p_high, centre = _ends(ds, scenario, order)
+    moves = np.abs(np.concatenate([p_low - centre, p_high - centre]))
+    return float(np.nanmax(moves)) if np.isfinite(moves).any() else 0.0
+
+
+def _left_out_note(left_out: list[str], names: dict[str, str], largest: dict[str, float]) -> str:
+    """The sentence naming the scenarios a tornado grid made here has no panel for."""
+    if not left_out:
+        return ""
+    small = [s for s in left_out if largest[s] < NEGLIGIBLE_SWING]
+    many = [s for s in left_out if largest[s] >= NEGLIGIBLE_SWING]
+
+    def listed(ids: list[str]) -> str:
+        shown = ", ".join(clip_words(names[s], 40) for s in ids[:3])
+        return shown + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+
+    parts = []
+    if small:
+        parts.append(
+            f"No panel for {listed(small)}: no judgement moves "
+            f"{'it' if len(small) == 1 else 'them'} by {pct(NEGLIGIBLE_SWING)} or more."
+        )
+    if many:
+        parts.append(f"No panel for {listed(many)}: at most {MAX_PANELS} panels, the most moved.")
+    return " ".join(parts)
 
 
 _GRID_TITLE = (
@@ -331,6 +445,7 @@ def _grid_layout(
     names: dict[str, str],
     titles: dict[str, str],
     top: int,
+    note: str = "",
 ) -> None:
     """Fixed layout of a tornado grid made here: panels sized to their labels, legend below.
 
@@ -371,7 +486,7 @@ def _grid_layout(
     legend_title = wrap_to(
         f"Each elicited quantity moved over its range (likelihoods: {q['q0']}\u2013"
         f"{q['q1']} quantiles; priors, reliabilities: odds halved and doubled), "
-        "the others as elicited",
+        f"the others as elicited. All panels share one probability scale. {note}".strip(),
         width * 72 - 2 * EDGE,
         8.5,
     )

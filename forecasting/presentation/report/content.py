@@ -25,6 +25,7 @@ from ..text import (
     evidence_count,
     headline,
     horizon_words,
+    leader_moves,
     next_observation_sentences,
     pct,
     pct_range,
@@ -517,18 +518,34 @@ def _driver_blocks(current: Forecast, tree: xr.DataTree, figures: dict[str, Path
 def _watch_blocks(current: Forecast, tree: xr.DataTree, figures: dict[str, Path]) -> list[Block]:
     out: list[Block] = []
     voi = tree["value_of_information"].to_dataset()
-    order = np.argsort(-voi["entropy_reduction"].values)
+    move = leader_moves(voi, tree["next_observation"].to_dataset())
+    order = np.argsort(-np.nan_to_num(move, nan=-1.0), kind="stable")
     rows = [
         (
             str(voi.indicator.values[n]),
-            f"{voi['entropy_reduction'].values[n]:.3f}",
+            f"\u00b1{100 * move[n]:.1f}" if np.isfinite(move[n]) else "n/a",
             pct(float(voi["p_leader_change"].values[n])),
+            f"{voi['entropy_reduction'].values[n]:.3f}",
         )
         for n in order
     ]
+    leader = str(voi.attrs.get("leader", current.leading))
+    out.append(
+        Paragraph(
+            "What one more confirmed observation of each indicator is expected to do: how far "
+            f"it would move the probability of the leader ({current.labels.get(leader, leader)}"
+            "), in percentage points either way, and the chance that it changes the leader "
+            "(the expected information in nats, last, for comparison with earlier reports)."
+        )
+    )
     out.append(
         Table(
-            header=("indicator", "expected information (nats)", "chance the leader changes"),
+            header=(
+                "indicator",
+                "expected move of the leader (points)",
+                "chance the leader changes",
+                "expected information (nats)",
+            ),
             rows=tuple(rows),
         )
     )
