@@ -27,7 +27,7 @@ def _mcmc_parts(forecast) -> tuple[Base, np.ndarray, np.ndarray]:
     tree = forecast.tree
     with np.errstate(divide="ignore"):
         log_pi = np.log(tree["posterior"]["pi"].values)
-    ll = tree["log_likelihood"]["evidence"].values
+    ll = forecast.log_likelihood_by_scenario.values  # (the scenario not summed out)
     return base, log_pi, ll
 
 

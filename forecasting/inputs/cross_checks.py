@@ -38,13 +38,13 @@ def cross_item_problems(
 ) -> list[Problem]:
     """Problems between items.
 
-    An id used twice; an event reported on two indicators, or over two different windows;
+    (An id used twice is found on the rows, valid or not: :func:`.items.duplicate_ids`.) An
+    event reported on two indicators, or over two different windows;
     relayed copies of one origin's report of an event that disagree on the value. Under the
     truth-mixture model (``reliability_model: mixture``) also: an origin graded with two
     different letters (its reliability is one number), and a measured (continuous) event
     reported by several origins.
     """
-    first: dict[str, EvidenceItem] = {}
     events: dict[str, EvidenceItem] = {}
     copies: dict[tuple[str, str], EvidenceItem] = {}
     event_origins: dict[str, set[str]] = {}
@@ -54,7 +54,7 @@ def cross_item_problems(
     problems = []
 
     def bad(it: EvidenceItem, field: str, message: str) -> None:
-        problems.append(Problem(it.file, it.line, field, message))
+        problems.append(Problem(it.file, it.line, field, f"{message} (item '{it.id}')"))
 
     for it in items:
         if it.event is not None:
@@ -124,14 +124,4 @@ def cross_item_problems(
                     "(or, to read each code as one weight as the first release did, set "
                     "reliability_model: tempered in the question)",
                 )
-        if it.id in first:
-            where = _where(first[it.id])
-            bad(
-                it,
-                "id",
-                f"item id '{it.id}' is used twice "
-                f"(first at {where}); ids must be unique across all files",
-            )
-        else:
-            first[it.id] = it
     return problems

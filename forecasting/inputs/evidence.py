@@ -11,16 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import math
-import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
-
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
+from typing import Any
 
 from ..core.errors import (
     ForecastingWarning,
@@ -30,139 +26,25 @@ from ..core.errors import (
     escape_invisible,
     one_of,
 )
-from ..core.paths import project_root
-from ..core.schema import Date, id_text, is_number
-from ..core.schema import short_value as _short
-from ..kinds import get_kind, kinds
+from ..core.paths import display_path, project_root
 from .cross_checks import cross_item_problems
-from .item_bounds import bound_problems
-from .ledgers import READERS, folder_files, misplaced_evidence, plain_number_problem, read_rows
-from .problems import drop_misspelt_missing, error_problem
+from .items import (
+    ITEM_ID,
+    KIND_KEYS,
+    EvidenceItem,
+    ItemRef,
+    duplicate_ids,
+    parse_items,
+    shape_problems,
+)
+from .ledgers import READERS, folder_files, misplaced_evidence, read_rows
 from .question import Question
-from .reliability import code_parts
 from .safe_yaml import LineMap
-from .text_rules import value_problems
 
-#: An item or event id, matched in full (:func:`id_text`).
-ITEM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+-]*")
+__all__ = ["ITEM_ID", "KIND_KEYS", "Evidence", "EvidenceItem", "Exclusion", "load_evidence"]
+
 #: File suffixes read as ledger files, in any case (see :mod:`.ledgers`).
 LEDGER_SUFFIXES = tuple(READERS)
-
-
-class _ItemBase(BaseModel):
-    """Schema of one ledger entry (types only; meaning is checked against the question)."""
-
-    model_config = ConfigDict(extra="forbid")
-    ID_HELP: ClassVar[str] = (
-        "item id: start with a letter or digit, then use only letters, digits and . _ : @ + - "
-        "(no spaces)"
-    )
-
-
-#: Keys that some kinds read (e.g. a count's ``window`` and ``exposure``), by kind.
-KIND_KEYS: dict[str, tuple[str, ...]] = {k.name: k.item_keys for k in kinds().values()}
-#: The fields of an item, in the order messages list them. ``value``'s meaning and the kinds'
-#: own keys are checked against the question by the indicator's kind (:func:`_check_item`);
-#: ``reliability`` is a number in [0, 1] or an Admiralty code.
-_ItemSpec = create_model(
-    "_ItemSpec",
-    __base__=_ItemBase,
-    id=(id_text(ITEM_ID), ...),
-    indicator=(Annotated[str, Field(min_length=1)], ...),
-    value=(Any, ...),
-    **{key: (Any, None) for key in dict.fromkeys(k for ks in KIND_KEYS.values() for k in ks)},
-    date=(Date, ...),
-    occurred=(Date | None, None),
-    source=(Annotated[str, Field(min_length=1)], ...),
-    origin=(Annotated[str, Field(min_length=1)] | None, None),
-    via=(list[Annotated[str, Field(min_length=1)]] | None, None),
-    event=(id_text(ITEM_ID) | None, None),
-    reliability=(Any, None),
-    note=(str | None, None),
-    url=(str | None, None),
-)
-
-_ITEMS = TypeAdapter(list[_ItemSpec])
-_REQUIRED = ("id", "indicator", "value", "date", "source")
-
-
-@dataclass(frozen=True)
-class EvidenceItem:
-    """One validated observation.
-
-    ``value`` is as the indicator's kind checked it (an ``int`` count, a ``bool``, a category,
-    a number); ``exposure`` is in units of the indicator's ``per_days`` (count items only);
-    ``weight`` is the reliability as a number in [0, 1]. ``origin`` is who first observed or
-    reported it (the ``source`` when the ledger does not say), ``via`` the outlets that relayed
-    it, in order, and ``event`` the id shared by every report of one fact or event (``None``: the
-    item is its own event).
-    """
-
-    id: str
-    indicator: str
-    kind: str
-    value: int | bool | str
-    date: dt.date
-    source: str
-    weight: float
-    reliability: float | str = 1.0
-    origin: str = ""
-    via: tuple[str, ...] = ()
-    event: str | None = None
-    origin_weight: float = 1.0
-    credibility: float | None = None
-    exposure: float | None = None
-    window: tuple[dt.date, dt.date] | None = None
-    #: When what it reports happened, if not on ``date`` (not for counts over a window).
-    occurred: dt.date | None = None
-    note: str | None = None
-    url: str | None = None
-    file: str | None = None
-    line: int | None = None
-
-    def __post_init__(self) -> None:
-        if not self.origin:
-            object.__setattr__(self, "origin", self.source)
-        if self.credibility is None:
-            object.__setattr__(self, "credibility", self.weight)
-
-    @property
-    def reference_date(self) -> dt.date:
-        """The date of what it reports: ``occurred``, a count window's end, else ``date``.
-
-        Ageing and the periods of a question's dynamics go by it (:mod:`forecasting.model`);
-        ``as_of`` filters by ``date``, when the report became known.
-        """
-        if self.occurred is not None:
-            return self.occurred
-        if self.window is not None:
-            return self.window[1]
-        return self.date
-
-    def to_dict(self) -> dict[str, Any]:
-        """The item as it would be written in a ledger (JSON-ready)."""
-        out: dict[str, Any] = {"id": self.id, "indicator": self.indicator}
-        out["value"] = self.value
-        if self.window is not None:
-            out["window"] = [self.window[0].isoformat(), self.window[1].isoformat()]
-        elif self.exposure is not None:
-            out["exposure"] = self.exposure
-        out["date"] = self.date.isoformat()
-        if self.occurred is not None:
-            out["occurred"] = self.occurred.isoformat()
-        out["source"] = self.source
-        if self.origin and self.origin != self.source:
-            out["origin"] = self.origin
-        if self.via:
-            out["via"] = list(self.via)
-        if self.event is not None:
-            out["event"] = self.event
-        out["reliability"] = self.reliability
-        if self.note is not None:
-            out["note"] = self.note
-        if self.url is not None:
-            out["url"] = self.url
-        return out
 
 
 @dataclass(frozen=True)
@@ -268,15 +150,132 @@ class Evidence:
         """Validate items given in Python (same keys as the ledger files).
 
         Dates may be ``datetime.date`` objects or ISO strings (``"2025-10-27"``), as in the
-        JSON of a saved forecast.
+        JSON of a saved forecast. Problems are located as the ledger's are (``[2].date``, with
+        the item's id), in ``source`` if given.
         """
-        items = list(items)
-        lines = LineMap(source)
-        parsed, problems = _parse_items(items, lines, question)
-        problems += cross_item_problems(parsed, question)
+        parsed, problems, refs = parse_items(list(items), LineMap(source), question)
+        problems += duplicate_ids(refs) + cross_item_problems(parsed, question)
         if problems:
             raise InputError(problems)
         return cls(question.id, tuple(parsed), (source,) if source else ())
+
+    def add(
+        self,
+        items: Sequence[Mapping[str, Any] | EvidenceItem] | Evidence,
+        question: Question,
+        *,
+        source: str | None = None,
+    ) -> Evidence:
+        """A new evidence with ``items`` added after the ledger's (this one is left as it is).
+
+        ``items`` are mappings with the ledger's keys, :class:`EvidenceItem` s or another
+        :class:`Evidence` (e.g. a what-if file read with :func:`load_evidence`), validated as
+        ledger items are, and against this ledger: an id it already uses (or has excluded) is
+        an error, as are events, origins and relays the two would disagree on. Items dated
+        after this evidence's as-of date are excluded, as its own were.
+
+        Raises
+        ------
+        InputError
+            With every problem, located at the item (``[0].value``, in ``source`` if given).
+        """
+        if isinstance(items, Evidence):
+            if items.question_id != question.id:
+                raise InputError([_other_question(items.question_id, question.id, source)])
+            new = list(items.items)
+            refs = [ItemRef(it.id, it.file, it.line, i) for i, it in enumerate(new)]
+            problems: list[Problem] = []
+        else:
+            rows = [it.to_dict() if isinstance(it, EvidenceItem) else it for it in items]
+            new, problems, refs = parse_items(rows, LineMap(source), question)
+        if self.question_id != question.id:
+            problems.append(_other_question(self.question_id, question.id, source))
+        problems += duplicate_ids(refs, _taken(self))
+        problems += [p for p in cross_item_problems([*self.items, *new], question) if _in(p, new)]
+        if problems:
+            raise InputError(problems)
+        files = self.files + tuple(dict.fromkeys(f for it in new if (f := it.file)))
+        known = Evidence(self.question_id, tuple(new)).as_of(self.as_of_date)
+        return replace(
+            self,
+            items=self.items + known.items,
+            files=files,
+            excluded=self.excluded + known.excluded,
+        )
+
+    def drop(self, ids: str | Iterable[str] = (), *, origin: str | Iterable[str] = ()) -> Evidence:
+        """A new evidence without the items ``ids`` and every item of ``origin``.
+
+        This one is left as it is. Dropped items are gone, not listed as excluded (see
+        :meth:`without` for that): the result is the ledger as if they had never been logged.
+
+        Raises
+        ------
+        InputError
+            Naming each id or origin that is not in this evidence, with the nearest one.
+        """
+        ids = [ids] if isinstance(ids, str) else list(ids)
+        origins = [origin] if isinstance(origin, str) else list(origin)
+        known_ids, known_origins = self.ids, list(dict.fromkeys(it.origin for it in self.items))
+        problems = [
+            Problem(
+                None,
+                None,
+                "ids",
+                f"no item '{x}' in this evidence{did_you_mean(x, known_ids)}"
+                + _excluded_note(x, self.excluded),
+            )
+            for x in ids
+            if x not in known_ids
+        ]
+        problems += [
+            Problem(
+                None,
+                None,
+                "origin",
+                f"no item of origin '{o}' in this evidence{did_you_mean(o, known_origins)}; "
+                f"origins are {one_of(known_origins[:20])}"
+                + (" and more" if len(known_origins) > 20 else ""),
+            )
+            for o in origins
+            if o not in known_origins
+        ]
+        if problems:
+            raise InputError(problems)
+        gone, from_origins = set(ids), set(origins)
+        kept = tuple(it for it in self.items if it.id not in gone and it.origin not in from_origins)
+        return replace(self, items=kept)
+
+
+def _where(item: EvidenceItem) -> str:
+    if item.file:
+        return f"{item.file}:{item.line}"
+    return f"line {item.line}" if item.line is not None else f"item '{item.id}' of the evidence"
+
+
+def _taken(evidence: Evidence | None) -> dict[str, str]:
+    """The ids an evidence uses (or has excluded), and where."""
+    if evidence is None:
+        return {}
+    taken = {it.id: _where(it) for it in evidence.items}
+    return taken | {ex.id: "an item excluded from this evidence" for ex in evidence.excluded}
+
+
+def _in(problem: Problem, new: Sequence[EvidenceItem]) -> bool:
+    """Whether a problem between items is at one of the ``new`` items."""
+    return any(
+        problem.file == it.file and problem.line == it.line and f"'{it.id}'" in problem.message
+        for it in new
+    )
+
+
+def _excluded_note(item_id: str, excluded: Sequence[Exclusion]) -> str:
+    reason = next((ex.reason for ex in excluded if ex.id == item_id), None)
+    return f" (it is excluded: {reason})" if reason is not None else ""
+
+
+def _other_question(have: str, want: str, source: str | None) -> Problem:
+    return Problem(source, None, "evidence", f"the evidence is for question '{have}', not '{want}'")
 
 
 def ledger_files(path: str | Path) -> list[Path]:
@@ -288,13 +287,22 @@ def ledger_files(path: str | Path) -> list[Path]:
 
 
 def default_evidence_path(question: Question) -> Path:
-    """``evidence/<id>/`` beside the ``models/`` directory that holds the question file."""
+    """``evidence/<id>/`` beside the ``models/`` directory that holds the question file.
+
+    Relative to the working directory (where it lies below it) when the question file's path
+    is, absolute when that is: messages name both files alike.
+    """
     if question.source is None:
         return Path("evidence") / question.id
-    return project_root(question.source) / "evidence" / question.id
+    path = project_root(question.source) / "evidence" / question.id
+    if Path(question.source).is_absolute():
+        return path
+    return Path(display_path(path))  # shown as the question's path is: relative to here
 
 
-def load_evidence(path: str | Path | None, question: Question) -> Evidence:
+def load_evidence(
+    path: str | Path | None, question: Question, *, taken: Evidence | None = None
+) -> Evidence:
     """Read and validate an evidence ledger against a question.
 
     Parameters
@@ -306,6 +314,9 @@ def load_evidence(path: str | Path | None, question: Question) -> Evidence:
         folders (then the question's id or its folder is probably wrong: an error).
     question
         The question the evidence bears on.
+    taken
+        A ledger these items are to be added to (:meth:`Evidence.add`): an id it uses is
+        reported as used twice with the file's other problems.
 
     Raises
     ------
@@ -358,233 +369,58 @@ def load_evidence(path: str | Path | None, question: Question) -> Evidence:
             stacklevel=2,
         )
     items: list[EvidenceItem] = []
-    for found_items, found, notes in _read_files(files, question):
+    refs: list[ItemRef] = []
+    for found_items, found, notes, found_refs in _read_files(files, question):
         items.extend(found_items)
         problems.extend(found)
+        refs.extend(found_refs)
         for note in notes:
             warnings.warn(note, ForecastingWarning, stacklevel=2)
+    problems.extend(duplicate_ids(refs, _taken(taken)))
     problems.extend(cross_item_problems(items, question))
     if problems:
         raise InputError(problems)
     return Evidence(question.id, tuple(items), tuple(str(f) for f in files))
 
 
-def _read_file(f: Path, question: Question) -> tuple[list[EvidenceItem], list[Problem], list[str]]:
-    """Items, problems and warnings of one ledger file."""
+def ledger_shape_problems(path: Path) -> list[Problem]:
+    """The problems a ledger shows without its question (fields, types, ids used twice).
+
+    For a question that does not validate at all: its ledger's problems are reported with
+    the question's (:func:`.resolve.load_inputs`). Nothing for a path that does not exist.
+    """
+    if not path.exists():
+        return []
+    problems: list[Problem] = []
+    files = [path]
+    if path.is_dir():
+        files, _, unreadable = folder_files(path)
+        problems.extend(unreadable)
+    refs: list[ItemRef] = []
+    for f in files:
+        try:
+            raw, lines, _ = read_rows(f)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        found, found_refs = shape_problems(raw or [], lines)
+        problems.extend(found)
+        refs.extend(found_refs)
+    return problems + duplicate_ids(refs)
+
+
+def _read_file(f: Path, question: Question) -> tuple[list, list[Problem], list[str], list]:
+    """Items, problems, warnings and where each item with an id is, of one ledger file."""
     try:
         raw, lines, text_values = read_rows(f)
     except InputError as exc:
-        return [], list(exc.problems), []
+        return [], list(exc.problems), [], []
     if raw is None:
-        return [], [], [f"{escape_invisible(str(f))} is empty: it adds no evidence items"]
-    items, problems = _parse_items(raw, lines, question, text_values=text_values, ledger=True)
-    return items, problems, []
+        return [], [], [f"{escape_invisible(str(f))} is empty: it adds no evidence items"], []
+    items, problems, refs = parse_items(raw, lines, question, text_values=text_values, ledger=True)
+    return items, problems, [], refs
 
 
 def _read_files(files: list[Path], question: Question) -> list:
     """:func:`_read_file` of every file, in order."""
     return [_read_file(f, question) for f in files]
-
-
-def _table(question: Question) -> tuple[tuple[str, float], ...] | None:
-    codes = question.reliability_codes
-    return tuple(sorted(codes.items())) if codes else None
-
-
-@lru_cache(maxsize=4096)
-def _code_parts(code: str, table: tuple[tuple[str, float], ...] | None) -> tuple[float, float]:
-    """:func:`code_parts`, remembered (ledgers repeat a handful of codes)."""
-    return code_parts(code, dict(table) if table else None)
-
-
-def _parse_items(
-    raw: list[Any],
-    lines: LineMap,
-    question: Question,
-    *,
-    text_values: bool = False,
-    ledger: bool = False,
-) -> tuple[list[EvidenceItem], list[Problem]]:
-    """Validate the items of one file (``ledger``) or given in Python.
-
-    A window that ends after its item's date is refused wherever the items come from.
-    """
-    problems: list[Problem] = []
-    good_rows = []
-    for i, row in enumerate(raw):
-        if not isinstance(row, dict):
-            problems.append(
-                lines.problem(
-                    (i,), f"each evidence item must be a mapping of fields, got {_short(row)}"
-                )
-            )
-        else:
-            good_rows.append((i, row))
-    # text refused for its characters or length gets no second error on the same field
-    written = [p for i, row in good_rows for p in value_problems(row, lines, (i,), numbers=False)]
-    explained = {p.field for p in written}
-    problems.extend(written)
-    try:
-        specs = _ITEMS.validate_python([row for _, row in good_rows])
-        spec_by_index = {i: s for (i, _), s in zip(good_rows, specs, strict=True)}
-    except ValidationError as exc:
-        failed = set()
-        for p in _item_schema_problems(exc, lines, good_rows):
-            if p.field not in explained:
-                problems.append(p)
-        for err in exc.errors(include_url=False):
-            failed.add(err["loc"][0])
-        spec_by_index = {}
-        ok_rows = [(i, row) for k, (i, row) in enumerate(good_rows) if k not in failed]
-        if ok_rows:
-            specs = _ITEMS.validate_python([row for _, row in ok_rows])
-            spec_by_index = {i: s for (i, _), s in zip(ok_rows, specs, strict=True)}
-    # meaning, for every item whose indicator and value can be checked
-    items = []
-    for i, row in good_rows:
-        item, found = _check_item(
-            i, row, spec_by_index.get(i), lines, question, text_values, ledger
-        )
-        problems.extend(p for p in found if p.field not in explained)
-        if item is not None:
-            items.append(item)
-    return items, problems
-
-
-def _item_schema_problems(
-    exc: ValidationError, lines: LineMap, good_rows: list[tuple[int, dict]]
-) -> list[Problem]:
-    """Schema errors, re-indexed from the list of mappings to the file's own item indexes."""
-    out = []
-    for err in drop_misspelt_missing(exc.errors(include_url=False)):
-        k, *rest = err["loc"]
-        index, row = good_rows[k]
-        out.append(
-            error_problem(dict(err, loc=tuple(rest)), lines, _ItemSpec, row, prefix=(index,))
-        )
-    return out
-
-
-def _check_item(
-    i: int,
-    row: Mapping[str, Any],
-    spec: BaseModel | None,
-    lines: LineMap,
-    question: Question,
-    text_values: bool = False,
-    ledger: bool = False,
-) -> tuple[EvidenceItem | None, list[Problem]]:
-    problems: list[Problem] = []
-
-    def bad(path: tuple, message: str) -> None:
-        problems.append(lines.problem((i, *path), message))
-
-    name = row.get("indicator")
-    indicator = question.indicators.get(name) if isinstance(name, str) else None
-    if isinstance(name, str) and indicator is None:
-        names = list(question.indicators)
-        bad(
-            ("indicator",),
-            f"'{name}' is not an indicator of question '{question.id}'"
-            f"{did_you_mean(name, names)}; indicators are {one_of(names)}",
-        )
-    weight = None
-    origin_weight, credibility = 1.0, None
-    reliability = row.get("reliability", 1.0)
-    if reliability is None:
-        reliability = 1.0
-    if isinstance(reliability, str):
-        try:
-            origin_weight, credibility = _code_parts(reliability, _table(question))
-            weight = origin_weight * credibility
-            reliability = reliability.strip().upper()
-        except ValueError as exc:
-            bad(("reliability",), str(exc))
-    elif is_number(reliability) and math.isfinite(reliability) and 0 <= reliability <= 1:
-        weight = float(reliability)
-    else:
-        bad(
-            ("reliability",),
-            f"must be a number between 0 and 1 or an Admiralty code such as 'B2', "
-            f"got {_shown(reliability, lines, (i, 'reliability'))}",
-        )
-    if indicator is None:
-        return None, problems
-    kind = get_kind(indicator.kind)
-    for key in _OTHER_KEYS[kind.name]:
-        if key in row:
-            owners = [k for k, keys in KIND_KEYS.items() if key in keys]
-            bad(
-                (key,),
-                f"'{key}' applies only to {' or '.join(owners)} indicators; "
-                f"'{name}' is {indicator.kind}",
-            )
-    if text_values and isinstance(row.get("value"), str):
-        value = kind.value_from_text(row["value"])
-        if is_number(value) and (message := plain_number_problem(row["value"])):
-            bad(("value",), message)
-            return None, problems
-        row = {**row, "value": value}
-    parsed = kind.parse_item(row, indicator, bad, lines.text((i, "value")))
-    if parsed is not None and spec is not None:
-        for path, message in bound_problems(parsed, spec.date, indicator):
-            bad(path, message)
-    if spec is not None and spec.occurred is not None:
-        if spec.occurred > spec.date:
-            bad(
-                ("occurred",),
-                f"{spec.occurred} is after the item's date ({spec.date}): a report can only tell "
-                "of what had happened when it became known",
-            )
-        if parsed is not None and parsed.window is not None:
-            bad(
-                ("occurred",),
-                "a count over a window reports on its window: its events are dated by the "
-                "window's end; remove 'occurred'",
-            )
-    if problems or spec is None or parsed is None or weight is None:
-        return None, problems
-    item = EvidenceItem(
-        id=spec.id,
-        indicator=spec.indicator,
-        kind=indicator.kind,
-        value=parsed.value,
-        date=spec.date,
-        source=spec.source,
-        weight=weight,
-        reliability=reliability,
-        origin=spec.origin or spec.source,
-        via=tuple(spec.via or ()),
-        event=spec.event,
-        origin_weight=origin_weight,
-        credibility=credibility,
-        exposure=parsed.exposure,
-        window=parsed.window,
-        occurred=spec.occurred,
-        note=spec.note,
-        url=spec.url,
-        file=lines.source,
-        line=lines.line((i,)),
-    )
-    return item, problems
-
-
-#: Keys of other kinds, which an item of this kind must not have.
-_OTHER_KEYS: dict[str, tuple[str, ...]] = {
-    name: tuple(
-        dict.fromkeys(
-            k
-            for other, keys in KIND_KEYS.items()
-            if other != name
-            for k in keys
-            if k not in KIND_KEYS[name]
-        )
-    )
-    for name in KIND_KEYS
-}
-
-
-def _shown(value: Any, lines: LineMap, path: tuple) -> str:
-    """A value as the analyst wrote it (``yes`` rather than ``True``)."""
-    written = lines.text(path)
-    return f"'{written}' (read as {value!r})" if written is not None else _short(value)

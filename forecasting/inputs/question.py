@@ -131,6 +131,38 @@ class Question(Spec):
     _reliability_default: str | None = PrivateAttr(default=None)
     _lines: safe_yaml.LineMap | None = PrivateAttr(default=None)
 
+    @classmethod
+    def model_validate(
+        cls,
+        obj: Any,
+        *,
+        strict: bool | None = None,
+        extra: Any = None,
+        from_attributes: bool | None = None,
+        context: Any | None = None,
+        by_alias: bool | None = None,
+        by_name: bool | None = None,
+    ) -> Question:
+        """Validate a question given as data (the file's keys), as :func:`load_question` does.
+
+        Raises
+        ------
+        InputError
+            With every problem, located as the file loader locates them
+            (``scenarios.accession.prior: ...``), not pydantic's one raw message.
+        """
+        if (context and context.get("cross_checked")) or isinstance(obj, Question):
+            return super().model_validate(
+                obj,
+                strict=strict,
+                extra=extra,
+                from_attributes=from_attributes,
+                context=context,
+                by_alias=by_alias,
+                by_name=by_name,
+            )
+        return parse_question(obj, safe_yaml.LineMap(None))
+
     @model_validator(mode="after")
     def _check_relations(self, info: ValidationInfo) -> Question:
         if info.context and info.context.get("cross_checked"):
@@ -303,12 +335,36 @@ def parse_question(raw: Any, lines: safe_yaml.LineMap) -> Question:
             if not (p.field in explained and err["type"].endswith("_type"))
             and p.field not in written
         )
+    if question is not None:
+        question._source = lines.source
+        question._lines = lines
     if problems:
-        raise InputError(problems)
+        raise QuestionError(problems, question, raw.get("id"), lines.source)
     assert question is not None
-    question._source = lines.source
-    question._lines = lines
     return question
+
+
+class QuestionError(InputError):
+    """A question's problems, with the question as read where only its cross-checks failed.
+
+    ``partial`` is that question (every part has its schema; parts disagree, e.g. priors that
+    sum to 1.05), else ``None``: the evidence can still be checked against it, so that one
+    run reports every problem of both files (:func:`.resolve.load_inputs`); without it, what
+    can be checked without the question is (:func:`.evidence.ledger_shape_problems`).
+    """
+
+    def __init__(
+        self,
+        problems: list[Problem],
+        partial: Question | None = None,
+        question_id: Any = None,
+        source: str | None = None,
+    ):
+        super().__init__(problems)
+        self.partial = partial
+        #: The id as written and the file (to find the ledger when there is no ``partial``).
+        self.question_id = question_id if isinstance(question_id, str) else None
+        self.source = source
 
 
 # --- checks that relate parts to each other -------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 import sys
@@ -23,12 +24,24 @@ from ..engines.common import EngineResult, item_log_likelihood
 from ..inputs.evidence import Evidence
 from ..inputs.question import Question
 from ..model.data import ModelData
-from .files import FORMAT_VERSION
+from .files import (
+    BY_SCENARIO_DOC,
+    FORMAT_VERSION,
+    LOG_LIKELIHOOD,
+    LOG_LIKELIHOOD_SCENARIO,
+    POINTWISE_DOC,
+)
 from .forecast import PARAMETERS_INTERVAL, PARAMETERS_INTERVAL_DOC, Forecast
 
 
 def versions(engine: str) -> dict[str, str]:
-    """Versions of Python and of the libraries an engine's numbers depend on."""
+    """Versions of Python and of the libraries an engine's numbers depend on (a new dict)."""
+    return dict(_installed(engine))
+
+
+@functools.cache
+def _installed(engine: str) -> tuple[tuple[str, str], ...]:
+    """Looked up once per process: about a quarter of a dashboard what-if's recompute."""
     names = ["numpy", "scipy", "xarray", "pydantic", "PyYAML"]
     if engine == "mcmc":
         names += ["pymc", "pytensor", "arviz-stats", "numba"]
@@ -38,7 +51,7 @@ def versions(engine: str) -> dict[str, str]:
             out[n] = metadata.version(n)
         except metadata.PackageNotFoundError:
             out[n] = "absent"
-    return out
+    return tuple(out.items())
 
 
 def make_forecast(
@@ -104,6 +117,11 @@ def make_forecast(
         "likelihoods' parameters were known exactly (its mean is the probability); its spread "
         "is not a statement of confidence"
     )
+    posterior_ds["pi"].attrs["description"] = (
+        "the scenario mix of the prior Dirichlet(c * prior), not the forecast: given the "
+        "evidence its mean is (c * prior + probability) / (c + 1); summarise "
+        "scenario_probability for the forecast"
+    )
     for ind in data.indicators:
         posterior_ds[ind.id].attrs.update(kind=ind.kind.name, parameter=ind.kind.parameter)
 
@@ -118,10 +136,20 @@ def make_forecast(
     if n_values <= LOG_LIKELIHOOD_MAX_VALUES:
         thetas = {ind.id: result.posterior[ind.id] for ind in data.indicators}
         ll = item_log_likelihood(data, thetas)
-        groups["log_likelihood"] = xr.Dataset(
+        item_coord = {ITEM: list(data.item_ids)}
+        if result.now is None:  # (with dynamics an item's scenario is its period's regime)
+            loo = item_log_likelihood(data, thetas, loo=True)
+            pointwise = pointwise_log_likelihood(result.posterior["pi"], ll, loo)
+            groups[LOG_LIKELIHOOD] = xr.Dataset(
+                {"evidence": ((CHAIN, DRAW, ITEM), pointwise)},
+                coords={**sample_coords, **item_coord},
+            )
+            groups[LOG_LIKELIHOOD]["evidence"].attrs["description"] = POINTWISE_DOC
+        groups[LOG_LIKELIHOOD_SCENARIO] = xr.Dataset(
             {"evidence": ((CHAIN, DRAW, SCENARIO, ITEM), ll)},
-            coords={**sample_coords, **scen_coord, ITEM: list(data.item_ids)},
+            coords={**sample_coords, **scen_coord, **item_coord},
         )
+        groups[LOG_LIKELIHOOD_SCENARIO]["evidence"].attrs["description"] = BY_SCENARIO_DOC
     else:
         diagnostics["log_likelihood"] = (
             f"omitted: {n_values:,} values exceed the limit of {LOG_LIKELIHOOD_MAX_VALUES:,}"
@@ -175,6 +203,24 @@ def make_forecast(
         compute = confidence
         return Forecast(build(None), complete=lambda: build(compute()))
     return Forecast(build(confidence))
+
+
+def pointwise_log_likelihood(pi: np.ndarray, shares: np.ndarray, loo: np.ndarray) -> np.ndarray:
+    """``log p(y_i | y_-i, pi, theta)``, the scenario summed out, ``(chain, draw, item)``.
+
+    ``shares`` are the items' log-likelihood shares under each scenario (they add up to
+    ``log L``), ``loo`` what leaving each item out takes away (``log L - log L_-i``), both
+    ``(chain, draw, K, n)``. With ``w = P(S = k | E, pi, theta)``,
+    ``p(y_i | y_-i, pi, theta) = 1 / sum_k w_k exp(-loo_ki)``: the value whose importance
+    ratios give the exact leave-one-out predictive ``p(y_i | y_-i)`` (what ArviZ's ``loo``
+    estimates), though the items are not independent given the parameters (they share the
+    scenario).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_w = np.log(np.asarray(pi))[..., None] + shares.sum(axis=-1, keepdims=True)
+        log_w = log_w - np.logaddexp.reduce(log_w, axis=-2, keepdims=True)
+        terms = np.where(np.isneginf(log_w), -np.inf, log_w - loo)
+        return -np.logaddexp.reduce(terms, axis=-2)
 
 
 def _item_table(evidence: Evidence) -> xr.Dataset:

@@ -23,7 +23,28 @@ from ..core.errors import ForecastingError
 #: The layout of the files this version writes (readers refuse newer ones).
 #: 2: analytic confidence (the ``confidence`` group) in place of the ``interval``, which
 #: stays, renamed to what it is, as ``forecast/interval_if_parameters_known``.
-FORMAT_VERSION = 2
+#: 3: ``log_likelihood`` is ArviZ's pointwise log-likelihood (chain, draw, item); the values
+#: per scenario moved to ``log_likelihood_scenario``.
+FORMAT_VERSION = 3
+
+
+#: ArviZ's group: each item's pointwise log-likelihood ``(chain, draw, item)``, the scenario
+#: summed out (what ``az.loo`` and ``psense`` read).
+LOG_LIKELIHOOD = "log_likelihood"
+#: Each item's log-likelihood share under each scenario ``(chain, draw, scenario, item)``.
+#: Files written before it existed hold it as ``log_likelihood`` (kept as written: they verify
+#: as they are; :meth:`.Forecast.log_likelihood_by_scenario` finds it in either place).
+LOG_LIKELIHOOD_SCENARIO = "log_likelihood_scenario"
+POINTWISE_DOC = (
+    "log p(y_i | the other items, pi, theta), the scenario summed out by its posterior given "
+    "pi and theta: ArviZ's pointwise log-likelihood (az.loo gives the exact leave-one-out "
+    "predictive although the items share the scenario)"
+)
+BY_SCENARIO_DOC = (
+    "each item's share of log p(evidence | scenario, pi, theta) (tempered: its own w log f; "
+    "mixture: log p(its report | the reports before it of its origin and events)); the shares "
+    "add up to the log-likelihood of each scenario"
+)
 
 
 class NewerFormatError(ForecastingError):

@@ -18,8 +18,13 @@ A forecast is an ``xarray.DataTree`` with these groups (both engines, same names
     per-scenario parameter (chain, draw, scenario[, <id>_category]); ``scenario_probability``
     (chain, draw, scenario), the conditional ``P(S = k | E, pi, theta)``.
 ``log_likelihood``
-    ``evidence`` (chain, draw, scenario, item): each item's tempered log-likelihood
-    ``w * log f(y | theta_k)`` under every scenario.
+    ``evidence`` (chain, draw, item): each item's pointwise log-likelihood as ArviZ reads it,
+    ``log p(y_i | the other items, pi, theta)`` with the scenario summed out (``az.loo``,
+    ``psense``). Absent with dynamics, and from files made before it existed.
+``log_likelihood_scenario``
+    ``evidence`` (chain, draw, scenario, item): each item's log-likelihood share under every
+    scenario (the shares add up to ``log L``). Older files hold it as ``log_likelihood``
+    (read as written; :meth:`Forecast.log_likelihood_by_scenario` finds it in either).
 ``sample_stats``
     ``diverging`` (chain, draw); the MCMC engine adds NUTS's own statistics.
 ``constant_data``
@@ -48,7 +53,7 @@ from ..core.constants import CATCH_ALL, CATCH_ALL_LABEL, CONFIDENCE_RANGE
 from ..core.dims import CI_BOUND, SCENARIO
 from ..inputs.evidence import Evidence, Exclusion
 from ..inputs.question import Question
-from .files import read_tree, write_tree
+from .files import LOG_LIKELIHOOD, LOG_LIKELIHOOD_SCENARIO, read_tree, write_tree
 
 #: The old "interval", named for what it is (see the module docstring).
 PARAMETERS_INTERVAL = "interval_if_parameters_known"
@@ -153,6 +158,20 @@ class Forecast:
     def origins(self) -> list[str]:
         """The distinct origins of the evidence used (who first reported each item), sorted."""
         return sorted({it.get("origin", it["source"]) for it in self.evidence_items})
+
+    @property
+    def log_likelihood_by_scenario(self) -> xr.DataArray | None:
+        """Each item's log-likelihood share under each scenario (chain, draw, scenario, item).
+
+        From ``log_likelihood_scenario``, or from ``log_likelihood`` in a file of the earlier
+        layout (which held it there); ``None`` where the file has neither (too many values).
+        """
+        tree = self.tree
+        if LOG_LIKELIHOOD_SCENARIO in tree.children:
+            return tree[LOG_LIKELIHOOD_SCENARIO]["evidence"]
+        if LOG_LIKELIHOOD in tree.children and SCENARIO in tree[LOG_LIKELIHOOD].dims:
+            return tree[LOG_LIKELIHOOD]["evidence"]
+        return None
 
     @property
     def excluded(self) -> list[dict[str, str]]:

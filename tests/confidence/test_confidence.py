@@ -178,7 +178,7 @@ def test_a_forecast_made_before_confidence_loads_shows_in_history_and_verifies(c
 
 def test_a_new_forecast_records_its_format_and_verifies_its_confidence(tmp_path, capsys):
     f = fc.forecast(BUNDLED_QUESTION, as_of=AS_OF, seed=9, horizon_days=45)
-    assert f.tree.attrs["format_version"] == 2
+    assert f.tree.attrs["format_version"] == 3
     path = f.save(tmp_path / "f.nc")
     assert main(["verify", str(path)]) == 0  # reruns with the file's 45-day horizon
     capsys.readouterr()

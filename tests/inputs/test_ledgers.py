@@ -295,7 +295,7 @@ def test_bad_origins_relays_and_events_are_located(tmp_path, suffix):
 
     if suffix != ".csv":
         assert "must be a list" in found[(line(0, "via"), "[0].via")]
-        assert found[(line(2, "origin"), "[2].origin")] == "must not be empty"
+        assert found[(line(2, "origin"), "[2].origin")] == "must not be empty (item 'own')"
     assert "'mei report' is not a valid event id" in found[(line(1, "event"), "[1].event")]
     lines = {3: line(3), 4: line(4)}
     spans = found[(lines[4], "event")]

@@ -751,7 +751,7 @@ def test_duplicate_item_id_within_a_file(tmp_path):
     problem = only(
         evidence_errors(tmp_path, {"a.yaml": text}),
         line=line_of(text, "- id: ops-1", 2),
-        field="id",
+        field="[1].id",
         match=r"item id 'ops-1' is used twice \(first at .*a\.yaml:1\)",
     )
     assert problem.file.endswith("a.yaml")
@@ -764,7 +764,7 @@ def test_duplicate_item_id_across_files(tmp_path):
     problem = only(
         evidence_errors(tmp_path, {"a.yaml": ITEMS, "b.yaml": second}),
         line=1,
-        field="id",
+        field="[0].id",
         match=r"item id 'ops-1' is used twice \(first at .*a\.yaml:1\); ids must be unique across",
     )
     assert problem.file.endswith("b.yaml")
