@@ -6,8 +6,9 @@ metadata is well formed (a file is untrusted input: a malformed one "does not re
 the reason, never a traceback), checks the hashes against the embedded inputs, reruns the
 forecast with the same engine, settings and seed, and compares **everything the file shows a
 reader**: every variable and attribute of every group of the tree (``forecast``,
-``confidence``, ``posterior``, ``log_likelihood``, ``sample_stats``, ``constant_data``), the
-diagnostics and the provenance's settings. Nothing derived is trusted from the file.
+``confidence``, ``posterior``, ``log_likelihood``, ``log_likelihood_scenario``,
+``sample_stats``, ``constant_data``), the diagnostics and the provenance's settings. Nothing
+derived is trusted from the file.
 
 Two things cannot be recomputed from the file alone, and are checked against the files on disk
 when they are there: the list of items left out (the file holds only their ids and reasons) and
@@ -31,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.dims import SCENARIO
 from ..core.errors import InputError
 from ..core.paths import display_path
 from ..inputs.evidence import Evidence
@@ -232,7 +234,15 @@ def _compare_nested(where: str, x: Any, y: Any, largest: list[float]) -> list[st
 
 
 #: Groups of the tree compared variable by variable, attribute by attribute.
-GROUPS = ("forecast", "confidence", "posterior", "log_likelihood", "sample_stats", "constant_data")
+GROUPS = (
+    "forecast",
+    "confidence",
+    "posterior",
+    "log_likelihood",
+    "log_likelihood_scenario",
+    "sample_stats",
+    "constant_data",
+)
 
 
 def _compare_trees(original: Forecast, rerun: Forecast, largest: list[float]) -> list[str]:
@@ -242,10 +252,13 @@ def _compare_trees(original: Forecast, rerun: Forecast, largest: list[float]) ->
     for group in GROUPS:
         if group not in a.children:
             continue  # a group the file predates (format 1: no confidence)
-        if group not in b.children:
+        other = group
+        if group == "log_likelihood" and SCENARIO in a[group].dims:
+            other = "log_likelihood_scenario"  # where a file of the earlier layout held it
+        if other not in b.children:
             out.append(f"{group}: in the file, not in the rerun")
             continue
-        da, db = a[group].to_dataset(), b[group].to_dataset()
+        da, db = a[group].to_dataset(), b[other].to_dataset()
         for name in sorted(set(da.variables) | set(db.variables)):
             # format 1 called the range of P(S | E, pi, theta) "interval"
             other = "interval_if_parameters_known" if name == "interval" else name
