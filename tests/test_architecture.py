@@ -29,6 +29,7 @@ LAYERS = [
     ("presentation",),
     ("pipeline",),
     ("scoring",),
+    ("dashboard",),
     ("cli", "__init__"),
 ]
 #: Longest module without a reason stated at its top.
