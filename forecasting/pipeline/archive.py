@@ -25,6 +25,7 @@ import fcntl
 import os
 import re
 import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -91,6 +92,38 @@ class WriteResult:
     status: str
     entry: Entry
     message: str
+
+
+@dataclass(frozen=True)
+class Day:
+    """The archived forecasts of one question and date, read (:meth:`Archive.day`).
+
+    ``existing``: each file's entry, its provenance (None if unreadable) and its path as shown;
+    ``next``: the entry a different forecast would be written to. Plain data: a write can be
+    planned from it in another process (:meth:`plan`), without the files.
+    """
+
+    existing: tuple[tuple[Entry, dict | None, str], ...]
+    next: Entry
+    next_shown: str
+
+    def plan(self, forecast: Forecast) -> WriteResult:
+        """What writing ``forecast`` would do: ``unchanged``, ``written`` or ``revision``."""
+        for entry, old, shown in self.existing:
+            if old is not None and same_inputs(old, forecast.provenance):
+                return WriteResult(
+                    "unchanged",
+                    entry,
+                    f"{shown} already holds this forecast (identical inputs); nothing written",
+                )
+        if self.next.revision == 1:
+            return WriteResult("written", self.next, f"wrote {self.next_shown}")
+        return WriteResult(
+            "revision",
+            self.next,
+            f"{self.existing[-1][2]} holds a forecast for {forecast.as_of} from different "
+            f"inputs; kept it and wrote revision {self.next.revision} to {self.next_shown}",
+        )
 
 
 @dataclass
@@ -209,22 +242,24 @@ class Archive:
             entries.sort(key=lambda e: (e.as_of, e.revision))
             return Contents(question_id, entries, bad, forecasts)
 
-    def previous(self, contents: Contents, before: dt.date) -> Forecast | None:
+    def previous(
+        self, contents: Contents, before: dt.date, *, quarantine: bool = True
+    ) -> Forecast | None:
         """The newest usable forecast before a date, read whole (under the lock).
 
-        One whose other groups turn out damaged is quarantined (and taken out of
-        ``contents``), and the one before it tried.
+        One whose other groups turn out damaged is quarantined (without ``quarantine``: only
+        listed) and taken out of ``contents``, and the one before it tried.
         """
         qid = contents.question_id
-        with self.lock(qid):
+        with self.lock(qid) if quarantine else contextlib.nullcontext():
             while (entry := contents.latest(before=before)) is not None:
                 try:
                     return entry.load()
                 except ForecastingError as exc:
                     contents.entries.remove(entry)
                     del contents.forecasts[entry.path]
-                    moved = self._quarantine(qid, Unreadable(entry.path, _reason(exc, entry.path)))
-                    contents.unreadable.append(moved)
+                    item = Unreadable(entry.path, _reason(exc, entry.path))
+                    contents.unreadable.append(self._quarantine(qid, item) if quarantine else item)
             return None
 
     def _quarantine(self, question_id: str, item: Unreadable) -> Unreadable:
@@ -260,36 +295,42 @@ class Archive:
 
     def plan(self, forecast: Forecast) -> WriteResult:
         """What :meth:`write` would do now (nothing is written; hold the lock for it to hold)."""
-        qid = forecast.question_id
-        existing = self.for_date(qid, forecast.as_of)
-        for entry in existing:
+        return self.day(forecast.question_id, forecast.as_of).plan(forecast)
+
+    def day(self, question_id: str, as_of: dt.date) -> Day:
+        """What the archive holds for one question and date, enough to plan a write elsewhere."""
+        existing = []
+        for entry in self.for_date(question_id, as_of):
             try:
                 old = entry.load(groups=("forecast",)).provenance
             except (ForecastingError, ValueError):
-                continue
-            if same_inputs(old, forecast.provenance):
-                return WriteResult(
-                    "unchanged",
-                    entry,
-                    f"{display_path(str(entry.path))} already holds this "
-                    "forecast (identical inputs); nothing written",
-                )
-        revision = max((e.revision for e in existing), default=0) + 1
-        name = forecast.as_of.isoformat() + (f".r{revision}" if revision > 1 else "") + ".nc"
-        path = self.folder(qid) / name
-        entry = Entry(path, forecast.as_of, revision)
-        if revision == 1:
-            return WriteResult("written", entry, f"wrote {display_path(str(path))}")
-        return WriteResult(
-            "revision",
-            entry,
-            f"{display_path(str(existing[-1].path))} holds a forecast for "
-            f"{forecast.as_of} from different inputs; kept it and wrote "
-            f"revision {revision} to {display_path(str(path))}",
-        )
+                old = None
+            existing.append((entry, old, display_path(str(entry.path))))
+        revision = max((e.revision for e, _, _ in existing), default=0) + 1
+        name = as_of.isoformat() + (f".r{revision}" if revision > 1 else "") + ".nc"
+        path = self.folder(question_id) / name
+        return Day(tuple(existing), Entry(path, as_of, revision), display_path(str(path)))
 
-    def write(self, forecast: Forecast) -> WriteResult:
-        """Archive a forecast (atomic, locked; never overwrites; a no-op when unchanged)."""
+    def fingerprint(self, question_id: str) -> tuple[tuple[str, int, int], ...]:
+        """The archive files of a question by name, size and modification time.
+
+        Equal fingerprints (taken under the lock) mean the archive did not change between.
+        """
+        folder = self.folder(question_id)
+        if not folder.is_dir():
+            return ()
+        out = []
+        for p in sorted(folder.iterdir()):
+            if _NAME.fullmatch(p.name) and p.is_file():
+                st = p.stat()
+                out.append((p.name, st.st_size, st.st_mtime_ns))
+        return tuple(out)
+
+    def write(self, forecast: Forecast, *, encoded: bytes | None = None) -> WriteResult:
+        """Archive a forecast (atomic, locked; never overwrites; a no-op when unchanged).
+
+        ``encoded``: the file's bytes, :func:`encode` of the forecast (made elsewhere).
+        """
         qid = forecast.question_id
         with self.lock(qid):
             # temporary files can only be left by a writer that died (writers hold the lock)
@@ -300,7 +341,10 @@ class Archive:
                 return result
             path = result.entry.path
             try:
-                forecast.save(path)
+                if encoded is None:
+                    forecast.save(path)
+                else:
+                    _write_bytes(path, encoded)
             except OSError as exc:
                 raise naming(exc, path) from exc
             except RuntimeError as exc:  # netCDF's "NetCDF: HDF error", whatever the cause
@@ -346,6 +390,35 @@ def _read(entry: Entry, question_id: str) -> tuple[Forecast | None, Unreadable |
         why = f"a forecast as of {as_of}, not {entry.as_of} as its name says"
         return None, Unreadable(path, why)
     return f, None
+
+
+def encode(forecast: Forecast, path: Path) -> bytes:
+    """The bytes :meth:`Archive.write` writes for ``forecast`` (errors name ``path``).
+
+    Written into a temporary folder and read back, so that another process (a worker) can do
+    the encoding and compression, most of the cost of a write.
+    """
+    with tempfile.TemporaryDirectory(prefix="forecast-") as tmp:
+        try:
+            return forecast.save(Path(tmp) / path.name).read_bytes()
+        except OSError as exc:
+            raise naming(exc, path) from exc
+        except RuntimeError as exc:
+            raise _failed_write(exc, path, forecast) from exc
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    """Write a file atomically: temporary file in its folder, flushed to disk, renamed."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _failed_write(exc: RuntimeError, path: Path, forecast: Forecast) -> OSError:

@@ -7,34 +7,37 @@ compares it with the latest earlier one (attribution and surprise check) and wri
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import xarray as xr
 
-from ..analyses.attribution import Attribution, attribute
-from ..analyses.new_items import new_items
-from ..analyses.overview import sensitivity
-from ..analyses.prequential import by_origin, prequential, records
-from ..analyses.surprise_check import catch_all_flag, surprise
+from ..analyses.attribution import Attribution
 from ..api import forecast
-from ..core.atomic import naming, staged_folder
-from ..core.constants import CATCH_ALL, CATCH_ALL_THRESHOLD
 from ..core.errors import InputError, Problem
 from ..core.paths import project_root
 from ..core.schema import short_value
-from ..inputs.evidence import Evidence
+from ..inputs.evidence import Evidence, load_evidence
 from ..inputs.question import Question, load_question
 from ..inputs.resolve import resolve_inputs
-from ..presentation import report as rpt
-from ..presentation.dynamics import resolves, sampler_warnings
-from ..presentation.text import estimative, headline, next_observation_sentences
 from ..results.forecast import Forecast
 from .archive import Archive, Unreadable, WriteResult
+from .steps import (
+    Computed,
+    Shipment,
+    analyse,
+    evidence_flags,
+    forecast_step,
+    gather,
+    publish,
+)
+
+__all__ = ["UpdateResult", "backfill", "evidence_flags", "history", "update"]
 
 
 @dataclass
@@ -75,6 +78,12 @@ def update(
     progress: bool | None = None,
     sampler: str | None = None,
     horizon_days: float | None = None,
+    dry_run: bool = False,
+    analysts: str | Sequence[str | Path] | None = None,
+    pool: str | None = None,
+    extremize: float | None = None,
+    weights: Mapping[str, float] | Sequence[float] | str | None = None,
+    records: Mapping[str, Sequence[Any]] | None = None,
 ) -> UpdateResult:
     """Forecast, analyse, archive, compare with the previous forecast, and report.
 
@@ -89,215 +98,106 @@ def update(
     the reports as they were. A report already published for the date is never silently
     rewritten: the same content writes nothing; other content is a revision, the earlier
     report kept in ``revisions/r<n>/`` and named by the new one (``report_message``).
-    """
-    from ..presentation.plots import draw_figures, results_of
 
-    if not isinstance(question, Question):
-        question = load_question(question)
-    root = project_root(question.source)
-    store = Archive(archive if archive is not None else root / "forecasts")
-    out_root = Path(reports) if reports is not None else root / "reports"
-    current = forecast(
-        question,
-        evidence,
-        as_of=as_of,
+    ``dry_run`` computes and returns everything but writes nothing: no archive file, no lock
+    file, no report, nothing moved into quarantine (``report`` is then empty).
+
+    ``analysts`` (``"all"`` or names; with ``pool``, ``extremize``, ``weights`` and
+    ``records`` as in :func:`forecasting.forecast_analysts`): the report gains a section on
+    the analysts' forecasts, their pool and the disagreement map, and the summary their
+    ``analysts`` and ``disagreement``. The archive keeps the shared question's forecast.
+    """
+    options = dict(
         engine=engine,
         seed=seed,
         draws=draws,
         chains=chains,
-        progress=progress,
         sampler=sampler,
         horizon_days=horizon_days,
     )
-    tree = sensitivity(current)
-    directory = out_root / question.id / current.as_of.isoformat()
-    with store.lock(question.id):
-        contents = store.check(question.id, quarantine=True)
-        previous = store.previous(contents, current.as_of)
-        attribution = attribute(previous, current) if previous is not None else None
-        week = new_items(previous, current)  # the models before each new item, built once
-        sur = surprise(previous, current, week=week)
-        pre = prequential(previous, current, week=week)
-        flags = evidence_flags(current, sur)
-        archived = current.flag(flags)  # the archive (and history) keep the flags
-        planned = store.plan(archived)
-        also = None if planned.status == "unchanged" else (planned.entry, archived)
-        history = contents.history(also)
-        skipped = contents.unreadable
-        archive_message = planned.message + "".join(f"; skipped {u.describe()}" for u in skipped)
-        # the note that dynamics leave the confidence out is in the report, not a flag
-        reasons = [f"MCMC diagnostics: {w}" for w in sampler_warnings(current.warnings)] + flags
-        summary = _summary(current, previous, attribution, sur, tree, planned, reasons)
-        summary["archive"]["skipped"] = [u.to_dict() for u in skipped]
-        summary["prequential"] = {
-            "total": pre.attrs["total"],
-            "items": records(pre),
-            "origins": by_origin(pre),
-        }
-        staging = None
-        try:
-            with staged_folder(directory) as staging:
-                results = results_of(current, tree, history)
-                figures = draw_figures(results, staging / "figures", only=rpt.FIGURES)
-                blocks = rpt.build(
-                    current,
-                    previous=previous,
-                    attribution=attribution,
-                    surprise=sur,
-                    sensitivity=tree,
-                    figures=figures,
-                    archive_message=archive_message,
-                    prequential=pre,
-                    archived_as=f"{question.id}/{planned.entry.path.name}",
-                )
-                # a published report is kept: same content, nothing written; else a revision
-                report_plan = rpt.plan(directory, blocks, staging)
-                summary["report_status"] = report_plan.to_dict()
-                if report_plan.status == "unchanged":
-                    written = store.write(archived)
-                    raise rpt.Unchanged  # the staging folder goes; the published one stays
-                rpt.keep_earlier(report_plan, staging)
-                blocks = rpt.announce(blocks, report_plan)
-                paths = rpt.write(staging, blocks, summary, current.title, final=directory)
-                written = store.write(archived)
-        except rpt.Unchanged:
-            paths = rpt.paths(directory)
-        except OSError as exc:  # e.g. a full disk: name the report's file, not its staging
-            named = _report_error(exc, staging, directory)
-            if named is None:
-                raise
-            raise named from exc
-    summary["report"] = {k: str(v) for k, v in paths.items()}
-    return UpdateResult(
-        current,
-        previous,
-        written,
-        attribution,
-        sur,
-        tree,
-        paths,
-        summary,
-        reasons,
-        skipped,
-        report_message=report_plan.message,
-    )
-
-
-def _report_error(exc: OSError, staging: Path | None, directory: Path) -> OSError | None:
-    """The error naming the report's file (or folder) it failed on; None if it does."""
-    if exc.filename is None:
-        return naming(exc, directory)
-    name = Path(exc.filename)
-    if staging is not None and name.is_relative_to(staging):
-        return naming(exc, directory / name.relative_to(staging))
-    return None
-
-
-def evidence_flags(current: Forecast, sur: xr.Dataset) -> list[str]:
-    """Why the evidence says the scenario set may be incomplete (empty if it does not).
-
-    The catch-all scenario's probability at or above :data:`CATCH_ALL_THRESHOLD`, and new
-    items improbable under every scenario (named).
-    """
-    out = []
-    p = catch_all_flag(current)
-    if p is not None:
-        out.append(
-            f"'{current.labels[CATCH_ALL]}' is at {100 * p:.0f}% (flagged from "
-            f"{100 * CATCH_ALL_THRESHOLD:.0f}%): the evidence fits none of the named "
-            "scenarios well; the scenario set may be incomplete"
+    ship, store, directory = prepare(question, evidence, as_of, archive, reports, options)
+    current, tree = forecast_step(ship, progress=progress)
+    with contextlib.nullcontext() if dry_run else store.lock(ship.question.id):
+        ship = gather(
+            store,
+            ship.question,
+            ship.evidence,
+            ship.as_of,
+            options=options,
+            report=directory,
+            dry_run=dry_run,
+            analysts=analyst_options(analysts, pool, extremize, weights, records),
         )
-    improbable = zip(sur["item"].values, sur["improbable"].values, strict=True)
-    items = [str(i) for i, bad in improbable if bad]
-    if items:
-        out.append(
-            "new evidence improbable under every scenario (tail below "
-            f"{sur.attrs['threshold']:g}): " + ", ".join(items)
-        )
-    if sur.attrs.get("joint_improbable"):
-        out.append(
-            f"the {sur.attrs['n_new']} new items together improbable under every scenario "
-            f"(joint tail below {sur.attrs['threshold']:g}): "
-            + ", ".join(str(i) for i in sur["item"].values)
-        )
-    return out
+        done = analyse(ship, current, tree)
+        return finish(done, store, directory, dry_run=dry_run)
 
 
-def _summary(
-    current: Forecast,
-    previous: Forecast | None,
-    attribution: Attribution | None,
-    sur: xr.Dataset,
-    tree: xr.DataTree,
-    written: WriteResult,
-    reasons: list[str],
-) -> dict[str, Any]:
-    out = current.to_dict()
-    out["headline"] = headline(current, previous)
-    if current.now is not None:  # dynamics: each scenario's "now" is beside its probability
-        out["resolves"] = resolves(current)
-    for s in out["scenarios"]:
-        s["estimative"] = estimative(s["probability"])
-        if previous is not None and s["id"] in previous.scenarios:
-            s["change"] = s["probability"] - float(previous.probabilities.sel(scenario=s["id"]))
-    out["previous_as_of"] = previous.as_of.isoformat() if previous is not None else None
-    out["archive"] = {
-        "status": written.status,
-        "path": str(written.entry.path),
-        "message": written.message,
-    }
-    out["attribution"] = attribution.to_dict() if attribution is not None else None
-    out["surprise"] = {
-        "threshold": sur.attrs["threshold"],
-        "flagged": bool(sur.attrs["flagged"]),
-        "joint_tail": dict(
-            zip(current.scenarios, map(float, sur["joint_tail"].values), strict=True)
-        ),
-        "joint_improbable": bool(sur.attrs["joint_improbable"]),
-        "items": [
-            {
-                "id": str(i),
-                "tail_forecast": float(t),
-                "tail_by_scenario": dict(zip(current.scenarios, map(float, row), strict=True)),
-                "improbable": bool(bad),
-            }
-            for i, t, row, bad in zip(
-                sur["item"].values,
-                sur["tail_forecast"].values,
-                sur["tail_probability"].values,
-                sur["improbable"].values,
-                strict=True,
+def analyst_options(
+    analysts: str | Sequence[str | Path] | None,
+    pool: str | None = None,
+    extremize: float | None = None,
+    weights: Mapping[str, float] | Sequence[float] | str | None = None,
+    records: Mapping[str, Sequence[Any]] | None = None,
+) -> dict[str, Any] | None:
+    """The shipment's ``analysts`` (:attr:`.steps.Shipment.analysts`); ``None`` without any."""
+    if analysts is None:
+        if pool is not None or extremize is not None or weights is not None:
+            raise InputError(
+                [
+                    Problem(
+                        None, None, "pool", "pool, extremize and weights pool analysts: name them"
+                    )
+                ]
             )
-        ],
-    }
-    voi = tree["value_of_information"].to_dataset()
-    order = np.argsort(-voi["entropy_reduction"].values)
-    out["watch_next"] = [
-        {
-            "indicator": str(voi.indicator.values[n]),
-            "entropy_reduction": float(voi["entropy_reduction"].values[n]),
-            "p_leader_change": float(voi["p_leader_change"].values[n]),
-        }
-        for n in order
-    ]
-    out["next_observations"] = next_observation_sentences(
-        current.question, current.labels, tree["next_observation"].to_dataset()
+        return None
+    return dict(analysts=analysts, pool=pool, extremize=extremize, weights=weights, records=records)
+
+
+def prepare(
+    question: Question | str | Path,
+    evidence: Evidence | str | Path | None,
+    as_of: dt.date | str | None,
+    archive: str | Path | None,
+    reports: str | Path | None,
+    options: dict[str, Any],
+) -> tuple[Shipment, Archive, Path]:
+    """The inputs read and validated, the archive and the report's folder (nothing read yet).
+
+    The shipment holds the inputs only; :func:`.steps.gather` adds what the archive holds.
+    """
+    if not isinstance(question, Question):
+        question = load_question(question)
+    if not isinstance(evidence, Evidence):  # the whole ledger, as forecast() reads it
+        evidence = load_evidence(evidence, question)
+    question, _, day = resolve_inputs(question, evidence, as_of)  # checked, nothing more read
+    root = project_root(question.source)
+    store = Archive(archive if archive is not None else root / "forecasts")
+    out_root = Path(reports) if reports is not None else root / "reports"
+    directory = out_root / question.id / day.isoformat()
+    return Shipment(question, evidence, day, options, directory), store, directory
+
+
+def finish(done: Computed, store: Archive, directory: Path, *, dry_run: bool) -> UpdateResult:
+    """Publish what an update computed (:func:`.steps.publish`) unless a dry run, as a result."""
+    if dry_run:
+        written, paths, message = done.planned, {}, "dry run: nothing written"
+        done.summary["report_status"] = {"status": "dry-run", "message": message}
+        done.summary["report"] = None
+    else:
+        written, paths, message = publish(done, store, directory)
+    return UpdateResult(
+        done.forecast,
+        done.previous,
+        written,
+        done.attribution,
+        done.surprise,
+        done.sensitivity,
+        paths,
+        done.summary,
+        done.reasons,
+        done.skipped,
+        report_message=message,
     )
-    js = tree["judgement_sensitivity"].to_dataset()
-    top = np.argsort(-js["leader_swing"].values)[:5]
-    out["top_judgements"] = [
-        {"id": str(js.judgement.values[n]), "swing": float(js["leader_swing"].values[n])}
-        for n in top
-    ]
-    infl = tree["evidence_influence"].to_dataset()
-    top = np.argsort(-infl["diagnosticity"].values)[:5]
-    out["top_evidence"] = [
-        {"id": str(infl.item.values[n]), "diagnosticity": float(infl["diagnosticity"].values[n])}
-        for n in top
-    ]
-    out["flagged"] = bool(reasons)
-    out["flag_reasons"] = reasons
-    return out
 
 
 def history(question: Question | str | Path, *, archive: str | Path | None = None) -> xr.Dataset:
@@ -332,9 +232,9 @@ def backfill(
     Dates run from ``start`` to ``end`` (default: the latest evidence date, or today) every
     ``every_days`` days; items dated after each as-of are excluded.
     """
-    start = _as_date(start, "start")
+    start = as_date(start, "start")
     if end is not None:  # the arguments are checked before any file is read
-        end = backfill_dates(start, _as_date(end, "end"), every_days)[-1]
+        end = backfill_dates(start, as_date(end, "end"), every_days)[-1]
     else:
         backfill_dates(start, start, every_days)
     question, ev, _ = resolve_inputs(question, evidence, None)
@@ -420,7 +320,8 @@ def backfill_dates(start: dt.date, end: dt.date, every_days: int) -> list[dt.dat
     return dates
 
 
-def _as_date(value: dt.date | str, name: str) -> dt.date:
+def as_date(value: dt.date | str, name: str) -> dt.date:
+    """A date given as a date or as ``YYYY-MM-DD`` (:class:`InputError` naming ``name``)."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):

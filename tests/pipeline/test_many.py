@@ -1,0 +1,202 @@
+"""Many questions on Dask: the same files as serial, one row per question, faults survived.
+
+One ``LocalCluster`` (2 processes, 1 thread each) serves the whole module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+from pathlib import Path
+
+import pytest
+from builders import SMALL_LEDGER, SMALL_QUESTION, small_project
+
+from forecasting.cli import main
+from forecasting.pipeline import many
+from forecasting.pipeline.archive import Archive
+from forecasting.pipeline.many import Row, backfill_many, dask_client, exit_code, update_many
+
+
+@pytest.fixture(scope="module")
+def compile_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("compile")
+
+
+@pytest.fixture(scope="module")
+def client(compile_root):
+    with dask_client(workers=2, compile_root=compile_root) as c:
+        yield c
+
+
+def add_question(root: Path, qid: str) -> Path:
+    """Another small question (its own id, title and ledger) in the project."""
+    path = root / "models" / f"{qid}.yaml"
+    text = SMALL_QUESTION.replace("id: watch", f"id: {qid}")
+    path.write_text(text.replace("title: Does the truce hold?", f"title: Does the {qid} hold?"))
+    (root / "evidence" / qid).mkdir(parents=True)
+    (root / "evidence" / qid / "ledger.yaml").write_text(SMALL_LEDGER)
+    return path
+
+
+@pytest.fixture
+def project(tmp_path):
+    small_project(tmp_path)
+    add_question(tmp_path, "ceasefire")
+    return tmp_path
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    """Every file below a folder, by relative path (the lock files aside)."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != ".lock"
+    }
+
+
+def test_each_worker_compiles_in_its_own_folder(client, compile_root):
+    """Run first: a client that connects later sets its own folders (the default one)."""
+
+    def where() -> str:
+        import pytensor
+
+        return pytensor.config.compiledir
+
+    folders = client.run(where)
+    assert len(set(folders.values())) == len(folders) == 2
+    for folder in folders.values():
+        assert Path(folder).is_relative_to(compile_root)
+
+
+def test_dask_writes_the_bytes_serial_writes(project, client):
+    models = [project / "models"]
+    # the earlier weeks, by a backfill: serial, then on Dask
+    serial = backfill_many(models, start="2025-10-13", end="2025-10-20", client=None)
+    assert [r.code for r in serial] == [0, 0]
+    backfilled = files(project / "forecasts")
+    assert len(backfilled) == 4
+    shutil.rmtree(project / "forecasts")
+    rows = backfill_many(models, start="2025-10-13", end="2025-10-20", client=client)
+    assert [r.code for r in rows] == [0, 0]
+    assert files(project / "forecasts") == backfilled
+    # this week's update (with a previous forecast to compare with): serial, then on Dask
+    rows = update_many(models, as_of="2025-10-27", client=None)
+    assert [(r.id, r.code) for r in rows] == [("ceasefire", 0), ("watch", 0)]
+    archive, reports = files(project / "forecasts"), files(project / "reports")
+    assert len(archive) == 6 and "watch/2025-10-27/report.html" in reports
+    shutil.rmtree(project / "reports")
+    for name in ("ceasefire", "watch"):
+        (project / "forecasts" / name / "2025-10-27.nc").unlink()
+    rows = update_many(models, as_of="2025-10-27", client=client)
+    assert [(r.id, r.code) for r in rows] == [("ceasefire", 0), ("watch", 0)]
+    assert rows[1].result.previous.as_of.isoformat() == "2025-10-20"
+    # byte for byte: the archive (no timestamps are stored), the reports and their JSON
+    assert files(project / "forecasts") == archive
+    assert files(project / "reports") == reports
+    folder = project / "reports" / "watch" / "2025-10-27"
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["previous_as_of"] == "2025-10-20"
+    # run again: nothing new is written, and it says so
+    again = update_many(models, as_of="2025-10-27", client=client)
+    assert all(r.result.archived.status == "unchanged" for r in again)
+    assert files(project / "forecasts") == archive
+
+
+def test_one_question_s_bad_input_does_not_stop_the_others(project, client, capsys):
+    (project / "models" / "broken.yaml").write_text("id: broken\ntitle: [unclosed\n")
+    add_question(project, "surge")
+    (project / "evidence" / "surge" / "later.yaml").write_text(
+        "- {id: huge, indicator: clashes, value: 400, window: [2025-10-20, 2025-10-27],\n"
+        "   date: 2025-10-27, source: test}\n"
+    )
+    address = client.scheduler.address
+    models = str(project / "models")
+    code = main(["update", models, "--as-of", "2025-10-27", "--scheduler", address])
+    out, err = capsys.readouterr()
+    assert code == 2  # bad input outranks a flag
+    table = out[out.index("question") :]
+    # bad input first, then flagged, then the rest
+    assert table.index("broken.yaml") < table.index("surge") < table.index("watch")
+    assert "bad input" in table and "flagged" in table
+    assert "4 questions: 2 ok, 1 flagged, 1 bad input; exit 2" in out
+    assert "broken.yaml" in err and "Traceback" not in err
+    assert {p.name for p in (project / "forecasts").iterdir()} == {"ceasefire", "surge", "watch"}
+    # the history lists every question of the folder
+    assert main(["history", str(project / "models")]) == 2  # the broken file is named
+    out = capsys.readouterr().out
+    for qid in ("ceasefire", "surge", "watch", "broken.yaml"):
+        assert qid in out
+    assert "1 forecast " in out and "flagged" in out
+    assert main(["history", str(project / "models" / "watch.yaml"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["question"] == "watch"
+
+
+def test_cli_backfill_of_a_folder(project, client, capsys):
+    models, address = str(project / "models"), client.scheduler.address
+    args = ["backfill", models, "--from", "2025-10-20", "--to", "2025-10-27"]
+    assert main([*args, "--scheduler", address]) == 0
+    out = capsys.readouterr().out
+    assert "2 questions: 2 ok; exit 0" in out and "2 dates, 2 written" in out
+    assert main([*args, "--serial"]) == 0  # again, one after another: nothing new
+    assert "2 dates, 0 written" in capsys.readouterr().out
+    assert main([*args, "--evidence", str(project / "evidence" / "watch")]) == 2
+    assert "give it with one question only" in capsys.readouterr().err
+
+
+def test_a_folder_without_questions_is_bad_input(tmp_path, capsys):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "watch.resolution.yaml").write_text("outcome: holds\n")
+    assert main(["update", str(tmp_path / "models"), "--serial"]) == 2
+    assert "holds no question files" in capsys.readouterr().err
+
+
+def test_the_exit_code_is_the_most_severe_question_s():
+    def row(code):
+        return Row("q.yaml", "q", code, "")
+
+    assert exit_code([]) == 0
+    assert exit_code([row(0), row(3)]) == 3
+    assert exit_code([row(3), row(2), row(0)]) == 2
+    assert exit_code([row(2), row(1), row(3)]) == 1
+    assert [r.code for r in many.ordered([row(0), row(3), row(1), row(2)])] == [1, 2, 3, 0]
+
+
+def test_dry_run_writes_nothing(project, capsys):
+    before = files(project)
+    q = str(project / "models" / "watch.yaml")
+    assert main(["update", q, "--as-of", "2025-10-27", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "It collapses" in out and "posterior" in out
+    assert "Dry run: nothing written (the archive would say: wrote " in out
+    assert files(project) == before
+    assert sorted(p.name for p in project.iterdir()) == ["evidence", "models"]
+    rows = update_many([project / "models"], as_of="2025-10-27", dry_run=True)
+    assert [r.code for r in rows] == [0, 0] and files(project) == before
+
+
+def test_a_killed_worker_s_task_runs_again_and_nothing_is_lost_or_doubled(
+    project, client, monkeypatch, tmp_path_factory
+):
+    marker = tmp_path_factory.mktemp("marker") / "killed"
+
+    def dies_once(ship):  # a worker process killed mid-task, the first time only
+        from forecasting.pipeline.steps import compute
+
+        if ship.question.id == "watch" and not marker.exists():
+            marker.write_text(str(os.getpid()))
+            os.kill(os.getpid(), signal.SIGKILL)
+        return compute(ship)
+
+    monkeypatch.setattr(many, "compute", dies_once)
+    rows = update_many([project / "models"], as_of="2025-10-27", client=client)
+    assert marker.exists()  # it did die
+    assert [(r.id, r.code) for r in rows] == [("ceasefire", 0), ("watch", 0)]
+    for qid in ("ceasefire", "watch"):
+        assert [e.path.name for e in Archive(project / "forecasts").entries(qid)] == [
+            "2025-10-27.nc"
+        ]
+        assert not list((project / "forecasts" / qid).glob(".*.tmp"))
+        assert (project / "reports" / qid / "2025-10-27" / "report.html").is_file()
