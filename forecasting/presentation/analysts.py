@@ -7,6 +7,8 @@ analysts' differences come from.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -19,23 +21,56 @@ from .text import pct
 RATIONALE_CHARS = 160
 
 
+def pool_words(
+    method: str, extremize: float, weighting: str, names: Sequence[str], weights: Sequence[float]
+) -> str:
+    """How analysts are pooled, in words.
+
+    For example ``linear pool, equal weights`` or ``log pool, d = 1.5, Cooke weights a 0.70,
+    b 0.30``.
+    """
+    how = method if extremize == 1.0 else f"{method}, d = {extremize:g}"
+    w = np.asarray(weights, dtype=float)
+    if len(w) == 0 or (abs(w - w[0]) < 1e-12).all():
+        return f"{how} pool, equal weights"
+    kind = "Cooke weights" if weighting == "cooke" else "weights"
+    return f"{how} pool, {kind} " + ", ".join(f"{n} {x:.2f}" for n, x in zip(names, w, strict=True))
+
+
+def analysts_line(summary: dict[str, Any]) -> str:
+    """One line on the analysts of an update (``summary["analysts"]``, their ``to_dict``)."""
+    rows = summary["analysts"]
+    names = [a["name"] for a in rows]
+    how = pool_words(
+        summary["pool"]["method"],
+        summary["pool"]["extremize"],
+        summary["weighting"],
+        names,
+        [a["weight"] for a in rows],
+    )
+    leader = summary["leader"]
+    label = next(s["label"] for s in summary["scenarios"] if s["id"] == leader)
+    each = [a["probability"][leader] for a in rows]
+    leaders = set(summary["leaders"].values())
+    agree = (
+        "every analyst leads with it" if len(leaders) == 1 else "they lead with different scenarios"
+    )
+    return (
+        f"Analysts ({len(names)}, {how}): pooled, {label} is at {pct(summary['pooled'][leader])} "
+        f"(the analysts {pct(min(each))} to {pct(max(each))}); {agree}. The report has the "
+        "disagreement map."
+    )
+
+
 def format_analysts(result: AnalystForecasts) -> str:
     """Each analyst's probabilities, the pool and the spread (max - min) per scenario."""
     ds = result.probabilities
     names = result.analysts
     width = max(8, *(len(n) for n in names))
     label_width = max(len("scenario"), *(len(result.labels[s][:48]) for s in result.scenarios))
-    how = result.method if result.extremize == 1.0 else f"{result.method}, d = {result.extremize:g}"
-    equal = bool((abs(ds.weight.values - ds.weight.values[0]) < 1e-12).all())
-    weights = (
-        "equal weights"
-        if equal
-        else ("Cooke weights " if result.weighting == "cooke" else "weights ")
-        + ", ".join(f"{n} {w:.2f}" for n, w in zip(names, ds.weight.values, strict=True))
-    )
+    how = pool_words(result.method, result.extremize, result.weighting, names, ds.weight.values)
     lines = [
-        f"{result.title}: {len(names)} analyst{'s' if len(names) != 1 else ''}, "
-        f"pooled {how} ({weights})",
+        f"{result.title}: {len(names)} analyst{'s' if len(names) != 1 else ''}, pooled {how}",
         f"as of {result.as_of.isoformat()} | exact engine | evidence: {result.n_items} items, "
         "shared by every analyst",
         "",

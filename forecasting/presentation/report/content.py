@@ -7,6 +7,7 @@ PNG files of the plot registry, with its captions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -130,12 +131,15 @@ def build(
     archive_message: str,
     prequential: xr.Dataset | None = None,
     archived_as: str = "",
+    analysts: Sequence[Block] = (),
 ) -> list[Block]:
     """The report's blocks, in reading order.
 
     ``prequential``: the new items' log predictive scores
     (:func:`~forecasting.analyses.prequential.prequential`), a column of the new evidence.
     ``archived_as``: the archive's file of the forecast (a row of the diagnostics).
+    ``analysts``: the section on several analysts (:func:`.analysts.analyst_blocks`), placed
+    after what to watch next.
     """
     b: list[Block] = [Heading(f"{current.title}: forecast as of {current.as_of}", 1)]
     b.append(Paragraph(f"**{headline(current, previous)}**"))
@@ -313,6 +317,8 @@ def build(
     # what to watch next
     b.append(Heading("What to watch next"))
     b.extend(_watch_blocks(current, sensitivity, figures))
+
+    b.extend(analysts)
 
     # diagnostics
     b.append(Heading("Diagnostics and provenance"))
