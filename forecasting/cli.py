@@ -136,14 +136,90 @@ def _every(text: str) -> int:
     return days  # at most 3,660 days: refused, with the bound, by the backfill itself
 
 
+def pooling(p: argparse.ArgumentParser) -> None:
+    """The options of several analysts and their pool (``run`` and ``update``)."""
+    p.add_argument(
+        "--analysts",
+        default=None,
+        metavar="all|NAME,...",
+        help="forecast with each analyst's overlay (models/<stem>/analysts/<name>.yaml) and "
+        "pool them",
+    )
+    p.add_argument(
+        "--pool",
+        choices=("linear", "log", "gmo"),
+        default=None,
+        help="how --analysts are pooled (default: the question's pooling:, else linear)",
+    )
+    p.add_argument(
+        "--extremize",
+        type=_extremize,
+        default=None,
+        metavar="D",
+        help="extremizing factor of the log and gmo pools (default 1: none)",
+    )
+    p.add_argument(
+        "--weights",
+        choices=("equal", "cooke"),
+        default=None,
+        help="how --analysts are weighted: equal (default) or cooke (Cooke's classical model, "
+        "from the resolved questions beside this one)",
+    )
+
+
+def _analyst_spec(args: argparse.Namespace, question: Path) -> dict[str, Any] | None:
+    """``--analysts`` and its pool as the keywords of ``forecast_analysts`` (None: none)."""
+    if args.analysts is None:
+        if args.pool is not None or args.extremize is not None or args.weights is not None:
+            raise InputError(
+                [
+                    Problem(
+                        None,
+                        None,
+                        "--pool",
+                        "--pool, --extremize and --weights pool analysts: add --analysts",
+                    )
+                ]
+            )
+        return None
+    names = [n.strip() for n in args.analysts.split(",") if n.strip()]
+    if not names:
+        raise InputError([Problem(None, None, "--analysts", "give 'all' or analyst names")])
+    chosen = "all" if names == ["all"] else names
+    records = None
+    if args.weights == "cooke":
+        from .inputs.overlays import load_overlays
+        from .inputs.question import load_question
+        from .scoring.cooke import resolved_records
+
+        overlays = load_overlays(load_question(question), chosen)
+        records = resolved_records(question, [o.analyst for o in overlays])
+    return dict(
+        analysts=chosen,
+        pool=args.pool,
+        extremize=args.extremize,
+        weights=args.weights,
+        records=records,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser (also used to document the CLI)."""
     parser = _Parser(prog="forecast", description="Bayesian scenario forecasting.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    def question(p: argparse.ArgumentParser, *, evidence: bool = True) -> None:
-        p.add_argument("question", type=Path, help="question file (models/<name>.yaml)")
+    def question(p: argparse.ArgumentParser, *, evidence: bool = True, many: bool = False) -> None:
+        if many:
+            p.add_argument(
+                "question",
+                type=Path,
+                nargs="+",
+                metavar="QUESTION",
+                help="question files (models/<name>.yaml) or folders of them (models/)",
+            )
+        else:
+            p.add_argument("question", type=Path, help="question file (models/<name>.yaml)")
         if evidence:
             p.add_argument(
                 "--evidence",
@@ -194,6 +270,25 @@ def build_parser() -> argparse.ArgumentParser:
     def json_flag(p: argparse.ArgumentParser, what: str) -> None:
         p.add_argument("--json", action="store_true", help=f"print {what} as one JSON object")
 
+    def cluster(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--scheduler",
+            default=None,
+            metavar="ADDRESS",
+            help="several questions: compute on this Dask cluster (default: "
+            "DASK_SCHEDULER_ADDRESS, else a local cluster of processes)",
+        )
+        p.add_argument(
+            "--workers",
+            type=_positive,
+            default=None,
+            metavar="N",
+            help="several questions: processes of the local cluster (default: one per core)",
+        )
+        p.add_argument(
+            "--serial", action="store_true", help="several questions: one after another, here"
+        )
+
     def archive(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--archive",
@@ -215,34 +310,33 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE.nc",
         help="also save the forecast as NetCDF",
     )
+    pooling(run)
     run.add_argument(
-        "--analysts",
-        default=None,
-        metavar="all|NAME,...",
-        help="forecast with each analyst's overlay (models/<stem>/analysts/<name>.yaml) and "
-        "pool them",
-    )
-    run.add_argument(
-        "--pool",
-        choices=("linear", "log", "gmo"),
-        default=None,
-        help="how --analysts are pooled (default: the question's pooling:, else linear)",
-    )
-    run.add_argument(
-        "--extremize",
-        type=_extremize,
-        default=None,
-        metavar="D",
-        help="extremizing factor of the log and gmo pools (default 1: none)",
-    )
-    run.add_argument(
-        "--weights",
-        choices=("equal", "cooke"),
-        default=None,
-        help="how --analysts are weighted: equal (default) or cooke (Cooke's classical model, "
-        "from the resolved questions beside this one)",
+        "--with",
+        dest="with_files",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="ITEM.yaml",
+        help="a what-if: add the items of this ledger file (any ledger format; repeatable) to "
+        "the ledger for this run only; nothing is written to the ledger or the archive",
     )
     run.set_defaults(handler=_run)
+
+    ini = sub.add_parser(
+        "init", help="start a new question: a commented template question and ledger"
+    )
+    ini.add_argument(
+        "question_id", metavar="QUESTION_ID", help="the new question's id (e.g. gaza-ceasefire)"
+    )
+    ini.add_argument(
+        "--dir",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="the project folder: models/ and evidence/ are made in it (default: here)",
+    )
+    ini.set_defaults(handler=_init)
 
     val = sub.add_parser("validate", help="check a question and its evidence")
     question(val)
@@ -263,7 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     upd = sub.add_parser(
         "update", help="weekly update: forecast, archive, explain the change, write the report"
     )
-    question(upd)
+    question(upd, many=True)
     as_of(upd)
     archive(upd)
     upd.add_argument(
@@ -275,10 +369,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     engine(upd)
     json_flag(upd, "the summary")
+    upd.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="compute and print everything; write nothing (no archive, no report)",
+    )
+    pooling(upd)
+    cluster(upd)
     upd.set_defaults(handler=_update)
 
     his = sub.add_parser("history", help="the archived forecasts of a question over time")
-    question(his, evidence=False)
+    question(his, evidence=False, many=True)
     archive(his)
     json_flag(his, "the history")
     his.add_argument(
@@ -289,7 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     back = sub.add_parser(
         "backfill", help="replay the ledger into the archive as seen at past dates"
     )
-    question(back)
+    question(back, many=True)
     back.add_argument(
         "--from", dest="start", type=_date, required=True, metavar="DATE", help="first as-of date"
     )
@@ -306,6 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     archive(back)
     engine(back, draws=True)
+    cluster(back)
     back.set_defaults(handler=_backfill)
 
     ver = sub.add_parser("verify", help="rerun an archived forecast and check it reproduces")
@@ -337,6 +439,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--plots", type=Path, default=None, metavar="DIR", help="write the score plots to DIR"
     )
     sco.set_defaults(handler=_score)
+
+    srv = sub.add_parser(
+        "serve", help="the dashboard: every question, its ledger, drivers and what-ifs"
+    )
+    srv.add_argument(
+        "models",
+        type=Path,
+        nargs="?",
+        default=Path("models"),
+        metavar="MODELS_DIR",
+        help="the models/ directory of the questions (default: models)",
+    )
+    srv.add_argument(
+        "--port", type=_positive, default=5006, metavar="N", help="port (default 5006)"
+    )
+    as_of(srv)
+    srv.add_argument("--show", action="store_true", help="also open the page in a browser")
+    srv.set_defaults(handler=_serve)
     return parser
 
 
@@ -362,9 +482,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             _say(problem, file=sys.stderr)
         n = len(exc.problems)
-        nothing = {"resolve": "nothing was written", "score": "nothing was scored"}.get(
-            args.command, "nothing was forecast"
-        )
+        nothing = {
+            "resolve": "nothing was written",
+            "init": "nothing was written",
+            "score": "nothing was scored",
+        }.get(args.command, "nothing was forecast")
         print(
             f"forecast: {n} problem{'s' if n != 1 else ''} in the input; {nothing}",
             file=sys.stderr,
@@ -440,19 +562,11 @@ def _run(args: argparse.Namespace) -> int:
     from .api import forecast
     from .presentation.tables import format_table
 
-    if args.analysts is not None:
-        return _run_analysts(args)
-    if args.pool is not None or args.extremize is not None or args.weights is not None:
-        raise InputError(
-            [
-                Problem(
-                    None,
-                    None,
-                    "--pool",
-                    "--pool, --extremize and --weights pool analysts: add --analysts",
-                )
-            ]
-        )
+    spec = _analyst_spec(args, args.question)
+    if spec is not None:
+        if args.with_files:
+            raise InputError([Problem(None, None, "--with", "not with --analysts")])
+        return _run_analysts(args, spec)
     if args.save is not None and args.save.is_dir():
         raise InputError(
             [
@@ -464,9 +578,16 @@ def _run(args: argparse.Namespace) -> int:
                 )
             ]
         )
+    question, evidence, hypothetical = args.question, args.evidence, []
+    if args.with_files:  # a what-if: the ledger as it is, plus these items, for this run only
+        from .inputs.resolve import load_inputs
+
+        question, evidence = load_inputs(question, evidence, extra=args.with_files)
+        what_if = {str(p) for p in args.with_files}
+        hypothetical = [it for it in evidence.items if it.file in what_if]
     result = forecast(
-        args.question,
-        args.evidence,
+        question,
+        evidence,
         as_of=args.as_of,
         engine=args.engine,
         seed=args.seed,
@@ -492,8 +613,16 @@ def _run(args: argparse.Namespace) -> int:
                 ]
             ) from None
     if args.json:
-        print(result.to_json())
+        if args.with_files:
+            out = json.loads(result.to_json())
+            out["hypothetical"] = [{"id": it.id, "file": it.file} for it in hypothetical]
+            print(json.dumps(out))
+        else:
+            print(result.to_json())
     else:
+        if args.with_files:
+            _say(_what_if_line(hypothetical, result))
+            print()
         _say(format_table(result), keep="\n")
         if args.save is not None:
             print()
@@ -503,7 +632,22 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _run_analysts(args: argparse.Namespace) -> int:
+def _what_if_line(hypothetical: list, result: Any) -> str:
+    """What a ``run --with`` added: the hypothetical items, used or left out by the as-of date."""
+    used = {it["id"] for it in result.evidence_items}
+    files = ", ".join(dict.fromkeys(str(it.file) for it in hypothetical)) or "the --with files"
+    n = len(hypothetical)
+    ids = ", ".join(
+        it.id + ("" if it.id in used else " (left out: dated after the as-of date)")
+        for it in hypothetical
+    )
+    return (
+        f"WHAT-IF: {n} hypothetical item{'s' if n != 1 else ''} from {files}, not in the ledger "
+        f"(nothing was written to the ledger or the archive){': ' + ids if ids else ''}"
+    )
+
+
+def _run_analysts(args: argparse.Namespace, spec: dict[str, Any]) -> int:
     from .analyses.disagreement import disagreement_map
     from .analyses.disagreement import to_dict as disagreement_dict
     from .api import forecast_analysts
@@ -514,34 +658,12 @@ def _run_analysts(args: argparse.Namespace) -> int:
             raise InputError(
                 [Problem(None, None, f"--{flag}", "not with --analysts (exact posteriors only)")]
             )
-    names = [n.strip() for n in args.analysts.split(",") if n.strip()]
-    if not names:
-        raise InputError([Problem(None, None, "--analysts", "give 'all' or analyst names")])
-    records = None
-    if args.weights == "cooke":
-        from .inputs.overlays import load_overlays
-        from .inputs.question import load_question
-        from .scoring.cooke import resolved_records
-
-        chosen = load_overlays(load_question(args.question), "all" if names == ["all"] else names)
-        records = resolved_records(args.question, [o.analyst for o in chosen])
-    result = forecast_analysts(
-        args.question,
-        args.evidence,
-        as_of=args.as_of,
-        analysts="all" if names == ["all"] else names,
-        pool=args.pool,
-        extremize=args.extremize,
-        weights=args.weights,
-        records=records,
-    )
+    result = forecast_analysts(args.question, args.evidence, as_of=args.as_of, **spec)
     dmap = disagreement_map(
         args.question,
         args.evidence,
         as_of=args.as_of,
-        analysts="all" if names == ["all"] else names,
-        pool=args.pool,
-        extremize=args.extremize,
+        analysts=spec["analysts"],
         forecasts=result,
     )
     if args.json:
@@ -551,21 +673,49 @@ def _run_analysts(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- init ------------------------------------------------------------------------------------
+
+
+def _init(args: argparse.Namespace) -> int:
+    from .inputs.template import write_template
+
+    question, ledger = write_template(args.question_id, args.dir)
+    _say(f"Wrote {question} (the question: scenarios, indicators, likelihoods)")
+    _say(f"Wrote {ledger} (the ledger: two EXAMPLE items to replace with real evidence)")
+    print()
+    _say("Next: edit both (every key is explained in README.md, 'Files'), then")
+    _say(f"  forecast validate {question}")
+    _say(f"  forecast run {question}")
+    return EXIT_OK
+
+
 # --- validate --------------------------------------------------------------------------------
 
 
+#: What ``validate`` says of count windows, where a question has count indicators.
+WINDOW_NOTE = (
+    "count windows [start, end] leave out their end day: [2025-10-01, 2025-10-08] counts 7 "
+    "days, 1 to 7 October; a window ends on its item's date at the latest"
+)
+
+
 def _validate(args: argparse.Namespace) -> int:
-    from .inputs.evidence import load_evidence
-    from .inputs.question import load_question
+    from .inputs.resolve import load_inputs
+    from .kinds import get_kind
     from .presentation.tables import describe, format_description
 
-    question = load_question(args.question)
-    evidence = load_evidence(args.evidence, question)
+    question, evidence = load_inputs(args.question, args.evidence)  # every problem at once
     report = describe(question, evidence)
+    counts = any("window" in get_kind(ind.kind).item_keys for ind in question.indicators.values())
+    if counts:
+        report["notes"] = [WINDOW_NOTE]
     if args.json:
         print(json.dumps(report, default=str))
     else:
-        _say(format_description(report), keep="\n")
+        lines = format_description(report).split("\n")
+        if counts:  # before the verdict, which stays the last line
+            lines[-1:-1] = [f"  note: {WINDOW_NOTE}"]
+        _say("\n".join(lines), keep="\n")
     return EXIT_OK
 
 
@@ -637,14 +787,23 @@ def _sensitivity_analyses(args: argparse.Namespace) -> tuple[Any, Any]:
 # --- update, history, backfill ---------------------------------------------------------------
 
 
+def _many(args: argparse.Namespace) -> bool:
+    """Whether several questions were given (more than one, or a folder of them)."""
+    return len(args.question) > 1 or args.question[0].is_dir()
+
+
 def _update(args: argparse.Namespace) -> int:
     from .core.paths import display_path
     from .pipeline.weekly import update
+    from .presentation.analysts import analysts_line
     from .presentation.tables import format_table
     from .presentation.text import clip_words, points
 
+    if _many(args):
+        return _update_many(args)
+    spec = _analyst_spec(args, args.question[0]) or {}
     res = update(
-        args.question,
+        args.question[0],
         args.evidence,
         as_of=args.as_of,
         archive=args.archive,
@@ -655,6 +814,8 @@ def _update(args: argparse.Namespace) -> int:
         chains=args.chains,
         sampler=args.sampler,
         horizon_days=args.horizon,
+        dry_run=args.dry_run,
+        **spec,
     )
     if args.json:
         print(json.dumps(res.summary, default=str))
@@ -662,6 +823,9 @@ def _update(args: argparse.Namespace) -> int:
         _say(res.summary["headline"])
         print()
         _say(format_table(res.forecast, headline=False), keep="\n")
+        if "analysts" in res.summary:
+            print()
+            _say(analysts_line(res.summary["analysts"]))
         if res.attribution is not None and res.attribution.parts.sizes.get("change", 0):
             parts = res.attribution.parts
             k = res.forecast.scenarios.index(res.forecast.leading)
@@ -681,12 +845,16 @@ def _update(args: argparse.Namespace) -> int:
             print()
             _say(f"{text[0].upper()}{text[1:]}.")
         print()
-        _say(f"Archive: {res.archived.message}")
+        if args.dry_run:
+            _say(f"Dry run: nothing written (the archive would say: {res.archived.message})")
+        else:
+            _say(f"Archive: {res.archived.message}")
         for item in res.skipped:
             _say(f"Archive: skipped {item.describe()}")
-        _say(f"Report: {display_path(res.report['html'])}")
-        _say(f"        {display_path(res.report['markdown'])}")
-        if res.summary.get("report_status", {}).get("status") != "written":
+        if not args.dry_run:
+            _say(f"Report: {display_path(res.report['html'])}")
+            _say(f"        {display_path(res.report['markdown'])}")
+        if res.summary.get("report_status", {}).get("status") not in ("written", "dry-run"):
             _say(f"        {res.report_message}")
         for reason in res.reasons:
             _say(f"FLAGGED: {reason}")
@@ -699,57 +867,110 @@ def _update(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cluster(args: argparse.Namespace) -> Any:
+    """The Dask client of ``--scheduler``/``--workers`` (None with ``--serial``)."""
+    import contextlib
+
+    from .pipeline.many import dask_client
+
+    if args.evidence is not None:
+        raise InputError(
+            [
+                Problem(
+                    None,
+                    None,
+                    "evidence",
+                    "--evidence names one question's ledger: give it with one question only",
+                )
+            ]
+        )
+    if args.serial:
+        return contextlib.nullcontext(None)
+    return dask_client(args.scheduler, workers=args.workers)
+
+
+def _rows(rows: list, what: str) -> int:
+    """The closing table of several questions (flagged and failed first); the exit code."""
+    from .pipeline.many import STATUS, exit_code, ordered
+    from .presentation.text import clip_words
+
+    width = max(8, *(len(r.id or Path(r.question).name) for r in rows)) if rows else 8
+    print()
+    _say(f"  {'question':<{width}}  {'status':<9}  exit  {what}")
+    for r in ordered(rows):
+        name = r.id or Path(r.question).name
+        _say(f"  {name:<{width}}  {r.status:<9}  {r.code:>4}  {clip_words(r.message, 90)}")
+    for r in ordered(rows):
+        if r.code == 0:
+            continue
+        for line in r.details:
+            _say(f"forecast: {r.id or r.question}: {line}", file=sys.stderr, keep="\n")
+    counts = [sum(r.code == c for r in rows) for c in STATUS]
+    parts = ", ".join(f"{n} {STATUS[c]}" for c, n in zip(STATUS, counts, strict=True) if n)
+    code = exit_code(rows)
+    print()
+    _say(f"{len(rows)} question{'s' if len(rows) != 1 else ''}: {parts or 'none'}; exit {code}")
+    return code
+
+
+def _update_many(args: argparse.Namespace) -> int:
+    from .pipeline.many import update_many
+    from .pipeline.weekly import UpdateResult
+
+    if args.analysts is not None and args.weights == "cooke":
+        raise InputError([Problem(None, None, "--weights", "cooke weights one question at a time")])
+    spec = _analyst_spec(args, args.question[0])
+    with _cluster(args) as client:
+        rows = update_many(
+            args.question,
+            analysts=spec,
+            as_of=args.as_of,
+            archive=args.archive,
+            reports=args.reports,
+            client=client,
+            dry_run=args.dry_run,
+            progress=not args.json,
+            engine=args.engine,
+            seed=args.seed,
+            draws=args.draws,
+            chains=args.chains,
+            sampler=args.sampler,
+            horizon_days=args.horizon,
+        )
+    if args.json:
+        out = []
+        for r in rows:
+            rec = r.to_dict()
+            rec["summary"] = r.result.summary if isinstance(r.result, UpdateResult) else None
+            out.append(rec)
+        print(json.dumps({"questions": out}, default=str))
+        from .pipeline.many import exit_code
+
+        return exit_code(rows)
+    return _rows(rows, "headline" if not args.dry_run else "headline (dry run: nothing written)")
+
+
 def _history(args: argparse.Namespace) -> int:
     from .core.paths import display_path
     from .inputs.question import load_question
     from .pipeline.weekly import history
-    from .presentation.records import bounds, plain
     from .presentation.text import pct
 
-    q = load_question(args.question)
+    if _many(args):
+        return _history_many(args)
+    q = load_question(args.question[0])
     hist = history(q, archive=args.archive)
     n = hist.sizes.get("as_of", 0)
     unreadable = list(
         zip(hist.attrs.get("unreadable", []), hist.attrs.get("unreadable_reason", []), strict=True)
     )
     if args.plot is not None and n:
-        from .presentation.plots import plot_history, save_figure
+        from .presentation.plots import plot_trajectory, save_figure
 
-        fig, _ = plot_history(hist)
+        fig, _ = plot_trajectory(hist)
         save_figure(fig, args.plot)
     if args.json:
-        rows = []
-        for i in range(n):
-            h = hist.isel(as_of=i)
-            rows.append(
-                {
-                    "as_of": str(h.as_of.values)[:10],
-                    "engine": str(h.engine.values),
-                    "revision": int(h.revision.values) if "revision" in h else 1,
-                    "n_items": int(h.n_items.values),
-                    "flagged": bool(h.flagged.values),
-                    "confidence": str(h.confidence.values) or None,
-                    "n_origins": int(h.n_origins.values),
-                    "flags": [r for r in str(h.flags.values).split("; ") if r]
-                    if "flags" in h
-                    else [],
-                    "scenarios": [
-                        {
-                            "id": str(s),
-                            "probability": plain(h.probability.values[k]),
-                            "responsiveness": bounds(h.responsiveness.values[k]),
-                            **(
-                                {"now": plain(h.probability_now.values[k])}
-                                if "probability_now" in h
-                                else {}
-                            ),
-                        }
-                        for k, s in enumerate(hist.scenario.values)
-                    ],
-                }
-            )
-        skipped = [{"path": p, "reason": r} for p, r in unreadable]
-        print(json.dumps({"question": q.id, "history": rows, "unreadable": skipped}))
+        print(json.dumps(_history_record(q.id, hist)))
         return EXIT_OK
     if unreadable:  # listed first: the table below is without them
         _say(
@@ -784,11 +1005,116 @@ def _history(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _history_record(qid: str, hist: Any) -> dict[str, Any]:
+    """A question's history as ``history --json`` prints it."""
+    from .presentation.records import bounds, plain
+
+    n = hist.sizes.get("as_of", 0)
+    rows = []
+    for i in range(n):
+        h = hist.isel(as_of=i)
+        rows.append(
+            {
+                "as_of": str(h.as_of.values)[:10],
+                "engine": str(h.engine.values),
+                "revision": int(h.revision.values) if "revision" in h else 1,
+                "n_items": int(h.n_items.values),
+                "flagged": bool(h.flagged.values),
+                "confidence": str(h.confidence.values) or None,
+                "n_origins": int(h.n_origins.values),
+                "flags": [r for r in str(h.flags.values).split("; ") if r] if "flags" in h else [],
+                "scenarios": [
+                    {
+                        "id": str(s),
+                        "probability": plain(h.probability.values[k]),
+                        "responsiveness": bounds(h.responsiveness.values[k]),
+                        **(
+                            {"now": plain(h.probability_now.values[k])}
+                            if "probability_now" in h
+                            else {}
+                        ),
+                    }
+                    for k, s in enumerate(hist.scenario.values)
+                ],
+            }
+        )
+    unreadable = zip(
+        hist.attrs.get("unreadable", []), hist.attrs.get("unreadable_reason", []), strict=True
+    )
+    skipped = [{"path": p, "reason": r} for p, r in unreadable]
+    return {"question": qid, "history": rows, "unreadable": skipped}
+
+
+def _history_many(args: argparse.Namespace) -> int:
+    """One line per question of a models folder (or of the files given)."""
+    from .inputs.question import load_question
+    from .pipeline.many import question_files
+    from .pipeline.weekly import history
+    from .presentation.text import pct
+
+    if args.plot is not None:
+        raise InputError(
+            [Problem(None, None, "plot", "--plot draws one question: give one question only")]
+        )
+    records, lines, code = [], [], EXIT_OK
+    for path in question_files(args.question):
+        try:
+            q = load_question(path)
+            hist = history(q, archive=args.archive)
+        except (InputError, ForecastingError) as exc:
+            problems = getattr(exc, "problems", None) or [exc]
+            for problem in problems:
+                _say(problem, file=sys.stderr)
+            code = EXIT_INPUT
+            lines.append((path.name, "unreadable question file", "", "", ""))
+            continue
+        records.append(_history_record(q.id, hist))
+        n = hist.sizes.get("as_of", 0)
+        if not n:
+            lines.append((q.id, "no archived forecasts", "", "", ""))
+            continue
+        last = hist.isel(as_of=-1)
+        k = int(last.probability.values.argmax())
+        lead = f"{hist.scenario.values[k]} {pct(float(last.probability.values[k]))}"
+        flag = "flagged" if bool(last.flagged.values) else ""
+        level = str(last.confidence.values) or "-"
+        many = f"{n} forecast{'s' if n != 1 else ''}"
+        when = str(last.as_of.values)[:10]
+        lines.append((q.id, many, when, f"{lead} (confidence {level})", flag))
+    if args.json:
+        print(json.dumps({"questions": records}))
+        return code
+    width = max(8, *(len(r[0]) for r in lines)) if lines else 8
+    _say(f"  {'question':<{width}}  {'archived':<22}  {'latest':<10}  leader")
+    for name, what, latest, lead, flag in lines:
+        _say(f"  {name:<{width}}  {what:<22}  {latest:<10}  {lead}  {flag}".rstrip())
+    return code
+
+
 def _backfill(args: argparse.Namespace) -> int:
     from .pipeline.weekly import backfill
 
+    if _many(args):
+        from .pipeline.many import backfill_many
+
+        with _cluster(args) as client:
+            rows = backfill_many(
+                args.question,
+                start=args.start,
+                end=args.end,
+                every_days=args.every,
+                archive=args.archive,
+                client=client,
+                progress=True,
+                engine=args.engine,
+                seed=args.seed,
+                draws=args.draws,
+                sampler=args.sampler,
+                horizon_days=args.horizon,
+            )
+        return _rows(rows, "dates")
     results = backfill(
-        args.question,
+        args.question[0],
         args.evidence,
         start=args.start,
         end=args.end,
@@ -869,6 +1195,21 @@ def _score(args: argparse.Namespace) -> int:
         _say(line)
     for path in written:
         _say(f"Plot: {path}")
+    return EXIT_OK
+
+
+# --- serve -----------------------------------------------------------------------------------
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if args.port > 65535:
+        raise InputError([Problem(None, None, "--port", f"must be at most 65535, got {args.port}")])
+    from .dashboard import serve
+
+    try:
+        serve(args.models, port=args.port, as_of=args.as_of, show=args.show)
+    except KeyboardInterrupt:  # Ctrl-C is how the dashboard is stopped
+        print("forecast: dashboard stopped", file=sys.stderr)
     return EXIT_OK
 
 
