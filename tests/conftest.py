@@ -31,6 +31,9 @@ SLOW_FIRST = (
     "tests/test_notebooks.py",  # about 170 s
     "tests/engines/test_mcmc.py",  # about 150 s
     "tests/pipeline/test_update.py",
+    "tests/pipeline/test_many.py",  # about 100 s, on a LocalCluster
+    "tests/dashboard/test_browser.py",  # about 60 s, a server and headless Chromium
+    "tests/pipeline/test_update_analysts.py",
     "tests/confidence/test_responsiveness_calibration.py",
     "tests/kinds/test_continuous.py",
     "tests/analyses/test_attribution.py",
