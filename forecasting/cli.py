@@ -136,6 +136,20 @@ def _every(text: str) -> int:
     return days  # at most 3,660 days: refused, with the bound, by the backfill itself
 
 
+def _engine_options(args: argparse.Namespace, *, chains: bool = True) -> dict[str, Any]:
+    """The engine's options of a command (``forecasting.forecast``'s keywords)."""
+    out = dict(
+        engine=args.engine,
+        seed=args.seed,
+        draws=args.draws,
+        sampler=args.sampler,
+        horizon_days=args.horizon,
+    )
+    if chains:  # (backfill has no --chains)
+        out["chains"] = args.chains
+    return out
+
+
 def pooling(p: argparse.ArgumentParser) -> None:
     """The options of several analysts and their pool (``run`` and ``update``)."""
     p.add_argument(
@@ -589,12 +603,7 @@ def _run(args: argparse.Namespace) -> int:
         question,
         evidence,
         as_of=args.as_of,
-        engine=args.engine,
-        seed=args.seed,
-        draws=args.draws,
-        chains=args.chains,
-        sampler=args.sampler,
-        horizon_days=args.horizon,
+        **_engine_options(args),
     )
     if args.save is not None:
         try:
@@ -808,13 +817,8 @@ def _update(args: argparse.Namespace) -> int:
         as_of=args.as_of,
         archive=args.archive,
         reports=args.reports,
-        engine=args.engine,
-        seed=args.seed,
-        draws=args.draws,
-        chains=args.chains,
-        sampler=args.sampler,
-        horizon_days=args.horizon,
         dry_run=args.dry_run,
+        **_engine_options(args),
         **spec,
     )
     if args.json:
@@ -930,12 +934,7 @@ def _update_many(args: argparse.Namespace) -> int:
             client=client,
             dry_run=args.dry_run,
             progress=not args.json,
-            engine=args.engine,
-            seed=args.seed,
-            draws=args.draws,
-            chains=args.chains,
-            sampler=args.sampler,
-            horizon_days=args.horizon,
+            **_engine_options(args),
         )
     if args.json:
         out = []
@@ -1106,11 +1105,7 @@ def _backfill(args: argparse.Namespace) -> int:
                 archive=args.archive,
                 client=client,
                 progress=True,
-                engine=args.engine,
-                seed=args.seed,
-                draws=args.draws,
-                sampler=args.sampler,
-                horizon_days=args.horizon,
+                **_engine_options(args, chains=False),
             )
         return _rows(rows, "dates")
     results = backfill(
@@ -1120,12 +1115,8 @@ def _backfill(args: argparse.Namespace) -> int:
         end=args.end,
         every_days=args.every,
         archive=args.archive,
-        engine=args.engine,
-        seed=args.seed,
-        draws=args.draws,
-        sampler=args.sampler,
         progress=True,
-        horizon_days=args.horizon,
+        **_engine_options(args, chains=False),
     )
     for d, res in results:
         _say(f"{d.isoformat()}  {res.status:<9}  {res.entry.path}")
