@@ -419,6 +419,19 @@ class Kind:
         """:meth:`constant` of one confirmed observation of each of ``outcomes``."""
         return np.zeros(len(outcomes))
 
+    def log_predictive(
+        self, ind: IndicatorData, params: np.ndarray, outcomes: np.ndarray, exposure: float
+    ) -> np.ndarray:
+        """``log p(y)`` of one confirmed observation of each outcome per row of ``params``.
+
+        The parameter integrated out under each row's prior: ``(m, P)``. A kind may state it
+        directly where the conjugate form loses precision (a measurement's kernel and constant
+        cancel to ``y^2 / sd^2``).
+        """
+        stats = self.outcome_stats(ind, outcomes, 1.0, exposure)
+        const = self.outcome_log_constant(ind, outcomes, exposure)
+        return self.log_marginal(params, stats) + const[:, None]
+
     def alternatives(self, ind: IndicatorData, value: float, max_count: int) -> np.ndarray:
         """Other values an item could have had (encoded), for item tipping points."""
         raise NotImplementedError

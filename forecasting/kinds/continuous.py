@@ -291,6 +291,14 @@ class Continuous(Kind):
     def outcome_log_constant(self, ind, outcomes, exposure):
         return self._log_density_constant(np.asarray(outcomes, dtype=float), ind.spec.sd)
 
+    def log_predictive(self, ind, params, outcomes, exposure):
+        # directly: the conjugate form's kernel and constant cancel to y^2 / sd^2 (at an sd
+        # 1e-5 of the level's, g lost 6e-6 of itself)
+        m, s = params[:, 0], params[:, 1]
+        scale = np.sqrt(s * s + ind.spec.sd**2)
+        z = (np.asarray(outcomes, dtype=float)[:, None] - m) / scale
+        return -0.5 * _LOG_2PI - np.log(scale) - 0.5 * z * z
+
     def alternatives(self, ind, value, max_count):
         mean, sd = self._predictive(ind)
         lo = min(float(np.min(mean - 8 * sd)), value - 8 * float(np.max(sd)))

@@ -115,6 +115,32 @@ class Components:
                 return c, int(where[0])
         return None
 
+    def place(self, c: int, r: int) -> int | None:
+        """Report ``r``'s place in component ``c``, or ``None`` if it is not there."""
+        where = np.flatnonzero(self.parts[c][0] == r)
+        return int(where[0]) if len(where) else None
+
+    def at(self, c: int, every: np.ndarray, place: int | None, **changes: np.ndarray) -> np.ndarray:
+        """Component ``c`` at each row's own nodes, ``(b, n)``.
+
+        ``every`` ``(b, n, R)``: every report's ``log f`` at the row's nodes; ``changes``:
+        ``logf`` ``(b, n)``, ``v``, ``g`` ``(b,)`` of the report at ``place``, one per row.
+        """
+        reports, origins, origin, evs = self.parts[c]
+        rep, b = self.rep, len(every)
+        arrays = {
+            "logf": every[..., reports],
+            "a": np.repeat(rep.genuine[reports][None, :], b, axis=0),
+            "v": np.repeat(rep.value[reports][None, :], b, axis=0),
+            "g": np.repeat(rep.log_noise[reports][None, :], b, axis=0),
+        }
+        for name, values in changes.items():
+            arrays[name][..., place] = values
+        rho = np.repeat(rep.origin_rho[origins][None, :], b, axis=0)
+        return component_batch(
+            origin, evs, arrays["logf"], arrays["a"], arrays["v"], arrays["g"], rho
+        )
+
     def variant(self, c: int, m: int, **changes: tuple[int, np.ndarray]) -> np.ndarray:
         """Component ``c`` with ``m`` variants, ``(m, Q)``.
 

@@ -56,9 +56,7 @@ def log_noise(
     out = np.empty(len(values))
     for t in np.unique(exposures):
         at = exposures == t
-        st = kind.outcome_stats(ind, values[at], 1.0, float(t))
-        log_pred = kind.log_marginal(params, st)
-        log_pred = log_pred + kind.outcome_log_constant(ind, values[at], float(t))[:, None]
+        log_pred = kind.log_predictive(ind, params, values[at], float(t))
         out[at] = logsumexp(log_pred + log_w[None, :], axis=1)
     return out
 

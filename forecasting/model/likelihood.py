@@ -20,7 +20,7 @@ Why this module is long: :class:`Mixture` is the whole interface for the truth m
 each variant an analysis asks for (another value, reliability, origin reliability or noise; a
 report left out) has its shortcut on the quadrature grid or polynomial next to the refit it
 must equal. Split, each shortcut would sit apart from the integral it reuses. (The panels a
-narrow new observation needs, ``_spike_integral``, are the natural piece to split out next.)
+narrow report needs, one more or an item's value swapped, are in :mod:`.spikes`.)
 """
 
 from __future__ import annotations
@@ -34,9 +34,10 @@ import numpy as np
 from ..core.errors import InputError, Problem
 from ..core.stats import log_matmul_exp, logsumexp
 from . import mixture as mx
+from . import spikes
 from .components import Components
 from .future import log_noise
-from .quadrature import FINE_W, FINE_X, adaptive_grid
+from .quadrature import adaptive_grid
 
 if TYPE_CHECKING:
     from .data import IndicatorData
@@ -55,15 +56,6 @@ MAX_POLYNOMIAL_CATEGORIES = 60
 #: (A spline through the grid: on 15,200 reports in 38 indicators the exact engine's 4,000
 #: draws x 12 scenarios took 23 s exactly.)
 _EXACT_EVALUATIONS = 2_000_000
-#: One more observation whose ``f(y | u)`` is narrower than a third of the grid's panels within
-#: :data:`_SPIKE_CORE` of its scale (a precise measurement, a long window's count) is integrated
-#: on panels of its own, breakpoints at :data:`_SPIKE_STEPS` of its scale (10-point Gauss-Legendre
-#: integrates a Normal over panels of 3 sds to 1e-12 of its mass, of 4 sds only to 3e-10).
-_SPIKE_WIDTH, _SPIKE_CORE = 3.0, 8.0
-_SPIKE_STEPS = np.array([0, 1.5, 3, 4.5, 6, 8, 11, 15, 20, 28, 40], dtype=float)
-_SPIKE_STEPS = np.concatenate([-_SPIKE_STEPS[:0:-1], _SPIKE_STEPS])
-#: Terms (outcomes x nodes x scenarios) of one block of those integrals.
-_SPIKE_BLOCK = 4_000_000
 
 
 def tails(
@@ -354,6 +346,10 @@ class Mixture:
             return None
         return self._integrate(self._with_tails(log_l))
 
+    def _trusted(self, log_l: np.ndarray) -> bool | None:
+        """``True`` if ``log L`` changed on the grid can be integrated there (else ``None``)."""
+        return True if np.all(np.isfinite(log_l) | np.isneginf(log_l)) else None
+
     def _component_marginals(self, c: int, m: int, **changes) -> np.ndarray | None:
         """Log marginals ``(m, K)`` with component ``c`` changed (``None``: refit instead)."""
         comps = self._components
@@ -555,94 +551,27 @@ class Mixture:
             one = np.logaddexp(np.log(weight) + logf, np.log1p(-weight) + log_g[:, None])
         base = self.grid[2] if len(self.ind.values) else np.zeros(len(u))
         rows = self._with_tails(base[None, :] + one)
-        centre, scale = self._spike(outcomes, exposure)
-        edges = self._edges
-        left, right = edges[:-1], edges[1:]
-        near = (left < (centre + _SPIKE_CORE * scale)[:, None]) & (
-            right > (centre - _SPIKE_CORE * scale)[:, None]
-        )
-        narrow = np.max(np.where(near, right - left, 0.0), axis=1) > _SPIKE_WIDTH * scale
-        if not np.any(narrow):
-            return self._integrate(rows)
-        # the grid cannot resolve these outcomes' f: leave out the panels within the spike's
-        # reach and integrate over them on panels split at the spike's own breakpoints
-        idx = np.flatnonzero(narrow)
-        reach = _SPIKE_STEPS[-1] * scale[idx, None]
-        inside = (left < centre[idx, None] + reach) & (right > centre[idx, None] - reach)
-        cut = rows[idx]
-        cut[:, : len(u)][np.repeat(inside, len(FINE_X), axis=1)] = -np.inf
-        out = self._integrate(rows)
-        spike = self._spike_integral(
-            outcomes[idx], centre[idx], scale[idx], inside, weight, log_g[idx], exposure
-        )
-        out[idx] = np.logaddexp(self._integrate(cut), spike)
-        return out
+        centre, scale = spikes.locate(self.ind, outcomes, exposure)
 
-    @cached_property
-    def _edges(self) -> np.ndarray:
-        """The ends of the grid's panels (10 nodes each), ``(P + 1,)``."""
-        u, log_w, _, lo, hi = self.grid
-        n = len(FINE_X)
-        half = np.exp(log_w).reshape(-1, n).sum(axis=1) / 2  # the weights sum to 2 per panel
-        mid = (u.reshape(-1, n)[:, 0] + u.reshape(-1, n)[:, -1]) / 2
-        return np.concatenate([[lo], (mid - half)[1:], [hi]])
-
-    def _spike(self, outcomes: np.ndarray, exposure: float) -> tuple[np.ndarray, np.ndarray]:
-        """Where each outcome's ``f(y | u)`` lies in ``u``: centre and scale, ``(m,)`` each.
-
-        Those of the posterior from the catch-all's diffuse prior and the outcome alone.
-        """
-        kind, ind = self.kind, self.ind
-        anchor = np.asarray(ind.spec.diffuse(ind.prior), dtype=float)[None, :]
-        stats = kind.outcome_stats(ind, outcomes, 1.0, exposure)
-        centre, scale = kind.u_location(kind.posterior(anchor, stats.T))
-        return np.broadcast_to(centre, outcomes.shape), np.broadcast_to(scale, outcomes.shape)
-
-    def _spike_integral(self, outcomes, centre, scale, inside, weight, log_g, exposure):
-        """``log int prior L (w f + (1 - w) g) du`` over the panels ``inside`` each spike's reach.
-
-        Those panels split at the spike's breakpoints (:data:`_SPIKE_STEPS` of its scale), 10
-        Gauss-Legendre nodes each: ``(m, K)``.
-        """
-        ind, kind, edges = self.ind, self.kind, self._edges
-        prior = ind.prior
-        # each row's breakpoints: the ends of its panels inside, and the spike's within them
-        ends = np.concatenate([inside, np.zeros((len(inside), 1), bool)], axis=1)
-        ends[:, 1:] |= inside
-        a = np.min(np.where(ends, edges, np.inf), axis=1)
-        b = np.max(np.where(ends, edges, -np.inf), axis=1)
-        own = np.clip(centre[:, None] + scale[:, None] * _SPIKE_STEPS, a[:, None], b[:, None])
-        breaks = np.sort(np.concatenate([np.where(ends, edges, b[:, None]), own], axis=1), axis=1)
-        breaks = breaks[:, : int(ends.sum(axis=1).max()) + len(_SPIKE_STEPS)]
-        half = (breaks[:, 1:] - breaks[:, :-1]) / 2
-        mid = (breaks[:, 1:] + breaks[:, :-1]) / 2
-        nodes = (mid[:, :, None] + half[:, :, None] * FINE_X).reshape(len(breaks), -1)
-        with np.errstate(divide="ignore"):
-            log_w = np.log(half[:, :, None] * FINE_W).reshape(len(breaks), -1)
-        out = np.empty((len(breaks), len(prior)))
-        step = max(1, _SPIKE_BLOCK // (nodes.shape[1] * len(prior)))
-        for s in range(0, len(breaks), step):
-            u = nodes[s : s + step]
-            flat = u.reshape(-1)
-            log_l = self.log_l_at(self.reports(), flat) if len(ind.values) else np.zeros(len(flat))
-            # f of each row's outcome at its own nodes: the values as (m, 1, 1) broadcast
-            # against the parameter (m, n) as a kind's ``item_loglik`` takes it
-            view = replace(
-                ind,
-                item_ids=("outcome",),
-                values=outcomes[s : s + step, None, None],
-                weights=np.ones(1),
-                exposures=np.full(1, exposure),
-            )
-            logf = kind.item_loglik(kind.theta_from_u(u), view)[..., 0]
+        def at(idx: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+            flat = nodes.reshape(-1)  # (n,) shared by the rows, or (b, n) one row each
+            log_l = self.log_l_at(self.reports(), flat) if len(self.ind.values) else 0.0 * flat
+            logf = spikes.outcome_logf(self.ind, outcomes[idx], exposure, nodes)
             with np.errstate(divide="ignore", invalid="ignore"):
-                one = np.logaddexp(
-                    np.log(weight) + logf, np.log1p(-weight) + log_g[s : s + step, None]
-                )
-            terms = (log_w[s : s + step] + one + log_l.reshape(u.shape))[None]
-            terms = terms + kind.log_prior_u(flat, prior).reshape(len(prior), *u.shape)
-            out[s : s + step] = logsumexp(terms, axis=2).T
-        return out
+                one = np.logaddexp(np.log(weight) + logf, np.log1p(-weight) + log_g[idx, None])
+            return one + log_l.reshape(nodes.shape)
+
+        return spikes.refine(
+            lambda idx: self._integrate(rows[idx]),
+            len(outcomes),
+            self.ind,
+            self.grid,
+            centre,
+            scale,
+            lambda idx: rows[idx, : len(u)],
+            at,
+            self._integrate,
+        )
 
     def _outcome_logf(self, outcomes: np.ndarray, exposure: float) -> np.ndarray:
         """``log f(y | theta)`` of each outcome at the grid's nodes, ``(m, Q)``."""
@@ -705,30 +634,78 @@ class Mixture:
         ind = self.ind
         values = np.asarray(values, dtype=float)
         log_g = self.log_noise(values, np.full(len(values), ind.exposures[i]))
+        rep = self.reports()
+        r, exposure = int(rep.item_report[i]), float(ind.exposures[i])
         p = self._alone(i)
         if p is not None and self._polynomial:
-            a = np.full(len(values), self.reports().genuine[self.reports().item_report[i]])
-            return self._poly_swap(i, values, a, log_g)
+            return self._poly_swap(i, values, np.full(len(values), rep.genuine[r]), log_g)
+        log_l = out = None
         if p is not None:
-            a = np.full(len(values), self.reports().genuine[self.reports().item_report[i]])
-            out = self._report_marginals(i, p, values, a, log_g)
-            if out is not None:
-                return out
-        where = self._component_of(i)
+            term = self._report_term(values, exposure, np.full(len(values), rep.genuine[r]), log_g)
+            log_l = self._swap(i, p, term, log_g)
+            out = self._trusted(log_l)
+        where = self._component_of(i) if out is None else None
         if where is not None:
             c, place = where
-            logf = self._outcome_logf(values, ind.exposures[i])
-            out = self._component_marginals(
-                c, len(values), logf=(place, logf), v=(place, values), g=(place, log_g)
+            comps = self._components
+            new = comps.variant(
+                c,
+                len(values),
+                logf=(place, self._outcome_logf(values, exposure)),
+                v=(place, values),
+                g=(place, log_g),
             )
-            if out is not None:
+            log_l = comps.swap(self.grid[2], c, new)
+            out = self._trusted(log_l)
+        if out is None:
+            rows = []
+            for v, lg in zip(values, log_g, strict=True):
+                changed, noise = ind.values.copy(), self.item_noise.copy()
+                changed[i], noise[i] = v, lg
+                rows.append(self._variant(replace(ind, values=changed), noise))
+            out = np.array(rows).reshape(len(rows), len(ind.prior))
+            if self._polynomial:
                 return out
-        rows = []
-        for v, lg in zip(values, log_g, strict=True):
+
+            def base(idx: np.ndarray) -> np.ndarray:
+                return out[idx]
+
+            def at(idx: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+                nodes = np.broadcast_to(nodes, (len(idx), nodes.shape[-1]))
+                return self._refit_at(i, values[idx], log_g[idx], nodes)
+
+            def on_grid(idx: np.ndarray) -> np.ndarray:
+                return at(idx, np.broadcast_to(self.grid[0], (len(idx), len(self.grid[0]))))
+
+        else:
+            comps = self._components if rep.components else None
+
+            def at(idx: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+                logf = self._logf(rep, self.kind.theta_from_u(nodes))  # ([b,] n, R)
+                new = spikes.outcome_logf(ind, values[idx], exposure, nodes)
+                return spikes.swapped_log_l(rep, comps, logf, r, new, values[idx], log_g[idx])
+
+            def on_grid(idx: np.ndarray) -> np.ndarray:
+                return log_l[idx]
+
+            def base(idx: np.ndarray) -> np.ndarray:
+                return self._integrate(self._with_tails(log_l[idx]))
+
+        # a precise measurement's values far from the grid's: integrated on panels of their own
+        centre, scale = spikes.locate(ind, values, exposure)
+        return spikes.refine(
+            base, len(values), ind, self.grid, centre, scale, on_grid, at, self._integrate
+        )
+
+    def _refit_at(self, i: int, values, log_g, nodes: np.ndarray) -> np.ndarray:
+        """``log L`` with item ``i``'s value set to each of ``values``, at its row of ``nodes``."""
+        ind = self.ind
+        out = np.empty(nodes.shape)
+        for j, (v, lg) in enumerate(zip(values, log_g, strict=True)):
             changed, noise = ind.values.copy(), self.item_noise.copy()
             changed[i], noise[i] = v, lg
-            rows.append(self._variant(replace(ind, values=changed), noise))
-        return np.array(rows).reshape(len(rows), len(ind.prior))
+            out[j] = self.log_l_at(self._build(replace(ind, values=changed), noise), nodes[j])
+        return out
 
     def with_weight(self, i: int, weights: np.ndarray) -> np.ndarray:
         """Log marginals with item ``i``'s reliability set to each of ``weights``, ``(m, K)``.

@@ -157,3 +157,134 @@ def test_a_count_over_a_long_window_has_the_exact_predictive(y1):
         want_per, want_mixed = tails(dens, np.exp(log_measure), obs, weights)
         np.testing.assert_allclose(per, want_per, rtol=0, atol=1e-6)
         assert mixed == pytest.approx(want_mixed, abs=1e-6)
+
+
+# --- an item's value swapped (``with_values``, ``report_tail``): the surprise check's path ---
+RATIOS = [1.0, 0.1, 0.01, 1e-3, 1e-5]
+
+
+def reports(indicator, rows):
+    q = mixture_question(indicator)
+    data = ModelData.build(q, fc.Evidence.from_items(rows, q))
+    (ind,) = data.indicators
+    return ind, data.prior
+
+
+def normal_pdf(y, ind, k):
+    """The prior predictive of one genuine measurement under scenario ``k``."""
+    m, s = ind.prior[k]
+    return stats.norm.pdf(y, m, math.hypot(s, ind.spec.sd))
+
+
+def noise_pdf(y, ind, prior):
+    """``g``: the prior predictive averaged over the scenarios by their prior (no ``noise:``)."""
+    return sum(prior[k] * normal_pdf(y, ind, k) for k in range(len(ind.prior)))
+
+
+def swapped_values(ratio):
+    """Values near the other report's (at its own scale and beyond) and far from it."""
+    return np.array(
+        [EARLIER + ratio, EARLIER - 2.5 * ratio, EARLIER + 30 * ratio, 1.0, -0.7, 2.2, 0.31]
+    )
+
+
+@pytest.mark.parametrize("ratio", RATIOS)
+def test_a_precise_value_swapped_among_genuine_reports_is_conjugate(ratio):
+    """Every reliability 1: ``m(y1, y) = N(y1; m, S) N(y; post, S')`` (Normal-Normal)."""
+    rows = [item("r1", "x", EARLIER), item("r2", "x", -0.4)]
+    ind, _ = reports(continuous(LEVELS, sd=ratio), rows)
+    assert ind.model.reports().genuine == pytest.approx([1.0, 1.0])
+    y = swapped_values(ratio)
+    want = level_predictive_genuine(ind, y, ratio)  # (m, K): p(y | y1)
+    first = np.log([normal_pdf(EARLIER, ind, k) for k in range(2)])
+    got = ind.model.with_values(1, y) - first[None, :]
+    np.testing.assert_allclose(np.exp(got), want, rtol=1e-6, atol=0)
+    weights = np.array([0.3, 0.7])
+    per, mixed = ind.model.report_tail(1, weights)
+    others = ind.with_items(np.array([True, False]))
+    support, obs, log_measure = ind.kind.tail_support(others, -0.4, 1.0)
+    want_per, want_mixed = tails(
+        level_predictive_genuine(ind, support, ratio), np.exp(log_measure), obs, weights
+    )
+    np.testing.assert_allclose(per, want_per, rtol=0, atol=1e-6)
+    assert mixed == pytest.approx(want_mixed, abs=1e-6)
+
+
+def level_predictive_genuine(ind, y, sigma):
+    """``p(y | y1 = EARLIER, k)`` of a genuine measurement after a genuine one, ``(m, K)``."""
+    out = []
+    for m, s in ind.prior:
+        post_m = (m * sigma**2 + EARLIER * s**2) / (s**2 + sigma**2)
+        post_s = s * sigma / math.hypot(s, sigma)
+        out.append(stats.norm.pdf(y, post_m, math.hypot(post_s, sigma)))
+    return np.stack(out, axis=1)
+
+
+@pytest.mark.parametrize("ratio", RATIOS)
+def test_one_precise_report_swapped_is_a_mixture_of_two_closed_forms(ratio):
+    """One report of reliability rho: ``m(y) = rho N(y; m, S) + (1 - rho) g(y)``."""
+    ind, prior = reports(continuous(LEVELS, sd=ratio), [item("r1", "x", EARLIER, weight=0.6)])
+    y = np.concatenate([swapped_values(ratio), [EARLIER]])
+    g = noise_pdf(y, ind, prior)
+    np.testing.assert_allclose(np.exp(ind.model.log_noise(y, np.ones(len(y)))), g, rtol=1e-8)
+    want = np.stack([0.6 * normal_pdf(y, ind, k) + 0.4 * g for k in range(2)], axis=1)
+    np.testing.assert_allclose(np.exp(ind.model.with_values(0, y)), want, rtol=1e-6, atol=0)
+    weights = np.array([0.3, 0.7])
+    per, mixed = ind.model.report_tail(0, weights)
+    others = ind.with_items(np.array([False]))
+    support, obs, log_measure = ind.kind.tail_support(others, EARLIER, 1.0)
+    g = noise_pdf(support, ind, prior)
+    dens = np.stack([0.6 * normal_pdf(support, ind, k) + 0.4 * g for k in range(2)], axis=1)
+    want_per, want_mixed = tails(dens, np.exp(log_measure), obs, weights)
+    np.testing.assert_allclose(per, want_per, rtol=0, atol=1e-6)
+    assert mixed == pytest.approx(want_mixed, abs=1e-6)
+
+
+def log_gamma_poisson(alpha, beta, y, t):
+    """``log p(y)`` of a count over ``t`` days, rate ``Gamma(alpha, beta)`` (negative binomial)."""
+    return (
+        special.gammaln(alpha + y)
+        - special.gammaln(alpha)
+        - special.gammaln(y + 1)
+        + alpha * np.log(beta / (beta + t))
+        + y * np.log(t / (beta + t))
+    )
+
+
+@pytest.mark.parametrize("window", [1.0, 1000.0, 100_000.0])
+def test_a_long_count_swapped_in_a_shared_event_has_the_exact_marginal(window):
+    """Two origins report one event's count (a component): ``L(lam)`` sums over the true count.
+
+    ``Z + a1 (1 - a2) g(y) f(y1) + a2 (1 - a1) g(y1) f(y)`` for a count ``y`` not ``y1``
+    (``Z``: both reports false); the count's ``f`` narrows with its window.
+    """
+    y1 = round(2.4 * window)
+    rows = [
+        item("r1", "x", y1, weight=0.6, exposure=window, source="one")
+        | {"event": "e", "origin": "one"},
+        item("r2", "x", y1 + 1, weight=0.7, exposure=window, source="two")
+        | {"event": "e", "origin": "two"},
+    ]
+    ind, _ = reports(count(RATES), rows)
+    assert len(ind.model.reports().components) == 1
+    a1, a2 = ind.model.reports().genuine
+    sd = math.sqrt(2.4 * window)
+    y = np.round(y1 + np.array([-40, -3, -1, 1, 2, 5, 40]) * sd)
+    y = np.unique(np.clip(y[y != y1], 0, None))
+    model = ind.model
+    log_g1 = model.log_noise(np.array([float(y1)]), np.array([window]))[0]
+    log_g = model.log_noise(y, np.full(len(y), window))
+    want = np.stack(
+        [
+            np.logaddexp(
+                np.logaddexp(
+                    math.log((1 - a1) * (1 - a2)) + log_g1 + log_g,
+                    math.log(a1 * (1 - a2)) + log_g + log_gamma_poisson(al, be, y1, window),
+                ),
+                math.log(a2 * (1 - a1)) + log_g1 + log_gamma_poisson(al, be, y, window),
+            )
+            for al, be in ind.prior
+        ],
+        axis=1,
+    )
+    np.testing.assert_allclose(model.with_values(1, y), want, rtol=0, atol=1e-6)
