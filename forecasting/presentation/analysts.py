@@ -70,7 +70,7 @@ def format_analysts(result: AnalystForecasts) -> str:
     label_width = max(len("scenario"), *(len(result.labels[s][:48]) for s in result.scenarios))
     how = pool_words(result.method, result.extremize, result.weighting, names, ds.weight.values)
     lines = [
-        f"{result.title}: {len(names)} analyst{'s' if len(names) != 1 else ''}, pooled {how}",
+        f"{result.title}: {len(names)} analyst{'s' if len(names) != 1 else ''}, {how}",
         f"as of {result.as_of.isoformat()} | exact engine | evidence: {result.n_items} items, "
         "shared by every analyst",
         "",

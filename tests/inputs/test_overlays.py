@@ -202,7 +202,7 @@ def test_cli_table_and_json(project, capsys):
     args = ["run", str(project), "--as-of", AS_OF, "--analysts", "ann,bob", "--pool", "log"]
     assert main(args) == EXIT_OK
     out = capsys.readouterr().out
-    assert "2 analysts, pooled log (equal weights)" in out and "spread" in out
+    assert "2 analysts, log pool, equal weights" in out and "spread" in out
     assert "ann: Expects the truce to hold." in out
     assert main([*args, "--extremize", "2", "--json"]) == EXIT_OK
     d = json.loads(capsys.readouterr().out)
