@@ -28,6 +28,7 @@ def bundled_paths():
 #: workers and a file kept on one worker (``--dist loadfile``), a long file collected last (the
 #: notebooks are) would leave the other worker idle for its whole length.
 SLOW_FIRST = (
+    "tests/model/test_mixture.py",  # about 85 s in one test: it ended the run alone
     "tests/test_notebooks.py",  # about 170 s
     "tests/engines/test_mcmc.py",  # about 150 s
     "tests/pipeline/test_update.py",
