@@ -160,6 +160,34 @@ def _code_parts(code: str, table: tuple[tuple[str, float], ...] | None) -> tuple
     return code_parts(code, dict(table) if table else None)
 
 
+def _rows(
+    raw: list[Any], lines: LineMap
+) -> tuple[list[tuple[int, dict]], list[ItemRef], list[Problem], set[str]]:
+    """The rows that are mappings, where each id is, and the problems of the rows' text.
+
+    Returns those rows with their index, the refs of their ids, the problems (rows that are
+    not mappings, text refused for its characters or length) and the fields those explain
+    (they get no second error on the same field).
+    """
+    problems: list[Problem] = []
+    refs: list[ItemRef] = []
+    good_rows = []
+    for i, row in enumerate(raw):
+        if not isinstance(row, dict):
+            problems.append(
+                lines.problem(
+                    (i,), f"each evidence item must be a mapping of fields, got {_short(row)}"
+                )
+            )
+            continue
+        good_rows.append((i, row))
+        if isinstance(row.get("id"), str) and ITEM_ID.fullmatch(row["id"]):
+            refs.append(ItemRef(row["id"], lines.source, lines.line((i, "id")), i))
+    written = [p for i, row in good_rows for p in value_problems(row, lines, (i,), numbers=False)]
+    problems.extend(written)
+    return good_rows, refs, problems, {p.field for p in written}
+
+
 def parse_items(
     raw: list[Any],
     lines: LineMap,
@@ -175,24 +203,7 @@ def parse_items(
     twice at once, not after the items are fixed). A window that ends after its item's date
     is refused wherever the items come from.
     """
-    problems: list[Problem] = []
-    good_rows = []
-    refs: list[ItemRef] = []
-    for i, row in enumerate(raw):
-        if not isinstance(row, dict):
-            problems.append(
-                lines.problem(
-                    (i,), f"each evidence item must be a mapping of fields, got {_short(row)}"
-                )
-            )
-        else:
-            good_rows.append((i, row))
-            if isinstance(row.get("id"), str) and ITEM_ID.fullmatch(row["id"]):
-                refs.append(ItemRef(row["id"], lines.source, lines.line((i, "id")), i))
-    # text refused for its characters or length gets no second error on the same field
-    written = [p for i, row in good_rows for p in value_problems(row, lines, (i,), numbers=False)]
-    explained = {p.field for p in written}
-    problems.extend(written)
+    good_rows, refs, problems, explained = _rows(raw, lines)
     try:
         specs = _ITEMS.validate_python([row for _, row in good_rows])
         spec_by_index = {i: s for (i, _), s in zip(good_rows, specs, strict=True)}
@@ -226,23 +237,7 @@ def shape_problems(raw: list[Any], lines: LineMap) -> tuple[list[Problem], list[
     For a ledger whose question does not validate: its problems are reported with the
     question's, not after the question is fixed.
     """
-    problems: list[Problem] = []
-    refs: list[ItemRef] = []
-    good_rows = []
-    for i, row in enumerate(raw):
-        if not isinstance(row, dict):
-            problems.append(
-                lines.problem(
-                    (i,), f"each evidence item must be a mapping of fields, got {_short(row)}"
-                )
-            )
-            continue
-        good_rows.append((i, row))
-        if isinstance(row.get("id"), str) and ITEM_ID.fullmatch(row["id"]):
-            refs.append(ItemRef(row["id"], lines.source, lines.line((i, "id")), i))
-    written = [p for i, row in good_rows for p in value_problems(row, lines, (i,), numbers=False)]
-    explained = {p.field for p in written}
-    problems.extend(written)
+    good_rows, refs, problems, explained = _rows(raw, lines)
     try:
         _ITEMS.validate_python([row for _, row in good_rows])
     except ValidationError as exc:
