@@ -200,11 +200,9 @@ def forecast(
         as_of=as_of,
         seed=seed,
         engine_requested=engine,
-        # computed when first asked for (the forecast's tree, file or JSON); the confidence
-        # measures do not model dynamics yet: left out rather than misleading
-        confidence=(lambda: assess(data, used, as_of, horizon, seed=seed))
-        if confidence and data.timeline is None
-        else None,
+        # computed when first asked for (the forecast's tree, file or JSON); with dynamics,
+        # of the dynamic model and the probability at resolution
+        confidence=(lambda: assess(data, used, as_of, horizon, seed=seed)) if confidence else None,
     )
 
 
@@ -381,7 +379,7 @@ def forecast_analysts(
         weighting=weighting,
         performance=None if performance is None else performance.to_dict(),
     )
-    if not confidence or data.timeline is not None:
+    if not confidence:
         return result
     assessed = assess(
         data, used, as_of, question.horizon, seed=DEFAULT_SEED, analysts=result.probabilities

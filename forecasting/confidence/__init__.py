@@ -13,6 +13,12 @@ decision makers use differently, each computed exactly or with its Monte Carlo e
 and a level (low / moderate / high) from stated rules on them (:mod:`.level`), with its
 reasons. :func:`assess` computes them; :class:`Confidence` is the view of the stored result
 (the ``confidence`` group of a forecast's DataTree).
+
+With dynamics (:mod:`forecasting.model.dynamics`) every measure is of the dynamic model and of
+the headline, the probability at resolution ``P(S_T = k | E)``: each origin left out is a
+dynamic posterior; the opinion range re-weighs the regime paths under redrawn judgements,
+stay probabilities among them (:mod:`.opinion`); the futures run over the paths and the
+regime of the horizon's period (:mod:`.unfolding`). The rules of the level are the same.
 """
 
 from __future__ import annotations
@@ -28,11 +34,13 @@ from ..core.constants import CONFIDENCE_RANGE
 from ..core.dims import CI_BOUND, INDICATOR, SCENARIO
 from ..engines.exact import exact_posterior
 from ..inputs.evidence import Evidence
+from ..model import dynamics
 from ..model.data import ModelData
 from . import level as rules
 from .opinion import opinion_range
 from .origins import evidence_reliability
 from .responsiveness import measure_responsiveness, streams
+from .unfolding import measure_unfolding
 
 ORIGIN = "origin"
 LEFT_OUT = "left_out"
@@ -54,14 +62,28 @@ def assess(
     scenario, and ``pooled``); with two or more, the range of reasonable opinion reads their
     actual spread too (:func:`analyst_spread`, :mod:`.level`).
     """
-    closed = exact_posterior(data)  # the engine's closed form (its integrals are cached)
-    probability = closed.probability
-    with np.errstate(divide="ignore"):
-        log_joint = np.log(data.prior) + closed.log_marginal
     plan = streams(data, evidence, as_of, horizon_days)
-    resp = measure_responsiveness(data, probability, plan, horizon_days, seed=seed)
-    origins = evidence_reliability(data, evidence, probability, log_joint)
-    opinion = opinion_range(data, probability, seed=seed + 1)
+    if data.timeline is None:
+        closed = exact_posterior(data)  # the engine's closed form (its integrals are cached)
+        probability = closed.probability
+        with np.errstate(divide="ignore"):
+            log_joint = np.log(data.prior) + closed.log_marginal
+        resp = measure_responsiveness(data, probability, plan, horizon_days, seed=seed)
+        origins = evidence_reliability(data, evidence, probability, log_joint)
+        opinion = opinion_range(data, probability, seed=seed + 1)
+    else:  # every measure of the dynamic model, of the probability at resolution
+        memo: dict = {}  # each indicator's subset marginals, shared by the posteriors
+        post = dynamics.posterior(data, memo=memo)
+        probability = post.probability
+        resp = measure_unfolding(data, post, plan, horizon_days, seed=seed)
+        origins = evidence_reliability(
+            data,
+            evidence,
+            probability,
+            None,
+            lambda ids: dynamics.posterior(data.without_items(ids), memo=memo).probability,
+        )
+        opinion = opinion_range(data, probability, seed=seed + 1, dynamic=post)
     largest = origins.largest
     measures = rules.Measures(
         origins=len(origins.origins),
@@ -116,7 +138,12 @@ def assess(
             "leader_changes_without": json.dumps(list(origins.leader_changes)),
         },
     )
-    ds["probability"].attrs["description"] = "P(S = k | E), exact: what the measures are of"
+    ds["probability"].attrs["description"] = (
+        "P(S = k | E), exact: what the measures are of"
+        if data.timeline is None
+        else "P(S_T = k | E), the probability at resolution (dynamics), exact: what the "
+        "measures are of"
+    )
     if analysts is not None:  # only then: every forecast without analysts is as it was
         ds.attrs["analysts"] = json.dumps(list(measures.analysts))
         ds.attrs["analyst_leaders"] = json.dumps(list(measures.analyst_leaders))

@@ -13,6 +13,7 @@ scenario changes.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,11 +63,17 @@ class EvidenceReliability:
 
 
 def evidence_reliability(
-    data: ModelData, evidence: Evidence, probability: np.ndarray, log_joint: np.ndarray
+    data: ModelData,
+    evidence: Evidence,
+    probability: np.ndarray,
+    log_joint: np.ndarray | None,
+    without: Callable[[set[str]], np.ndarray] | None = None,
 ) -> EvidenceReliability:
     """Origins, their shares and grades, and the exact leave-one-origin-out forecasts.
 
-    ``log_joint`` is today's unnormalised log posterior (``log prior + sum of log marginals``).
+    ``log_joint`` is today's unnormalised log posterior (``log prior + sum of log marginals``);
+    or ``without`` gives the forecast without a set of items (with dynamics: the dynamic
+    posterior of the ledger without them).
     """
     by_origin: dict[str, list] = {}
     for it in evidence.items:
@@ -106,18 +113,20 @@ def evidence_reliability(
     )
     grades = Counter(_grade(it) for it in evidence.items)
     left_out = _affordable([o.name for o in origins[:MAX_LEFT_OUT]], data)
-    without = np.array(
-        [_without_origin(data, log_joint, o) for o in left_out], dtype=float
-    ).reshape(len(left_out), data.n_scenarios)
-    both = np.vstack([probability[None, :], without])
+    if without is None:
+        rows = [_without_origin(data, log_joint, o) for o in left_out]
+    else:
+        rows = [without(origin_items(data, o)) for o in left_out]
+    without_p = np.array(rows, dtype=float).reshape(len(left_out), data.n_scenarios)
+    both = np.vstack([probability[None, :], without_p])
     leader = int(np.argmax(probability))
-    changes = tuple(o for o, p in zip(left_out, without, strict=True) if np.argmax(p) != leader)
+    changes = tuple(o for o, p in zip(left_out, without_p, strict=True) if np.argmax(p) != leader)
     return EvidenceReliability(
         items=len(evidence.items),
         origins=tuple(origins),
         grades=dict(sorted(grades.items())),
         left_out=left_out,
-        without=without,
+        without=without_p,
         lower=both.min(axis=0),
         upper=both.max(axis=0),
         leader_changes=changes,
@@ -148,6 +157,16 @@ def _without_origin(data: ModelData, log_joint: np.ndarray, origin: str) -> np.n
         if drop.any():
             out += ind.model.without(drop) - ind.model.log_marginal()
     return normalise_log(out)
+
+
+def origin_items(data: ModelData, origin: str) -> set[str]:
+    """The ids of the items an origin reported (on every indicator)."""
+    return {
+        i
+        for ind in data.indicators
+        for i, o in zip(ind.item_ids, ind.item_origins, strict=True)
+        if o == origin
+    }
 
 
 def _grade(item) -> str:

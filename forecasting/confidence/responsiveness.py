@@ -89,6 +89,8 @@ class Responsiveness:
     futures: int
     streams: tuple[Stream, ...]
     samples: np.ndarray  # (futures, K)
+    #: With dynamics: the posterior mass of the regime paths not weighed (:mod:`.unfolding`).
+    paths_left_out: float = 0.0
 
 
 def streams(
@@ -148,7 +150,7 @@ def measure_responsiveness(
 ) -> Responsiveness:
     """Simulate futures until every bound's Monte Carlo error is at most ``target_mcse``."""
     rng = np.random.default_rng(seed)
-    atoms = {ind.id: _prune(*ind.model.atoms(rng, ATOMS)) for ind in data.indicators}
+    atoms = {ind.id: prune(*ind.model.atoms(rng, ATOMS)) for ind in data.indicators}
     memo: dict[str, dict] = {}  # the weights of the sets of reports weighed so far
     samples, bounds, mcse = sample_until(
         lambda m: _simulate(data, probability, plan, atoms, m, rng, memo),
@@ -319,7 +321,7 @@ def _over_atoms(summed: np.ndarray, log_w: np.ndarray) -> np.ndarray:
     return logsumexp(summed + log_w[None], axis=2)
 
 
-def _prune(theta: np.ndarray, log_w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def prune(theta: np.ndarray, log_w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Leave out atoms that no scenario's posterior needs (beyond ``1 - 1e-12`` of its mass).
 
     The same atoms still draw the futures and weigh them, so the update stays exact for them.

@@ -133,7 +133,8 @@ def posterior(data: ModelData, memo: dict | None = None) -> DynamicPosterior:
         if not len(ind.values):
             continue
         pos = np.array([position[int(p)] for p in per_item[ind.id]], dtype=int)
-        key = None if memo is None else ("dynamic", _content(ind, per_item[ind.id]))
+        # (with the periods of all the evidence: a part's positions are among them)
+        key = None if memo is None else ("dynamic", _content(ind, per_item[ind.id]), *periods)
         part = None if key is None else memo.get(key)
         if part is None:
             part = _Partial(ind, pos, k, per_item[ind.id])

@@ -68,7 +68,12 @@ def format_table(result, *, headline: bool = True) -> str:
             "",
             f"  ranges: 5%-95%; 'after {text.horizon_words(conf.horizon_days)}': where the "
             "probability could be once that much typical evidence is in; 'opinion range': "
-            "with every likelihood judgement redrawn within its stated band",
+            "with every likelihood judgement redrawn within its stated band"
+            + (
+                ""
+                if now is None
+                else " (and the stay probabilities; both of the probability at resolution)"
+            ),
         ]
     if now is not None:
         lines += [

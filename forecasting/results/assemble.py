@@ -128,10 +128,6 @@ def make_forecast(
     groups: dict[str, xr.Dataset] = {"forecast": forecast_ds, "posterior": posterior_ds}
     diagnostics = dict(result.diagnostics)
     warnings_ = [f"MCMC diagnostics failed: {p}" for p in diagnostics.get("problems", [])]
-    if result.now is not None:
-        warnings_.append(
-            "dynamics: the confidence measures are left out (they do not model dynamics yet)"
-        )
     n_values = chains * draws * k * len(data.item_ids)
     if n_values <= LOG_LIKELIHOOD_MAX_VALUES:
         thetas = {ind.id: result.posterior[ind.id] for ind in data.indicators}

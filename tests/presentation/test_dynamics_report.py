@@ -94,13 +94,14 @@ def _report(path: Path, as_of: str) -> Path:
     return path.parent.parent / "reports" / "test-q" / as_of
 
 
-def test_updates_with_dynamics_are_not_flagged_for_the_note(dynamic):
-    """The note that dynamics leave the confidence out is said, but is no sampler failure."""
+def test_updates_with_dynamics_are_not_flagged_and_show_their_confidence(dynamic):
+    """The confidence is of the dynamic model (no note says it is left out); nothing flags."""
     path, codes = dynamic
     assert codes == [EXIT_OK, EXIT_OK]
     for as_of in DATES:
         md = (_report(path, as_of) / "report.md").read_text()
-        assert "Sampler diagnostics" not in md and "WARNING:** Dynamics: the confidence" in md
+        assert "Sampler diagnostics" not in md and "Dynamics: the confidence" not in md
+        assert "are the confidence measures" in md and _forecast(path, as_of).confidence
         summary = json.loads((_report(path, as_of) / "summary.json").read_text())
         assert summary["flagged"] is False and summary["flag_reasons"] == []
 
@@ -109,18 +110,18 @@ def test_updates_with_dynamics_are_not_flagged_for_the_note(dynamic):
 def test_the_report_shows_now_and_at_resolution_for_every_scenario(dynamic, as_of):
     path, _ = dynamic
     f = _forecast(path, as_of)
-    assert f.now is not None and f.confidence is None
+    assert f.now is not None and f.confidence is not None
     shown = [(pct(float(n)), pct(float(p))) for n, p in zip(f.now, f.probabilities, strict=True)]
     assert any(n != p for n, p in shown)  # the two columns say different things here
     md = (_report(path, as_of) / "report.md").read_text()
     page = (_report(path, as_of) / "report.html").read_text()
     header = "at resolution (2025-12-31)"
-    assert f"| scenario | estimative term | now | {escape(header)} | prior |" in md
-    assert f"<th>now</th><th>{header}</th>" in page
+    assert f"| scenario | estimative term | now | {escape(header)} | after a month |" in md
+    assert f"<th>now</th><th>{header}</th><th>after a month</th>" in page
     for k, s in enumerate(f.scenarios):
         cells = (f.labels[s], estimative(float(f.probabilities[k])), *shown[k])
-        assert "| " + " | ".join(escape(c) for c in cells) + " |" in md
-        assert "".join(f"<td>{html.escape(c)}</td>" for c in cells) in page
+        assert "| " + " | ".join(escape(c) for c in cells) + " | " in md
+        assert "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "<td>" in page
     for text in (md, page):  # what each means, in one sentence
         assert "Now: the probability that each scenario holds in the period of the as-of " in text
         assert "at resolution: that it holds on the resolution date (2025-12-31)" in text

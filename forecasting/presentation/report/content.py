@@ -218,8 +218,9 @@ def build(
         b.append(
             Paragraph(
                 f"{dynamics.meaning(current)} The estimative terms follow ICD 203 and, like the "
-                "change since last, are of the probability at resolution; the confidence "
-                "measures do not model dynamics yet and are left out.",
+                "change since last, are of the probability at resolution, and so are the "
+                "confidence measures (their opinion range also redraws the stay "
+                "probabilities). Ranges are 5%-95%.",
             )
         )
     else:
