@@ -10,10 +10,12 @@ kept beside the first as ``<as-of>.r2.nc``, ``.r3.nc``... (a revision), never wr
   ``<root>/<question id>/.lock`` (re-entrant within a thread: an update holds it throughout).
 * Writing a forecast whose inputs are identical to an archived one for the same date (question
   and evidence hashes, engine, seed and settings) is a no-op that says so.
-* A file that cannot be used (damaged, empty, named for a date that does not exist, a forecast
-  of another question or of another date) is skipped and named (:meth:`Archive.check`); an
-  update moves it into ``<root>/<question id>/quarantine/`` with a note of why. Nothing is ever
-  deleted. A file written by a newer version of the package is skipped but left in place.
+* A file that cannot be used (damaged, empty, its content not matching its checksum: every
+  read checks it, :mod:`forecasting.results.files`; named for a date that does not exist, a
+  forecast of another question or of another date) is skipped and named
+  (:meth:`Archive.check`); an update moves it into ``<root>/<question id>/quarantine/`` with
+  a note of why. Nothing is ever deleted. A file written by a newer version of the package is
+  skipped but left in place.
 """
 
 from __future__ import annotations
@@ -435,7 +437,8 @@ def _failed_write(exc: RuntimeError, path: Path, forecast: Forecast) -> OSError:
 def _flags(f: Forecast) -> list[str]:
     """What flags a forecast: its sampler's warnings and the update's reasons.
 
-    Not the note that dynamics leave the confidence out: that is no reason to flag.
+    Not the note, in files archived before the confidence modelled dynamics, that it was left
+    out: that is no reason to flag.
     """
     return sampler_warnings(f.warnings) + f.flags
 

@@ -1,14 +1,18 @@
 """Rerun an archived forecast from what its file records, and say whether it reproduces.
 
 A forecast file holds its inputs (the question and the evidence used), their SHA-256 hashes, the
-as-of date, the engine, its settings and the seed. :func:`verify` checks that every piece of
-metadata is well formed (a file is untrusted input: a malformed one "does not reproduce", with
-the reason, never a traceback), checks the hashes against the embedded inputs, reruns the
+as-of date, the engine, its settings and the seed. :func:`verify` says whether the file's
+content matches its checksum (``matches``; ``missing`` for a file written before files carried
+one; ``mismatch``: changed or damaged since it was written, which does not reproduce, but is
+still recomputed and compared, to say what differs), checks that every piece of metadata is
+well formed (a file is untrusted input: a malformed one "does not reproduce", with the
+reason, never a traceback), checks the hashes against the embedded inputs, reruns the
 forecast with the same engine, settings and seed, and compares **everything the file shows a
 reader**: every variable and attribute of every group of the tree (``forecast``,
 ``confidence``, ``posterior``, ``log_likelihood``, ``log_likelihood_scenario``,
 ``sample_stats``, ``constant_data``), the diagnostics and the provenance's settings. Nothing
-derived is trusted from the file.
+derived is trusted from the file: the checksum is no signature (whoever edits the file can
+recompute it), the recomputation is what catches a forgery.
 
 Two things cannot be recomputed from the file alone, and are checked against the files on disk
 when they are there: the list of items left out (the file holds only their ids and reasons) and
@@ -37,6 +41,7 @@ from ..core.errors import InputError
 from ..core.paths import display_path
 from ..inputs.evidence import Evidence
 from ..results.assemble import versions
+from ..results.files import Checksum, read_tree_checked
 from ..results.forecast import Forecast
 
 #: Largest absolute difference of a published number that still counts as reproduced.
@@ -52,30 +57,36 @@ class Verification:
     differences: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     rerun: Forecast | None = None
+    checksum: Checksum = field(default_factory=lambda: Checksum("missing"))
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready summary."""
+        """JSON-ready summary; ``checksum``: ``state`` (matches, missing, mismatch), ``detail``."""
         return {
             "file": self.path,
             "reproduces": self.reproduces,
             "differences": self.differences,
             "notes": self.notes,
+            "checksum": {"state": self.checksum.state, "detail": self.checksum.detail},
         }
 
 
 def verify(path: str | Path, *, progress: bool | None = None) -> Verification:
     """Rerun the forecast saved in ``path`` and compare (see the module docstring)."""
     path = Path(path)
-    original = Forecast.load(path)
-    problems = metadata_problems(original)
-    if problems:
-        return Verification(
-            str(path), False, [f"the file's metadata is malformed: {p}" for p in problems]
-        )
-    prov = original.provenance
-    question, evidence = original.question_spec(), original.evidence()
+    tree, checksum = read_tree_checked(path)  # a mismatch is said, and the file still rerun
+    original = Forecast(tree)
     differences: list[str] = []
     notes: list[str] = []
+    if checksum.state == "mismatch":
+        differences.append(checksum.describe())
+    else:
+        notes.append(checksum.describe())
+    problems = metadata_problems(original)
+    if problems:
+        differences += [f"the file's metadata is malformed: {p}" for p in problems]
+        return Verification(str(path), False, differences, notes, checksum=checksum)
+    prov = original.provenance
+    question, evidence = original.question_spec(), original.evidence()
     if question.sha256() != prov.get("question_sha256"):
         differences.append("the embedded question does not match its recorded SHA-256")
     if evidence.sha256() != prov.get("evidence_sha256"):
@@ -91,7 +102,7 @@ def verify(path: str | Path, *, progress: bool | None = None) -> Verification:
         differences += [
             f"its recorded settings cannot be rerun: {p.field}: {p.message}" for p in exc.problems
         ]
-        return Verification(str(path), False, differences, notes, None)
+        return Verification(str(path), False, differences, notes, None, checksum)
     largest = [0.0]
     differences += _compare(original.to_dict(), rerun.to_dict(), largest)
     differences += _compare_trees(original, rerun, largest)
@@ -107,7 +118,7 @@ def verify(path: str | Path, *, progress: bool | None = None) -> Verification:
     on_disk, disk_differences = _on_disk(path, original)
     notes += on_disk
     differences += disk_differences
-    return Verification(str(path), not differences, differences, notes, rerun)
+    return Verification(str(path), not differences, differences, notes, rerun, checksum)
 
 
 def metadata_problems(forecast: Forecast) -> list[str]:
