@@ -1,7 +1,9 @@
 """Many questions: the weekly update of 200 small questions, serial against Dask (issue 19).
 
-    python benchmarks/many_questions.py                   # 200 questions, 2 local workers
+    python benchmarks/many_questions.py                   # issue 19: 200 questions, 2 workers
     python benchmarks/many_questions.py --questions 40 --workers 2
+
+200 questions take about 25 minutes on a quiet 2-core machine (serial 15, Dask 9).
 
 The questions are written into a temporary project: three scenarios, a count and a yes/no
 indicator with Gamma and Beta judgements drawn at random, and a ledger of 4-12 reports from
@@ -14,11 +16,15 @@ job does. Then:
   fresh copy of the project: the wall times, their ratio, and a check that both wrote the same
   bytes;
 * where the time goes on the client (reading the inputs and the archive, writing the archive
-  and the report: the part that does not run in parallel) and on the workers;
+  and the report: the part that does not run in parallel), a question at a time, in both
+  runs, and on the workers (in the serial run);
 * the scheduling overhead per task: empty tasks through the same loop (in flight a few at a
   time, as the update submits them);
 * a **projection** (not a measurement) of a 1,000-question weekly run on 10 and 100 workers
-  from these figures: ``max(n * compute / workers, n * client) + n * overhead / workers``.
+  from these figures: ``max(n * compute / workers, n * client) + n * overhead / workers``,
+  ``client`` the Dask run's (the workers read the previous forecast's file there; on this
+  machine the client shares the two cores with the workers, which slows it: the projection
+  is also given with the client's CPU time alone, as on a core of its own).
 """
 
 from __future__ import annotations
@@ -94,20 +100,49 @@ def write_project(root: Path, n: int, seed: int = 0) -> Path:
     return models
 
 
+class Client:
+    """The client's time in the update: reading (inputs, archive) and writing (archive, report)."""
+
+    def __init__(self, many):
+        self.reading = Timer(many, ["prepare", "_gather"])
+        self.writing = Timer(many, ["finish"])
+
+    def reset(self):
+        self.reading.total = self.writing.total = 0.0
+        self.reading.cpu = self.writing.cpu = 0.0
+
+    def restore(self):
+        self.reading.restore()
+        self.writing.restore()
+
+    def line(self, n: int) -> str:
+        read, write = self.reading.total / n, self.writing.total / n
+        cpu = (self.reading.cpu + self.writing.cpu) / n
+        return (
+            f"client {1000 * (read + write):.0f} ms a question (reading {1000 * read:.0f} ms, "
+            f"writing {1000 * write:.0f} ms; of it on the CPU {1000 * cpu:.0f} ms)"
+        )
+
+
 class Timer:
-    """Total seconds spent in some functions of a module (wrapped in place until restored)."""
+    """Total seconds spent in some functions of a module (wrapped in place until restored).
+
+    ``total``: wall time; ``cpu``: the calling thread's CPU time (without the waits for a core
+    that other processes hold, nor the waits for the disk).
+    """
 
     def __init__(self, module, names):
-        self.total, self.module = 0.0, module
+        self.total, self.cpu, self.module = 0.0, 0.0, module
         self.real = {name: getattr(module, name) for name in names}
         for name, real in self.real.items():
 
             def timed(*args, _real=real, **kwargs):
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.thread_time()
                 try:
                     return _real(*args, **kwargs)
                 finally:
                     self.total += time.perf_counter() - t
+                    self.cpu += time.thread_time() - c
 
             setattr(module, name, timed)
 
@@ -155,6 +190,8 @@ def main() -> None:
 
     from forecasting.pipeline import many
 
+    load = "load average {:.1f} {:.1f} {:.1f}".format
+    print(f"{n} questions, {args.workers} workers; at the start: {load(*os.getloadavg())}")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "project"
         models = write_project(root, n)
@@ -167,17 +204,17 @@ def main() -> None:
             before = Path(tmp) / "before"
             shutil.copytree(root / "forecasts", before)
 
-            client_side = Timer(many, ["prepare", "_gather", "finish"])
+            client_side = Client(many)
             compute_side = Timer(many, ["compute"])
             t = time.perf_counter()
             rows = many.update_many([models], as_of=AS_OF)
             serial = time.perf_counter() - t
             compute_side.restore()
             assert all(r.code in (0, 3) for r in rows), [r.to_dict() for r in rows if r.code]
-            per_compute, per_client = compute_side.total / n, client_side.total / n
+            per_compute = compute_side.total / n
             print(
                 f"serial:  {serial:7.1f} s  ({serial / n:.2f} s a question: "
-                f"compute {per_compute:.2f} s, client {per_client:.3f} s)",
+                f"compute {per_compute:.2f} s, {client_side.line(n)})",
                 flush=True,
             )
             out = Path(tmp) / "serial"
@@ -186,16 +223,19 @@ def main() -> None:
             shutil.move(root / "reports", out / "reports")
             shutil.copytree(before, root / "forecasts")
 
-            client_side.total = 0.0
+            client_side.reset()
             t = time.perf_counter()
             rows = many.update_many([models], as_of=AS_OF, client=client)
             parallel = time.perf_counter() - t
             client_side.restore()
+            # what the projection takes: the client's time a question with the workers' files
+            per_client = (client_side.reading.total + client_side.writing.total) / n
+            per_client_cpu = (client_side.reading.cpu + client_side.writing.cpu) / n
             per_task = overhead(client, args.tasks)
         assert all(r.code in (0, 3) for r in rows)
         print(
             f"dask:    {parallel:7.1f} s  on {args.workers} workers (cluster start "
-            f"{started:.1f} s, not included; client {client_side.total:.1f} s in all)"
+            f"{started:.1f} s, not included; {client_side.line(n)})"
         )
         print(
             f"speed-up: {serial / parallel:.2f}x (counting the cluster's start: "
@@ -206,6 +246,7 @@ def main() -> None:
         )
         print(f"same bytes as serial (archive and reports): {same}")
         print(f"overhead: {1000 * per_task:.1f} ms per task ({args.tasks} empty tasks)")
+        print(f"at the end: {load(*os.getloadavg())} (other jobs slow both runs)")
         print("PROJECTION (from the figures above, not measured) of 1,000 questions:")
         os.chdir(ROOT)
         big = 1000
@@ -218,6 +259,14 @@ def main() -> None:
                 f"  {workers:>3} workers: about {total / 60:.1f} min (bound by {bound}; "
                 f"compute {compute / 60:.1f} min, client {client / 60:.1f} min)"
             )
+        # here the client shares the cores with the workers; with a core of its own it would
+        # take about its CPU time (and the disk's waits, which are in neither figure)
+        client = big * per_client_cpu
+        total = max(big * per_compute / 100, client) + big * per_task / 100
+        print(
+            f"  100 workers, the client on a core of its own: about {total / 60:.1f} min "
+            f"(client {client / 60:.1f} min: its CPU time, the disk's waits aside)"
+        )
 
 
 if __name__ == "__main__":

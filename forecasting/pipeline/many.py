@@ -1,7 +1,8 @@
 """Many questions at once: the weekly update and the backfill, in parallel on Dask.
 
 The client (this process) reads every question, ledger and the archive's earlier forecasts and
-ships them as data (:class:`.steps.Shipment`); the workers compute (:func:`.steps.compute`,
+ships them as data (:class:`.steps.Shipment`; the previous forecast as its file's bytes, read
+by the worker: :func:`.steps.unpack`); the workers compute (:func:`.steps.compute`,
 or one forecast per backfill date) and return plain data; the client alone writes the archive
 and the reports, under each question's lock, as the serial update does. No shared file system
 is needed, and the files written are the serial update's, byte for byte. Should a question's
@@ -21,7 +22,10 @@ question's bad input or failure is that question's row; the others go on.
 What it buys (``benchmarks/many_questions.py``, small questions, this 2-core machine shared
 with other jobs, 2026-12-01): 1.41-1.55x the serial update's speed on two workers (the best
 possible is 2x), the same bytes written; 7-8 ms of scheduling per task. See the README's
-"Many questions" for the figures and a projection to 1,000 questions.
+"Many questions" for the figures and a projection to 1,000 questions. Beyond a few tens of
+workers the client's time a question is the limit: 0.18 s on the quiet machine before the
+workers read the previous forecast's file, 0.4-0.6 of it since (measured in process under
+load, :mod:`.steps`; not yet on the quiet machine).
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from distributed import WorkerPlugin
 from ..core.errors import ForecastingError, InputError, Problem
 from ..inputs.question import load_question
 from .archive import Archive
-from .steps import Shipment, compute, gather
+from .steps import ReadOnClient, Shipment, compute, gather
 from .weekly import UpdateResult, as_date, backfill_dates, finish, prepare
 
 #: Exit codes of one question, least severe first: ok, flagged, bad input, failed. The run's
@@ -228,7 +232,8 @@ def _run(
     from distributed import as_completed
 
     tags: dict[str, Any] = {}
-    pending = as_completed()
+    # each result is fetched as its task ends, while this process writes the ones before it
+    pending = as_completed(with_results=True, raise_errors=False)
 
     def submit() -> bool:
         job = next(jobs, None)
@@ -243,13 +248,15 @@ def _run(
     for _ in range(_slots(client)):
         if not submit():
             break
-    for future in pending:
+    for future, result in pending:
         tag = tags.pop(future.key)
-        result, error = None, None
-        try:
-            result = future.result()
-        except Exception as exc:  # the task's error, or Dask's (a worker killed too often)
-            error = exc
+        error = None
+        if future.status != "finished":
+            result = None
+            try:
+                future.result()
+            except Exception as exc:  # the task's error, or Dask's (a worker killed too often)
+                error = exc
         future.release()
         done(tag, result, error)
         submit()
@@ -308,6 +315,7 @@ def update_many(
     settings["engine"] = settings["engine"] or "auto"
     settings["horizon_days"] = options.get("horizon_days")
     seen: dict[str, Path] = {}
+    remote = client is not None
 
     def jobs() -> Iterator[tuple[int, Callable, tuple]]:
         for n, path in enumerate(files):
@@ -319,7 +327,8 @@ def update_many(
                     raise ForecastingError(f"the question id '{qid}' is also {seen[qid]}'s")
                 seen[qid] = path
                 with contextlib.nullcontext() if dry_run else store.lock(qid):
-                    ship = _gather(store, ship, directory, dry_run, analysts)
+                    # on a cluster the worker reads the previous forecast's file (unpack)
+                    ship = _gather(store, ship, directory, dry_run, analysts, raw=remote)
             except Exception as exc:
                 rows[n] = _failure(path, qid, exc)
                 bar.step(qid or path.name)
@@ -331,11 +340,13 @@ def update_many(
         store, directory, ship = places.pop(n)
         qid = ship.question.id
         try:
-            if error is not None:
+            again = isinstance(error, ReadOnClient)  # a damaged previous forecast: read here
+            if error is not None and not again:
                 raise error
             with contextlib.nullcontext() if dry_run else store.lock(qid):
-                if not dry_run and store.fingerprint(qid) != ship.fingerprint:
-                    # the archive changed meanwhile: compute again, here, under the lock
+                if again or (not dry_run and store.fingerprint(qid) != ship.fingerprint):
+                    # the archive changed meanwhile (or the worker could not read its
+                    # previous forecast): compute again, here, under the lock
                     computed = compute(_gather(store, ship, directory, dry_run, ship.analysts))
                 result = finish(computed, store, directory, dry_run=dry_run)
             rows[n] = _updated(files[n], qid, result)
@@ -356,6 +367,8 @@ def _gather(
     directory: Path,
     dry_run: bool,
     analysts: dict[str, Any] | None = None,
+    *,
+    raw: bool = False,
 ) -> Shipment:
     return gather(
         store,
@@ -366,6 +379,7 @@ def _gather(
         report=directory,
         dry_run=dry_run,
         analysts=analysts,
+        raw=raw,
     )
 
 

@@ -9,6 +9,16 @@ the figures, so it can run in another process or on another machine (:mod:`.many
 under the archive's lock. :func:`gather` reads the shipment from the archive. The serial
 update (:func:`.weekly.update`) and the update of many questions on Dask run the same steps,
 so they write the same bytes.
+
+For Dask, :func:`gather` with ``raw`` ships the previous forecast as its file's bytes, which
+the worker reads (:func:`unpack`); a file's bytes also cost next to nothing to pickle. Reading
+it whole was more than half of the client's time a question: in process, on the questions of
+``benchmarks/many_questions.py`` (each with one earlier forecast archived), 2026-12-01, load
+average 4-8, medians of 7 repeats: 260-370 ms before, 110-150 ms after (what is left: checking
+the archive, which reads each file's history, 80-120 ms; the report and the archive file
+written, 20-30 ms, mostly waiting for the disk). Should the worker find the file damaged, it
+raises :class:`ReadOnClient` and the client reads the archive again (moving the file into
+quarantine) and computes there, as the serial update does.
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ from ..analyses.surprise_check import catch_all_flag, surprise
 from ..api import forecast, forecast_analysts
 from ..core.atomic import naming, staged_folder
 from ..core.constants import CATCH_ALL, CATCH_ALL_THRESHOLD
+from ..core.errors import ForecastingError
 from ..inputs.evidence import Evidence
 from ..inputs.question import Question
 from ..presentation import report as rpt
@@ -73,6 +84,17 @@ class Shipment:
     #: --analysts``): the keyword arguments of :func:`forecasting.forecast_analysts`
     #: (``analysts``, ``pool``, ``extremize``, ``weights``, ``records``); ``None``: none
     analysts: dict[str, Any] | None = None
+    #: the previous forecast's file, unread (``gather(raw=True)``; ``previous`` is then None
+    #: until :func:`unpack` reads it: the file is ``contents.latest(before=as_of)``)
+    previous_file: bytes | None = None
+
+
+class ReadOnClient(Exception):
+    """A worker could not read the previous forecast's file: the client reads the archive.
+
+    Under the lock, as the serial update does (the file goes into quarantine and the one
+    before it is tried), and computes the update there.
+    """
 
 
 @dataclass
@@ -98,12 +120,21 @@ def gather(
 ) -> Shipment:
     """Read what the archive holds for an update (hold the lock; read-only with ``dry_run``).
 
-    ``kw``: ``options``, ``report``, ``dry_run`` (then nothing is moved into quarantine) and
-    ``analysts`` (:attr:`Shipment.analysts`).
+    ``kw``: ``options``, ``report``, ``dry_run`` (then nothing is moved into quarantine),
+    ``analysts`` (:attr:`Shipment.analysts`) and ``raw``: the previous forecast's file unread,
+    for another process to read (:func:`unpack`; the history is read here all the same, as
+    checking the archive reads it).
     """
     keep = not kw.get("dry_run", False)
     contents = store.check(question.id, quarantine=keep)
-    previous = store.previous(contents, as_of, quarantine=keep)
+    previous, data = None, None
+    if not kw.get("raw", False):
+        previous = store.previous(contents, as_of, quarantine=keep)
+    elif (entry := contents.latest(before=as_of)) is not None:
+        try:
+            data = entry.path.read_bytes()
+        except OSError:  # gone or unreadable: read here, as the serial update does
+            previous = store.previous(contents, as_of, quarantine=keep)
     skipped = "".join(f"; skipped {u.describe()}" for u in contents.unreadable)
     return Shipment(
         question,
@@ -118,7 +149,29 @@ def gather(
         store.fingerprint(question.id),
         keep,
         kw.get("analysts"),
+        data,
     )
+
+
+def unpack(ship: Shipment) -> Shipment:
+    """The shipment with its previous forecast read from the file's bytes it carries.
+
+    Read as :meth:`.Archive.previous` reads it (whole, checked); a file that cannot be read
+    raises :class:`ReadOnClient`. A shipment without the bytes is returned as it is.
+    """
+    if ship.previous_file is None:
+        return ship
+    entry = ship.contents.latest(before=ship.as_of) if ship.contents is not None else None
+    if entry is None:
+        raise ReadOnClient("the shipment holds a previous forecast's file but not its entry")
+    with tempfile.TemporaryDirectory(prefix="forecast-previous-") as tmp:
+        path = Path(tmp) / entry.path.name
+        path.write_bytes(ship.previous_file)
+        try:
+            previous = Forecast.load(path)
+        except ForecastingError as exc:
+            raise ReadOnClient(f"{entry.path}: {exc}") from exc
+    return replace(ship, previous=previous, previous_file=None)
 
 
 def forecast_step(ship: Shipment, *, progress: bool | None = False) -> tuple[Forecast, Any]:
@@ -141,7 +194,8 @@ def analysts_step(ship: Shipment) -> tuple[AnalystForecasts, xr.Dataset]:
 
 
 def compute(ship: Shipment) -> Computed:
-    """The whole update's results from a shipment (:func:`forecast_step`, :func:`analyse`)."""
+    """The update's results from a shipment (:func:`unpack`, then :func:`analyse`)."""
+    ship = unpack(ship)
     return analyse(ship, *forecast_step(ship))
 
 
@@ -160,7 +214,8 @@ def analyse(ship: Shipment, current: Forecast, tree: xr.DataTree) -> Computed:
     also = None if planned.status == "unchanged" else (planned.entry, archived)
     history = ship.contents.history(also)
     skipped = list(ship.contents.unreadable)
-    # the note that dynamics leave the confidence out is in the report, not a flag
+    # (files archived before the confidence modelled dynamics carry a note that it was left
+    # out: not a sampler's failure, so no flag)
     reasons = [f"MCMC diagnostics: {w}" for w in sampler_warnings(current.warnings)] + flags
     summary = _summary(current, previous, attribution, sur, tree, planned, reasons)
     summary["archive"]["skipped"] = [u.to_dict() for u in skipped]

@@ -111,6 +111,45 @@ def test_dask_writes_the_bytes_serial_writes(project, client):
     assert files(project / "forecasts") == archive
 
 
+def flip_until_a_whole_read_fails(path: Path) -> None:
+    """Flip one bit in the file's draws: its history groups still read, a whole read fails."""
+    import forecasting as fc
+
+    good = path.read_bytes()
+    for k in range(60):
+        data = bytearray(good)
+        data[len(data) // 2 + 4099 * k] ^= 0x10
+        path.write_bytes(bytes(data))
+        try:
+            fc.Forecast.load(path, groups=("forecast", "confidence"))
+        except fc.ForecastingError:
+            continue
+        try:
+            fc.Forecast.load(path)
+        except fc.ForecastingError:
+            return
+    raise AssertionError("no bit flip broke the file")  # pragma: no cover
+
+
+def test_a_previous_forecast_a_worker_cannot_read_is_read_again_here(project, client):
+    """The worker reads the previous forecast's file (shipped unread); damaged, it says so,
+    and the client reads the archive as the serial update does: quarantine, the one before."""
+    models = [project / "models"]
+    assert [r.code for r in backfill_many(models, start="2025-10-13", end="2025-10-20")] == [0, 0]
+    folder = project / "forecasts" / "watch"
+    flip_until_a_whole_read_fails(folder / "2025-10-20.nc")
+    rows = update_many(models, as_of="2025-10-27", client=client)
+    assert [(r.id, r.code) for r in rows] == [("ceasefire", 0), ("watch", 0)]
+    assert rows[0].result.previous.as_of.isoformat() == "2025-10-20"
+    watch = rows[1].result
+    assert watch.previous.as_of.isoformat() == "2025-10-13"
+    assert [(u.path.name, u.moved_to) for u in watch.skipped] == [
+        ("2025-10-20.nc", folder / "quarantine" / "2025-10-20.nc")
+    ]
+    assert sorted(p.name for p in folder.glob("*.nc")) == ["2025-10-13.nc", "2025-10-27.nc"]
+    assert "skipped" in (project / "reports" / "watch" / "2025-10-27" / "report.md").read_text()
+
+
 def test_one_question_s_bad_input_does_not_stop_the_others(project, client, capsys):
     (project / "models" / "broken.yaml").write_text("id: broken\ntitle: [unclosed\n")
     add_question(project, "surge")
