@@ -23,6 +23,7 @@ from ..core.errors import InputError, Problem
 from ..core.paths import project_root
 from ..core.schema import short_value
 from ..inputs.evidence import Evidence, load_evidence
+from ..inputs.overlays import load_overlays
 from ..inputs.question import Question, load_question
 from ..inputs.resolve import resolve_inputs
 from ..results.forecast import Forecast
@@ -115,7 +116,10 @@ def update(
         sampler=sampler,
         horizon_days=horizon_days,
     )
+    spec = analyst_options(analysts, pool, extremize, weights, records)
     ship, store, directory = prepare(question, evidence, as_of, archive, reports, options)
+    if spec is not None:  # an unknown analyst or a bad overlay is refused before any computing
+        load_overlays(ship.question, spec["analysts"])
     current, tree = forecast_step(ship, progress=progress)
     with contextlib.nullcontext() if dry_run else store.lock(ship.question.id):
         ship = gather(
@@ -126,7 +130,7 @@ def update(
             options=options,
             report=directory,
             dry_run=dry_run,
-            analysts=analyst_options(analysts, pool, extremize, weights, records),
+            analysts=spec,
         )
         done = analyse(ship, current, tree)
         return finish(done, store, directory, dry_run=dry_run)

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from ..results.forecast import Forecast
 
-#: How the forecast's warning about dynamics begins (:mod:`forecasting.results.assemble`): a
-#: note on what is not modelled yet, not a failure of the sampler, and no reason to flag.
+#: How the warning about dynamics began in forecasts archived before the confidence measures
+#: modelled dynamics ("the confidence measures are left out"): a note, not a failure of the
+#: sampler, and no reason to flag. New forecasts carry no such warning; old files still do.
 DYNAMICS_NOTE = "dynamics:"
 
 
