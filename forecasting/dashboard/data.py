@@ -143,10 +143,11 @@ class QuestionView:
 
     @cached_property
     def previous(self) -> Forecast | None:
-        """The latest archived forecast before the forecast's date, read whole (or ``None``)."""
+        """The latest usable archived forecast before the forecast's date, read whole (or
+        ``None``): one damaged beyond what the history reads is passed over, as an update
+        passes over it (here nothing moves into quarantine: the dashboard only reads)."""
         contents = self.archive.check(self.question.id)  # quarantine=False: nothing moves
-        entry = contents.latest(before=self.forecast.as_of)
-        return None if entry is None else entry.load()
+        return self.archive.previous(contents, self.forecast.as_of, quarantine=False)
 
     @cached_property
     def attribution(self) -> Attribution | None:

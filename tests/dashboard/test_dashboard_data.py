@@ -244,3 +244,26 @@ def test_serve_refuses_a_port_in_use(project, as_of, capsys):
         code = main(["serve", str(project.parent), "--port", str(port), "--as-of", str(as_of)])
     assert code == 2
     assert f"--port: port {port} is in use; give another with --port N" in capsys.readouterr().err
+
+
+def test_a_previous_forecast_damaged_beyond_its_history_is_passed_over(project, tmp_path, as_of):
+    """A file whose draws no longer match its checksum: the history still reads it (it reads
+    only the forecast), a whole read refuses it; the dashboard takes the forecast before it
+    and moves nothing (an update would quarantine the file)."""
+    import shutil
+
+    import netCDF4
+
+    root = tmp_path / "copy"
+    shutil.copytree(project.parent.parent, root)
+    path = root / "models" / project.name
+    damaged = root / "forecasts" / "watch" / "2025-10-19.nc"
+    with netCDF4.Dataset(damaged, "r+") as nc:
+        pi = nc["posterior"]["pi"]
+        pi[0, 0, 0] = 0.5 * float(pi[0, 0, 0])
+    before = damaged.read_bytes()
+    view = QuestionView(path, as_of)
+    assert len(view.history["as_of"]) == 2
+    assert view.previous is not None and view.previous.as_of == dt.date(2025, 10, 12)
+    assert damaged.read_bytes() == before
+    assert not (damaged.parent / "quarantine").exists()
