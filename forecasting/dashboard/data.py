@@ -143,9 +143,11 @@ class QuestionView:
 
     @cached_property
     def previous(self) -> Forecast | None:
-        """The latest usable archived forecast before the forecast's date, read whole (or
-        ``None``): one damaged beyond what the history reads is passed over, as an update
-        passes over it (here nothing moves into quarantine: the dashboard only reads)."""
+        """The latest usable archived forecast before the forecast's date (or ``None``).
+
+        Read whole; one damaged beyond what the history reads is passed over, as an update
+        passes over it (here nothing moves into quarantine: the dashboard only reads).
+        """
         contents = self.archive.check(self.question.id)  # quarantine=False: nothing moves
         return self.archive.previous(contents, self.forecast.as_of, quarantine=False)
 
