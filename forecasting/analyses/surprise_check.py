@@ -25,9 +25,9 @@ from ..core.constants import CATCH_ALL, CATCH_ALL_THRESHOLD
 from ..core.dims import SCENARIO
 from ..core.stats import normalise_log
 from ..inputs.evidence import Evidence, EvidenceItem
+from ..kinds.base import tails
 from ..model import dynamics
 from ..model.data import ModelData, relay
-from ..model.likelihood import tails
 from ..results.forecast import Forecast
 from .new_items import NewItems, new_items
 

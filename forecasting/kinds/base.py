@@ -567,6 +567,25 @@ def tail_from_table(logp: np.ndarray, obs: int, weights: np.ndarray) -> tuple[np
     return np.minimum(per, 1.0), min(whole, 1.0)
 
 
+def tails(
+    dens: np.ndarray, measure: np.ndarray, obs: int, weights: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """Tail probabilities of outcome ``obs`` from predictive densities ``dens`` ``(m, K)``.
+
+    The chance of an outcome at most as probable as ``obs``, per scenario and under the mixture
+    ``weights``; ``measure`` weighs each outcome (its cell width for a measured value, else 1).
+    """
+    per = np.array(
+        [
+            np.sum((dens[:, k] * measure)[dens[:, k] <= dens[obs, k] * (1 + 1e-12)])
+            for k in range(dens.shape[1])
+        ]
+    )
+    mixed = dens @ weights
+    whole = float(np.sum((mixed * measure)[mixed <= mixed[obs] * (1 + 1e-12)]))
+    return np.minimum(per, 1.0), min(whole, 1.0)
+
+
 def finite_outcomes(
     outcomes: np.ndarray, predictive: Callable[[np.ndarray], np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -33,6 +33,7 @@ import numpy as np
 
 from ..core.errors import InputError, Problem
 from ..core.stats import log_matmul_exp, logsumexp
+from ..kinds.base import tails
 from . import mixture as mx
 from . import spikes
 from .components import Components
@@ -56,25 +57,6 @@ MAX_POLYNOMIAL_CATEGORIES = 60
 #: (A spline through the grid: on 15,200 reports in 38 indicators the exact engine's 4,000
 #: draws x 12 scenarios took 23 s exactly.)
 _EXACT_EVALUATIONS = 2_000_000
-
-
-def tails(
-    dens: np.ndarray, measure: np.ndarray, obs: int, weights: np.ndarray
-) -> tuple[np.ndarray, float]:
-    """Tail probabilities of outcome ``obs`` from predictive densities ``dens`` ``(m, K)``.
-
-    The chance of an outcome at most as probable as ``obs``, per scenario and under the mixture
-    ``weights``; ``measure`` weighs each outcome (its cell width for a measured value, else 1).
-    """
-    per = np.array(
-        [
-            np.sum((dens[:, k] * measure)[dens[:, k] <= dens[obs, k] * (1 + 1e-12)])
-            for k in range(dens.shape[1])
-        ]
-    )
-    mixed = dens @ weights
-    whole = float(np.sum((mixed * measure)[mixed <= mixed[obs] * (1 + 1e-12)]))
-    return np.minimum(per, 1.0), min(whole, 1.0)
 
 
 class Mixture:
@@ -374,28 +356,14 @@ class Mixture:
 
     def _swap(self, i: int, p: int, log_l_new: np.ndarray | None, log_g_new) -> np.ndarray:
         """``log L`` at the nodes with fast report ``p``'s term replaced (``None``: removed)."""
-        rep = self.reports()
-        genuine, s1, s0, block = self._blocks
-        o = int(np.searchsorted(rep.fast_starts, p, side="right") - 1)
-        with np.errstate(invalid="ignore", divide="ignore"):  # NaN: the caller refits
-            return self._swapped(rep, p, o, genuine, s1, s0, block, log_l_new, log_g_new)
+        return spikes.swapped(self.reports(), self._blocks, self.grid[2], p, log_l_new, log_g_new)
 
-    def _swapped(self, rep, p, o, genuine, s1, s0, block, log_l_new, log_g_new) -> np.ndarray:
-        # the origin's sums without report p, then with its new terms (if any)
-        s1_new = (s1[:, o] - genuine[:, p])[None, :]
-        s0_new = np.atleast_1d(s0[o] - rep.log_noise[rep.fast_order[p]])
-        if log_l_new is not None:
-            s1_new = s1_new + log_l_new
-            s0_new = s0_new + np.asarray(log_g_new)
-        rho = rep.origin_rho[rep.fast_origins[o]]
-        new_block = np.logaddexp(
-            mx.safe_log(rho) + s1_new, mx.safe_log1m(rho) + np.asarray(s0_new)[:, None]
-        )
-        return self.grid[2][None, :] - block[None, :, o] + new_block
+    def _report_term(self, values, exposure, a, log_g, logf=None) -> np.ndarray:
+        """``log(a f(y) + (1 - a) g(y))`` at the nodes for each of ``values``: ``(m, Q)``.
 
-    def _report_term(self, values, exposure, a, log_g) -> np.ndarray:
-        """``log(a f(y) + (1 - a) g(y))`` at the nodes for each of ``values``: ``(m, Q)``."""
-        logf = self._outcome_logf(values, exposure)
+        (``logf``: their ``log f`` at the nodes, where already computed.)
+        """
+        logf = self._outcome_logf(values, exposure) if logf is None else logf
         a = np.asarray(a, dtype=float)[:, None]
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.logaddexp(
@@ -639,11 +607,23 @@ class Mixture:
         p = self._alone(i)
         if p is not None and self._polynomial:
             return self._poly_swap(i, values, np.full(len(values), rep.genuine[r]), log_g)
-        log_l = out = None
+        log_l = out = parts = None
         if p is not None:
-            term = self._report_term(values, exposure, np.full(len(values), rep.genuine[r]), log_g)
-            log_l = self._swap(i, p, term, log_g)
-            out = self._trusted(log_l)
+            logf = self._outcome_logf(values, exposure)
+            a = np.full(len(values), rep.genuine[r])
+            parts = spikes.swap_parts(rep, self._blocks, self.grid[2], p, rep.genuine[r])
+            if parts is not None and not np.any(np.isnan(logf) | np.isposinf(logf)):
+                out = True
+
+                def log_l(idx: np.ndarray) -> np.ndarray:
+                    term = self._report_term(values[idx], exposure, a[idx], log_g[idx], logf[idx])
+                    return self._swap(i, p, term, log_g[idx])
+
+            else:
+                parts = None
+                whole = self._swap(i, p, self._report_term(values, exposure, a, log_g, logf), log_g)
+                out = self._trusted(whole)
+                log_l = whole.__getitem__
         where = self._component_of(i) if out is None else None
         if where is not None:
             c, place = where
@@ -655,8 +635,9 @@ class Mixture:
                 v=(place, values),
                 g=(place, log_g),
             )
-            log_l = comps.swap(self.grid[2], c, new)
-            out = self._trusted(log_l)
+            whole = comps.swap(self.grid[2], c, new)
+            out = self._trusted(whole)
+            log_l = whole.__getitem__
         if out is None:
             rows = []
             for v, lg in zip(values, log_g, strict=True):
@@ -685,11 +666,14 @@ class Mixture:
                 new = spikes.outcome_logf(ind, values[idx], exposure, nodes)
                 return spikes.swapped_log_l(rep, comps, logf, r, new, values[idx], log_g[idx])
 
-            def on_grid(idx: np.ndarray) -> np.ndarray:
-                return log_l[idx]
+            on_grid = log_l
 
             def base(idx: np.ndarray) -> np.ndarray:
-                return self._integrate(self._with_tails(log_l[idx]))
+                if parts is None:
+                    return self._integrate(self._with_tails(log_l(idx)))
+                w1, w0 = (self._with_tails(w) for w in parts)
+                f = self._with_tails(logf[idx])
+                return spikes.two_part(f, log_g[idx], w1, w0, self._density)
 
         # a precise measurement's values far from the grid's: integrated on panels of their own
         centre, scale = spikes.locate(ind, values, exposure)
@@ -792,22 +776,19 @@ class Mixture:
         """``log L(theta) - log L_{-i}(theta)`` for each item ``i``, ``(..., K, n)``.
 
         What leaving item ``i`` out takes away. Its chain-rule share where it is its origin's
-        only report and of no shared event (the share is then exactly that); otherwise
-        computed without it.
+        only report and of no shared event (the share is then exactly that); its origin's block
+        with and without it where the origin has other such reports (:func:`.mixture.fast_loo`);
+        otherwise computed without it.
         """
         ind, rep = self.ind, self.reports()
-        out = self.item_log_lik(theta)
         n = len(ind.values)
+        logf = self._logf(rep, theta)
+        out = mx.item_log_likelihood(rep, logf, n)
         if not n:
             return out
-        full = mx.log_likelihood(rep, self._logf(rep, theta))
-        fast = np.zeros(rep.n_reports, dtype=bool)
-        fast[rep.fast_order] = True
-        for i in range(n):
-            r = rep.item_report[i]
-            alone = np.sum(rep.origin == rep.origin[r]) == 1 and np.sum(rep.item_report == r) == 1
-            if alone and fast[r]:
-                continue
+        refit = mx.fast_loo(rep, logf, out)  # the fast reports of one item, vectorised
+        full = mx.log_likelihood(rep, logf) if refit.any() else None
+        for i in np.flatnonzero(refit):
             keep = np.arange(n) != i
             if not keep.any():
                 continue

@@ -15,8 +15,8 @@ from builders import continuous, count, item, question
 from scipy import integrate, special, stats
 
 import forecasting as fc
+from forecasting.kinds.base import tails
 from forecasting.model.data import ModelData
-from forecasting.model.likelihood import tails
 
 LEVELS = {"a": (0.0, 1.0), "b": (0.5, 1.0)}
 EARLIER, RELIABILITY = 0.3, 0.6
