@@ -43,14 +43,6 @@ if TYPE_CHECKING:
 LIMITS = {"draws": 1_000_000, "chains": 64, "tune": 1_000_000}
 
 Engine = Literal["auto", "exact", "mcmc"]
-#: The PyMC model does not hold the dynamics yet (issue 14): refused rather than static.
-_NO_DYNAMIC_MCMC = Problem(
-    None,
-    None,
-    "engine",
-    "the question has dynamics, which the MCMC engine and the PyMC model do not model yet; "
-    "use the exact engine (--engine exact or auto)",
-)
 ENGINES = ("auto", "exact", "mcmc")
 
 
@@ -172,8 +164,6 @@ def forecast(
     seed = DEFAULT_SEED if seed is None else int(seed)
     data = ModelData.build(question, used)
     chosen = "exact" if engine == "auto" else engine
-    if chosen == "mcmc" and data.timeline is not None:
-        raise InputError([_NO_DYNAMIC_MCMC])
     if chosen == "exact":
         result = exact.run(data, draws=draws or EXACT_DRAWS, seed=seed)
     else:
@@ -187,6 +177,7 @@ def forecast(
             chains=chains or MCMC_CHAINS,
             seed=seed,
             exact_probability=closed.probability,
+            exact_now=closed.now,
             progress=progress,
             sampler=sampler or MCMC_SAMPLER,
         )
@@ -221,7 +212,9 @@ def build_pymc_model(
     its id (the per-scenario parameter), the potential ``evidence`` (the scenario marginalised
     out) and the deterministic ``scenario_probability``. Under the tempered model the evidence
     enters as ``pm.Data`` (see :func:`set_evidence`); under the truth mixture its reports are
-    constants of the graph.
+    constants of the graph. With dynamics the regimes of the periods are summed out by the
+    forward algorithm, ``scenario_probability`` is at the resolution date and the
+    deterministic ``probability_now`` is beside it (:mod:`forecasting.model.pymc_dynamics`).
     See :func:`forecasting.model.pymc_model.build_model` for ``parameters``, ``extra_loglik`` and
     ``name``.
     """
@@ -229,8 +222,6 @@ def build_pymc_model(
 
     question, used, _ = resolve_inputs(question, evidence, as_of)
     data = ModelData.build(question, used)
-    if data.timeline is not None:
-        raise InputError([_NO_DYNAMIC_MCMC])
     return build_model(data, parameters=parameters, extra_loglik=extra_loglik, name=name)
 
 
@@ -249,8 +240,8 @@ def set_evidence(
     Raises
     ------
     ValueError
-        Under the truth mixture (the default), whose reports are constants of the graph:
-        build the model again with :func:`build_pymc_model`.
+        Under the truth mixture (the default) or with dynamics, whose reports are constants
+        of the graph: build the model again with :func:`build_pymc_model`.
     """
     import pymc as pm
 

@@ -65,7 +65,8 @@ def sensitivity(
         groups["sweep"] = sweep(base, jid, sweep_range(js, tp, jid)).to_dataset()
     if base.evidence is not None:
         groups["origin_influence"] = origin_influence(base)
-    if isinstance(source, Forecast) and source.engine == "mcmc":
+    if isinstance(source, Forecast) and source.engine == "mcmc" and source.now is None:
+        # (with dynamics the likelihood is not a sum over items given the scenario)
         groups["power_scaling"] = power_scaling(source)
     tree = xr.DataTree.from_dict(groups)
     tree.attrs = {

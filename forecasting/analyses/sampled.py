@@ -22,7 +22,19 @@ PARETO_K_MAX = 0.7
 
 
 def _mcmc_parts(forecast) -> tuple[Base, np.ndarray, np.ndarray]:
-    """Base, log pi ``(C, D, K)`` and per-item log-likelihood ``(C, D, K, n)`` of a forecast."""
+    """Base, log pi ``(C, D, K)`` and per-item log-likelihood ``(C, D, K, n)`` of a forecast.
+
+    Raises
+    ------
+    ValueError
+        With dynamics, where the evidence's likelihood is not a product over items given one
+        scenario (the regimes of the periods are summed out).
+    """
+    if forecast.now is not None:
+        raise ValueError(
+            "power scaling and importance reweighting need a likelihood that is a product over "
+            "items given the scenario; with dynamics it is not (use the exact analyses)"
+        )
     base = base_of(forecast)
     tree = forecast.tree
     with np.errstate(divide="ignore"):

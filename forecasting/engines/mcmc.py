@@ -120,14 +120,18 @@ def _jax():
 
 
 def diagnose(
-    tree, exact_probability: np.ndarray | None, scenarios: Sequence[str] | None = None
+    tree,
+    exact_probability: np.ndarray | None,
+    scenarios: Sequence[str] | None = None,
+    exact_now: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Convergence diagnostics of the scenario probabilities, and failures in words.
 
     MCMC and exact disagree on a scenario when they differ by more than
     :data:`~forecasting.core.constants.AGREEMENT_MCSE` Monte Carlo standard errors *and* by
     more than :data:`~forecasting.core.constants.AGREEMENT_FLOOR`; the message names it.
-    r_hat and ESS are judged on the scenarios of probability at least that floor.
+    r_hat and ESS are judged on the scenarios of probability at least that floor. With
+    dynamics ``probability_now`` (``P(S_now | E)``) is checked against ``exact_now`` too.
     """
     import arviz_stats as azs
 
@@ -164,23 +168,43 @@ def diagnose(
     if seen.any() and not low >= ESS_MIN:
         problems.append(f"ESS {low:.0f} < {ESS_MIN:.0f}")
     if exact_probability is not None:
-        diff = np.abs(mean - exact_probability)
-        z = diff / np.maximum(mcse, 1e-12)
+        z, problem = _agreement(mean, mcse, exact_probability, scenarios, "")
         out["exact_probability"] = exact_probability.tolist()
         out["agreement_z_max"] = float(np.max(z))
-        bad = (z > AGREEMENT_MCSE) & (diff > AGREEMENT_FLOOR)
-        if bad.any():
-            k = int(np.argmax(np.where(bad, z, -np.inf)))
-            name = f"'{scenarios[k]}'" if scenarios is not None else f"scenario {k + 1}"
-            problems.append(
-                f"MCMC and exact disagree on {name}: {mean[k]:.4g} vs "
-                f"{exact_probability[k]:.4g} ({z[k]:.1f} MCSE > {AGREEMENT_MCSE:g}, and the "
-                f"difference {diff[k]:.2g} > {AGREEMENT_FLOOR:g})"
-            )
+        problems.extend(problem)
+    if "probability_now" in tree["posterior"]:
+        now = tree["posterior"].to_dataset()[["probability_now"]]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            now_mcse = azs.mcse(now, method="mean")["probability_now"].values
+        now_mean = now["probability_now"].mean(("chain", "draw")).values
+        out["now"] = now_mean.tolist()
+        out["now_mcse"] = now_mcse.tolist()
+        if exact_now is not None:
+            z, problem = _agreement(now_mean, now_mcse, exact_now, scenarios, " now")
+            out["exact_now"] = exact_now.tolist()
+            out["now_agreement_z_max"] = float(np.max(z))
+            problems.extend(problem)
     out["problems"] = problems
     out["_mcse"] = mcse
     out["_mean"] = mean
     return out
+
+
+def _agreement(mean, mcse, exact, scenarios, when: str) -> tuple[np.ndarray, list[str]]:
+    """Each scenario's distance from the exact value in MCSE, and the disagreement in words."""
+    diff = np.abs(mean - exact)
+    z = diff / np.maximum(mcse, 1e-12)
+    bad = (z > AGREEMENT_MCSE) & (diff > AGREEMENT_FLOOR)
+    if not bad.any():
+        return z, []
+    k = int(np.argmax(np.where(bad, z, -np.inf)))
+    name = f"'{scenarios[k]}'" if scenarios is not None else f"scenario {k + 1}"
+    return z, [
+        f"MCMC and exact disagree on {name}{when}: {mean[k]:.4g} vs {exact[k]:.4g} "
+        f"({z[k]:.1f} MCSE > {AGREEMENT_MCSE:g}, and the difference {diff[k]:.2g} > "
+        f"{AGREEMENT_FLOOR:g})"
+    ]
 
 
 def run(
@@ -192,6 +216,7 @@ def run(
     target_accept: float = MCMC_TARGET_ACCEPT,
     seed: int | None = None,
     exact_probability: np.ndarray | None = None,
+    exact_now: np.ndarray | None = None,
     progress: bool | None = None,
     retry: bool = True,
     model: pm.Model | None = None,
@@ -202,11 +227,13 @@ def run(
     ``model`` may be a model built earlier by :func:`build_model` for the same question (its
     evidence data are replaced), which saves building it again (tempered model only: under the
     truth mixture the reports are part of the graph); ``sampler`` as in :func:`sample`.
+    With dynamics the result's ``now`` is the mean of ``probability_now`` (checked against
+    ``exact_now`` when given, as ``probability`` is against ``exact_probability``).
 
     Raises
     ------
     ValueError
-        If ``model`` is given for a question under the truth mixture.
+        If ``model`` is given for a question under the truth mixture or with dynamics.
     """
     import pymc as pm
 
@@ -246,7 +273,7 @@ def run(
             progress=progress,
             sampler=sampler,
         )
-        diag = diagnose(tree, exact_probability, data.scenarios)
+        diag = diagnose(tree, exact_probability, data.scenarios, exact_now)
         if n:
             settings.update(tune=tune_n, target_accept=accept_n, retried=True)
         if not diag["problems"]:
@@ -261,6 +288,10 @@ def run(
     mcse = diag.pop("_mcse")
     mean = diag.pop("_mean")
     diag["first_attempt_problems"] = first_problems
+    now = None
+    if "probability_now" in post:
+        now = np.asarray(post["probability_now"].values).mean(axis=(0, 1))
+        now = now / now.sum()
     return EngineResult(
         engine="mcmc",
         probability=mean / mean.sum(),
@@ -269,4 +300,5 @@ def run(
         sample_stats=sample_stats,
         diagnostics=diag,
         settings=settings,
+        now=now,
     )

@@ -14,6 +14,9 @@ question: use ``pm.set_data`` and sample again. Under the truth-mixture model
 (:mod:`.mixture`) the log-likelihood is the same sum over origins' blocks, written with
 ``logaddexp`` (no discrete latent variables); its reports are constants of the graph (the
 grouping of reports into origins and events is part of the model's structure).
+With dynamics (``dynamics:`` in the question) the regime of each period is summed out by the
+forward algorithm instead (:mod:`.pymc_dynamics`): ``scenario_probability`` is then
+``P(S_T | E, pi, theta)`` at the resolution date and ``probability_now`` stands beside it.
 PyMC is imported only when a model is built (by the MCMC engine or research code).
 """
 
@@ -32,15 +35,17 @@ if TYPE_CHECKING:
 
 
 def evidence_swappable(data: ModelData) -> bool:
-    """Whether a built model takes other evidence through ``pm.set_data`` (tempered only)."""
-    return all(ind.reliability_model != "mixture" for ind in data.indicators)
+    """Whether a built model takes other evidence through ``pm.set_data`` (tempered, static)."""
+    return data.timeline is None and all(
+        ind.reliability_model != "mixture" for ind in data.indicators
+    )
 
 
-#: Why a truth-mixture model cannot take other evidence in place.
+#: Why a truth-mixture model (or one with dynamics) cannot take other evidence in place.
 NOT_SWAPPABLE = (
-    "under reliability_model: mixture the reports are constants of the PyMC graph (their "
-    "grouping into origins and events is the model's structure): build the model again for "
-    "the other evidence"
+    "under reliability_model: mixture, or with dynamics, the reports are constants of the "
+    "PyMC graph (their grouping into origins, events and periods is the model's structure): "
+    "build the model again for the other evidence"
 )
 
 
@@ -79,6 +84,7 @@ def build_model(
     extra_loglik
         Optional callable ``f(model) -> tensor of shape (K,)``: an additional log-likelihood per
         scenario (a custom likelihood), added inside the marginalisation over the scenario.
+        Not with dynamics (there is no one scenario to add it to: ``ValueError``).
     name
         Prefix for every variable (``name::pi``...), to hold several questions in one model.
         Coordinates are shared by all the models in one enclosing model, so such questions
@@ -95,6 +101,13 @@ def build_model(
     coords: dict[str, list[str]] = {SCENARIO: list(data.scenarios)}
     for ind in data.indicators:
         coords.update(ind.kind.coords(ind))
+    if data.timeline is not None:
+        if extra_loglik is not None:
+            raise ValueError(
+                "extra_loglik is a log-likelihood per scenario of a static question; with "
+                "dynamics each period has its own regime: add the term to the model instead"
+            )
+        return _dynamic_model(data, parameters, coords, name)
     # Inside an enclosing ``with pm.Model():`` block this becomes a submodel (named ``name``).
     with pm.Model(coords=coords, name=name) as m:
         pi_alpha = pm.Data("pi__alpha", data.concentration * data.prior, dims=SCENARIO)
@@ -121,29 +134,24 @@ def build_model(
     return m
 
 
-class _TensorAlgebra:
-    """:mod:`.mixture`'s algebra in PyTensor: ``f(r)`` is report ``r``'s ``log f`` per scenario."""
+def _dynamic_model(data, parameters, coords, name) -> pm.Model:
+    """The model of a question with dynamics (:mod:`.pymc_dynamics`)."""
+    import pymc as pm
 
-    def __init__(self, logf):
-        import pytensor.tensor as pt
+    from .pymc_dynamics import add_regimes
 
-        self.pt = pt
-        self.logf = logf  # (K, R)
-
-    def const(self, logc: float):
-        return self.pt.zeros_like(self.logf[:, 0]) + logc
-
-    def f(self, r: int):
-        return self.logf[:, r]
-
-    def scale(self, x, logc: float):
-        return x + logc
-
-    def add(self, terms: list):
-        return self.pt.logsumexp(self.pt.stack(terms), axis=0)
-
-    def mul(self, x, y):
-        return x + y
+    with pm.Model(coords=coords, name=name) as m:
+        pi_alpha = pm.Data("pi__alpha", data.concentration * data.prior, dims=SCENARIO)
+        pi = pm.Dirichlet("pi", a=pi_alpha, dims=SCENARIO)
+        thetas = {}
+        for ind in data.indicators:
+            dims: tuple[str, ...] = (SCENARIO, *ind.kind.coords(ind))
+            if ind.id in parameters:
+                thetas[ind.id] = pm.Deterministic(ind.id, parameters[ind.id], dims=dims)
+            else:
+                thetas[ind.id] = ind.kind.pymc_prior(ind, dims)
+        add_regimes(data, pi, thetas)
+    return m
 
 
 def mixture_loglik(ind, theta):
@@ -151,6 +159,7 @@ def mixture_loglik(ind, theta):
     import pytensor.tensor as pt
 
     from . import mixture as mx
+    from .pymc_dynamics import TensorAlgebra
 
     rep = ind.model.reports()
     if not rep.n_reports:
@@ -191,5 +200,5 @@ def mixture_loglik(ind, theta):
             )
             total = total + blocks.sum(axis=1)
     for origins, events in rep.components:
-        total = total + mx.component(rep, origins, events, _TensorAlgebra(logf))
+        total = total + mx.component(rep, origins, events, TensorAlgebra(logf))
     return total

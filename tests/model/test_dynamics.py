@@ -286,15 +286,6 @@ def test_the_breakdown_is_no_anomaly_under_dynamics_but_flagged_by_the_static_mo
     assert flags == {"static": True, "dynamic": False}
 
 
-def test_the_mcmc_engine_refuses_dynamics_rather_than_answer_statically(tmp_path, capsys):
-    q = _q(dynamics=_dyn())
-    ev = fc.Evidence.from_items(_weeks([1, 2]), q)
-    with pytest.raises(InputError, match="dynamics"):
-        fc.forecast(q, ev, as_of=dt.date(2025, 8, 25), engine="mcmc")
-    with pytest.raises(InputError, match="dynamics"):
-        fc.build_pymc_model(q, ev, as_of=dt.date(2025, 8, 25))
-
-
 def test_a_trend_of_zero_changes_nothing_and_a_rising_one_explains_rising_counts():
     rows = _weeks([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
     as_of = dt.date(2025, 10, 13)
