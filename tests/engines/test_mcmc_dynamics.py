@@ -131,6 +131,14 @@ def test_mcmc_agrees_with_exact_at_resolution_and_now(sampled):
     )
 
 
+def test_power_scaling_and_psis_are_refused_with_dynamics(sampled):
+    """Both assume a likelihood that is a product over items given one scenario."""
+    _, mcmc, _ = sampled
+    for analysis in (fc.analyses.power_scaling, fc.analyses.influence_psis):
+        with pytest.raises(ValueError, match="with dynamics it is not"):
+            analysis(mcmc)
+
+
 def _models(transitions, model="mixture", trend=None):
     from forecasting.model.data import ModelData
     from forecasting.model.pymc_model import build_model
