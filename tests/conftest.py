@@ -36,6 +36,7 @@ SLOW_FIRST = (
     "tests/dashboard/test_browser.py",  # about 60 s, a server and headless Chromium
     "tests/pipeline/test_update_analysts.py",
     "tests/confidence/test_responsiveness_calibration.py",
+    "tests/confidence/test_dynamic_responsiveness_worlds.py",  # about 90 s of simulated worlds
     "tests/kinds/test_continuous.py",
     "tests/analyses/test_attribution.py",
     "tests/model/test_narrow_measurements.py",
