@@ -9,6 +9,11 @@ timed beside the library's plain ``forecasting.forecast`` of the same edited led
 draws, its confidence left uncomputed) and the exact closed-form posterior alone, pair by pair
 (A, B, C, A, B, C, ...) so that a drifting machine speed cancels out. Printed: medians in ms,
 and the what-if's ratio to the plain forecast; the probabilities are checked equal.
+
+The "bundled question" here is its static copy, ``tests/inputs/data/bundled_static/`` (the bundled
+question without its ``dynamics:``): these figures are the static engine's, as they were before
+the bundled question had dynamics (``forecast run models/syria_coalition.yaml`` as shipped runs
+the dynamic model).
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ from forecasting.engines.exact import exact_posterior
 from forecasting.model.data import ModelData
 
 ROOT = Path(__file__).resolve().parent.parent
-QUESTION = ROOT / "models" / "syria_coalition.yaml"
+# the bundled question without its dynamics
+STATIC = ROOT / "tests" / "inputs" / "data" / "bundled_static"
+QUESTION = STATIC / "models" / "syria_coalition.yaml"
 AS_OF = dt.date(2025, 10, 27)
 TARGET_MS = 200
 

@@ -16,6 +16,8 @@ update``) beside the bundled question's same command, pair by pair, and printed 
 (the target is a few times the bundled question: <= 4x). An update is timed on a fresh copy of
 its project whose archive holds the forecast of the week before (written untimed), so each
 update compares with a previous forecast and tests the week's new items, as the weekly job does.
+The bundled question here is its static copy, ``tests/inputs/data/bundled_static/`` (without its
+``dynamics:``), as it was when these figures were measured.
 
 Under the truth mixture (the default) ``wide-categories`` is refused by design: the exact
 integral is not built beyond 60 categories (``MAX_POLYNOMIAL_CATEGORIES``), so its commands
@@ -63,7 +65,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-QUESTION = ROOT / "models" / "syria_coalition.yaml"
+# the bundled question without its dynamics
+STATIC = ROOT / "tests" / "inputs" / "data" / "bundled_static"
+QUESTION = STATIC / "models" / "syria_coalition.yaml"
 AS_OF = dt.date(2025, 10, 27)
 WEEK_BEFORE = AS_OF - dt.timedelta(days=7)
 SCENARIOS = ("accession", "informal", "collapse", "unilateral")

@@ -10,9 +10,41 @@ from hypothesis import strategies as st
 from forecasting import Evidence, Question
 
 ROOT = Path(__file__).resolve().parent.parent
-BUNDLED_QUESTION = ROOT / "models" / "syria_coalition.yaml"
+#: The bundled question as shipped (with its ``dynamics:``): for the tests whose subject is the
+#: bundled product itself (``make forecast``, its archive, the README's numbers).
+BUNDLED_FILE = ROOT / "models" / "syria_coalition.yaml"
+#: The bundled question without its ``dynamics:`` block (a committed copy that
+#: ``tests/inputs/test_bundled_static.py`` checks is exactly that), in a project folder whose
+#: ``evidence/`` and ``models/syria_coalition/`` (the analysts' overlays) link to the real ones:
+#: the tests of everything but the dynamics keep testing the static model they were written for.
+BUNDLED_STATIC = ROOT / "tests" / "inputs" / "data" / "bundled_static"
+BUNDLED_QUESTION = BUNDLED_STATIC / "models" / "syria_coalition.yaml"
 BUNDLED_EVIDENCE = ROOT / "evidence" / "syria-coalition"
+STATIC_HEADER = (
+    "# A test copy of models/syria_coalition.yaml without its `dynamics:` block, for the tests\n"
+    "# whose subject is not the dynamics (tests/inputs/test_bundled_static.py checks it).\n"
+)
 DAY = dt.date(2025, 1, 1)
+
+
+def without_dynamics(text: str) -> str:
+    """A question file's text without its top-level ``dynamics:`` block and the comment above it.
+
+    The block runs to the next top-level line (blank lines inside and after it go with it).
+    """
+    lines = text.splitlines(keepends=True)
+    start = lines.index("dynamics:\n")
+    end = start + 1
+    while end < len(lines) and (lines[end].startswith(" ") or not lines[end].strip()):
+        end += 1
+    while start > 0 and lines[start - 1].startswith("#"):
+        start -= 1
+    return "".join(lines[:start] + lines[end:])
+
+
+def static_bundled_text() -> str:
+    """What the committed static copy of the bundled question must hold."""
+    return STATIC_HEADER + without_dynamics(BUNDLED_FILE.read_text(encoding="utf-8"))
 
 
 def question(scenarios=("a", "b"), indicators=None, prior=None, concentration=None, **extra):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from builders import BUNDLED_QUESTION
 
 import forecasting as fc
 from forecasting.confidence import level as rules
@@ -62,7 +63,8 @@ def test_one_analyst_is_not_a_spread():
 
 
 def test_the_bundled_analysts_spread_reaches_the_confidence():
-    r = fc.forecast_analysts("models/syria_coalition.yaml", as_of=AS_OF)
+    # the static copy of the bundled question: the subject is the analysts' spread, not dynamics
+    r = fc.forecast_analysts(BUNDLED_QUESTION, as_of=AS_OF)
     c = r.confidence
     assert c is not None and c.level == "low"
     assert r.leaders == {
@@ -74,13 +76,13 @@ def test_the_bundled_analysts_spread_reaches_the_confidence():
     assert c.reasons[0].startswith("the 3 analysts disagree on the leading scenario")
     assert c.to_dict()["analysts"]["leaders"] == ["accession", "informal", "accession"]
     # the shared question's own confidence has no analysts and reads as before
-    f = fc.forecast("models/syria_coalition.yaml", as_of=AS_OF)
+    f = fc.forecast(BUNDLED_QUESTION, as_of=AS_OF)
     assert "analysts" not in f.confidence.to_dict() and "analysts" not in f.confidence.ds.attrs
     assert f.confidence.rules["judgements_disagree"] is False
     assert c.ds["opinion"].equals(f.confidence.ds["opinion"])
     assert (
         fc.forecast_analysts(
-            "models/syria_coalition.yaml", as_of=AS_OF, analysts=["trust_gap"], confidence=False
+            BUNDLED_QUESTION, as_of=AS_OF, analysts=["trust_gap"], confidence=False
         ).confidence
         is None
     )

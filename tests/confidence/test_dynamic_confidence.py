@@ -14,7 +14,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from builders import BUNDLED_EVIDENCE, BUNDLED_QUESTION, binary, count, item, question
+from builders import BUNDLED_EVIDENCE, BUNDLED_FILE, BUNDLED_QUESTION, binary, count, item, question
 
 import forecasting as fc
 from forecasting.confidence import assess
@@ -104,11 +104,10 @@ def bundled():
 
 
 def _with(q, transitions):
-    from model.test_dynamics import BUNDLED_DYNAMICS
-
-    dyn = (
-        BUNDLED_DYNAMICS if transitions is None else {"period_days": 30, "transitions": transitions}
-    )
+    """The bundled question with these transitions; ``None``: as shipped, with its own."""
+    if transitions is None:
+        return fc.load_question(BUNDLED_FILE)
+    dyn = {"period_days": 30, "transitions": transitions}
     return fc.Question.model_validate(q.to_dict() | {"dynamics": dyn, "resolves": "2026-06-30"})
 
 

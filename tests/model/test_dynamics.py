@@ -319,32 +319,29 @@ def test_a_trend_needs_dynamics_and_known_scenarios(tmp_path):
     assert "did you mean 'collapse'" in messages["indicators.clashes.trend.colapse"]
 
 
-BUNDLED_DYNAMICS = {
-    "period_days": 30,
-    "transitions": {
-        "accession": {
-            "stay": 0.97,
-            "leaves_to": {"informal": 0.6, "unilateral": 0.2, "collapse": 0.2},
-        },
-        "informal": {
-            "stay": 0.9,
-            "leaves_to": {"accession": 0.5, "collapse": 0.25, "unilateral": 0.25},
-        },
-        "collapse": {"stay": 0.9, "leaves_to": {"informal": 0.4, "unilateral": 0.6}},
-        "unilateral": {
-            "stay": 0.92,
-            "leaves_to": {"informal": 0.5, "collapse": 0.3, "accession": 0.2},
-        },
-    },
-}
-
-
 def test_the_readme_example_the_bundled_question_with_dynamics():
-    """The README's example: the bundled ledger with an illustrative transition matrix."""
-    from builders import BUNDLED_EVIDENCE, BUNDLED_QUESTION
+    """The README's example: the bundled question as shipped, with its elicited dynamics.
 
-    body = fc.load_question(BUNDLED_QUESTION).to_dict() | {"dynamics": BUNDLED_DYNAMICS}
-    q = fc.Question.model_validate(body)
-    f = fc.forecast(q, BUNDLED_EVIDENCE, as_of="2025-10-27", confidence=False)
+    Cross-checked without the engine's dynamics: all the October 2025 evidence falls in one
+    30-day period, eight periods before the resolution date, so "now" is the static posterior
+    (the bundled question without its dynamics) and the forecast at resolution is "now" moved
+    eight times by the transition matrix, built here from the file's rows.
+    """
+    from builders import BUNDLED_FILE, BUNDLED_QUESTION
+
+    q = fc.load_question(BUNDLED_FILE)
+    f = fc.forecast(q, as_of="2025-10-27", confidence=False)
     np.testing.assert_allclose(f.now.values, [0.5466, 0.4045, 0.0340, 0.0149], atol=6e-5)
     np.testing.assert_allclose(f.probabilities.values, [0.5522, 0.2603, 0.0874, 0.1002], atol=6e-5)
+    static = fc.forecast(BUNDLED_QUESTION, as_of="2025-10-27", confidence=False)
+    np.testing.assert_allclose(f.now.values, static.probabilities.values, atol=1e-12)
+    names = list(q.scenario_ids)
+    rows = yaml.safe_load(BUNDLED_FILE.read_text())["dynamics"]["transitions"]
+    matrix = np.zeros((4, 4))
+    for i, name in enumerate(names):
+        matrix[i, i] = rows[name]["stay"]
+        for to, share in rows[name]["leaves_to"].items():
+            matrix[i, names.index(to)] = (1 - rows[name]["stay"]) * share
+    assert (dt.date(2026, 6, 30) - dt.date(2025, 10, 27)).days // 30 == 8
+    at_resolution = static.probabilities.values @ np.linalg.matrix_power(matrix, 8)
+    np.testing.assert_allclose(f.probabilities.values, at_resolution, atol=1e-12)

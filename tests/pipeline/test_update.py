@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from builders import BUNDLED_EVIDENCE, BUNDLED_QUESTION, ROOT, small_project
+from builders import BUNDLED_EVIDENCE, BUNDLED_FILE, BUNDLED_QUESTION, ROOT, small_project
 
 import forecasting as fc
 from forecasting.cli import main
@@ -283,6 +285,32 @@ def test_sensitivity_cli(tmp_path, capsys):
         "collapse",
         "unilateral",
     }
+
+
+def test_make_forecast_prints_what_the_readme_shows(tmp_path, monkeypatch, capsys):
+    """``make forecast`` on a fresh copy of the bundled project (the question as shipped, with
+    its dynamics; its ledger; its archive): the README's Quick start shows its output verbatim,
+    and the change the headline states is the archived 2025-10-20 forecast's, recomputed."""
+    shutil.copytree(ROOT / "models", tmp_path / "models")
+    shutil.copytree(BUNDLED_EVIDENCE, tmp_path / "evidence" / "syria-coalition")
+    shutil.copytree(
+        ROOT / "forecasts" / "syria-coalition", tmp_path / "forecasts" / "syria-coalition"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["update", "models/syria_coalition.yaml", "--as-of", "2025-10-27"]) == 0
+    out = capsys.readouterr().out
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("writes the report. It prints:\n\n```\n", 1)[1].split("```", 1)[0]
+    assert out == shown
+    new = fc.Forecast.load(tmp_path / "forecasts" / "syria-coalition" / "2025-10-27.nc")
+    before = fc.forecast(BUNDLED_FILE, as_of="2025-10-20", confidence=False)
+    up = re.search(r"up (\d+) points since 2025-10-20", out)
+    moved = new.probabilities.sel(scenario="accession") - before.probabilities.sel(
+        scenario="accession"
+    )
+    assert up and int(up.group(1)) == round(100 * float(moved))
+    static = fc.forecast(BUNDLED_QUESTION, as_of="2025-10-27", confidence=False)  # one period
+    np.testing.assert_allclose(new.now.values, static.probabilities.values, atol=1e-12)
 
 
 def test_bundled_archive_ships_a_history():

@@ -14,8 +14,20 @@ from builders import BUNDLED_EVIDENCE, BUNDLED_QUESTION, ROOT
 import forecasting as fc
 from forecasting.cli import main
 
-ARCHIVED = ROOT / "forecasts" / "syria-coalition" / "2025-10-20.nc"
+#: The bundled archive's forecast of 2025-10-20 as made before the bundled question had dynamics
+#: and before forecast files carried checksums, kept beside the static copy of the question it
+#: was made from (its project): every group a static forecast has, to tamper with.
+ARCHIVED = BUNDLED_QUESTION.parent.parent / "forecasts" / "syria-coalition" / "2025-10-20.nc"
+#: The bundled archive as shipped, made with the question's dynamics.
+BUNDLED_ARCHIVED = ROOT / "forecasts" / "syria-coalition" / "2025-10-20.nc"
 CHECKSUM_MATCHES = "checksum: matches (the content is as it was written)"
+
+
+@pytest.fixture(autouse=True)
+def _in_the_static_project(monkeypatch):
+    """Run where ``models/syria_coalition.yaml`` is the question ``ARCHIVED`` was made from, as
+    the repository's own was then: a tampered copy is checked against the files on disk too."""
+    monkeypatch.chdir(BUNDLED_QUESTION.parent.parent)
 
 
 def tampered(tmp_path, edit) -> str:
@@ -142,7 +154,20 @@ def test_the_ledger_recorded_is_the_one_checked_from_any_directory(project, monk
     assert any("ledger on disk" in n and "alt" in n for n in result.notes), result.notes
 
 
-def test_the_bundled_archive_still_reproduces_from_another_directory(tmp_path):
+def test_the_bundled_archive_reproduces_from_another_directory(tmp_path):
+    cwd = os.getcwd()
+    try:
+        os.chdir(tmp_path)
+        result = fc.verify(BUNDLED_ARCHIVED)
+    finally:
+        os.chdir(cwd)
+    assert result.reproduces and result.notes[0] == CHECKSUM_MATCHES, result.notes
+    assert not any("not on disk" in n or "has changed" in n for n in result.notes), result.notes
+    assert "probability_now" in result.rerun.tree["forecast"]  # made with the dynamics
+    assert np.isfinite(result.rerun.probabilities.values).all()
+
+
+def test_a_forecast_written_before_checksums_still_reproduces_from_another_directory(tmp_path):
     cwd = os.getcwd()
     try:
         os.chdir(tmp_path)

@@ -7,7 +7,7 @@ import shutil
 
 import numpy as np
 import pytest
-from builders import BUNDLED_EVIDENCE, BUNDLED_QUESTION, ROOT
+from builders import BUNDLED_EVIDENCE, BUNDLED_FILE, BUNDLED_QUESTION, ROOT
 
 import forecasting as fc
 from forecasting.cli import main
@@ -20,12 +20,13 @@ ANALYSTS = ["leverage", "sdf_impasse", "trust_gap"]
 
 @pytest.fixture
 def project(tmp_path):
-    """The bundled question, and a copy of it ('syria-past', with two of the three overlays)."""
+    """The bundled question as shipped (the one its archive was made with), and a copy of it
+    ('syria-past', with two of the three overlays)."""
     models = tmp_path / "models"
     models.mkdir()
-    shutil.copy(BUNDLED_QUESTION, models)
+    shutil.copy(BUNDLED_FILE, models)
     shutil.copytree(ROOT / "models" / "syria_coalition", models / "syria_coalition")
-    text = BUNDLED_QUESTION.read_text(encoding="utf-8")
+    text = BUNDLED_FILE.read_text(encoding="utf-8")
     (models / "syria_past.yaml").write_text(
         text.replace("id: syria-coalition", "id: syria-past"), encoding="utf-8"
     )

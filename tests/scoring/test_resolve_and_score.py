@@ -8,7 +8,7 @@ import shutil
 
 import numpy as np
 import pytest
-from builders import BUNDLED_EVIDENCE, BUNDLED_QUESTION, ROOT, count, item, question
+from builders import BUNDLED_EVIDENCE, BUNDLED_FILE, ROOT, count, item, question
 
 import forecasting as fc
 from forecasting.analyses.prequential import by_origin, prequential
@@ -21,9 +21,10 @@ from forecasting.scoring import load_resolution
 
 @pytest.fixture
 def project(tmp_path):
-    """The bundled question, ledger and archive (2025-10-06, 13, 20) in a fresh folder."""
+    """The bundled question as shipped (the one its archive was made with), its ledger and
+    archive (2025-10-06, 13, 20) in a fresh folder."""
     (tmp_path / "models").mkdir()
-    shutil.copy(BUNDLED_QUESTION, tmp_path / "models")
+    shutil.copy(BUNDLED_FILE, tmp_path / "models")
     shutil.copytree(BUNDLED_EVIDENCE, tmp_path / "evidence" / "syria-coalition")
     shutil.copytree(
         ROOT / "forecasts" / "syria-coalition", tmp_path / "forecasts" / "syria-coalition"
