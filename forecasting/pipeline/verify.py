@@ -307,15 +307,27 @@ def _plain(x: Any) -> Any:
 def _on_disk(path: Path, original: Forecast) -> tuple[list[str], list[str]]:
     """Notes on the question and ledger files where the provenance recorded them.
 
-    And a difference if the items left out are not those the ledger on disk leaves out.
+    And a difference if the items left out are not those the ledger on disk leaves out. The
+    file holds only the items used, so the list of those left out can be checked against the
+    ledger on disk only: where that is not possible a note says the list was not checked.
     """
+    notes, differences = _on_disk_checked(path, original)
+    if differences or not notes:
+        return notes, differences
+    n = len(original.excluded)
+    left_out = f"{n} item{'s' if n != 1 else ''}" if n else "none"
+    return [*notes, f"the items it says were left out ({left_out}) are not checked"], []
+
+
+def _on_disk_checked(path: Path, original: Forecast) -> tuple[list[str], list[str]]:
+    """:func:`_on_disk` without its note on the unchecked exclusions."""
     from ..inputs.evidence import load_evidence
     from ..inputs.question import load_question
 
     prov = original.provenance
     recorded = prov.get("question_file")
     if not recorded:
-        return [], []
+        return ["the forecast records no question file"], []
     qfile = _find(path, recorded)
     if qfile is None:
         return [f"{recorded} is not on disk here; verified from the inputs in the file"], []

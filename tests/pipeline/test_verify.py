@@ -179,3 +179,33 @@ def test_a_forecast_written_before_checksums_still_reproduces_from_another_direc
     assert result.checksum.state == "missing" and len(result.notes) <= 2, result.notes
     assert not any("not on disk" in n for n in result.notes), result.notes
     assert np.isfinite(result.rerun.probabilities.values).all()
+
+
+def test_a_list_of_items_left_out_that_cannot_be_checked_is_said_to_be_unchecked(
+    project, monkeypatch, tmp_path
+):
+    """The file holds only the items used: the ones it says were left out can be checked only
+    against the ledger on disk. Where that is not possible (the question on disk changed), a
+    forged entry is not caught, and verify says the list was not checked."""
+    monkeypatch.chdir(project)
+    f = fc.forecast("models/syria_coalition.yaml", as_of="2025-10-27")
+    made = project / "forecasts" / "syria-coalition"
+    made.mkdir(parents=True)
+    path = f.save(made / "2025-10-27.nc")
+    result = fc.verify(path)
+    assert result.reproduces and not any("not checked" in n for n in result.notes), result.notes
+    qfile = project / "models" / "syria_coalition.yaml"
+    qfile.write_text(qfile.read_text().replace("prior_concentration: 8", "prior_concentration: 9"))
+    result = fc.verify(path)
+    assert result.reproduces, result.differences
+    assert any("has changed" in n for n in result.notes), result.notes
+    assert "the items it says were left out (none) are not checked" in result.notes
+
+    def forge(tree):
+        tree.attrs["excluded"] = json.dumps([{"id": "fake", "reason": "after as-of"}])
+
+    tree = fc.Forecast.load(path).tree.copy()
+    forge(tree)
+    forged = fc.Forecast(tree).save(tmp_path / "forged.nc")
+    result = fc.verify(forged)
+    assert "the items it says were left out (1 item) are not checked" in result.notes
