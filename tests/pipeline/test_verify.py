@@ -4,7 +4,6 @@ metadata is validated, and the files on disk are found where the provenance reco
 from __future__ import annotations
 
 import json
-import os
 import shutil
 
 import numpy as np
@@ -154,26 +153,20 @@ def test_the_ledger_recorded_is_the_one_checked_from_any_directory(project, monk
     assert any("ledger on disk" in n and "alt" in n for n in result.notes), result.notes
 
 
-def test_the_bundled_archive_reproduces_from_another_directory(tmp_path):
-    cwd = os.getcwd()
-    try:
-        os.chdir(tmp_path)
-        result = fc.verify(BUNDLED_ARCHIVED)
-    finally:
-        os.chdir(cwd)
+def test_the_bundled_archive_reproduces_from_another_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = fc.verify(BUNDLED_ARCHIVED)
     assert result.reproduces and result.notes[0] == CHECKSUM_MATCHES, result.notes
     assert not any("not on disk" in n or "has changed" in n for n in result.notes), result.notes
     assert "probability_now" in result.rerun.tree["forecast"]  # made with the dynamics
     assert np.isfinite(result.rerun.probabilities.values).all()
 
 
-def test_a_forecast_written_before_checksums_still_reproduces_from_another_directory(tmp_path):
-    cwd = os.getcwd()
-    try:
-        os.chdir(tmp_path)
-        result = fc.verify(ARCHIVED)
-    finally:
-        os.chdir(cwd)
+def test_a_forecast_written_before_checksums_still_reproduces_from_another_directory(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    result = fc.verify(ARCHIVED)
     # written before files carried checksums; package versions may differ from today's
     assert result.reproduces and result.notes[0].startswith("checksum: none (the file was")
     assert result.checksum.state == "missing" and len(result.notes) <= 2, result.notes
