@@ -137,7 +137,7 @@ def evidence(q, items):
 
 
 @st.composite
-def random_model(draw, sources=("s-a", "s-b", "s-c")):
+def random_model(draw, sources=("s-a", "s-b", "s-c"), reliability_model="tempered"):
     """A random small question (2-3 scenarios, 1-3 indicators) and its evidence."""
     k = draw(st.integers(2, 3))
     scen = tuple(f"s{i}" for i in range(k))
@@ -212,7 +212,7 @@ def random_model(draw, sources=("s-a", "s-b", "s-c")):
     raw_prior = [draw(st.floats(0.05, 1.0)) for _ in scen]
     prior = [p / sum(raw_prior) for p in raw_prior]
     prior[-1] = 1.0 - sum(prior[:-1])
-    q = question(scen, prior=prior, indicators=indicators)
+    q = question(scen, prior=prior, indicators=indicators, reliability_model=reliability_model)
     return q, evidence(q, items)
 
 

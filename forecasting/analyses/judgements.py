@@ -248,16 +248,15 @@ def sweep_log_joint(base: Base, jd: Judgement, values: np.ndarray) -> np.ndarray
         j, ind = base.indicator(jd.target)
         k = data.scenarios.index(jd.scenario)
         params = ind.kind.move_centre(ind, k, jd.likelihood, values)
-        lm_new = ind.model.log_marginal(params)  # settings play the scenario axis
-        lj[:, k] = base.log_joint[k] - base.log_marginals[j, k] + lm_new
+        # every scenario's marginal, not only k's: a default noise moves with k's parameters
+        lj = base.with_indicator(j, ind.model.with_scenario(k, params))
     elif jd.kind == "prior":
         k = data.scenarios.index(jd.scenario)
-        p = np.tile(data.prior, (n, 1))
-        rest = 1.0 - data.prior[k]
-        p *= ((1.0 - values) / rest)[:, None]
-        p[:, k] = values
+        p = _priors(data.prior, k, values)
+        # and the default noises, which weigh the scenarios' predictives by these
+        lm = [i.model.with_scenario_weights(p) for i in data.indicators]
         with np.errstate(divide="ignore"):
-            lj = np.log(p) + base.log_marginals.sum(axis=0)[None, :]
+            lj = np.log(p) + np.sum(lm, axis=0).reshape(n, -1)
     elif jd.kind == "reliability":
         j, ind, i = base.item(jd.target)
         lj = base.with_indicator(j, ind.model.with_weight(i, values))
@@ -274,6 +273,31 @@ def sweep_log_joint(base: Base, jd: Judgement, values: np.ndarray) -> np.ndarray
         lj = lj - base.log_marginals[j][None, :] + ind.model.with_noises(params)
     # concentration: the point probability does not depend on it (the interval does)
     return lj
+
+
+def refits_each_setting(base: Base, jd: Judgement) -> bool:
+    """Whether :func:`sweep_log_joint` computes each setting of ``jd`` on its own.
+
+    With dynamics; and where a default noise moves with the judgement in a categorical
+    indicator (its polynomial is rebuilt per setting). Otherwise one array covers them all.
+    """
+    if base.dynamic:
+        return True
+    if jd.kind == "likelihood":
+        inds = [base.indicator(jd.target)[1]]
+    elif jd.kind == "prior":
+        inds = list(base.data.indicators)
+    else:
+        return False
+    return any(getattr(i.model, "refits_moved_noise", False) for i in inds)
+
+
+def _priors(prior: np.ndarray, k: int, values: np.ndarray) -> np.ndarray:
+    """Scenario priors ``(n, K)`` with ``k``'s set to each of ``values``, the rest in proportion."""
+    p = np.tile(prior, (len(values), 1))
+    p *= ((1.0 - values) / (1.0 - prior[k]))[:, None]
+    p[:, k] = values
+    return p
 
 
 def _dynamic_sweep(base: Base, jd: Judgement, values: np.ndarray) -> np.ndarray:
@@ -300,10 +324,10 @@ def _dynamic_sweep(base: Base, jd: Judgement, values: np.ndarray) -> np.ndarray:
     if jd.kind == "prior":
         k = data.scenarios.index(jd.scenario)
         out = []
-        for v in values:
-            p = data.prior * (1.0 - v) / (1.0 - data.prior[k])
-            p[k] = v
-            out.append(base.dynamic_log_joint(replace(data, prior=p)))
+        for p in _priors(data.prior, k, values):
+            # the default noises weigh the scenarios' predictives by these priors: they move too
+            inds = tuple(replace(i, scenario_prior=p) for i in data.indicators)
+            out.append(base.dynamic_log_joint(replace(data, prior=p, indicators=inds)))
         return np.array(out)
     if jd.kind == "origin":
         out = []

@@ -2,7 +2,9 @@
 
 For each judgement the nearest value below and above its base value (in its own units, within
 its allowed range) at which the leading scenario changes: found on a grid (logarithmic where
-the judgement's scale says so), then refined on finer and finer vectorised grids.
+the judgement's scale says so), then refined on finer and finer vectorised grids. Where each
+setting is a refit of its own (dynamics; a categorical indicator's likelihood or a scenario's
+prior where the default noise moves with them) the grid is coarse and refined by bisection.
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ from ..core.dims import ITEM
 from ..inputs.evidence import Evidence
 from .base import Base, base_of, margin
 from .influence import item_coords
-from .judgements import JUDGEMENT, Judgement, all_judgements, judgement_coords, sweep_log_joint
+from .judgements import (
+    JUDGEMENT,
+    Judgement,
+    all_judgements,
+    judgement_coords,
+    refits_each_setting,
+    sweep_log_joint,
+)
 
 #: Grid size of the coarse search for tipping points (refined by root finding).
 TIPPING_GRID = 512
@@ -40,7 +49,8 @@ def _tip(base: Base, jd: Judgement) -> tuple[float, str, float, str]:
     """Nearest flipping values below and above the base value, and who then leads."""
     if jd.kind == "concentration":
         return np.nan, "", np.nan, ""
-    grid = _grid(jd, DYNAMIC_GRID if base.dynamic else TIPPING_GRID)
+    coarse = refits_each_setting(base, jd)
+    grid = _grid(jd, DYNAMIC_GRID if coarse else TIPPING_GRID)
     lj = sweep_log_joint(base, jd, grid)
     m = margin(lj, base.leader)
     b = int(np.searchsorted(grid, jd.base))
@@ -58,13 +68,13 @@ def _tip(base: Base, jd: Judgement) -> tuple[float, str, float, str]:
             results += [np.nan, ""]
             continue
         x0, x1 = grid[found[0]], grid[found[1]]
-        for _ in range(DYNAMIC_BISECTIONS if base.dynamic else 0):
+        for _ in range(DYNAMIC_BISECTIONS if coarse else 0):
             mid = (x0 + x1) / 2
             if margin(sweep_log_joint(base, jd, np.array([mid])), base.leader)[0] >= 0:
                 x0 = mid
             else:
                 x1 = mid
-        for _ in range(0 if base.dynamic else 4):  # finer and finer grids (64**4 ~ 1.7e7)
+        for _ in range(0 if coarse else 4):  # finer and finer grids (64**4 ~ 1.7e7)
             fine = np.linspace(x0, x1, 65)
             ok = margin(sweep_log_joint(base, jd, fine), base.leader) >= 0
             first_bad = int(np.argmin(ok)) if not ok.all() else len(fine) - 1

@@ -171,6 +171,24 @@ class Components:
             varied,
         )
 
+    def with_noises(self, c: int, g: np.ndarray) -> np.ndarray:
+        """Component ``c`` with every report's ``log g`` a row of ``g`` ``(m, R)``: ``(m, Q)``."""
+        reports, origins, origin, evs = self.parts[c]
+        m, rep = len(g), self.rep
+
+        def rows(x: np.ndarray) -> np.ndarray:
+            return np.broadcast_to(x, (m, *x.shape))
+
+        return component_batch(
+            origin,
+            evs,
+            rows(self.logf[:, reports]),
+            rows(rep.genuine[reports]),
+            rows(rep.value[reports]),
+            g[:, reports],
+            rows(rep.origin_rho[origins]),
+        )
+
     def swap(self, log_l: np.ndarray, c: int, new: np.ndarray) -> np.ndarray:
         """``log L`` at the nodes ``(Q,)`` with component ``c`` replaced by ``new`` ``(m, Q)``."""
         with np.errstate(invalid="ignore"):

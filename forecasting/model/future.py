@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..core.stats import logsumexp
+from ..core.stats import log_matmul_exp, logsumexp
 
 if TYPE_CHECKING:
     from .data import IndicatorData
@@ -58,6 +58,42 @@ def log_noise(
         at = exposures == t
         log_pred = kind.log_predictive(ind, params, values[at], float(t))
         out[at] = logsumexp(log_pred + log_w[None, :], axis=1)
+    return out
+
+
+def log_noise_rows(
+    ind: IndicatorData,
+    values: np.ndarray,
+    exposures: np.ndarray,
+    *,
+    scenario: int | None = None,
+    params: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+) -> np.ndarray:
+    """``log g`` of each value ``(m, n)`` with the default noise moved, one row per setting.
+
+    The default noise mixes the scenarios' prior predictives by the scenarios' prior
+    probabilities, so it moves when either does: ``scenario``'s parameters set to each row of
+    ``params`` ``(m, P)``, or the scenarios' probabilities to each row of ``weights``
+    ``(m, K)``. (A refit of the edited question recomputes it the same way.)
+    """
+    kind = ind.kind
+    values = np.asarray(values, dtype=float)
+    exposures = np.asarray(exposures, dtype=float)
+    with np.errstate(divide="ignore"):
+        log_w = np.log(np.asarray(ind.scenario_prior, dtype=float))
+        log_rows = None if weights is None else np.log(np.asarray(weights, dtype=float))
+    m = len(params) if params is not None else len(log_rows)
+    out = np.empty((m, len(values)))
+    for t in np.unique(exposures):
+        at = exposures == t
+        pred = kind.log_predictive(ind, ind.prior, values[at], float(t))  # (n_at, K)
+        if log_rows is not None:
+            out[:, at] = log_matmul_exp(log_rows, pred)
+            continue
+        others = logsumexp(np.delete(pred + log_w[None, :], scenario, axis=1), axis=1)
+        moved = kind.log_predictive(ind, params, values[at], float(t))  # (n_at, m)
+        out[:, at] = np.logaddexp(others[None, :], log_w[scenario] + moved.T)
     return out
 
 

@@ -37,7 +37,7 @@ from ..kinds.base import tails
 from . import mixture as mx
 from . import spikes
 from .components import Components
-from .future import log_noise
+from .future import log_noise, log_noise_rows
 from .quadrature import adaptive_grid
 
 if TYPE_CHECKING:
@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 #: likelihood is not negligible (:data:`_NEGLIGIBLE` nats below its top) only.
 _MANY_PRIORS = 256
 _NEGLIGIBLE = 60.0
+#: Report-by-node terms of noise variants computed at once (160 MB).
+_PIECE_TERMS = 20_000_000
 #: The largest polynomial (terms) the exact categorical integral builds.
 MAX_POLYNOMIAL_TERMS = 4_000_000
 #: The most categories it builds one for (the polynomial has an array axis per category, and
@@ -463,26 +465,101 @@ class Mixture:
         return self._variant(ind, self.log_noise(ind.values, ind.exposures, params))
 
     def with_noises(self, params: np.ndarray) -> np.ndarray:
-        """Log marginals for each row of noise parameters ``params`` ``(m, P)``: ``(m, K)``.
-
-        One array over the rows on the quadrature grid (the reports' genuine terms are kept,
-        only ``g`` changes); one refit per row for categories, linked origins or very many
-        reports.
-        """
+        """Log marginals for each row of noise parameters ``params`` ``(m, P)``: ``(m, K)``."""
         ind, m = self.ind, len(params)
         if not len(ind.values):
             return np.zeros((m, len(ind.prior)))
-        rep = self.reports()
-        size = m * (1 if self._polynomial else len(self.grid[0])) * rep.n_reports
-        if self._polynomial or rep.components or size > 20_000_000:
-            return np.array([self.with_noise(row[None, :]) for row in params]).reshape(m, -1)
         g = np.empty((m, len(ind.values)))
         for t in np.unique(ind.exposures):
             at = ind.exposures == t
-            st = self.kind.outcome_stats(ind, ind.values[at], 1.0, float(t))
-            const = self.kind.outcome_log_constant(ind, ind.values[at], float(t))
-            g[:, at] = (self.kind.log_marginal(params, st) + const[:, None]).T
-        g = g[:, rep.first_item][:, rep.fast_order]  # (m, F): each fast report's log g
+            g[:, at] = self.kind.log_predictive(ind, params, ind.values[at], float(t)).T
+        return self._with_item_noises(g)
+
+    @property
+    def default_noise(self) -> bool:
+        """Whether false reports come from the scenarios' prior predictive (none is stated)."""
+        ind = self.ind
+        return ind.noise is None and ind.spec.noise_params() is None
+
+    @property
+    def refits_moved_noise(self) -> bool:
+        """Whether moving the default noise costs a refit per setting (a polynomial's)."""
+        return self._polynomial and self.default_noise and bool(len(self.ind.values))
+
+    def with_scenario(self, k: int, params: np.ndarray) -> np.ndarray:
+        """Log marginals ``(m, K)`` with scenario ``k``'s parameters set to each row of ``params``.
+
+        The default noise moves with them (it mixes the scenarios' prior predictives), so every
+        scenario's marginal changes, as in a refit of the edited question; a stated noise stays.
+        """
+        params = np.asarray(params, dtype=float)
+        ind = self.ind
+        if not len(ind.values) or not self.default_noise or ind.scenario_prior[k] <= 0:
+            out = np.tile(self.log_marginal(), (len(params), 1))
+            out[:, k] = self.log_marginal(params)
+            return out
+        exposures = ind.exposures if ind.noise_exposures is None else ind.noise_exposures
+        g = log_noise_rows(ind, ind.values, exposures, scenario=k, params=params)
+        return self._with_item_noises(g, k, params)
+
+    def with_scenario_weights(self, weights: np.ndarray) -> np.ndarray:
+        """Log marginals ``(m, K)`` with the scenarios' probabilities each row of ``weights``.
+
+        Only the default noise depends on them (it weighs the scenarios' prior predictives).
+        """
+        weights = np.asarray(weights, dtype=float)
+        ind = self.ind
+        if not len(ind.values) or not self.default_noise:
+            return np.tile(self.log_marginal(), (len(weights), 1))
+        exposures = ind.exposures if ind.noise_exposures is None else ind.noise_exposures
+        return self._with_item_noises(log_noise_rows(ind, ind.values, exposures, weights=weights))
+
+    def _with_item_noises(
+        self, g: np.ndarray, k: int | None = None, params: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Log marginals ``(m, K)`` with each item's ``log g`` set to a row of ``g`` ``(m, n)``.
+
+        And scenario ``k``'s parameters to the same row of ``params``, if given. One array over
+        the rows on the quadrature grid (the reports' genuine terms are kept, only ``g``
+        changes); a refit per row for categories.
+        """
+        ind, m = self.ind, len(g)
+        rep = self.reports()
+        if not self._polynomial:
+            # rows a piece at a time: (rows, Q, reports) terms at once, at most _PIECE_TERMS
+            step = max(1, _PIECE_TERMS // max(1, len(self.grid[0]) * rep.n_reports))
+            log_l = np.concatenate(
+                [self._noise_log_l(rep, g[i : i + step]) for i in range(0, m, step)]
+            )
+            out = self._grid_marginals(log_l)
+            if out is not None:
+                if k is not None:  # its own prior per row
+                    rows = self._with_tails(log_l) + self._prior_density(params)
+                    out[:, k] = logsumexp(rows, axis=1)
+                return out
+        out = np.empty((m, len(ind.prior)))
+        for r in range(m):
+            prior = ind.prior
+            if k is not None:
+                prior = ind.prior.copy()
+                prior[k] = params[r]
+            each = self._build(ind, g[r])
+            if self._polynomial:
+                out[r] = self.kind.polynomial_log_marginal(prior, self._poly(each))
+            else:
+                rows = self._with_tails(self.log_l_at(each, self.grid[0]))[None, :]
+                out[r] = self._integrate(rows, prior)[0]
+        return out
+
+    def _noise_log_l(self, rep: mx.Reports, g: np.ndarray) -> np.ndarray:
+        """``log L`` at the nodes ``(m, Q)`` with each item's ``log g`` a row of ``g``."""
+        g = g[:, rep.first_item]  # (m, R): each report's log g
+        out = np.zeros((len(g), len(self.grid[0])))
+        for c in range(len(rep.components)):  # origins linked by events
+            out += self._components.with_noises(c, g)
+        if not len(rep.fast_order):
+            return out
+        g = g[:, rep.fast_order]  # (m, F)
         a = rep.genuine[rep.fast_order]
         logf = self._node_logf[:, rep.fast_order]  # (Q, F)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -492,13 +569,8 @@ class Mixture:
             s1 = np.add.reduceat(genuine, rep.fast_starts, axis=-1)  # (m, Q, O)
             s0 = np.add.reduceat(g, rep.fast_starts, axis=-1)  # (m, O)
             rho = rep.origin_rho[rep.fast_origins]
-            log_l = np.logaddexp(mx.safe_log(rho) + s1, (mx.safe_log1m(rho) + s0)[:, None, :]).sum(
-                axis=-1
-            )
-        out = self._grid_marginals(log_l)
-        if out is None:
-            return np.array([self.with_noise(row[None, :]) for row in params]).reshape(m, -1)
-        return out
+            blocks = np.logaddexp(mx.safe_log(rho) + s1, (mx.safe_log1m(rho) + s0)[:, None, :])
+        return out + blocks.sum(axis=-1)
 
     def without(self, drop: np.ndarray) -> np.ndarray:
         """Log marginals without the items where ``drop`` is true, ``(K,)``."""

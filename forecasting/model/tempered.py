@@ -55,6 +55,16 @@ class Tempered:
         """Log marginal likelihood per row of ``prior`` (default: the scenarios'), no constant."""
         return self.kind.log_marginal(self.ind.prior if prior is None else prior, self.stats)
 
+    def with_scenario(self, k: int, params: np.ndarray) -> np.ndarray:
+        """Log marginals ``(m, K)`` with scenario ``k``'s parameters each row of ``params``."""
+        out = np.tile(self.log_marginal(), (len(params), 1))
+        out[:, k] = self.log_marginal(params)
+        return out
+
+    def with_scenario_weights(self, weights: np.ndarray) -> np.ndarray:
+        """Log marginals ``(m, K)`` with the scenarios' probabilities each row (unchanged)."""
+        return np.tile(self.log_marginal(), (len(weights), 1))
+
     def loo(self) -> np.ndarray:
         """Log marginals without each item in turn, ``(n, K)``."""
         return self.kind.log_marginal(self.ind.prior, self._without(self.item_stats))
