@@ -55,12 +55,24 @@ def dirichlet_logpdf(x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
         )
 
 
+#: Terms up to which :func:`logsumexp` adds pairwise: numpy reduces a short axis slowly (on
+#: ``(1000, 600, 3)`` over the last: 21 ms pairwise, 46 ms by the maximum's shift).
+_PAIRWISE = 8
+
+
 def logsumexp(x: np.ndarray, axis: int = -1) -> np.ndarray:
     """``log sum exp`` along ``axis``; ``-inf`` where every term is ``-inf``.
 
     A plain version of SciPy's (a fifth of its time on the small arrays the mixture model
     sums many times over).
     """
+    x = np.asarray(x, dtype=float)
+    if 1 <= x.shape[axis] <= _PAIRWISE:
+        parts = np.moveaxis(x, axis, 0)
+        out = np.array(parts[0])
+        for part in parts[1:]:
+            np.logaddexp(out, part, out=out)
+        return out[()] if out.ndim == 0 else out
     top = np.max(x, axis=axis, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)
     with np.errstate(divide="ignore"):

@@ -141,3 +141,24 @@ def test_log_matmul_exp_is_logsumexp_also_where_the_product_underflows():
     assert np.array_equal(np.isfinite(out), np.isfinite(ref))
     fin = np.isfinite(ref)
     np.testing.assert_allclose(out[fin], ref[fin], rtol=1e-13, atol=1e-12)
+
+
+@pytest.mark.parametrize("terms", [1, 2, 3, 8, 9, 40])
+def test_logsumexp_is_scipys_pairwise_and_by_the_shift(terms):
+    """Up to 8 terms it adds pairwise, beyond by the maximum's shift: either is SciPy's."""
+    from scipy.special import logsumexp as scipy_logsumexp
+
+    from forecasting.core.stats import logsumexp
+
+    rng = np.random.default_rng(terms)
+    x = rng.normal(size=(5, terms, 7)) * 40
+    x[x < -50] = -np.inf
+    x[0] = -np.inf  # every term -inf: -inf
+    x[1, 0, 0] = np.inf
+    for axis in (0, 1, 2, -1):
+        got = logsumexp(x, axis=axis)
+        with np.errstate(invalid="ignore"):
+            want = scipy_logsumexp(x, axis=axis)
+        np.testing.assert_allclose(got, want, rtol=1e-14, atol=0)
+    one = logsumexp(x[2, :, 3])  # a vector: a scalar, as numpy's reductions give
+    assert np.ndim(one) == 0 and one == pytest.approx(scipy_logsumexp(x[2, :, 3]), rel=1e-14)
