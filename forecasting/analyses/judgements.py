@@ -275,11 +275,12 @@ def sweep_log_joint(base: Base, jd: Judgement, values: np.ndarray) -> np.ndarray
     return lj
 
 
-def refits_each_setting(base: Base, jd: Judgement) -> bool:
-    """Whether :func:`sweep_log_joint` computes each setting of ``jd`` on its own.
+def costly_settings(base: Base, jd: Judgement) -> bool:
+    """Whether each setting of ``jd`` costs :func:`sweep_log_joint` a likelihood of its own.
 
-    With dynamics; and where a default noise moves with the judgement in a categorical
-    indicator (its polynomial is rebuilt per setting). Otherwise one array covers them all.
+    With dynamics (a dynamic posterior each); and where a default noise moves with the
+    judgement (a new ``log L`` at every node, or a new polynomial). Otherwise the settings
+    change only the priors the likelihood is integrated against.
     """
     if base.dynamic:
         return True
@@ -289,7 +290,7 @@ def refits_each_setting(base: Base, jd: Judgement) -> bool:
         inds = list(base.data.indicators)
     else:
         return False
-    return any(getattr(i.model, "refits_moved_noise", False) for i in inds)
+    return any(getattr(i.model, "moves_noise", False) for i in inds)
 
 
 def _priors(prior: np.ndarray, k: int, values: np.ndarray) -> np.ndarray:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..core.errors import InputError, Problem
-from ..core.stats import log_matmul_exp, logsumexp
+from ..core.stats import log_matmul_exp, logsumexp, scaled_exp
 from ..kinds.base import tails
 from . import mixture as mx
 from . import spikes
@@ -177,10 +177,11 @@ class Mixture:
 
     def _integrate(self, log_l: np.ndarray, prior: np.ndarray | None = None) -> np.ndarray:
         """``log int prior(u) L(u) du`` for rows of ``log_l`` ``(m, Q + 2)`` (tails last)."""
-        dens = self._density if prior is None else self._prior_density(prior)  # (S, Q + 2)
         # one matrix product, not an (m, S, Q) array: the surprise check's 20,001 outcomes of a
         # measured value at 300 scenarios would need 84 GiB
-        return log_matmul_exp(log_l, dens)  # (m, S)
+        if prior is None:
+            return log_matmul_exp(log_l, self._density, self._density_scaled)  # (m, S)
+        return log_matmul_exp(log_l, self._prior_density(prior))
 
     def _prior_density(self, prior: np.ndarray) -> np.ndarray:
         """Log quadrature weight times prior density at the nodes, and the tails: ``(S, Q + 2)``."""
@@ -196,6 +197,10 @@ class Mixture:
     @cached_property
     def _density(self) -> np.ndarray:
         return self._prior_density(self.ind.prior)
+
+    @cached_property
+    def _density_scaled(self) -> tuple[np.ndarray, np.ndarray]:
+        return scaled_exp(self._density)
 
     def _with_tails(self, log_l_nodes: np.ndarray) -> np.ndarray:
         """``log L`` at the nodes plus its values at the two ends (for the prior's tails)."""
@@ -482,9 +487,12 @@ class Mixture:
         return ind.noise is None and ind.spec.noise_params() is None
 
     @property
-    def refits_moved_noise(self) -> bool:
-        """Whether moving the default noise costs a refit per setting (a polynomial's)."""
-        return self._polynomial and self.default_noise and bool(len(self.ind.values))
+    def moves_noise(self) -> bool:
+        """Whether a likelihood's or a prior's judgement moves the noise of these reports.
+
+        (The default noise does: every setting is then a new ``log L``, or a new polynomial.)
+        """
+        return self.default_noise and bool(len(self.ind.values))
 
     def with_scenario(self, k: int, params: np.ndarray) -> np.ndarray:
         """Log marginals ``(m, K)`` with scenario ``k``'s parameters set to each row of ``params``.
