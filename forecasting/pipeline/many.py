@@ -19,13 +19,12 @@ A worker that dies mid-task has its tasks run again elsewhere (Dask's scheduler 
 question's result is written once, when it arrives, so nothing is lost or written twice. One
 question's bad input or failure is that question's row; the others go on.
 
-What it buys (``benchmarks/many_questions.py``, small questions, this 2-core machine shared
-with other jobs, 2026-12-01): 1.41-1.55x the serial update's speed on two workers (the best
-possible is 2x), the same bytes written; 7-8 ms of scheduling per task. See the README's
-"Many questions" for the figures and a projection to 1,000 questions. Beyond a few tens of
-workers the client's time a question is the limit: 0.18 s on the quiet machine before the
-workers read the previous forecast's file, 0.4-0.6 of it since (measured in process under
-load, :mod:`.steps`; not yet on the quiet machine).
+What it buys (``benchmarks/many_questions.py``, 200 small questions, this 2-core machine,
+quiet, 2026-12-02): 1.64x the serial update's speed on two workers (the best possible is 2x;
+1.50x before the workers went without Dask's ``MALLOC_TRIM_THRESHOLD_``), the same bytes
+written; 11 ms of scheduling per task. See the README's "Many questions" for the figures and
+a projection to 1,000 questions. Beyond a few tens of workers the client's time a question is
+the limit: 0.21 s (0.1 s of it on the CPU).
 """
 
 from __future__ import annotations
