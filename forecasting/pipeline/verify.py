@@ -380,4 +380,6 @@ def _same(x: Any, y: Any, largest: list[float]) -> bool:
         return diff <= TOLERANCE
     if isinstance(x, list) and isinstance(y, list):
         return len(x) == len(y) and all(_same(u, v, largest) for u, v in zip(x, y, strict=True))
+    if isinstance(x, dict) and isinstance(y, dict):  # e.g. the dynamics' diagnostics
+        return x.keys() == y.keys() and all(_same(x[k], y[k], largest) for k in x)
     return x == y

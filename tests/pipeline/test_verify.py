@@ -202,3 +202,18 @@ def test_a_list_of_items_left_out_that_cannot_be_checked_is_said_to_be_unchecked
     forged = fc.Forecast(tree).save(tmp_path / "forged.nc")
     result = fc.verify(forged)
     assert "the items it says were left out (1 item) are not checked" in result.notes
+
+
+def test_numbers_inside_the_diagnostics_count_within_the_tolerance():
+    """The dynamics' diagnostics are a mapping: its numbers within 1e-9 reproduce (a change
+    in the last digits of a sum, as from another order of addition, is not a change)."""
+    from forecasting.pipeline.verify import TOLERANCE, _same
+
+    then = {"paths": 4, "now": [0.4017775723469574, 0.4357192509220278], "method": "forward"}
+    rounding = {**then, "now": [0.40177757234695716, 0.43571925092202796]}
+    moved = {**then, "now": [0.4017775723469574 + 10 * TOLERANCE, 0.4357192509220278]}
+    largest = [0.0]
+    assert _same(then, rounding, largest) and 0 < largest[0] < 1e-15
+    assert not _same(then, moved, [0.0])
+    assert not _same(then, {**then, "paths": 5}, [0.0])
+    assert not _same(then, {k: v for k, v in then.items() if k != "method"}, [0.0])
