@@ -919,7 +919,6 @@ def _rows(rows: list, what: str) -> int:
 
 def _update_many(args: argparse.Namespace) -> int:
     from .pipeline.many import update_many
-    from .pipeline.weekly import UpdateResult
 
     if args.analysts is not None and args.weights == "cooke":
         raise InputError([Problem(None, None, "--weights", "cooke weights one question at a time")])
@@ -934,13 +933,14 @@ def _update_many(args: argparse.Namespace) -> int:
             client=client,
             dry_run=args.dry_run,
             progress=not args.json,
+            keep="summary",  # not every question's forecasts, kept to the end
             **_engine_options(args),
         )
     if args.json:
         out = []
         for r in rows:
             rec = r.to_dict()
-            rec["summary"] = r.result.summary if isinstance(r.result, UpdateResult) else None
+            rec["summary"] = r.result if isinstance(r.result, dict) else None
             out.append(rec)
         print(json.dumps({"questions": out}, default=str))
         from .pipeline.many import exit_code

@@ -65,7 +65,8 @@ class Row:
     code: int
     message: str
     details: list[str] = field(default_factory=list)
-    result: Any = None  # an UpdateResult, or a backfill's [(date, WriteResult)]
+    #: an UpdateResult (its summary only with keep="summary"), a backfill's [(date, WriteResult)]
+    result: Any = None
 
     @property
     def status(self) -> str:
@@ -305,6 +306,7 @@ def update_many(
     dry_run: bool = False,
     progress: bool = False,
     analysts: dict[str, Any] | None = None,
+    keep: str = "all",
     **options: Any,
 ) -> list[Row]:
     """The weekly update of every question (files, or folders of them), one row each.
@@ -313,7 +315,12 @@ def update_many(
     question after another. ``options``: engine, seed, draws, chains, sampler, horizon_days
     (as :func:`.weekly.update`). ``analysts``: each question's analysts and their pool in its
     report (:func:`.weekly.analyst_options`). Rows are in the order of ``questions``.
+    ``keep``: what each row's ``result`` holds, the whole :class:`.weekly.UpdateResult`
+    (``"all"``) or only its ``summary`` (``"summary"``, as the CLI asks: a whole result holds
+    this week's and the previous forecast, about 4 MB a small question, 880 MB kept at 200).
     """
+    if keep not in ("all", "summary"):
+        raise ValueError(f"keep must be 'all' or 'summary', got {keep!r}")
     files = question_files(questions)
     rows: dict[int, Row] = {}
     bar = _Progress("update", len(files), progress)
@@ -356,7 +363,7 @@ def update_many(
                     # previous forecast): compute again, here, under the lock
                     computed = compute(_gather(store, ship, directory, dry_run, ship.analysts))
                 result = finish(computed, store, directory, dry_run=dry_run)
-            rows[n] = _updated(files[n], qid, result)
+            rows[n] = _updated(files[n], qid, result, keep)
         except Exception as exc:
             rows[n] = _failure(files[n], qid, exc)
         bar.step(qid)
@@ -390,12 +397,13 @@ def _gather(
     )
 
 
-def _updated(path: Path, qid: str, res: UpdateResult) -> Row:
+def _updated(path: Path, qid: str, res: UpdateResult, keep: str = "all") -> Row:
     code = 3 if res.flagged else 0
     details = [f"archive: {res.archived.message}"]
     details += [f"flagged: {r}" for r in res.reasons]
     details += [f"skipped: {u.describe()}" for u in res.skipped]
-    return Row(str(path), qid, code, res.summary["headline"], details, res)
+    kept = res if keep == "all" else res.summary
+    return Row(str(path), qid, code, res.summary["headline"], details, kept)
 
 
 # --- the backfill -----------------------------------------------------------------------------
