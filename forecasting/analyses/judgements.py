@@ -253,10 +253,12 @@ def sweep_log_joint(base: Base, jd: Judgement, values: np.ndarray) -> np.ndarray
     elif jd.kind == "prior":
         k = data.scenarios.index(jd.scenario)
         p = _priors(data.prior, k, values)
-        # and the default noises, which weigh the scenarios' predictives by these
-        lm = [i.model.with_scenario_weights(p) for i in data.indicators]
+        lm = np.tile(base.log_marginals.sum(axis=0), (n, 1))
+        for j, ind in enumerate(data.indicators):
+            if ind.model.moves_noise:  # a default noise weighs the predictives by these priors
+                lm += ind.model.with_scenario_weights(p) - base.log_marginals[j]
         with np.errstate(divide="ignore"):
-            lj = np.log(p) + np.sum(lm, axis=0).reshape(n, -1)
+            lj = np.log(p) + lm
     elif jd.kind == "reliability":
         j, ind, i = base.item(jd.target)
         lj = base.with_indicator(j, ind.model.with_weight(i, values))
@@ -290,7 +292,7 @@ def costly_settings(base: Base, jd: Judgement) -> bool:
         inds = list(base.data.indicators)
     else:
         return False
-    return any(getattr(i.model, "moves_noise", False) for i in inds)
+    return any(i.model.moves_noise for i in inds)
 
 
 def _priors(prior: np.ndarray, k: int, values: np.ndarray) -> np.ndarray:

@@ -206,12 +206,13 @@ class Mixture:
         """``log L`` at the nodes plus its values at the two ends (for the prior's tails)."""
         return np.concatenate([log_l_nodes, log_l_nodes[..., :1], log_l_nodes[..., -1:]], axis=-1)
 
-    def _marginals(self, rep: mx.Reports) -> np.ndarray:  # (K,)
-        """Log marginals per scenario of a set of reports, ``(K,)``."""
+    def _marginals(self, rep: mx.Reports, prior: np.ndarray | None = None) -> np.ndarray:
+        """Log marginals per scenario of a set of reports, ``(K,)`` (priors: the scenarios')."""
         if self._polynomial:
-            return self.kind.polynomial_log_marginal(self.ind.prior, self._poly(rep))
+            p = self.ind.prior if prior is None else prior
+            return self.kind.polynomial_log_marginal(p, self._poly(rep))
         u = self.grid[0]
-        return self._integrate(self._with_tails(self.log_l_at(rep, u))[None, :])[0]
+        return self._integrate(self._with_tails(self.log_l_at(rep, u))[None, :], prior)[0]
 
     # --- the interface ---------------------------------------------------------------------
     @property
@@ -547,16 +548,11 @@ class Mixture:
                 return out
         out = np.empty((m, len(ind.prior)))
         for r in range(m):
-            prior = ind.prior
+            prior = None  # the scenarios' (their densities computed once)
             if k is not None:
                 prior = ind.prior.copy()
                 prior[k] = params[r]
-            each = self._build(ind, g[r])
-            if self._polynomial:
-                out[r] = self.kind.polynomial_log_marginal(prior, self._poly(each))
-            else:
-                rows = self._with_tails(self.log_l_at(each, self.grid[0]))[None, :]
-                out[r] = self._integrate(rows, prior)[0]
+            out[r] = self._marginals(self._build(ind, g[r]), prior)
         return out
 
     def _noise_log_l(self, rep: mx.Reports, g: np.ndarray) -> np.ndarray:

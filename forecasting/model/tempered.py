@@ -50,6 +50,8 @@ class Tempered:
 
     #: Terms one log marginal sums (closed form: one).
     integration_size = 1
+    #: No noise distribution: a likelihood's or a prior's judgement moves nothing else.
+    moves_noise = False
 
     def log_marginal(self, prior: np.ndarray | None = None) -> np.ndarray:
         """Log marginal likelihood per row of ``prior`` (default: the scenarios'), no constant."""
@@ -60,10 +62,6 @@ class Tempered:
         out = np.tile(self.log_marginal(), (len(params), 1))
         out[:, k] = self.log_marginal(params)
         return out
-
-    def with_scenario_weights(self, weights: np.ndarray) -> np.ndarray:
-        """Log marginals ``(m, K)`` with the scenarios' probabilities each row (unchanged)."""
-        return np.tile(self.log_marginal(), (len(weights), 1))
 
     def loo(self) -> np.ndarray:
         """Log marginals without each item in turn, ``(n, K)``."""
