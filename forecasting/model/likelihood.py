@@ -18,9 +18,10 @@ never look inside.
 
 Why this module is long: :class:`Mixture` is the whole interface for the truth mixture, and
 each variant an analysis asks for (another value, reliability, origin reliability or noise; a
-report left out) has its shortcut on the quadrature grid or polynomial next to the refit it
-must equal. Split, each shortcut would sit apart from the integral it reuses. (The panels a
-narrow report needs, one more or an item's value swapped, are in :mod:`.spikes`.)
+scenario's parameters or prior, which move a default noise; a report left out) has its
+shortcut on the quadrature grid or polynomial next to the refit it must equal. Split, each
+shortcut would sit apart from the integral it reuses. (The panels a narrow report needs, one
+more or an item's value swapped, are in :mod:`.spikes`.)
 """
 
 from __future__ import annotations
