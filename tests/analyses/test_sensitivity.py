@@ -295,6 +295,17 @@ def test_unknown_judgement_suggests_a_name():
 @settings(max_examples=15)
 @given(random_model())
 def test_tipping_points_flip_the_leader(model):
+    _tips_flip_the_leader(model)
+
+
+@settings(max_examples=10)
+@given(random_model(reliability_model="mixture"))
+def test_tipping_points_flip_the_leader_under_the_truth_mixture(model):
+    """Where the default noise moves with a judgement: the coarse search with bisection."""
+    _tips_flip_the_leader(model)
+
+
+def _tips_flip_the_leader(model):
     q, ev = model
     tips = sn.tipping_points(q, ev, as_of="2025-06-01")
     base = sn.base_of(q, ev, as_of="2025-06-01")
