@@ -615,7 +615,7 @@ class Mixture:
             scale,
             lambda idx: rows[idx, : len(u)],
             at,
-            self._integrate,
+            self._density,
         )
 
     def _outcome_logf(self, outcomes: np.ndarray, exposure: float) -> np.ndarray:
@@ -755,7 +755,7 @@ class Mixture:
         # a precise measurement's values far from the grid's: integrated on panels of their own
         centre, scale = spikes.locate(ind, values, exposure)
         return spikes.refine(
-            base, len(values), ind, self.grid, centre, scale, on_grid, at, self._integrate
+            base, len(values), ind, self.grid, centre, scale, on_grid, at, self._density
         )
 
     def _refit_at(self, i: int, values, log_g, nodes: np.ndarray) -> np.ndarray:

@@ -55,6 +55,16 @@ _BLOCK = 4_000_000
 #: of at most :data:`_PIECE` of the least scale make at most :data:`_SHARED_PANELS` panels, all
 #: rows are integrated on that one grid, by one matrix product (:func:`shared_grid`).
 _PIECE, _SHARED_PANELS = 1.5, 4000
+#: Rows (in the order of their spikes) integrated together on the shared grid: on the grid's
+#: panels within some row's reach only (the shared grid's nodes there), the rest on the grid's
+#: own nodes, as each row alone would be. A few hundred rows' panels are few: a precise
+#: measurement's tail (20,002 values, sd a hundredth of the level's; ``tail`` in
+#: ``tests/model/test_narrow_measurements.py``) took 48 s of CPU (28 s wall, in process) on the
+#: whole shared grid for every row, 5 s (3.6 s) so, the tails the same to the digits printed.
+#: 256 rows a block: 64 to 1,024 took within 15% of it, 4,096 twice as long. A block whose
+#: panels hold as many nodes as the whole shared grid is integrated on all of it, as before (the
+#: 300-scenario question of ``benchmarks/wide.py``: its tails the same bits, its time the same).
+_BAND = 256
 
 #: ``at(rows, u)``: the log integrand of ``rows`` (indexes into the outcomes) at nodes ``u``:
 #: ``(b, n)``, one row of nodes each, or ``(n,)`` shared by all; ``(b, n)``.
@@ -253,13 +263,13 @@ def refine(
     scale: np.ndarray,
     on_grid: Callable[[np.ndarray], np.ndarray],
     at: At,
-    integrate: Callable[[np.ndarray], np.ndarray],
+    density: np.ndarray,
 ) -> np.ndarray:
     """Log marginals ``(m, K)``: ``base(rows)`` on the grid, the rows of narrow spikes anew.
 
     ``on_grid(idx)``: those rows' log integrand at the grid's nodes ``(b, Q)``; ``at``: at any
-    nodes, rows as indexes into all ``m``; ``integrate``: log marginals of rows of the log
-    integrand at the nodes and the two ends (the prior's tails), ``(b, Q + 2) -> (b, K)``.
+    nodes, rows as indexes into all ``m``; ``density``: the log quadrature weights and prior
+    densities at the grid's nodes and its two ends (the prior's tails), ``(K, Q + 2)``.
     """
     u, log_w, _, lo, hi = grid
     edges = panel_edges(u, log_w, lo, hi)
@@ -272,20 +282,38 @@ def refine(
         out[rest] = base(rest)
     shared = shared_grid(edges, centre[idx], scale[idx])
     if shared is not None:
-        nodes, weights = shared
-        dens = np.concatenate(
-            [
-                weights[None, :] + ind.kind.log_prior_u(nodes, ind.prior),
-                ind.kind.log_prior_tails(ind.prior, lo, hi),
-            ],
-            axis=1,
-        )
-        step = max(1, _BLOCK // (len(nodes) * (len(ind.values) + 2)))
-        for s in range(0, len(idx), step):
-            rows = idx[s : s + step]
+        nodes, weights, pieces = shared
+        dens = weights[None, :] + ind.kind.log_prior_u(nodes, ind.prior)  # (K, N)
+        whole = np.concatenate([dens, ind.kind.log_prior_tails(ind.prior, lo, hi)], axis=1)
+        per_node = np.repeat(np.arange(len(pieces)), pieces * len(FINE_X))  # each node's panel
+        # rows in the order of their spikes, so that a block's panels are few (:data:`_BAND`);
+        # the marginals are matrix products (no terms of rows x nodes x scenarios)
+        order = np.argsort(centre[idx], kind="stable")
+        idx, inside = idx[order], inside[order]
+        terms = len(ind.values) + 2
+        rest = []  # the rows of blocks whose panels hold as many nodes as the whole grid
+        for s in range(0, len(idx), _BAND):
+            block, here = idx[s : s + _BAND], inside[s : s + _BAND]
+            band = np.any(here, axis=0)  # (P,): the panels within some row's reach
+            mine = band[per_node]
+            if int(mine.sum()) + len(u) >= len(nodes):
+                rest.append(block)
+                continue
+            step = max(1, _BLOCK // ((int(mine.sum()) + len(u)) * terms))
+            for t in range(0, len(block), step):
+                rows = block[t : t + step]
+                log_l = on_grid(rows)
+                cut = np.concatenate([log_l, log_l[:, :1], log_l[:, -1:]], axis=1)
+                cut[:, : len(u)][:, np.repeat(band, len(FINE_X))] = -np.inf
+                fine = np.broadcast_to(at(rows, nodes[mine]), (len(rows), int(mine.sum())))
+                out[rows] = _with_rest(cut, density, log_matmul_exp(fine, dens[:, mine]))
+        rest = np.concatenate(rest) if rest else np.zeros(0, int)
+        step = max(1, _BLOCK // (len(nodes) * terms))
+        for t in range(0, len(rest), step):
+            rows = rest[t : t + step]
             log_l = np.broadcast_to(at(rows, nodes), (len(rows), len(nodes)))
             log_l = np.concatenate([log_l, log_l[:, :1], log_l[:, -1:]], axis=1)
-            out[rows] = log_matmul_exp(log_l, dens)
+            out[rows] = log_matmul_exp(log_l, whole)
         return out
     step = max(1, _BLOCK // (len(u) * max(len(ind.prior), len(ind.values) + 1)))
     for s in range(0, len(idx), step):
@@ -301,14 +329,29 @@ def refine(
             here,
             lambda r, nodes, rows=rows: at(rows[r], nodes),
         )
-        out[rows] = np.logaddexp(integrate(cut), spike)
+        out[rows] = _with_rest(cut, density, spike)
     return out
+
+
+def _with_rest(cut: np.ndarray, density: np.ndarray, spike: np.ndarray) -> np.ndarray:
+    """The spike's part ``(b, K)`` plus the integral of the rest of the grid.
+
+    ``cut``: the log integrand there, ``-inf`` on the panels the spike's part covered. Summed
+    again term by term after an underflow only where it could reach ``e^-50`` of the spike's
+    part (the tails of a 300-scenario question's measurement took 130 s of CPU an item summing
+    them all, 5 s so).
+    """
+    with np.errstate(invalid="ignore"):
+        rest = _log_sums(cut, density, spike - _FALSE_PART)
+        return np.logaddexp(rest, spike)
 
 
 def shared_grid(
     edges: np.ndarray, centre: np.ndarray, scale: np.ndarray
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """One grid for all the spikes: nodes and log weights, or ``None`` if too many panels.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """One grid for all the spikes: nodes, log weights, pieces of each panel; or ``None``.
+
+    ``None`` if too many panels; the pieces ``(P,)``: how many each of the grid's panels is cut in.
 
     Each panel of the grid within a spike's reach split into equal pieces of at most
     :data:`_PIECE` of the least such spike's scale (10 Gauss-Legendre nodes integrate a Normal
@@ -337,7 +380,7 @@ def shared_grid(
     nodes = (mid[:, None] + half[:, None] * FINE_X).reshape(-1)
     with np.errstate(divide="ignore"):
         log_w = np.log(half[:, None] * FINE_W).reshape(-1)
-    return nodes, log_w
+    return nodes, log_w, pieces
 
 
 def outcome_logf(ind: IndicatorData, outcomes: np.ndarray, exposure: float, u: np.ndarray):
