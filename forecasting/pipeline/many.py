@@ -46,7 +46,7 @@ from distributed import WorkerPlugin
 from ..core.errors import ForecastingError, InputError, Problem
 from ..inputs.question import load_question
 from .archive import Archive
-from .steps import ReadOnClient, Shipment, compute, gather
+from .steps import ReadOnClient, Shipment, compute, compute_summary, gather
 from .weekly import UpdateResult, as_date, backfill_dates, finish, prepare
 
 #: Exit codes of one question, least severe first: ok, flagged, bad input, failed. The run's
@@ -330,6 +330,8 @@ def update_many(
     settings["horizon_days"] = options.get("horizon_days")
     seen: dict[str, Path] = {}
     remote = client is not None
+    # a worker sends back what the client keeps (a summary: not the previous forecast)
+    work = compute_summary if remote and keep == "summary" else compute
 
     def jobs() -> Iterator[tuple[int, Callable, tuple]]:
         for n, path in enumerate(files):
@@ -348,7 +350,7 @@ def update_many(
                 bar.step(qid or path.name)
                 continue
             places[n] = (store, directory, ship)
-            yield n, compute, (ship,)
+            yield n, work, (ship,)
 
     def done(n: int, computed: Any, error: BaseException | None) -> None:
         store, directory, ship = places.pop(n)

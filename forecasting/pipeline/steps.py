@@ -199,6 +199,18 @@ def compute(ship: Shipment) -> Computed:
     return analyse(ship, *forecast_step(ship))
 
 
+def compute_summary(ship: Shipment) -> Computed:
+    """:func:`compute`, without what only a whole result shows (the same files are written).
+
+    Without the previous forecast, the attribution, the surprise check and the sensitivity.
+    What a worker returns when the client keeps each question's summary only
+    (``update_many(keep="summary")``): about half the bytes shipped back, unpickled by the
+    client, which shares the machine with the workers.
+    """
+    done = compute(ship)
+    return replace(done, previous=None, attribution=None, surprise=None, sensitivity=None)
+
+
 def analyse(ship: Shipment, current: Forecast, tree: xr.DataTree) -> Computed:
     """Compare with the previous forecast, flag, plan the write, build the report's blocks."""
     from ..presentation.plots import draw_figures, plot_disagreement, results_of, save_figure
