@@ -207,7 +207,7 @@ def main() -> None:
             client_side = Client(many)
             compute_side = Timer(many, ["compute"])
             t = time.perf_counter()
-            rows = many.update_many([models], as_of=AS_OF)
+            rows = many.update_many([models], as_of=AS_OF, keep="summary")  # as the CLI
             serial = time.perf_counter() - t
             compute_side.restore()
             assert all(r.code in (0, 3) for r in rows), [r.to_dict() for r in rows if r.code]
@@ -225,7 +225,7 @@ def main() -> None:
 
             client_side.reset()
             t = time.perf_counter()
-            rows = many.update_many([models], as_of=AS_OF, client=client)
+            rows = many.update_many([models], as_of=AS_OF, client=client, keep="summary")
             parallel = time.perf_counter() - t
             client_side.restore()
             # what the projection takes: the client's time a question with the workers' files
