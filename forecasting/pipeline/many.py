@@ -19,10 +19,11 @@ A worker that dies mid-task has its tasks run again elsewhere (Dask's scheduler 
 question's result is written once, when it arrives, so nothing is lost or written twice. One
 question's bad input or failure is that question's row; the others go on.
 
-What it buys (``benchmarks/many_questions.py``, 200 small questions, this 2-core machine,
-quiet, 2026-12-02): 1.64x the serial update's speed on two workers (the best possible is 2x;
-1.50x before the workers went without Dask's ``MALLOC_TRIM_THRESHOLD_``), the same bytes
-written; 11 ms of scheduling per task. See the README's "Many questions" for the figures and
+What it buys (``benchmarks/many_questions.py``, small questions, this 2-core machine, quiet,
+2026-12-02): 1.64x the serial update's speed on two workers with 200 questions (the best
+possible is 2x; 1.50x before the workers went without Dask's ``MALLOC_TRIM_THRESHOLD_``), 1.73x
+with 60 once the workers sent back only what the summary needs; the same bytes written; 9-11
+ms of scheduling per task. See the README's "Many questions" for the figures and
 a projection to 1,000 questions. Beyond a few tens of workers the client's time a question is
 the limit: 0.21 s (0.1 s of it on the CPU).
 """
