@@ -302,9 +302,7 @@ def refine(
             step = max(1, _BLOCK // ((int(mine.sum()) + len(u)) * terms))
             for t in range(0, len(block), step):
                 rows = block[t : t + step]
-                log_l = on_grid(rows)
-                cut = np.concatenate([log_l, log_l[:, :1], log_l[:, -1:]], axis=1)
-                cut[:, : len(u)][:, np.repeat(band, len(FINE_X))] = -np.inf
+                cut = _cut(on_grid(rows), band[None, :])
                 fine = np.broadcast_to(at(rows, nodes[mine]), (len(rows), int(mine.sum())))
                 out[rows] = _with_rest(cut, density, log_matmul_exp(fine, dens[:, mine]))
         rest = np.concatenate(rest) if rest else np.zeros(0, int)
@@ -318,9 +316,7 @@ def refine(
     step = max(1, _BLOCK // (len(u) * max(len(ind.prior), len(ind.values) + 1)))
     for s in range(0, len(idx), step):
         rows, here = idx[s : s + step], inside[s : s + step]
-        log_l = on_grid(rows)
-        cut = np.concatenate([log_l, log_l[:, :1], log_l[:, -1:]], axis=1)
-        cut[:, : len(u)][np.repeat(here, len(FINE_X), axis=1)] = -np.inf
+        cut = _cut(on_grid(rows), here)
         spike = spike_integral(
             ind,
             edges,
@@ -331,6 +327,17 @@ def refine(
         )
         out[rows] = _with_rest(cut, density, spike)
     return out
+
+
+def _cut(log_l: np.ndarray, panels: np.ndarray) -> np.ndarray:
+    """The log integrand at the grid's nodes and its two ends, ``-inf`` on ``panels``.
+
+    ``log_l`` ``(b, Q)``; ``panels`` ``(b, P)`` or ``(1, P)``: those the spike's part covers.
+    """
+    cut = np.concatenate([log_l, log_l[:, :1], log_l[:, -1:]], axis=1)
+    drop = np.broadcast_to(np.repeat(panels, len(FINE_X), axis=1), log_l.shape)
+    cut[:, : log_l.shape[1]][drop] = -np.inf
+    return cut
 
 
 def _with_rest(cut: np.ndarray, density: np.ndarray, spike: np.ndarray) -> np.ndarray:
