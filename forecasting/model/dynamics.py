@@ -258,35 +258,58 @@ class _Partial:
         self.rho = {
             o: float(w) for o, w in zip(ind.item_origins, ind.item_origin_weights, strict=True)
         }
-        self.values: dict[tuple, float] = {}
+        self.values: dict = {}  # by a row of regimes' key (:meth:`_at`)
+        self.steps: dict[tuple, np.ndarray] = {}  # by the paths asked about (:meth:`step`)
         self.marginal: dict[bytes, np.ndarray] = {}
 
     def step(self, paths: np.ndarray, t: int) -> np.ndarray:
-        """The change of ``log p`` when period ``t``'s reports join, for each path."""
+        """The change of ``log p`` when period ``t``'s reports join, for each path.
+
+        Kept by the paths asked about: the variants of a sensitivity analysis that leave this
+        indicator as it is ask it about the same paths again.
+        """
+        key = (t, paths.shape, paths.tobytes())
+        hit = self.steps.get(key)
+        if hit is not None:
+            return hit
         upto = self.own[self.own <= t]
         new = self._at(paths[:, upto])
         before = upto[:-1]
         old = self._at(paths[:, before]) if len(before) else np.zeros(len(paths))
-        return new - old
+        self.steps[key] = hit = new - old
+        return hit
 
     def _at(self, assigned: np.ndarray) -> np.ndarray:
-        rows, inverse = np.unique(assigned, axis=0, return_inverse=True)
-        keys = [tuple(int(x) for x in row) for row in rows]
-        missing = [key for key in keys if key not in self.values]
+        """``log p`` of the reports of the periods ``assigned`` covers, for each row of regimes.
+
+        A row of regimes is keyed by its length and its digits in base K (a row too long for
+        an int64 falls back to a tuple): a dynamic update asks this about 30,000 times, and
+        ``np.unique(axis=0)`` and a tuple per row took most of it.
+        """
+        n = assigned.shape[1]
+        if n * np.log2(max(self.k, 2)) < 62:
+            codes = assigned.astype(np.int64) @ (self.k ** np.arange(n, dtype=np.int64))
+            codes, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+            keys: list = [(n, c) for c in codes.tolist()]
+            rows = assigned[first]
+        else:
+            rows, inverse = np.unique(assigned, axis=0, return_inverse=True)
+            keys = [tuple(int(x) for x in row) for row in rows]
+        missing = [i for i, key in enumerate(keys) if key not in self.values]
         if missing:
-            self._compute(missing)
+            self._compute([keys[i] for i in missing], rows[missing])
         out = np.array([self.values[key] for key in keys])
         return out[inverse.reshape(-1)]
 
-    def _compute(self, keys: list[tuple[int, ...]]) -> None:
-        """Fill :attr:`values` for ``keys`` (all of one length): every subset, in batches.
+    def _compute(self, keys: list, grid: np.ndarray) -> None:
+        """Fill :attr:`values` for ``keys``, the rows of regimes ``grid`` (all of one length).
 
-        Keys are grouped by the origins they split between regimes (:meth:`_group`).
+        Every subset, in batches; keys are grouped by the origins they split between regimes
+        (:meth:`_group`).
         """
-        n = len(keys[0])
+        n = grid.shape[1]
         included = np.isin(self.pos, self.own[:n])
         at = np.searchsorted(self.own[:n], self.pos)  # each included item's place in a key
-        grid = np.array(keys, dtype=int).reshape(len(keys), n)
         regime = np.where(included[None, :], grid[:, np.minimum(at, max(n - 1, 0))], -1)
         candidates = []
         if self.ind.reliability_model == "mixture":
