@@ -31,7 +31,8 @@ class Base:
     data: ModelData
     question: Question | None = None
     evidence: Evidence | None = None
-    #: With dynamics: each indicator's path tables by content, shared by the variants.
+    #: With dynamics: each indicator's path tables by content, shared by the variants; and the
+    #: next observations (:mod:`.observation`), which two analyses ask of one base.
     memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property

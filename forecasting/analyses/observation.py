@@ -75,6 +75,22 @@ def _with_outcomes(base: Base, j: int, ind, outcomes, weight, exposure) -> np.nd
     )
 
 
+def _after_next(base: Base, j: int, weight: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Indicator ``j``'s next outcomes, their predictive probabilities, the posteriors after each.
+
+    Kept in ``base.memo``: :func:`next_observation` and :func:`value_of_information` ask the
+    same of one base (a second of CPU on the bundled question, half its next-observation work).
+    """
+    key = ("next observation", j, float(weight))
+    if key not in base.memo:
+        ind = base.data.indicators[j]
+        exposure = _usual_exposure(base, ind)
+        outcomes, pred = _outcomes(base, ind, exposure)
+        post = normalise_log(_with_outcomes(base, j, ind, outcomes, weight, exposure))
+        base.memo[key] = (outcomes, pred, post)
+    return base.memo[key]
+
+
 def next_observation(
     source: Any,
     evidence: Evidence | str | Path | None = None,
@@ -96,9 +112,7 @@ def next_observation(
     rows_ind, rows_val, rows_code, rows_p, rows_post, rows_exp = [], [], [], [], [], []
     for j, ind in enumerate(base.data.indicators):
         exposure = _usual_exposure(base, ind)
-        outcomes, pred = _outcomes(base, ind, exposure)
-        lj = _with_outcomes(base, j, ind, outcomes, weight, exposure)
-        post = normalise_log(lj)
+        outcomes, pred, post = _after_next(base, j, weight)
         keep = pred >= min_probability
         keep |= np.argmax(post, axis=1) != base.leader  # always show what would flip it
         for o, p, row in zip(outcomes[keep], pred[keep], post[keep], strict=True):
@@ -153,9 +167,7 @@ def value_of_information(
     names, gain, change, move, exposures = [], [], [], [], []
     for j, ind in enumerate(base.data.indicators):
         exposure = _usual_exposure(base, ind)
-        outcomes, pred = _outcomes(base, ind, exposure)
-        lj = _with_outcomes(base, j, ind, outcomes, 1.0, exposure)
-        post = normalise_log(lj)
+        outcomes, pred, post = _after_next(base, j, 1.0)
         names.append(ind.id)
         gain.append(h0 - float(np.sum(pred * entropy(post, axis=1))))
         change.append(float(np.sum(pred[np.argmax(post, axis=1) != base.leader])))

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+import xarray as xr
 from builders import BUNDLED_EVIDENCE, BUNDLED_QUESTION, evidence, random_model
 from hypothesis import given, settings
 
@@ -434,6 +435,25 @@ def test_next_observation_and_value_of_information(model):
         assert float(voi.sel(indicator=name)["entropy_reduction"]) >= -1e-12
         if spec.kind == "continuous":
             _check_continuous_outcomes(q, name, spec, sel, voi, full, logz, with_next)
+
+
+def test_one_base_shares_the_next_observations_only_at_the_same_reliability():
+    """``sensitivity`` asks both analyses of one base: they share the posteriors after each
+    outcome, but a next observation of another reliability is worked out anew."""
+    from forecasting.analyses.base import base_of
+
+    q = fc.load_question(BUNDLED_QUESTION)
+    ev = fc.load_evidence(BUNDLED_EVIDENCE, q)
+    f = fc.forecast(q, ev, as_of="2025-10-27")
+    shared = base_of(f, None, None)
+    unreliable = sn.next_observation(shared, weight=0.3)
+    voi = sn.value_of_information(shared)
+    xr.testing.assert_identical(voi, sn.value_of_information(base_of(f, None, None)))
+    xr.testing.assert_identical(unreliable, sn.next_observation(base_of(f, None, None), weight=0.3))
+    confirmed = sn.next_observation(shared)  # weight 1: the posteriors voi used
+    assert unreliable.sizes != confirmed.sizes or not np.allclose(
+        unreliable["probability"], confirmed["probability"]
+    )
 
 
 def _check_continuous_outcomes(q, name, spec, sel, voi, full, logz, with_next):
