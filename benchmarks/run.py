@@ -182,6 +182,64 @@ def bench_exact(repeats: int) -> None:
     )
 
 
+def bench_narrow_tail(repeats: int) -> None:
+    """A precise measurement's tail: spikes integrated in blocks against the whole fine grid.
+
+    One reliable-enough report (genuine 0.6) of a level measured with an sd a hundredth of the
+    levels' prior sd; the surprise check asks the tail of one more such report, 20,002 tail
+    values each integrated over the level. The baseline is the same code with every value in
+    one block (the whole shared fine grid, as before the blocks): both in one run, interleaved.
+    """
+    import forecasting as fc
+    from forecasting.model import spikes
+    from forecasting.model.data import ModelData
+
+    body = {
+        "id": "narrow",
+        "title": "A precise measurement",
+        "reliability_model": "mixture",
+        "scenarios": {"a": {"label": "a"}, "b": {"label": "b"}},
+        "indicators": {
+            "x": {
+                "kind": "continuous",
+                "description": "a level measured precisely",
+                "sd": 0.01,
+                "mean": {"a": {"mean": 0.0, "sd": 1.0}, "b": {"mean": 0.5, "sd": 1.0}},
+            }
+        },
+    }
+    q = fc.Question.model_validate(body)
+    row = {"id": "r1", "indicator": "x", "value": 0.3, "date": "2025-01-01", "source": "s"}
+    ev = fc.Evidence.from_items([row | {"reliability": 0.6}], q)
+    (ind,) = ModelData.build(q, ev).indicators
+
+    def tail():
+        t0 = time.process_time()
+        out = ind.model.tail(-0.4, None, np.array([0.3, 0.7]), 1.0)
+        return time.process_time() - t0, out
+
+    band = spikes._BAND
+    blocks, whole = [], []
+    for _ in range(repeats):
+        t, first = tail()
+        blocks.append(t)
+        spikes._BAND = 10**9  # one block: its panels hold the whole fine grid
+        try:
+            t, second = tail()
+        finally:
+            spikes._BAND = band
+        whole.append(t)
+    same = np.allclose(first[0], second[0], rtol=1e-9, atol=0) and np.isclose(first[1], second[1])
+    ratios = [b / w for b, w in zip(blocks, whole, strict=True)]
+    print(f"a precise measurement's tail (sd 1/100 of the level's; CPU, {repeats} pairs)")
+    print(f"  in blocks of {band} values: {statistics.median(blocks):6.2f} s")
+    print(f"  baseline, the whole fine grid for every value: {statistics.median(whole):6.2f} s")
+    print(
+        f"  ratio {statistics.median(ratios):.2f}x (min {min(ratios):.2f}, max "
+        f"{max(ratios):.2f}); the same tails to 1e-9: {same}"
+    )
+
+
 def run_process(cmd: list[str]) -> float:
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
@@ -385,6 +443,8 @@ def main() -> None:
         f"{dt.datetime.now().isoformat(timespec='seconds')}\n"
     )
     bench_exact(args.repeats)
+    print()
+    bench_narrow_tail(min(args.repeats, 3))
     print()
     bench_process(args.repeats)
     print()
