@@ -42,10 +42,11 @@ forecast: $(VENV)/.installed
 	$(VENV)/bin/forecast update models/syria_coalition.yaml --as-of 2025-10-27
 
 # two workers (this machine has two cores); a test file stays on one worker, so each model
-# structure compiles once; the ten slowest tests are listed at the end
+# structure compiles once; files in the order tests/conftest.py gives (longest first, not
+# xdist's own by number of tests); the ten slowest tests are listed at the end
 test: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
-	MPLBACKEND=Agg $(PY) -m pytest -n 2 --dist loadfile --durations=10
+	MPLBACKEND=Agg $(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=10
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
