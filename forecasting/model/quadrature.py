@@ -77,22 +77,22 @@ def adaptive_grid(model: Mixture) -> tuple[np.ndarray, np.ndarray, np.ndarray, f
     breaks = np.array(kept_p)
     fine_x, fine_w, coarse_x, coarse_w = FINE_X, FINE_W, COARSE_X, COARSE_W
     rep = model.reports()
-    panels = list(zip(breaks[:-1], breaks[1:], strict=True))
-    done: list[tuple] = []  # accepted panels: (a, b, u, log w, log L, fine sums (K,))
-    todo = panels
+    k = len(prior)
+    # accepted panels, a batch per round: (a, u, log w, log L); the scenarios' totals over them
+    done: list[tuple] = []
+    done_total = np.full(k, -np.inf)
+    a, b = breaks[:-1], breaks[1:]
     for attempt in range(_MAX_SPLITS + 1):
-        if not todo:
+        n = len(a)
+        if not n:
             break
-        a = np.array([p[0] for p in todo])
-        b = np.array([p[1] for p in todo])
         half, mid = (b - a) / 2, (a + b) / 2
         u_f = mid[:, None] + half[:, None] * fine_x[None, :]
         u_c = mid[:, None] + half[:, None] * coarse_x[None, :]
         both = np.concatenate([u_f, u_c], axis=1).reshape(-1)
-        log_l = model.log_l_at(rep, both).reshape(len(todo), _FINE + _COARSE)
+        log_l = model.log_l_at(rep, both).reshape(n, _FINE + _COARSE)
         lw_f = np.log(half[:, None] * fine_w[None, :])
         lw_c = np.log(half[:, None] * coarse_w[None, :])
-        k, n = len(prior), len(todo)
         # each panel's integral by both rules, per scenario: (K, n)
         fine = logsumexp(
             kind.log_prior_u(u_f.reshape(-1), prior).reshape(k, n, _FINE)
@@ -105,23 +105,20 @@ def adaptive_grid(model: Mixture) -> tuple[np.ndarray, np.ndarray, np.ndarray, f
             axis=2,
         )
         # judge every panel against the scenarios' totals so far
-        sums = (
-            np.concatenate([np.stack([p[5] for p in done], axis=1), fine], axis=1) if done else fine
-        )
-        total = logsumexp(sums, axis=1)  # (K,)
+        total = np.logaddexp(done_total, logsumexp(fine, axis=1))  # (K,)
         with np.errstate(invalid="ignore"):
             err = np.abs(np.exp(fine - total[:, None]) - np.exp(coarse - total[:, None]))
         err = np.max(np.nan_to_num(err, nan=0.0), axis=0)  # (n,)
         split = (attempt < _MAX_SPLITS) & (err > _TOLERANCE) & (b - a > 1e-9 * (hi - lo))
-        todo = []
-        for j in range(n):
-            if split[j]:
-                m = (a[j] + b[j]) / 2
-                todo += [(a[j], m), (m, b[j])]
-            else:
-                done.append((a[j], b[j], u_f[j], lw_f[j], log_l[j, :_FINE], fine[:, j]))
-    done.sort(key=lambda p: p[0])
-    u = np.concatenate([p[2] for p in done])
-    log_w = np.concatenate([p[3] for p in done])
-    log_l = np.concatenate([p[4] for p in done])
+        keep = ~split
+        if keep.any():
+            done.append((a[keep], u_f[keep], lw_f[keep], log_l[keep, :_FINE]))
+            done_total = np.logaddexp(done_total, logsumexp(fine[:, keep], axis=1))
+        m = mid[split]
+        a = np.stack([a[split], m], axis=1).reshape(-1)  # each split panel's two halves
+        b = np.stack([m, b[split]], axis=1).reshape(-1)
+    order = np.argsort(np.concatenate([d[0] for d in done]), kind="stable")
+    u = np.concatenate([d[1] for d in done])[order].reshape(-1)
+    log_w = np.concatenate([d[2] for d in done])[order].reshape(-1)
+    log_l = np.concatenate([d[3] for d in done])[order].reshape(-1)
     return u, log_w, log_l, lo, hi
