@@ -23,7 +23,10 @@ dropped) is reported as the method's error estimate (``dropped`` in the diagnost
 few periods nothing is dropped and the sum is exact. The posterior over paths gives
 ``P(S_now)`` and, by ``A ** n`` to ``T``, ``P(S_T)``. Otherwise its error is the quadrature's
 (about 1e-10 relative). Cost: with ``K = 4`` and persistent regimes, a few hundred paths
-survive each period.
+survive each period. A row of regimes is looked up by its digits in base ``K``, and each step
+kept by the paths it was asked about (the sensitivity analyses' variants ask the unchanged
+indicators about the same paths again): the bundled question's weekly update, in process,
+8.5 s -> 7.7 s of CPU (three runs each).
 """
 
 from __future__ import annotations
