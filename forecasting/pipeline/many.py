@@ -22,10 +22,11 @@ question's bad input or failure is that question's row; the others go on.
 What it buys (``benchmarks/many_questions.py``, small questions, this 2-core machine, quiet,
 2026-12-02): 1.64x the serial update's speed on two workers with 200 questions (the best
 possible is 2x; 1.50x before the workers went without Dask's ``MALLOC_TRIM_THRESHOLD_``), 1.73x
-with 60 once the workers sent back only what the summary needs; the same bytes written; 9-11
+with 60 once the workers sent back only what the summary needs, and 1.87x with 200 so
+(531.6 s serial, 284.6 s on the cluster, evening of 2026-12-02); the same bytes written; 4.5-11
 ms of scheduling per task. See the README's "Many questions" for the figures and
 a projection to 1,000 questions. Beyond a few tens of workers the client's time a question is
-the limit: 0.21 s (0.1 s of it on the CPU).
+the limit: 0.12-0.21 s (about 0.1 s of it on the CPU).
 """
 
 from __future__ import annotations
