@@ -49,6 +49,9 @@ if TYPE_CHECKING:
 PRUNE_NATS = 18.0
 #: The most regime paths kept after each period (the best ones).
 MAX_BEAM = 2_000
+#: Steps an indicator keeps (:meth:`_Partial.step`), each keyed by up to :data:`MAX_BEAM` paths'
+#: regimes: the sensitivity's variants ask again about the same few sets of paths.
+_KEPT_STEPS = 256
 #: The most origins whose states one indicator's path sums over explicitly.
 MAX_SPLIT_ORIGINS = 10
 
@@ -279,6 +282,8 @@ class _Partial:
         new = self._at(paths[:, upto])
         before = upto[:-1]
         old = self._at(paths[:, before]) if len(before) else np.zeros(len(paths))
+        if len(self.steps) >= _KEPT_STEPS:  # a variant asks again about its own few paths
+            self.steps.clear()
         self.steps[key] = hit = new - old
         return hit
 
