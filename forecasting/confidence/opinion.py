@@ -4,7 +4,8 @@ Friedman and Zeckhauser's third dimension of analytic confidence. Every elicited
 indicator under each scenario) has a stated 5%-95% band. For each of many draws, every one of
 those judgements' centres is redrawn at once and independently: from its own elicited
 distribution, within its band, spread kept (:meth:`~forecasting.kinds.base.Kind.redraw_centres`;
-a categorical scenario's whole probability vector at once, every category within its band).
+a categorical scenario's whole probability vector at once, every category the evidence names
+within its band, the others as one).
 The exact ``P(S = k | E)`` under each draw is computed (vectorised over draws); its 5%-95% range
 is the range of reasonable opinion. The scenarios' priors, the reliabilities and the noise
 distributions are held: they have no stated band (the sensitivity analysis moves them).

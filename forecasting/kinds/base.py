@@ -383,15 +383,24 @@ class Kind:
         """Log prior probability of ``u < lo`` and of ``u > hi`` per row of params: ``(S, 2)``."""
         raise NotImplementedError
 
-    def polynomial_log_marginal(self, params: np.ndarray, log_coef: np.ndarray) -> np.ndarray:
+    def polynomial_log_marginal(
+        self, params: np.ndarray, log_coef: np.ndarray, axes: np.ndarray | None = None
+    ) -> np.ndarray:
         """``log E[L(theta)]`` under each row of ``params`` ``(S, P)`` for the polynomial ``L``.
 
-        ``log_coef`` holds ``L``'s log coefficients, one axis per category indexed by power.
+        ``log_coef`` holds ``L``'s log coefficients, one axis per category indexed by power;
+        ``axes`` names the categories those axes stand for (default: every category, in
+        order). ``L`` does not depend on the others.
         """
         raise NotImplementedError
 
     def polynomial_draw(
-        self, params: np.ndarray, log_coef: np.ndarray, rng: np.random.Generator, n: int
+        self,
+        params: np.ndarray,
+        log_coef: np.ndarray,
+        rng: np.random.Generator,
+        n: int,
+        axes: np.ndarray | None = None,
     ) -> np.ndarray:
         """``n`` draws from the posterior ``prior(params) * L / E[L]`` (``params`` one row)."""
         raise NotImplementedError

@@ -52,9 +52,11 @@ _NEGLIGIBLE = 60.0
 _PIECE_TERMS = 20_000_000
 #: The largest polynomial (terms) the exact categorical integral builds.
 MAX_POLYNOMIAL_TERMS = 4_000_000
-#: The most categories it builds one for (the polynomial has an array axis per category, and
-#: sums stack polynomials on one more: numpy allows 64 axes; a 1,000-category indicator
-#: crashed with its "maximum supported dimension is 64").
+#: The most categories named by reports it builds one for (the polynomial has an array axis per
+#: category a report names, one more for a report to come, and sums stack polynomials on one
+#: more: numpy allows 64 axes). The categories no report names are not axes: only their total
+#: concentration enters (Dirichlet aggregation), so a 1,000-category indicator whose reports
+#: name a few categories is exact and cheap.
 MAX_POLYNOMIAL_CATEGORIES = 60
 #: Above this many report-by-parameter terms, ``log L`` at parameter draws is interpolated.
 #: (A spline through the grid: on 15,200 reports in 38 indicators the exact engine's 4,000
@@ -130,8 +132,26 @@ class Mixture:
     def _polynomial(self) -> bool:
         return self.kind.integration == "polynomial"
 
-    def _poly(self, rep: mx.Reports) -> np.ndarray:
-        c = len(self.ind.spec.categories)
+    @cached_property
+    def _axes(self) -> np.ndarray:
+        """The categories the polynomials have an axis for: those the items name, in order."""
+        return np.unique(np.asarray(self.ind.values, dtype=int))
+
+    def _axes_of(self, values: np.ndarray) -> np.ndarray:
+        """:attr:`_axes`, and any other category among ``values`` (an item's value swapped)."""
+        values = np.asarray(values, dtype=int)
+        if np.isin(values, self._axes).all():
+            return self._axes
+        return np.union1d(self._axes, values)
+
+    def _poly_marginal(self, prior: np.ndarray, rep: mx.Reports) -> np.ndarray:
+        """Log marginals per row of ``prior`` of the reports ``rep``, ``(S,)``."""
+        axes = self._axes_of(rep.value)
+        return self.kind.polynomial_log_marginal(prior, self._poly(rep, axes), axes)
+
+    def _poly(self, rep: mx.Reports, axes: np.ndarray) -> np.ndarray:
+        """``L`` of the reports ``rep`` as a polynomial with an axis per category of ``axes``."""
+        c = len(axes)
         if c > MAX_POLYNOMIAL_CATEGORIES:
             raise InputError(
                 [
@@ -140,12 +160,13 @@ class Mixture:
                         None,
                         "reliability_model",
                         f"indicator '{self.ind.id}': the truth mixture's exact integral over "
-                        f"{c} categories is not built (at most {MAX_POLYNOMIAL_CATEGORIES}); use "
-                        "--engine mcmc, or the tempered model",
+                        f"reports naming {c} categories is not built (at most "
+                        f"{MAX_POLYNOMIAL_CATEGORIES}); use --engine mcmc, or the tempered model",
                     )
                 ]
             )
-        degrees = [len(np.unique(rep.event[rep.value == k])) for k in range(c)]
+        value = np.searchsorted(axes, np.asarray(rep.value, dtype=int))
+        degrees = [len(np.unique(rep.event[value == k])) for k in range(c)]
         terms = float(np.prod([d + 1.0 for d in degrees]))
         if terms > MAX_POLYNOMIAL_TERMS:
             raise InputError(
@@ -160,11 +181,11 @@ class Mixture:
                     )
                 ]
             )
-        return mx.whole(rep, mx.PolynomialAlgebra(rep.value, c))
+        return mx.whole(rep, mx.PolynomialAlgebra(value, c))
 
     @cached_property
     def _base_poly(self) -> np.ndarray:
-        return self._poly(self.reports())
+        return self._poly(self.reports(), self._axes)
 
     @cached_property
     def grid(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
@@ -210,8 +231,7 @@ class Mixture:
     def _marginals(self, rep: mx.Reports, prior: np.ndarray | None = None) -> np.ndarray:
         """Log marginals per scenario of a set of reports, ``(K,)`` (priors: the scenarios')."""
         if self._polynomial:
-            p = self.ind.prior if prior is None else prior
-            return self.kind.polynomial_log_marginal(p, self._poly(rep))
+            return self._poly_marginal(self.ind.prior if prior is None else prior, rep)
         u = self.grid[0]
         return self._integrate(self._with_tails(self.log_l_at(rep, u))[None, :], prior)[0]
 
@@ -231,7 +251,7 @@ class Mixture:
         if not len(self.ind.values):
             return np.zeros(len(prior))
         if self._polynomial:
-            return self.kind.polynomial_log_marginal(prior, self._base_poly)
+            return self.kind.polynomial_log_marginal(prior, self._base_poly, self._axes)
         if len(prior) > _MANY_PRIORS:
             return self._many_priors(prior)
         return self._integrate(self._with_tails(self.grid[2])[None, :], prior)[0]
@@ -282,9 +302,9 @@ class Mixture:
         rep = self.reports()
         keep = np.arange(len(self.ind.values)) != i
         rest = (
-            self._poly(self._build(self.ind.with_items(keep), self.item_noise[keep]))
+            self._poly(self._build(self.ind.with_items(keep), self.item_noise[keep]), self._axes)
             if keep.any()
-            else np.zeros((1,) * len(self.ind.spec.categories))
+            else np.zeros((1,) * len(self._axes))
         )
         rho = rep.origin_rho[rep.origin[rep.item_report[i]]]
         # its block: rho a theta_y + (1 - rho a) g (its origin false, or right and it not)
@@ -294,19 +314,33 @@ class Mixture:
         """Log marginals of ``rest`` times one more report ``w theta_y + (1 - w) g(y)``.
 
         Linear in ``theta``: the marginal mixes ``E[rest theta_y]`` and ``E[rest]``, so any
-        number of values and weights costs ``C + 1`` polynomial integrals. ``(m, K)``.
+        number of values and weights costs one polynomial integral per category ``rest``
+        names, one for all the others, and one for ``E[rest]``. (``rest`` does not involve an
+        unnamed category ``y``, so ``E[rest theta_y] = alpha_y G`` with ``G`` the same for
+        all of them: computed once for one of them, scaled by ``alpha_y`` for the rest.)
+        ``(m, K)``.
         """
-        c = len(self.ind.spec.categories)
-        alg = mx.PolynomialAlgebra(np.arange(c), c)
-        prior = self.ind.prior
-        with_y = np.array(
-            [self.kind.polynomial_log_marginal(prior, alg.mul(rest, alg.f(y))) for y in range(c)]
-        )  # (C, K)
-        alone = self.kind.polynomial_log_marginal(prior, rest)  # (K,)
+        axes, prior = self._axes, self.ind.prior
+        values = np.asarray(values, dtype=int)
+        alg = mx.PolynomialAlgebra(np.arange(len(axes)), len(axes))
+        with_y = np.empty((len(self.ind.spec.categories), len(prior)))
+        wanted = np.unique(values)
+        for y in wanted[np.isin(wanted, axes)]:
+            j = int(np.searchsorted(axes, y))
+            with_y[y] = self.kind.polynomial_log_marginal(prior, alg.mul(rest, alg.f(j)), axes)
+        others = wanted[~np.isin(wanted, axes)]
+        if len(others):  # one more axis, for a category no item names
+            y0 = int(others[0])
+            wider = mx.PolynomialAlgebra(np.arange(len(axes) + 1), len(axes) + 1)
+            base = self.kind.polynomial_log_marginal(
+                prior, wider.mul(rest[..., None], wider.f(len(axes))), np.append(axes, y0)
+            )
+            with_y[others] = base[None, :] + np.log(prior[:, others].T / prior[:, y0][None, :])
+        alone = self.kind.polynomial_log_marginal(prior, rest, axes)  # (K,)
         weight = np.broadcast_to(np.asarray(weight, dtype=float), (len(values),))
         with np.errstate(divide="ignore"):
             return np.logaddexp(
-                np.log(weight)[:, None] + with_y[np.asarray(values, dtype=int)],
+                np.log(weight)[:, None] + with_y[values],
                 (np.log1p(-weight) + np.asarray(log_g, dtype=float))[:, None] + alone[None, :],
             )
 
@@ -440,12 +474,13 @@ class Mixture:
 
     def _poly_origin(self, mine: np.ndarray, o: int, values: np.ndarray) -> np.ndarray:
         """:meth:`with_origin` for a polynomial kind: the rest times the origin's block."""
-        ind, rep = self.ind, self.reports()
-        c = len(ind.spec.categories)
-        alg = mx.PolynomialAlgebra(rep.value, c)
+        ind, rep, axes = self.ind, self.reports(), self._axes
+        alg = mx.PolynomialAlgebra(
+            np.searchsorted(axes, np.asarray(rep.value, dtype=int)), len(axes)
+        )
         keep = ~mine
         rest = (
-            self._poly(self._build(ind.with_items(keep), self.item_noise[keep]))
+            self._poly(self._build(ind.with_items(keep), self.item_noise[keep]), axes)
             if keep.any()
             else alg.const(0.0)
         )
@@ -457,8 +492,8 @@ class Mixture:
             genuine = alg.mul(genuine, factor)
         false = float(np.sum(rep.log_noise[rep.origin == o]))
         # the block is rho * genuine + (1 - rho) * false: the marginal is linear in rho
-        right = self.kind.polynomial_log_marginal(ind.prior, alg.mul(rest, genuine))
-        wrong = self.kind.polynomial_log_marginal(ind.prior, rest) + false
+        right = self.kind.polynomial_log_marginal(ind.prior, alg.mul(rest, genuine), axes)
+        wrong = self.kind.polynomial_log_marginal(ind.prior, rest, axes) + false
         with np.errstate(divide="ignore"):
             return np.logaddexp(
                 np.log(values)[:, None] + right[None, :], np.log1p(-values)[:, None] + wrong
@@ -889,7 +924,9 @@ class Mixture:
             else:
                 theta = np.stack(
                     [
-                        self.kind.polynomial_draw(ind.prior[s], self._base_poly, rng, size)
+                        self.kind.polynomial_draw(
+                            ind.prior[s], self._base_poly, rng, size, self._axes
+                        )
                         for s in range(k)
                     ]
                 )
@@ -910,7 +947,7 @@ class Mixture:
             rows = np.flatnonzero(scenario == k)
             if self._polynomial:
                 theta[rows, k] = self.kind.polynomial_draw(
-                    ind.prior[k], self._base_poly, rng, len(rows)
+                    ind.prior[k], self._base_poly, rng, len(rows), self._axes
                 )
                 continue
             u, log_w, log_l, lo, hi = self.grid
