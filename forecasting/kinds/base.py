@@ -168,6 +168,8 @@ class LikelihoodJudgement:
     upper_limit: float
     scale: str
     label: str
+    #: The categories a judgement of several stands for (their total probability), else empty.
+    members: tuple[str, ...] = ()
 
 
 class Kind:
@@ -391,6 +393,15 @@ class Kind:
         ``log_coef`` holds ``L``'s log coefficients, one axis per category indexed by power;
         ``axes`` names the categories those axes stand for (default: every category, in
         order). ``L`` does not depend on the others.
+        """
+        raise NotImplementedError
+
+    def polynomial_log_moments(
+        self, params: np.ndarray, powers: np.ndarray, axes: np.ndarray | None = None
+    ) -> np.ndarray:
+        """``log E[prod_c theta_c^n_c]``, ``(S, T)``, per row of ``params`` ``(S, P)``.
+
+        And per row of ``powers`` ``(T, A)``, its columns the categories ``axes``.
         """
         raise NotImplementedError
 

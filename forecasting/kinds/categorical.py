@@ -6,6 +6,12 @@ Each scenario gives either probabilities per category (``alpha = concentration *
 The closed-form marginal sums over the categories reported only (the others' terms are exactly
 0): the judgement sweeps of a 1,000-category indicator reported in 6 categories (the wide
 benchmark's ``sensitivity``) went from 88 s to 14 s of CPU, one thread, the same tipping points.
+
+The categories no item names enter every likelihood only through their total concentration
+(Dirichlet aggregation), so they are one judgement (:meth:`Categorical.judged_groups`): the
+probability of any of them, moved with their proportions kept, and one group of the range of
+reasonable opinion's redraw. The truth mixture's exact polynomial has an axis per named
+category only (:mod:`forecasting.model.likelihood`).
 """
 
 from __future__ import annotations
@@ -323,6 +329,9 @@ class Categorical(Kind):
             out = out + table[:, powers[:, c]] - special.gammaln(alpha)
         return out
 
+    def polynomial_log_moments(self, params, powers, axes=None):
+        return self._moments(params, powers, axes)
+
     def polynomial_log_marginal(self, params, log_coef, axes=None):
         powers = np.argwhere(np.isfinite(log_coef))
         coef = log_coef[np.isfinite(log_coef)]
@@ -383,69 +392,86 @@ class Categorical(Kind):
         return ["supportive", "mixed", "hostile"]
 
     # --- judgements ----------------------------------------------------------------------------
+    @staticmethod
+    def judged_groups(ind) -> list[np.ndarray]:
+        """The categories judged together: each one the items name, and the others as one.
+
+        (The others as one where there are two or more; with no item, each on its own.) The
+        likelihood depends on the categories no report names only through their total
+        concentration (Dirichlet aggregation), so their judgements are one: the probability of
+        any of them. A 1,000-category indicator named in 6 has 7, not 1,000 (each a tipping
+        point search: hours for 4,000).
+        """
+        c = len(ind.spec.categories)
+        named = np.isin(np.arange(c), np.asarray(ind.values, dtype=int))
+        if not named.any() or (~named).sum() < 2:
+            return [np.array([k]) for k in range(c)]
+        return [*(np.array([k]) for k in np.flatnonzero(named)), np.flatnonzero(~named)]
+
     def judgements(self, ind, k, scenario):
         alpha = ind.prior[k]
         total = alpha.sum()
+        cats = list(ind.spec.categories)
         out = []
-        for c, cat in enumerate(ind.spec.categories):
-            lo, hi = special.betaincinv(alpha[c], total - alpha[c], np.array(QUANTILES))
+        for group in self.judged_groups(ind):
+            a = alpha[group].sum()
+            lo, hi = special.betaincinv(a, total - a, np.array(QUANTILES))
+            name = cats[group[0]] if len(group) == 1 else f"the {len(group)} others"
             out.append(
                 LikelihoodJudgement(
-                    category=cat,
+                    category=name,
                     quantity="probability",
-                    unit=f"P({cat})",
+                    unit=f"P({name})",
                     unit_short="",
-                    base=alpha[c] / total,
+                    base=a / total,
                     low=lo,
                     high=hi,
                     lower_limit=1e-4,
                     upper_limit=1 - 1e-4,
                     scale="linear",
-                    label=f"{ind.id}={cat} | {scenario}",
+                    label=f"{ind.id}={name} | {scenario}",
+                    members=tuple(cats[g] for g in group) if len(group) > 1 else (),
                 )
             )
         return out
 
     def redraw_centres(self, ind, k, scenario, rng, n):
-        # the whole vector at once: a draw of the elicited Dirichlet whose every category lies
-        # within that category's own band, with the total concentration kept. The categories
-        # no item names count as one (their total, within its own band; they keep their
-        # proportions): the likelihood depends on them only through that total (Dirichlet
-        # aggregation), and a 1,000-category vector never had every category in band at once
-        # (its draws all fell back to the elicited centre, after 100 rounds of rejection).
+        # the whole vector at once: a draw of the elicited Dirichlet whose every judged group
+        # (:meth:`judged_groups`: each named category, the others as one) lies within its own
+        # band, with the total concentration kept and the others keeping their proportions. A
+        # 1,000-category vector never had every category in band at once: its draws all fell
+        # back to the elicited centre, after 100 rounds of rejection.
         alpha = ind.prior[k]
         total = alpha.sum()
+        groups = self.judged_groups(ind)
         bands = self.judgements(ind, k, scenario)
         low = np.array([j.low for j in bands])
         high = np.array([j.high for j in bands])
-        rest = ~np.isin(np.arange(len(alpha)), np.asarray(ind.values, dtype=int))
-        if rest.sum() < 2:
-            groups, group_alpha = np.arange(len(alpha)), alpha
-        else:  # the named categories, then the rest as one
-            named = np.flatnonzero(~rest)
-            groups = np.where(rest, len(named), np.cumsum(~rest) - 1)
-            group_alpha = np.append(alpha[named], alpha[rest].sum())
-            lo, hi = special.betaincinv(
-                group_alpha[-1], total - group_alpha[-1], np.array(QUANTILES)
-            )
-            low, high = np.append(low[named], lo), np.append(high[named], hi)
+        of = np.empty(len(alpha), dtype=int)
+        for g, members in enumerate(groups):
+            of[members] = g
+        group_alpha = np.array([alpha[members].sum() for members in groups])
         theta = in_band(
             lambda m: self.draw(group_alpha[None, :], rng, m)[:, 0, :],
             lambda t: np.all((t >= low) & (t <= high), axis=-1),
             n,
             group_alpha / total,
         )
-        # back on the categories: each of the rest its share of the rest's total
-        share = alpha / group_alpha[groups]
-        return theta[:, groups] * share[None, :] * total
+        # back on the categories: each of a group its share of the group's total
+        share = alpha / group_alpha[of]
+        return theta[:, of] * share[None, :] * total
 
     def move_centre(self, ind, k, judgement, values):
         alpha = ind.prior[k]
-        c = list(ind.spec.categories).index(judgement.category)
-        total, old = alpha.sum(), alpha[c] / alpha.sum()
+        cats = list(ind.spec.categories)
+        mine = [cats.index(m) for m in judgement.members or (judgement.category,)]
+        total, old = alpha.sum(), alpha[mine].sum() / alpha.sum()
         scale = (1 - values) / (1 - old)
         params = alpha[None, :] * scale[:, None]
-        params[:, c] = values * total
+        if len(mine) == 1:
+            params[:, mine[0]] = values * total
+        else:  # a group: its total moved, its members keeping their proportions
+            params[:, mine] = alpha[None, mine] * (values / old)[:, None]
         return params
 
 

@@ -166,10 +166,16 @@ def _set_mean(q, jd, value):
             body["indicators"][jd.target]["probability"][jd.scenario] = entry
         else:
             alpha = ind.prior_params(q.scenario_ids)[k]
-            c = ind.categories.index(jd.category)
             total = alpha.sum()
-            new = alpha * (1 - value) / (1 - alpha[c] / total)
-            new[c] = value * total
+            if jd.likelihood.members:  # the categories no item names, as one: their total
+                mine = [ind.categories.index(m) for m in jd.likelihood.members]
+                old = alpha[mine].sum() / total
+                new = alpha * (1 - value) / (1 - old)
+                new[mine] = alpha[mine] * value / old
+            else:
+                c = ind.categories.index(jd.category)
+                new = alpha * (1 - value) / (1 - alpha[c] / total)
+                new[c] = value * total
             body["indicators"][jd.target]["probabilities"][jd.scenario] = {
                 "alpha": dict(zip(ind.categories, new.tolist(), strict=True))
             }

@@ -814,8 +814,14 @@ def test_a_categorical_polynomial_too_large_is_a_located_error(monkeypatch):
         )
     )
     rows = [item(f"t{n}", "tone", "xy"[n % 2]) | {"reliability": 0.8} for n in range(8)]
-    with pytest.raises(fc.InputError, match="indicator 'tone': the exact integral of 8 unreliable"):
-        fc.forecast(q, fc.Evidence.from_items(rows, q), draws=100)
+    for engine in ("exact", "mcmc"):  # the MCMC engine checks against the exact answer
+        with pytest.raises(fc.InputError, match="'tone': the exact integral of 8 unreliable") as e:
+            fc.forecast(q, fc.Evidence.from_items(rows, q), engine=engine, draws=100)
+        assert "--engine mcmc" not in str(e.value)
+    # what the message advises: if they are copies of two reports (events), 4 terms, not 25
+    one_event = [r | {"event": f"report-{r['value']}"} for r in rows]
+    f = fc.forecast(q, fc.Evidence.from_items(one_event, q), draws=100)
+    assert np.isclose(f.probabilities.values.sum(), 1.0)
 
 
 def _wide(n_categories, named, seed=3):
@@ -865,6 +871,28 @@ def test_categories_no_report_names_are_aggregated_exactly(monkeypatch):
     np.testing.assert_array_equal(aggregated["draws"], full["draws"])
 
 
+def test_a_categorical_noise_moved_reweighs_the_terms_as_a_refit_would(monkeypatch):
+    """A judgement's setting moves the default noise, so every setting was a new polynomial
+    (4,000 judgements of a 1,000-category indicator: minutes of tipping points). Where every
+    report is its own event the noise is a weight per term: equal to the refit."""
+    from forecasting.model.likelihood import Mixture
+
+    q, rows, cats, _ = _wide(9, [0, 2, 2, 5, 0])
+    (ind,) = ModelData.build(q, fc.Evidence.from_items(rows, q)).indicators
+    rng = np.random.default_rng(5)
+    params = rng.uniform(0.2, 4.0, (7, len(cats)))
+    weights = rng.dirichlet(np.ones(3), 5)
+    assert ind.model._unit_noise_poly is not None  # the path under test is taken
+    fast = [ind.model.with_scenario(k, params) for k in range(3)]
+    fast.append(ind.model.with_scenario_weights(weights))
+    monkeypatch.setattr(Mixture, "_unit_noise_poly", None)  # a refit per row
+    (ind,) = ModelData.build(q, fc.Evidence.from_items(rows, q)).indicators
+    refit = [ind.model.with_scenario(k, params) for k in range(3)]
+    refit.append(ind.model.with_scenario_weights(weights))
+    for a, b in zip(fast, refit, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
 def test_a_wide_categorical_is_its_named_categories_and_one_for_the_rest(tmp_path):
     """1,000 categories under the truth mixture crashed in numpy ("maximum supported dimension
     is 64"), then were refused. The likelihood depends only on the categories reports name, so
@@ -903,6 +931,20 @@ def test_a_wide_categorical_is_its_named_categories_and_one_for_the_rest(tmp_pat
     opinion = wide.confidence.ds["opinion"].values
     assert np.max(opinion[:, 1] - opinion[:, 0]) > 0.05
     np.testing.assert_allclose(opinion, small.confidence.ds["opinion"].values, atol=1e-9)
+    # the judgements: each named category, and the 997 others as one, which moves what the
+    # merged question's "rest" moves
+    from forecasting import analyses
+
+    sens = analyses.judgement_sensitivity(q, fc.Evidence.from_items(rows, q), as_of="2025-06-01")
+    merged = analyses.judgement_sensitivity(m, fc.Evidence.from_items(rows, m), as_of="2025-06-01")
+    likelihoods = [str(j) for j in sens["judgement"].values if str(j).startswith("likelihood:")]
+    assert len(likelihoods) == 3 * 4
+    for s_ in ("a", "b", "c"):
+        np.testing.assert_allclose(
+            sens["probability"].sel(judgement=f"likelihood:where:{s_}:the 997 others").values,
+            merged["probability"].sel(judgement=f"likelihood:where:{s_}:rest").values,
+            rtol=1e-9,
+        )
     # from the command line: a forecast, exit 0
     (tmp_path / "models").mkdir()
     body = q.to_dict()
