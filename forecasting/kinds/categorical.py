@@ -323,10 +323,10 @@ class Categorical(Kind):
         total = powers.sum(axis=1)
         upto = np.arange(int(total.max(initial=0)) + 1)
         out = special.gammaln(a0) - special.gammaln(a0 + upto[None, :])[:, total]
-        for c in range(powers.shape[1]):
+        for c, power in enumerate(np.ascontiguousarray(powers.T)):
             alpha = cols[:, c, None]
-            table = special.gammaln(alpha + upto[None, : int(powers[:, c].max(initial=0)) + 1])
-            out = out + table[:, powers[:, c]] - special.gammaln(alpha)
+            table = special.gammaln(alpha + upto[None, : int(power.max(initial=0)) + 1])
+            out = out + table[:, power] - special.gammaln(alpha)
         return out
 
     def polynomial_log_moments(self, params, powers, axes=None):
@@ -335,6 +335,8 @@ class Categorical(Kind):
     def polynomial_log_marginal(self, params, log_coef, axes=None):
         powers = np.argwhere(np.isfinite(log_coef))
         coef = log_coef[np.isfinite(log_coef)]
+        if not len(coef):  # the zero polynomial
+            return np.full(len(params), -np.inf)
         out = np.empty(len(params))
         step = max(1, 20_000_000 // max(1, len(coef)))
         for start in range(0, len(params), step):

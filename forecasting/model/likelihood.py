@@ -636,20 +636,27 @@ class Mixture:
         if not np.all(log_g == per_axis[:, axis]):  # a category's reports differ in g
             return None
         ind, axes = self.ind, self._axes
-        rest = (n[None, :] - powers).astype(float)  # (T, A): the powers of g
-        base = self.kind.polynomial_log_moments(ind.prior, powers, axes)  # (K, T)
+        rest, base = self._unit_noise_weights
         out = np.empty((len(g), len(ind.prior)))
         step = max(1, _PIECE_TERMS // max(1, len(log_c) * len(ind.prior)))
         for start in range(0, len(g), step):
             rows = slice(start, start + step)
-            with np.errstate(invalid="ignore"):
-                weight = np.where(rest[None] > 0, rest[None] * per_axis[rows, None, :], 0.0)
-            coef = log_c[None, :] + weight.sum(axis=-1)  # (rows, T)
+            # sum_c (n_c - k_c) log g_c per term: a g of 0 (-inf) as -1e300, so that a power 0
+            # of it is 0 and any other -inf after the exponential
+            logs = np.nan_to_num(per_axis[rows], neginf=-1e300)
+            coef = log_c[None, :] + logs @ rest  # (rows, T)
             out[rows] = logsumexp(coef[:, None, :] + base[None, :, :], axis=-1)
             if k is not None:  # its own prior per row
                 own = self.kind.polynomial_log_moments(params[rows], powers, axes)
                 out[rows, k] = logsumexp(coef + own, axis=-1)
         return out
+
+    @cached_property
+    def _unit_noise_weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """The powers of ``g`` per axis and term ``(A, T)``; the scenarios' moments ``(K, T)``."""
+        log_c, powers, n, _ = self._unit_noise_poly
+        rest = np.ascontiguousarray((n[None, :] - powers).T.astype(float))
+        return rest, self.kind.polynomial_log_moments(self.ind.prior, powers, self._axes)
 
     def _noise_log_l(self, rep: mx.Reports, g: np.ndarray) -> np.ndarray:
         """``log L`` at the nodes ``(m, Q)`` with each item's ``log g`` a row of ``g``."""
@@ -810,15 +817,13 @@ class Mixture:
             whole = comps.swap(self.grid[2], c, new)
             out = self._trusted(whole)
             log_l = whole.__getitem__
+        if out is None and self._polynomial:
+            return self._poly_values(i, values, log_g)
         if out is None:
             rows = []
             for v, lg in zip(values, log_g, strict=True):
-                changed, noise = ind.values.copy(), self.item_noise.copy()
-                changed[i], noise[i] = v, lg
-                rows.append(self._variant(replace(ind, values=changed), noise))
+                rows.append(self._value_refit(i, v, lg))
             out = np.array(rows).reshape(len(rows), len(ind.prior))
-            if self._polynomial:
-                return out
 
             def base(idx: np.ndarray) -> np.ndarray:
                 return out[idx]
@@ -887,6 +892,62 @@ class Mixture:
             return np.logaddexp(
                 np.log1p(-cred_new)[:, None] + ends[0], np.log(cred_new)[:, None] + ends[1]
             )
+
+    def _value_refit(self, i: int, value: float, log_g: float) -> np.ndarray:
+        """Log marginals with item ``i``'s value (and its noise) replaced, refitted, ``(K,)``."""
+        changed, noise = self.ind.values.copy(), self.item_noise.copy()
+        changed[i], noise[i] = value, log_g
+        return self._variant(replace(self.ind, values=changed), noise)
+
+    def _poly_values(self, i: int, values: np.ndarray, log_g: np.ndarray) -> np.ndarray:
+        """:meth:`with_values` for categories, by refits, ``(m, K)``.
+
+        One refit per value another item names, and one for all the values none does. A
+        category ``y`` that no other report names enters the polynomial through item ``i``
+        only, once: ``L_y = A theta_y + B g_y``, with ``A`` and ``B`` the same for every such
+        ``y``. So ``E[L_y] = (alpha_y / alpha_y0) E[A theta_y0] + (g_y / g_y0) E[B g_y0]``:
+        the two parts of one polynomial (its terms of power 1 and 0 in ``theta_y0``).
+        """
+        ind = self.ind
+        prior = ind.prior
+        values_int = np.asarray(values, dtype=int)
+        fresh = ~np.isin(values_int, np.delete(np.asarray(ind.values, dtype=int), i))
+        out = np.empty((len(values), len(prior)))
+        for j in np.flatnonzero(~fresh):
+            out[j] = self._value_refit(i, values[j], log_g[j])
+        if not fresh.any():
+            return out
+        where = np.flatnonzero(fresh)
+        j0 = where[np.argmax(log_g[where])]  # a value whose noise is not 0, if any
+        y0 = int(values_int[j0])
+        changed, noise = ind.values.copy(), self.item_noise.copy()
+        changed[i], noise[i] = y0, log_g[j0]
+        rep = self._build(replace(ind, values=changed), noise)
+        axes = self._axes_of(rep.value)
+        poly = self._poly(rep, axes)
+        a = int(np.searchsorted(axes, y0))
+        if poly.shape[a] > 2:  # not once (cannot happen: no other report names y0)
+            for j in where:
+                out[j] = self._value_refit(i, values[j], log_g[j])
+            return out
+        genuine = np.full_like(poly, -np.inf)
+        index = [slice(None)] * poly.ndim
+        index[a] = slice(1, 2)
+        genuine[tuple(index)] = poly[tuple(index)]
+        index[a] = slice(0, 1)
+        e1 = self.kind.polynomial_log_marginal(prior, genuine, axes)  # E[A theta_y0]
+        e0 = self.kind.polynomial_log_marginal(prior, poly[tuple(index)], axes)  # E[B g_y0]
+        ys = values_int[where]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            part1 = e1[None, :] + np.log(prior[:, ys].T / prior[:, y0][None, :])
+            moved = log_g[where] - log_g[j0] if np.isfinite(log_g[j0]) else None
+            part0 = (
+                e0[None, :] + moved[:, None]
+                if moved is not None
+                else np.full((len(where), len(prior)), -np.inf)
+            )
+            out[where] = np.logaddexp(part1, part0)
+        return out
 
     def _with_credibility(self, i: int, cred_new: np.ndarray) -> np.ndarray:
         """Log marginals with item ``i``'s credibility set to each of ``cred_new``, ``(m, K)``."""

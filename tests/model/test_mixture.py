@@ -824,7 +824,7 @@ def test_a_categorical_polynomial_too_large_is_a_located_error(monkeypatch):
     assert np.isclose(f.probabilities.values.sum(), 1.0)
 
 
-def _wide(n_categories, named, seed=3):
+def _wide(n_categories, named, seed=3, reliability=(0.7, 0.7, 0.6, 0.9, 1.0)):
     """A 3-scenario question whose categorical indicator has ``n_categories``; reports name
     the categories ``named`` (two from one origin, one alone, one of reliability 1)."""
     rng = np.random.default_rng(seed)
@@ -832,7 +832,6 @@ def _wide(n_categories, named, seed=3):
     alphas = {s: list(rng.uniform(0.3, 3.0, n_categories)) for s in ("a", "b", "c")}
     q = mixture_question(question(("a", "b", "c"), indicators={"where": categorical(cats, alphas)}))
     origins = ["o1", "o1", "o2", "o3", "o4"]
-    reliability = [0.7, 0.7, 0.6, 0.9, 1.0]
     rows = [
         item(f"t{n}", "where", cats[c]) | {"origin": o, "reliability": r}
         for n, (c, o, r) in enumerate(zip(named, origins, reliability, strict=False))
@@ -863,6 +862,18 @@ def test_categories_no_report_names_are_aggregated_exactly(monkeypatch):
         }
 
     aggregated = quantities()
+    # an item whose origin has other reports: each value a refit, or, for the values no other
+    # item names, the two parts of one polynomial
+    (ind,) = ModelData.build(q, ev).indicators
+    values = np.arange(len(cats), dtype=float)
+    log_g = ind.model.log_noise(values, np.full(len(values), ind.exposures[0]))
+    refits = [ind.model._value_refit(0, v, g) for v, g in zip(values, log_g, strict=True)]
+    np.testing.assert_allclose(aggregated["swap shared"], refits, rtol=1e-12)
+    # and where the origin is certain, so that no term holds the item's noise
+    q1, rows1, _, _ = _wide(9, [0, 2, 2, 5, 0], reliability=(1.0,) * 5)
+    (ind,) = ModelData.build(q1, fc.Evidence.from_items(rows1, q1)).indicators
+    refits = [ind.model._value_refit(0, v, g) for v, g in zip(values, log_g, strict=True)]
+    np.testing.assert_allclose(ind.model.with_values(0, values), refits, rtol=1e-12)
     everything = property(lambda self: np.arange(len(self.ind.spec.categories)))
     monkeypatch.setattr(Mixture, "_axes", everything)
     full = quantities()
