@@ -41,6 +41,10 @@ item of reliability ``w`` contributes ``w * log f(y | theta)`` (the tempered mod
 statistics are reliability-weighted sums.
 
 The rest of the package never asks which kind an indicator is: it calls these methods.
+
+Why this module is long: it is the protocol itself, one documented method per thing a kind
+must do (the table above), with the defaults kinds share; split, a kind's author would read
+the contract in several places.
 """
 
 from __future__ import annotations
