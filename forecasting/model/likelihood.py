@@ -342,7 +342,7 @@ class Mixture:
             base = self.kind.polynomial_log_marginal(
                 prior, wider.mul(rest[..., None], wider.f(len(axes))), np.append(axes, y0)
             )
-            with_y[others] = base[None, :] + np.log(prior[:, others].T / prior[:, y0][None, :])
+            with_y[others] = self._as_unnamed(base, others, y0)
         alone = self.kind.polynomial_log_marginal(prior, rest, axes)  # (K,)
         weight = np.broadcast_to(np.asarray(weight, dtype=float), (len(values),))
         with np.errstate(divide="ignore"):
@@ -602,10 +602,11 @@ class Mixture:
         return out
 
     @cached_property
-    def _unit_noise_poly(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    def _unit_noise_poly(self) -> tuple[np.ndarray, ...] | None:
         """``L`` with every report's noise 1, as terms; ``None`` where reports share events.
 
-        Log coefficients, powers, each axis's number of reports and each report's axis. Where
+        Log coefficients, powers, each axis's number of reports, each report's axis and
+        each axis's first report. Where
         every report is its own event, each term takes from each report either its
         ``theta_v`` or its ``g_v``, so ``L(theta; g) = sum_k C_k theta^k prod_c g_c^(n_c -
         k_c)``: a new noise is a new weight per term, not a new polynomial.
@@ -618,7 +619,8 @@ class Mixture:
         powers = np.argwhere(np.isfinite(poly))
         axis = np.searchsorted(self._axes, np.asarray(rep.value, dtype=int))
         n = np.bincount(axis, minlength=len(self._axes))
-        return poly[np.isfinite(poly)], powers, n, axis
+        first = np.array([np.flatnonzero(axis == j)[0] for j in range(len(n))])
+        return poly[np.isfinite(poly)], powers, n, axis, first
 
     def _poly_noises(self, g: np.ndarray, k: int | None, params: np.ndarray | None):
         """:meth:`_with_item_noises` for categories, without a refit per row.
@@ -628,10 +630,8 @@ class Mixture:
         unit = self._unit_noise_poly
         if unit is None:
             return None
-        log_c, powers, n, axis = unit
-        rep = self.reports()
-        log_g = g[:, rep.first_item]  # (m, R): each report's
-        first = np.array([np.flatnonzero(axis == j)[0] for j in range(len(n))])
+        log_c, powers, _, axis, first = unit
+        log_g = g[:, self.reports().first_item]  # (m, R): each report's
         per_axis = log_g[:, first]  # (m, A)
         if not np.all(log_g == per_axis[:, axis]):  # a category's reports differ in g
             return None
@@ -654,7 +654,7 @@ class Mixture:
     @cached_property
     def _unit_noise_weights(self) -> tuple[np.ndarray, np.ndarray]:
         """The powers of ``g`` per axis and term ``(A, T)``; the scenarios' moments ``(K, T)``."""
-        log_c, powers, n, _ = self._unit_noise_poly
+        _, powers, n, _, _ = self._unit_noise_poly
         rest = np.ascontiguousarray((n[None, :] - powers).T.astype(float))
         return rest, self.kind.polynomial_log_moments(self.ind.prior, powers, self._axes)
 
@@ -893,6 +893,14 @@ class Mixture:
                 np.log1p(-cred_new)[:, None] + ends[0], np.log(cred_new)[:, None] + ends[1]
             )
 
+    def _as_unnamed(self, log_m: np.ndarray, ys: np.ndarray, y0: int) -> np.ndarray:
+        """``log E[... theta_y]`` ``(len(ys), K)`` for categories no other report names.
+
+        From ``log_m = log E[... theta_y0]`` ``(K,)``, times ``alpha_y / alpha_y0``.
+        """
+        prior = self.ind.prior
+        return log_m[None, :] + np.log(prior[:, ys].T / prior[:, y0][None, :])
+
     def _value_refit(self, i: int, value: float, log_g: float) -> np.ndarray:
         """Log marginals with item ``i``'s value (and its noise) replaced, refitted, ``(K,)``."""
         changed, noise = self.ind.values.copy(), self.item_noise.copy()
@@ -925,11 +933,7 @@ class Mixture:
         rep = self._build(replace(ind, values=changed), noise)
         axes = self._axes_of(rep.value)
         poly = self._poly(rep, axes)
-        a = int(np.searchsorted(axes, y0))
-        if poly.shape[a] > 2:  # not once (cannot happen: no other report names y0)
-            for j in where:
-                out[j] = self._value_refit(i, values[j], log_g[j])
-            return out
+        a = int(np.searchsorted(axes, y0))  # of power 0 or 1: no other report names y0
         genuine = np.full_like(poly, -np.inf)
         index = [slice(None)] * poly.ndim
         index[a] = slice(1, 2)
@@ -939,7 +943,7 @@ class Mixture:
         e0 = self.kind.polynomial_log_marginal(prior, poly[tuple(index)], axes)  # E[B g_y0]
         ys = values_int[where]
         with np.errstate(divide="ignore", invalid="ignore"):
-            part1 = e1[None, :] + np.log(prior[:, ys].T / prior[:, y0][None, :])
+            part1 = self._as_unnamed(e1, ys, y0)
             moved = log_g[where] - log_g[j0] if np.isfinite(log_g[j0]) else None
             part0 = (
                 e0[None, :] + moved[:, None]
