@@ -322,7 +322,10 @@ def _tips_flip_the_leader(model):
             flip = float(row[f"flip_{side}"])
             if math.isnan(flip):
                 continue
-            inside = flip + (1e-5 if side == "below" else -1e-5) * max(1.0, abs(jd.base))
+            # just inside the flip, on the base's side of it (a flip found next to the base, as
+            # when the base is a tie, has no room for a fixed step)
+            step = min(1e-5 * max(1.0, abs(jd.base)), abs(flip - jd.base) / 2)
+            inside = flip + (step if side == "below" else -step)
             # a tie (within TIE, in log terms) is no change of leader: equal priors and no
             # evidence tie every scenario, and rounding then picks any of them
             before = np.log(sn.sweep(base, jd.id, [inside]).values[0])
