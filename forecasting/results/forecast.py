@@ -49,6 +49,7 @@ import numpy as np
 import xarray as xr
 
 from ..confidence import Confidence
+from ..core import lazy_dask  # noqa: F401  (xarray asks about Dask without importing it)
 from ..core.constants import CATCH_ALL, CATCH_ALL_LABEL, CONFIDENCE_RANGE
 from ..core.dims import CI_BOUND, SCENARIO
 from ..inputs.evidence import Evidence, Exclusion
