@@ -2,6 +2,7 @@
 
     python benchmarks/mcmc_backends.py                       # every backend that is installed
     python benchmarks/mcmc_backends.py --only nutpie-numba --question bundled --warm 3
+    python benchmarks/mcmc_backends.py --only engine --vs pymc-c --question bundled --cold 3
 
 Each run is one process that imports the package, builds the PyMC model of a question
 (:func:`forecasting.build_pymc_model`) and samples it: two chains of 1,000 draws after 1,000
@@ -11,6 +12,10 @@ compile directory, numba's cache, JAX's persistent cache, each in a fresh tempor
 process's wall time and peak memory, and the smallest bulk and tail ESS, the largest r_hat and
 the divergences of the scenario probabilities. The questions are the bundled one and a
 synthetic one with 12 scenarios and 50 indicators of all four kinds (1,000 items).
+
+``--vs CONFIG`` pairs each configuration with a baseline: the two run in turn (cold A, cold B,
+cold A, ...; then warm likewise, each with the caches its own first run filled), and the
+ratio A/B is taken pair by pair, so a machine whose speed drifts moves both alike.
 
 Backends that are not installed are skipped (``pip install nutpie numpyro blackjax jax``).
 
@@ -198,6 +203,40 @@ def bench(config: str, question: str, cold: int, warm: int) -> dict:
     return rows
 
 
+def bench_paired(a: str, b: str, question: str, cold: int, warm: int) -> dict:
+    """:func:`bench` of ``a`` and ``b`` in turn, run by run: ``{"a": rows, "b": rows}``."""
+    out = {c: {"cold": [], "warm": []} for c in (a, b)}
+    for n in range(cold):
+        for c in (a, b):
+            with tempfile.TemporaryDirectory() as cache:
+                me = [sys.executable, __file__, "--child", c, question, cache, str(n + 1)]
+                out[c]["cold"].append(measured(me))
+    with tempfile.TemporaryDirectory() as ca, tempfile.TemporaryDirectory() as cb:
+        caches = {a: ca, b: cb}
+        for c in (a, b):
+            measured([sys.executable, __file__, "--child", c, question, caches[c], "99"])
+        for n in range(warm):
+            for c in (a, b):
+                me = [sys.executable, __file__, "--child", c, question, caches[c], str(n + 1)]
+                out[c]["warm"].append(measured(me))
+    return out
+
+
+def ratios(rows_a: dict, rows_b: dict) -> str:
+    """Median (min, max) of the pairwise wall-time ratios A/B, cold and warm."""
+    parts = []
+    for when in ("cold", "warm"):
+        pairs = list(zip(rows_a[when], rows_b[when], strict=True))
+        if not pairs or any("error" in r[2] for p in pairs for r in p):
+            continue
+        r = [x[0] / y[0] for x, y in pairs]
+        parts.append(
+            f"{when} A/B {statistics.median(r):.3f} (min {min(r):.3f}, max {max(r):.3f}; "
+            f"{len(r)} pairs)"
+        )
+    return "  ratio " + " | ".join(parts)
+
+
 def summarise(config: str, question: str, rows: dict) -> str:
     parts = []
     for when in ("cold", "warm"):
@@ -228,6 +267,7 @@ def main() -> None:
     parser.add_argument("--question", choices=("bundled", "big", "both"), default="both")
     parser.add_argument("--cold", type=int, default=1, help="cold runs per configuration")
     parser.add_argument("--warm", type=int, default=3, help="warm runs per configuration")
+    parser.add_argument("--vs", default=None, help="a baseline configuration, run in turn")
     args = parser.parse_args()
     if args.child:
         config, question, cache, seed = args.child
@@ -238,6 +278,12 @@ def main() -> None:
         for config in args.only or list(CONFIGS):
             if not available(config):
                 print(f"{config:<20} {question:<8} not installed")
+                continue
+            if args.vs:
+                both = bench_paired(config, args.vs, question, args.cold, args.warm)
+                print(summarise(config, question, both[config]), flush=True)
+                print(summarise(args.vs, question, both[args.vs]), flush=True)
+                print(ratios(both[config], both[args.vs]), flush=True)
                 continue
             rows = bench(config, question, args.cold, args.warm)
             print(summarise(config, question, rows), flush=True)

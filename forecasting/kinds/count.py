@@ -233,8 +233,12 @@ class Count(Kind):
         return special.digamma(a) - np.log(b), np.sqrt(special.polygamma(1, a))
 
     def log_prior_u(self, u, params):
-        a, b = params[:, 0, None], params[:, 1, None]
-        return a * np.log(b) - special.gammaln(a) + a * u - b * np.exp(u)
+        # a u - b e^u as one matrix product (as the binary kind's, see there)
+        features = np.stack([u, -np.exp(u)], axis=-2)
+        a, b = params[:, 0], params[:, 1]
+        out = np.matmul(params[:, :2], features)
+        out += (a * np.log(b) - special.gammaln(a))[:, None]  # in place: one (S, Q) array
+        return out
 
     u_bounds: ClassVar[tuple[float, float]] = (-60.0, 40.0)
 

@@ -273,10 +273,17 @@ class Mixture:
         """
         u, log_w, log_l, lo, hi = self.grid
         keep = log_l >= np.max(log_l) - _NEGLIGIBLE
-        dens = log_w[keep][None, :] + self.kind.log_prior_u(u[keep], prior)
+        z = self.kind.log_prior_u(u[keep], prior)  # (S, Q), summed in place
+        z += log_w[keep] + log_l[keep]
+        top = np.max(z, axis=1, keepdims=True)
+        top = np.where(np.isfinite(top), top, 0.0)
+        z -= top
+        np.exp(z, out=z)
+        with np.errstate(divide="ignore"):
+            body = np.log(z.sum(axis=1)) + top[:, 0]
         # and the prior's mass beyond the grid, where L is taken as flat (as :meth:`_integrate`)
         tails = self.kind.log_prior_tails(prior, lo, hi) + log_l[[0, -1]][None, :]
-        return logsumexp(np.concatenate([dens + log_l[keep][None, :], tails], axis=1), axis=1)
+        return np.logaddexp(np.logaddexp(body, tails[:, 0]), tails[:, 1])
 
     def _variant(self, ind: IndicatorData, noise: np.ndarray) -> np.ndarray:
         if not len(ind.values):
