@@ -14,13 +14,13 @@ probabilities) or the next horizon's reports (responsiveness), exactly given the
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..core.stats import logsumexp
 from ..model.data import IndicatorData, ModelData
-from ..model.dynamics import DynamicPosterior, item_periods, trended
+from ..model.dynamics import DynamicPosterior, item_periods, share_view
 from ..model.subsets import SubsetMarginals
 
 
@@ -70,7 +70,6 @@ class PathSet:
         self.path_log_prior = post.path_log_prior[chosen]
         position = {p: i for i, p in enumerate(post.periods)}
         self.entries: list[Entry] = []
-        self._views: dict[tuple, IndicatorData] = {}
         self._grids: dict[str, SubsetMarginals] = {}
         self._term_weights: dict[tuple[str, int], np.ndarray] = {}
         for ind in data.indicators:
@@ -134,14 +133,7 @@ class PathSet:
 
     def view(self, entry: Entry, share: Share) -> IndicatorData:
         """The reports of ``share`` as an indicator of their own (its model is kept)."""
-        ind = entry.ind
-        key = (ind.id, share.key)
-        if key not in self._views:
-            v = trended(ind, share.scenario, entry.periods)
-            if share.rho is not None:
-                v = replace(v, origin_weights=share.rho)
-            self._views[key] = v if share.mask.all() else v.with_items(share.mask)
-        return self._views[key]
+        return share_view(entry.ind, share.scenario, entry.periods, share.mask, share.rho)
 
     def log_lik(self, priors: dict[str, np.ndarray]) -> np.ndarray:
         """``log p(E | path)`` under each draw of the likelihoods' priors: ``(D, P)``.

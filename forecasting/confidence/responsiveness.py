@@ -36,7 +36,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
 from ..core.constants import (
     ARRIVAL_MIN_SPAN_DAYS,
@@ -252,7 +251,7 @@ def weigh(
         # futures that hold the same reports weigh the same: group them
         counts = np.zeros((n, u))
         np.add.at(counts, (owner, which.reshape(-1)), 1.0)
-        kinds, member = np.unique(counts, axis=0, return_inverse=True)
+        kinds, member = _unique_rows(counts)
         memo = {} if memo is None else memo
         keys = [(distinct[c > 0].tobytes(), c[c > 0].tobytes()) for c in kinds]
         new = [f for f, key in enumerate(keys) if key not in memo]
@@ -265,6 +264,8 @@ def weigh(
     if not ind.kind.measured:
         # many distinct values of a discrete kind (such as 1,000 categories): each value
         # weighed once, the futures' sums one sparse product, a piece of futures at a time
+        from scipy import sparse  # here only: 8 ms of every command's imports otherwise
+
         once = report_log_lik(ind, distinct, exposure, reliability, theta).reshape(u, rows * g)
         held = sparse.csr_matrix(
             (np.ones(len(owner)), (owner, which.reshape(-1))), shape=(n, u)
@@ -285,6 +286,22 @@ def weigh(
         firsts = np.flatnonzero(np.concatenate([[True], who[1:] != who[:-1]]))
         summed[who[firsts]] += np.add.reduceat(table, firsts, axis=0)
     return _over_atoms(summed, log_w)
+
+
+def _unique_rows(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(counts, axis=0, return_inverse=True)`` for rows of counts.
+
+    Each row read as the digits of one integer (base: the largest count plus one), which sorts
+    as the rows do, so the rows and their order are NumPy's; a fifth of its time (``axis=0``
+    sorts the rows as records): 24 ms of the bundled question's 0.22 s of confidence.
+    """
+    base = int(counts.max(initial=0)) + 1
+    if counts.shape[1] * np.log2(base) >= 62:  # the key would not fit in 64 bits
+        return np.unique(counts, axis=0, return_inverse=True)
+    weights = base ** np.arange(counts.shape[1] - 1, -1, -1, dtype=np.int64)
+    keys = counts.astype(np.int64) @ weights
+    _, first, member = np.unique(keys, return_index=True, return_inverse=True)
+    return counts[first], member
 
 
 def _grouped(kinds: np.ndarray, table: np.ndarray, log_w: np.ndarray) -> np.ndarray:

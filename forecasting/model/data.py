@@ -70,6 +70,11 @@ class IndicatorData:
         return self.model.constant
 
     @cached_property
+    def views(self) -> dict[tuple, IndicatorData]:
+        """Subsets of its reports made by :func:`.dynamics.share_view`, kept with it."""
+        return {}
+
+    @cached_property
     def model(self):
         """How the items enter the model (:class:`~.tempered.Tempered` or ``Mixture``)."""
         from .likelihood import Mixture

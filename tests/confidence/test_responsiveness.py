@@ -15,6 +15,8 @@ import datetime as dt
 import numpy as np
 import pytest
 from builders import BUNDLED_EVIDENCE, BUNDLED_QUESTION, item, question
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import forecasting as fc
 from forecasting.analyses.base import base_of
@@ -162,3 +164,21 @@ def test_logsumexp_is_scipys_pairwise_and_by_the_shift(terms):
         np.testing.assert_allclose(got, want, rtol=1e-14, atol=0)
     one = logsumexp(x[2, :, 3])  # a vector: a scalar, as numpy's reductions give
     assert np.ndim(one) == 0 and one == pytest.approx(scipy_logsumexp(x[2, :, 3]), rel=1e-14)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 120),
+    st.integers(1, 12),
+    st.integers(1, 40),
+    st.integers(0, 2**32 - 1),
+)
+def test_rows_of_counts_grouped_as_numpy_groups_them(n, u, top, seed):
+    """The futures' sets of reports: the same rows, order and members as np.unique(axis=0)."""
+    from forecasting.confidence import responsiveness
+
+    counts = np.random.default_rng(seed).integers(0, top, size=(n, u)).astype(float)
+    rows, member = responsiveness._unique_rows(counts)
+    want, want_member = np.unique(counts, axis=0, return_inverse=True)
+    np.testing.assert_array_equal(rows, want)
+    np.testing.assert_array_equal(member.reshape(-1), want_member.reshape(-1))
