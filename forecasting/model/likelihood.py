@@ -273,14 +273,20 @@ class Mixture:
         """
         u, log_w, log_l, lo, hi = self.grid
         keep = log_l >= np.max(log_l) - _NEGLIGIBLE
+        add = log_w[keep] + log_l[keep]
+        # one shift for every row (a prior's log density is far below exp's overflow), not
+        # each row's maximum: two passes fewer over (S, Q); rows whose sum falls below
+        # 1e-280 (their terms may be subnormal) are summed again with their own maximum
+        shift = float(np.max(add))
         z = self.kind.log_prior_u(u[keep], prior)  # (S, Q), summed in place
-        z += log_w[keep] + log_l[keep]
-        top = np.max(z, axis=1, keepdims=True)
-        top = np.where(np.isfinite(top), top, 0.0)
-        z -= top
+        z += add - shift
         np.exp(z, out=z)
+        total = z.sum(axis=1)
         with np.errstate(divide="ignore"):
-            body = np.log(z.sum(axis=1)) + top[:, 0]
+            body = np.log(total) + shift
+        low = np.flatnonzero(~(total >= 1e-280))
+        if len(low):
+            body[low] = logsumexp(self.kind.log_prior_u(u[keep], prior[low]) + add, axis=1)
         # and the prior's mass beyond the grid, where L is taken as flat (as :meth:`_integrate`)
         tails = self.kind.log_prior_tails(prior, lo, hi) + log_l[[0, -1]][None, :]
         return np.logaddexp(np.logaddexp(body, tails[:, 0]), tails[:, 1])

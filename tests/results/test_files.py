@@ -91,3 +91,22 @@ def test_origins_are_kept_and_counted(forecast, tmp_path):
     from forecasting.presentation.tables import format_table
 
     assert "3 items from 2 independent origins" in format_table(back)
+
+
+def test_recorded_versions_are_the_installed_ones():
+    """Versions read from imported modules are the installed metadata's, for every engine."""
+    from importlib import metadata
+
+    import pymc  # noqa: F401  (imported, so its module's own version is the one read)
+
+    from forecasting.results.assemble import versions
+
+    for engine in ("exact", "mcmc"):
+        for name, got in versions(engine).items():
+            if name == "python":
+                continue
+            try:
+                want = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                want = "absent"
+            assert got == want, name
