@@ -21,7 +21,7 @@ import xarray as xr
 
 from ..core.dims import ITEM
 from ..inputs.evidence import Evidence
-from .base import TIE, Base, base_of, margin
+from .base import TIE, Base, base_of
 from .influence import item_coords
 from .judgements import (
     JUDGEMENT,
@@ -56,8 +56,7 @@ def _tip(base: Base, jd: Judgement) -> tuple[float, str, float, str]:
     coarse = costly_settings(base, jd)
     grid = _grid(jd, DYNAMIC_GRID if coarse else TIPPING_GRID)
     lj = sweep_log_joint(base, jd, grid)
-    m = margin(lj, base.leader)
-    raw = _raw_margin(lj, base.leader)
+    raw = _raw_margin(lj, base.leader)  # negative exactly where :func:`margin` is
     b = int(np.searchsorted(grid, jd.base))
     results = []
     for direction in (-1, 1):
@@ -65,7 +64,7 @@ def _tip(base: Base, jd: Judgement) -> tuple[float, str, float, str]:
         prev = b
         found = None
         for i in idx:
-            if m[i] < 0:
+            if raw[i] < 0:
                 found = (prev, i)
                 break
             prev = i
@@ -78,7 +77,7 @@ def _tip(base: Base, jd: Judgement) -> tuple[float, str, float, str]:
             x0, x1 = _bracket(base, jd, x0, x1, raw[found[0]], raw[found[1]], halvings)
         for _ in range(0 if coarse else 4):  # finer and finer grids (64**4 ~ 1.7e7)
             fine = np.linspace(x0, x1, 65)
-            ok = margin(sweep_log_joint(base, jd, fine), base.leader) >= 0
+            ok = _raw_margin(sweep_log_joint(base, jd, fine), base.leader) >= 0
             first_bad = int(np.argmin(ok)) if not ok.all() else len(fine) - 1
             x0, x1 = fine[max(first_bad - 1, 0)], fine[first_bad]
         new = int(np.argmax(sweep_log_joint(base, jd, np.array([x1]))[0]))
