@@ -1045,3 +1045,47 @@ def test_the_selection_effect_table_of_the_readme():
     for how, (mixture, tempered) in table.items():
         assert accession("mixture", how) == pytest.approx(mixture, abs=5e-4), how
         assert accession("tempered", how) == pytest.approx(tempered, abs=5e-4), how
+
+
+def test_many_priors_at_once_equal_each_prior_alone():
+    """The opinion range's 1,000 redrawn priors a scenario take a shortcut (the nodes where the
+    likelihood matters, one shift for every row): each row must be the integral a single
+    prior gets. And a prior with next to no mass where the likelihood is (its sum underflows
+    the shared shift) still gets its sum over those nodes, redone in logs, not -inf."""
+    from builders import BUNDLED_QUESTION
+
+    from forecasting.core.stats import logsumexp
+
+    q = fc.load_question(BUNDLED_QUESTION)
+    data = ModelData.build(q, fc.load_evidence(None, q))
+    rng = np.random.default_rng(3)
+    checked = 0
+    for ind in data.indicators:
+        if ind.kind.name not in ("count", "binary") or not len(ind.values):
+            continue
+        rows = np.concatenate(
+            [ind.kind.redraw_centres(ind, k, s, rng, 150) for k, s in enumerate(data.scenarios)]
+        )
+        assert len(rows) > 256  # the shortcut's path
+        many = ind.model.log_marginal(rows)
+        one = np.concatenate([ind.model.log_marginal(rows[i : i + 1]) for i in range(len(rows))])
+        np.testing.assert_allclose(many, one, rtol=1e-10, atol=0)
+        checked += 1
+        # a prior far narrower than the nodes' spacing, centred between two of them: at the
+        # nodes its density is below exp(-10^4), under any shared shift
+        u, log_w, log_l, lo, hi = ind.model.grid
+        keep = log_l >= np.max(log_l) - 60.0
+        j = int(0.75 * len(u))
+        centre = float(ind.kind.theta_from_u(np.array([(u[j] + u[j + 1]) / 2]))[0])
+        if ind.kind.name == "count":
+            narrow = np.array([[1e8, 1e8 / centre]])
+        else:
+            narrow = np.array([[centre * 1e8, (1 - centre) * 1e8]])
+        rows = np.concatenate([rows, narrow])
+        got = ind.model.log_marginal(rows)[-1]
+        body = logsumexp(ind.kind.log_prior_u(u[keep], narrow)[0] + log_w[keep] + log_l[keep])
+        tails = ind.kind.log_prior_tails(narrow, lo, hi)[0] + log_l[[0, -1]]
+        want = logsumexp(np.array([body, *tails]))
+        assert np.isfinite(got)
+        np.testing.assert_allclose(got, want, rtol=1e-9)  # of numbers of size 1e8 * u
+    assert checked >= 4
