@@ -292,8 +292,8 @@ def _unique_rows(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(counts, axis=0, return_inverse=True)`` for rows of counts.
 
     Each row read as the digits of one integer (base: the largest count plus one), which sorts
-    as the rows do, so the rows and their order are NumPy's; a fifth of its time (``axis=0``
-    sorts the rows as records): 24 ms of the bundled question's 0.22 s of confidence.
+    as the rows do, so the rows and their order are NumPy's (``axis=0`` sorts the rows as
+    records): the bundled question's confidence 0.22 s -> 0.195 s in process.
     """
     base = int(counts.max(initial=0)) + 1
     if counts.shape[1] * np.log2(base) >= 62:  # the key would not fit in 64 bits
