@@ -69,17 +69,22 @@ def log_noise_rows(
     scenario: int | None = None,
     params: np.ndarray | None = None,
     weights: np.ndarray | None = None,
+    cache: dict | None = None,
 ) -> np.ndarray:
     """``log g`` of each value ``(m, n)`` with the default noise moved, one row per setting.
 
     The default noise mixes the scenarios' prior predictives by the scenarios' prior
     probabilities, so it moves when either does: ``scenario``'s parameters set to each row of
     ``params`` ``(m, P)``, or the scenarios' probabilities to each row of ``weights``
-    ``(m, K)``. (A refit of the edited question recomputes it the same way.)
+    ``(m, K)``. (A refit of the edited question recomputes it the same way.) Each distinct
+    value is computed once (equal values get equal numbers); ``cache``, a dict kept by the
+    caller for the same ``ind``, ``values`` and ``exposures``, holds the scenarios' prior
+    predictives between calls.
     """
     kind = ind.kind
     values = np.asarray(values, dtype=float)
     exposures = np.asarray(exposures, dtype=float)
+    cache = {} if cache is None else cache
     with np.errstate(divide="ignore"):
         log_w = np.log(np.asarray(ind.scenario_prior, dtype=float))
         log_rows = None if weights is None else np.log(np.asarray(weights, dtype=float))
@@ -87,13 +92,18 @@ def log_noise_rows(
     out = np.empty((m, len(values)))
     for t in np.unique(exposures):
         at = exposures == t
-        pred = kind.log_predictive(ind, ind.prior, values[at], float(t))  # (n_at, K)
+        if float(t) not in cache:
+            uniq, inv = np.unique(values[at], return_inverse=True)
+            pred = kind.log_predictive(ind, ind.prior, uniq, float(t))  # (U, K)
+            cache[float(t)] = uniq, inv, pred, {}
+        uniq, inv, pred, others = cache[float(t)]
         if log_rows is not None:
-            out[:, at] = log_matmul_exp(log_rows, pred)
+            out[:, at] = log_matmul_exp(log_rows, pred)[:, inv]
             continue
-        others = logsumexp(np.delete(pred + log_w[None, :], scenario, axis=1), axis=1)
-        moved = kind.log_predictive(ind, params, values[at], float(t))  # (n_at, m)
-        out[:, at] = np.logaddexp(others[None, :], log_w[scenario] + moved.T)
+        if scenario not in others:
+            others[scenario] = logsumexp(np.delete(pred + log_w[None, :], scenario, axis=1), axis=1)
+        moved = kind.log_predictive(ind, params, uniq, float(t))  # (U, m)
+        out[:, at] = np.logaddexp(others[scenario][None, :], log_w[scenario] + moved.T)[:, inv]
     return out
 
 

@@ -36,7 +36,7 @@ from ..core.errors import InputError, Problem
 from ..core.stats import log_matmul_exp, logsumexp, scaled_exp
 from ..kinds.base import tails
 from . import mixture as mx
-from . import spikes
+from . import noise_terms, spikes
 from .components import Components
 from .future import log_noise, log_noise_rows
 from .quadrature import adaptive_grid
@@ -564,7 +564,9 @@ class Mixture:
             out[:, k] = self.log_marginal(params)
             return out
         exposures = ind.exposures if ind.noise_exposures is None else ind.noise_exposures
-        g = log_noise_rows(ind, ind.values, exposures, scenario=k, params=params)
+        g = log_noise_rows(
+            ind, ind.values, exposures, scenario=k, params=params, cache=self._noise_rows
+        )
         return self._with_item_noises(g, k, params)
 
     def with_scenario_weights(self, weights: np.ndarray) -> np.ndarray:
@@ -577,7 +579,13 @@ class Mixture:
         if not len(ind.values) or not self.default_noise:
             return np.tile(self.log_marginal(), (len(weights), 1))
         exposures = ind.exposures if ind.noise_exposures is None else ind.noise_exposures
-        return self._with_item_noises(log_noise_rows(ind, ind.values, exposures, weights=weights))
+        g = log_noise_rows(ind, ind.values, exposures, weights=weights, cache=self._noise_rows)
+        return self._with_item_noises(g)
+
+    @cached_property
+    def _noise_rows(self) -> dict:
+        """:func:`~.future.log_noise_rows`'s cache for this indicator's values."""
+        return {}
 
     def _with_item_noises(
         self, g: np.ndarray, k: int | None = None, params: np.ndarray | None = None
@@ -590,6 +598,9 @@ class Mixture:
         """
         ind, m = self.ind, len(g)
         rep = self.reports()
+        out = self._by_noise_terms(g, k, params)
+        if out is not None:
+            return out
         if not self._polynomial:
             # rows a piece at a time: (rows, Q, reports) terms at once, at most _PIECE_TERMS
             step = max(1, _PIECE_TERMS // max(1, len(self.grid[0]) * rep.n_reports))
@@ -613,6 +624,29 @@ class Mixture:
                 prior[k] = params[r]
             out[r] = self._marginals(self._build(ind, g[r]), prior)
         return out
+
+    @cached_property
+    def _noise_terms(self) -> tuple[noise_terms.NoiseTerms, np.ndarray] | None:
+        """``L`` as terms over which reports are genuine, and each term's log marginals ``(T, K)``.
+
+        (:mod:`.noise_terms`; ``None`` where not used: categories, shared events, many reports.)
+        """
+        if self._polynomial or not len(self.ind.values):
+            return None
+        terms = noise_terms.build(self.reports(), self._node_logf, len(self.grid[0]))
+        return None if terms is None else (terms, self._integrate(terms.log_l))
+
+    def _by_noise_terms(self, g: np.ndarray, k: int | None, params: np.ndarray | None):
+        """:meth:`_with_item_noises` by :mod:`.noise_terms`; ``None`` where not used."""
+        if self._noise_terms is None:
+            return None
+        terms, moments = self._noise_terms
+        w = terms.weights(g[:, self.reports().first_item])  # (m, T)
+        out = log_matmul_exp(w, moments.T)
+        if k is not None:  # its own prior per row
+            own = log_matmul_exp(self._prior_density(params), terms.log_l)  # (m, T)
+            out[:, k] = logsumexp(w + own, axis=1)
+        return out if np.all(np.isfinite(out) | np.isneginf(out)) else None
 
     @cached_property
     def _unit_noise_poly(self) -> tuple[np.ndarray, ...] | None:

@@ -1089,3 +1089,61 @@ def test_many_priors_at_once_equal_each_prior_alone():
         assert np.isfinite(got)
         np.testing.assert_allclose(got, want, rtol=1e-9)  # of numbers of size 1e8 * u
     assert checked >= 4
+
+
+def _noise_moved(ind, rng):
+    """Each scenario's parameters moved, and the scenarios' probabilities: every row's marginals."""
+    out = []
+    for k in range(len(ind.prior)):
+        params = ind.prior[k][None, :] * rng.uniform(0.5, 2.0, (4, ind.prior.shape[1]))
+        out.append(ind.model.with_scenario(k, params))
+    out.append(ind.model.with_scenario_weights(rng.dirichlet(np.ones(len(ind.prior)), 5)))
+    return out
+
+
+@settings(max_examples=25, deadline=None)
+@given(mixture_model(), st.integers(0, 2**32 - 1))
+def test_a_moved_noise_reweighs_the_terms_over_genuine_reports_as_node_by_node(model, seed):
+    """Tipping points move the default noise thousands of times (each scenario's prior and
+    parameters); where no reports share an event ``L`` is a sum over which reports are genuine,
+    each term's marginals integrated once (:mod:`forecasting.model.noise_terms`): a new noise
+    is a new weight per term. It must equal ``log L`` summed at every node again."""
+    q, ev = model
+    built = [i for i in ModelData.build(q, ev).indicators if len(i.values) and i.model.moves_noise]
+    grid = [i for i in built if i.kind.integration != "polynomial"]
+    fast = [_noise_moved(i, np.random.default_rng(seed)) for i in grid]
+    taken = [i.model._noise_terms is not None for i in grid]
+    for i, f in zip(grid, fast, strict=True):
+        i.model.__dict__["_noise_terms"] = None  # node by node
+        slow = _noise_moved(i, np.random.default_rng(seed))
+        for a, b in zip(f, slow, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    # the expansion is used exactly where no report shares an event and 2^R is small
+    for i, t in zip(grid, taken, strict=True):
+        rep = i.model.reports()
+        small = 2 ** len(rep.fast_order) <= min(1024, len(i.model.grid[0]) // 2)
+        assert t == (not rep.components and small)
+
+
+def test_the_terms_over_genuine_reports_sum_to_the_likelihood_at_every_node():
+    """The expansion's terms at the base noise add up to ``log L`` at each node (two origins,
+    one with two reports, one certain report, relays)."""
+    from forecasting.core.stats import logsumexp
+
+    q = mixture_question(
+        question(("a", "b", "c"), indicators={"ops": count({"a": (4, 1), "b": (2, 1), "c": (6, 2)})})
+    )
+    rows = [
+        item("x1", "ops", 3, exposure=2.0) | {"reliability": "B2", "origin": "MEI"},
+        item("x2", "ops", 5, exposure=2.0) | {"reliability": "B3", "origin": "MEI", "via": ["Enab Baladi"]},
+        item("x3", "ops", 1, exposure=2.0) | {"reliability": "C4", "origin": "ministry"},
+        item("x4", "ops", 2, exposure=2.0) | {"reliability": 1.0, "origin": "eyewitness"},
+    ]
+    (ind,) = ModelData.build(q, fc.Evidence.from_items(rows, q)).indicators
+    terms, moments = ind.model._noise_terms
+    assert terms.log_c.shape == (16,)
+    rep = ind.model.reports()
+    w = terms.weights(rep.log_noise[None, :])[0]
+    nodes = logsumexp(w[:, None] + terms.log_l[:, :-2], axis=0)
+    np.testing.assert_allclose(nodes, ind.model.grid[2], rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(logsumexp(w[:, None] + moments, axis=0), ind.model.log_marginal())
