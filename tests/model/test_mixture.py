@@ -1130,12 +1130,12 @@ def test_the_terms_over_genuine_reports_sum_to_the_likelihood_at_every_node():
     one with two reports, one certain report, relays)."""
     from forecasting.core.stats import logsumexp
 
-    q = mixture_question(
-        question(("a", "b", "c"), indicators={"ops": count({"a": (4, 1), "b": (2, 1), "c": (6, 2)})})
-    )
+    ops = count({"a": (4, 1), "b": (2, 1), "c": (6, 2)})
+    q = mixture_question(question(("a", "b", "c"), indicators={"ops": ops}))
     rows = [
         item("x1", "ops", 3, exposure=2.0) | {"reliability": "B2", "origin": "MEI"},
-        item("x2", "ops", 5, exposure=2.0) | {"reliability": "B3", "origin": "MEI", "via": ["Enab Baladi"]},
+        item("x2", "ops", 5, exposure=2.0)
+        | {"reliability": "B3", "origin": "MEI", "via": ["Enab Baladi"]},
         item("x3", "ops", 1, exposure=2.0) | {"reliability": "C4", "origin": "ministry"},
         item("x4", "ops", 2, exposure=2.0) | {"reliability": 1.0, "origin": "eyewitness"},
     ]
