@@ -25,7 +25,6 @@ from ..core.constants import CATCH_ALL, CATCH_ALL_THRESHOLD
 from ..core.dims import SCENARIO
 from ..core.stats import normalise_log
 from ..inputs.evidence import Evidence, EvidenceItem
-from ..kinds.base import tails
 from ..model import dynamics
 from ..model.data import ModelData, relay
 from ..results.forecast import Forecast
@@ -136,7 +135,7 @@ def _dynamic_tail(question, data: ModelData, ind, it: EvidenceItem) -> tuple[np.
     dens, weights = dynamics.predictive_density(
         data, ind, support, t, genuine, it.reference_date.toordinal()
     )
-    return tails(dens, np.exp(log_measure), obs, weights)
+    return ind.kind.tails(dens, log_measure, obs, weights)
 
 
 def _joint_tail(week: NewItems, weights: np.ndarray) -> np.ndarray:

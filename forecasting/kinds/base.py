@@ -481,6 +481,16 @@ class Kind:
         """
         raise NotImplementedError
 
+    def tails(
+        self, dens: np.ndarray, log_measure: np.ndarray, obs: int, weights: np.ndarray
+    ) -> tuple[np.ndarray, float]:
+        """Tail probabilities from predictive densities on :meth:`tail_support`'s outcomes.
+
+        ``dens`` ``(m, K)``; per scenario and under the mixture ``weights``
+        (:func:`tails`; a measured value's grid is integrated cell by cell).
+        """
+        return tails(dens, np.exp(log_measure), obs, weights)
+
     def outcome_text(self, ind: IndicatorData, value: float) -> str:
         """An encoded outcome as words (``3``, ``true``, ``hostile``)."""
         raise NotImplementedError

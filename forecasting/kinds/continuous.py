@@ -50,8 +50,19 @@ from .priors import NormalPrior
 
 #: Points that stand for the continuous predictive distribution of one more observation.
 OUTCOMES = 40
-#: Grid points of the numerical tail probability under the predictive mixture.
+#: Grid points of the numerical tail probability under the predictive mixture: at most
+#: ``TAIL_GRID``, at least ``TAIL_MIN``, otherwise :data:`TAIL_PER_SD` per measurement sd.
 TAIL_GRID = 20_001
+TAIL_MIN = 1_001
+#: Every predictive of one more measurement is a mixture of Normals at least ``sd`` wide (the
+#: measurement's own; the noise's and the parameter's uncertainty only widen it), so a grid of
+#: ``sd / 64`` resolves each; the level set's ends are placed inside their cells by linear
+#: interpolation (:meth:`Continuous.tails`). Against closed forms (tests/model/
+#: test_narrow_measurements.py) the tails are within 9.4e-5 (near a predictive's peak; 3e-7 at
+#: a tail of 1%) where the 20,001-point grid summed point by point was within 3.5e-4, on a
+#: tenth of the points for the wide benchmark's range of 32 sd: the 300-scenario question's
+#: ``report_tail`` of its continuous items 13.7 s -> 1.6 s (in process).
+TAIL_PER_SD = 64
 _LOG_2PI = math.log(2 * math.pi)
 
 
@@ -327,12 +338,28 @@ class Continuous(Kind):
         sds = np.concatenate([sd, np.sqrt(ind.prior[:, 1] ** 2 + ind.spec.sd**2)])
         lo = min(float(np.min(means - 12 * sds)), value)
         hi = max(float(np.max(means + 12 * sds)), value)
-        grid = np.linspace(lo, hi, TAIL_GRID)
-        width = np.full(TAIL_GRID, (hi - lo) / (TAIL_GRID - 1))
+        size = int(np.clip(np.ceil((hi - lo) / ind.spec.sd * TAIL_PER_SD) + 1, TAIL_MIN, TAIL_GRID))
+        grid = np.linspace(lo, hi, size)
+        width = np.full(size, (hi - lo) / (size - 1))
         width[[0, -1]] /= 2  # trapezoid
         with np.errstate(divide="ignore"):
             log_measure = np.append(np.log(width), -np.inf)
-        return np.append(grid, value), TAIL_GRID, log_measure
+        return np.append(grid, value), size, log_measure
+
+    def tails(self, dens, log_measure, obs, weights):
+        """The tails on :meth:`tail_support`'s grid, cell by cell.
+
+        Each cell between two grid points adds the integral of the density's linear
+        interpolant over the part of it where that is at most the observed value's density:
+        all of a cell inside the level set (the trapezoid rule), none outside, and where the
+        level is crossed, up to the crossing.
+        """
+        width = float(np.exp(log_measure[1]))
+        grid = dens[:obs]
+        per = _cell_tail(grid, dens[obs], width)
+        mixed = grid @ weights
+        whole = _cell_tail(mixed[:, None], np.atleast_1d(dens[obs] @ weights), width)
+        return np.minimum(per, 1.0), min(float(whole[0]), 1.0)
 
     def outcome_text(self, ind, value):
         return f"{value:.4g}"
@@ -435,3 +462,22 @@ def _mixture_quantiles(
 
 
 KIND = Continuous()
+
+
+def _cell_tail(dens: np.ndarray, level: np.ndarray, width: float) -> np.ndarray:
+    """``int p(y) [p(y) <= level] dy`` per column of ``dens`` ``(V, K)`` on a uniform grid.
+
+    The density is taken as linear within each cell; ties within ``1e-12`` count as inside.
+    """
+    level = np.asarray(level, dtype=float) * (1 + 1e-12)
+    a, b = dens[:-1], dens[1:]
+    in_a, in_b = a <= level, b <= level
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        up = np.clip((level - a) / (b - a), 0.0, 1.0)  # where a is inside and b is not
+        down = np.clip((level - b) / (a - b), 0.0, 1.0)  # where b is inside and a is not
+    cell = np.where(
+        in_a & in_b,
+        a + b,
+        np.where(in_a, up * (a + level), np.where(in_b, down * (b + level), 0.0)),
+    )
+    return 0.5 * width * cell.sum(axis=0)

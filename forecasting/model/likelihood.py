@@ -34,7 +34,6 @@ import numpy as np
 
 from ..core.errors import InputError, Problem
 from ..core.stats import log_matmul_exp, logsumexp, scaled_exp
-from ..kinds.base import tails
 from . import mixture as mx
 from . import noise_terms, spikes
 from .components import Components
@@ -800,7 +799,7 @@ class Mixture:
         noise = self.log_noise(support, np.full(len(support), t))[:, None]
         with np.errstate(divide="ignore"):
             dens = np.exp(np.logaddexp(np.log(genuine) + true, np.log1p(-genuine) + noise))
-        return tails(dens, np.exp(log_measure), obs, weights)
+        return self.kind.tails(dens, log_measure, obs, weights)
 
     def report_tail(self, i: int, weights: np.ndarray) -> tuple[np.ndarray, float]:
         """Tail probability of item ``i`` given the indicator's other items, as :meth:`tail`.
@@ -821,7 +820,7 @@ class Mixture:
             others, ind.values[i], float(ind.exposures[i])
         )
         dens = np.exp(self.with_values(i, support) - base[None, :])
-        return tails(dens, np.exp(log_measure), obs, weights)
+        return self.kind.tails(dens, log_measure, obs, weights)
 
     def with_values(self, i: int, values: np.ndarray) -> np.ndarray:
         """Log marginals with item ``i``'s value replaced by each of ``values``, ``(m, K)``."""

@@ -15,7 +15,6 @@ from builders import continuous, count, item, question
 from scipy import integrate, special, stats
 
 import forecasting as fc
-from forecasting.kinds.base import tails
 from forecasting.model.data import ModelData
 
 LEVELS = {"a": (0.0, 1.0), "b": (0.5, 1.0)}
@@ -96,7 +95,7 @@ def test_a_precise_measurement_has_the_exact_tail(ratio, value):
     per, mixed = ind.model.tail(value, None, weights, 1.0)
     support, obs, log_measure = ind.kind.tail_support(ind, value, 1.0)
     dens = level_predictive(ind, support, ratio)
-    want, want_mixed = tails(dens, np.exp(log_measure), obs, weights)
+    want, want_mixed = ind.kind.tails(dens, log_measure, obs, weights)
     np.testing.assert_allclose(per, want, rtol=0, atol=1e-6)
     assert mixed == pytest.approx(want_mixed, abs=1e-6)
 
@@ -154,7 +153,7 @@ def test_a_count_over_a_long_window_has_the_exact_predictive(y1):
         per, mixed = ind.model.tail(value, WINDOW, weights, 1.0)
         support, obs, log_measure = ind.kind.tail_support(ind, float(value), WINDOW)
         dens = count_predictive(ind, support, y1, WINDOW)
-        want_per, want_mixed = tails(dens, np.exp(log_measure), obs, weights)
+        want_per, want_mixed = ind.kind.tails(dens, log_measure, obs, weights)
         np.testing.assert_allclose(per, want_per, rtol=0, atol=1e-6)
         assert mixed == pytest.approx(want_mixed, abs=1e-6)
 
@@ -203,8 +202,8 @@ def test_a_precise_value_swapped_among_genuine_reports_is_conjugate(ratio):
     per, mixed = ind.model.report_tail(1, weights)
     others = ind.with_items(np.array([True, False]))
     support, obs, log_measure = ind.kind.tail_support(others, -0.4, 1.0)
-    want_per, want_mixed = tails(
-        level_predictive_genuine(ind, support, ratio), np.exp(log_measure), obs, weights
+    want_per, want_mixed = ind.kind.tails(
+        level_predictive_genuine(ind, support, ratio), log_measure, obs, weights
     )
     np.testing.assert_allclose(per, want_per, rtol=0, atol=1e-6)
     assert mixed == pytest.approx(want_mixed, abs=1e-6)
@@ -235,7 +234,7 @@ def test_one_precise_report_swapped_is_a_mixture_of_two_closed_forms(ratio):
     support, obs, log_measure = ind.kind.tail_support(others, EARLIER, 1.0)
     g = noise_pdf(support, ind, prior)
     dens = np.stack([0.6 * normal_pdf(support, ind, k) + 0.4 * g for k in range(2)], axis=1)
-    want_per, want_mixed = tails(dens, np.exp(log_measure), obs, weights)
+    want_per, want_mixed = ind.kind.tails(dens, log_measure, obs, weights)
     np.testing.assert_allclose(per, want_per, rtol=0, atol=1e-6)
     assert mixed == pytest.approx(want_mixed, abs=1e-6)
 
@@ -288,3 +287,42 @@ def test_a_long_count_swapped_in_a_shared_event_has_the_exact_marginal(window):
         axis=1,
     )
     np.testing.assert_allclose(model.with_values(1, y), want, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("ratio", [3.0, 1.0, 0.3, 0.01])
+@pytest.mark.parametrize("value", [-0.4, 2.9, 4.1])
+def test_a_measured_values_tail_is_integrated_cell_by_cell_to_the_closed_form(ratio, value):
+    """The tail of a measured value is ``int p(y) [p(y) <= p(obs)] dy`` over a grid of
+    ``sd / 64``, each cell's density linear and the level set's ends placed inside their
+    cells: against the closed form of a Normal predictive (two-sided, ``2 Phi(-|z|)``) and a
+    two-Normal mixture's (its level set's ends found by root finding), within 1e-4 (measured:
+    at most 9.4e-5, near the peak; 3.2e-7 at a tail of 1%), where the 20,001-point grid summed
+    point by point was off by up to 3.5e-4 on these cases."""
+    from scipy import optimize
+
+    q = mixture_question(continuous(LEVELS, sd=ratio))
+    (ind,) = ModelData.build(q, fc.Evidence.from_items([], q)).indicators
+    support, obs, log_measure = ind.kind.tail_support(ind, value, 1.0)
+    assert obs < 20_001 or ratio == 0.01  # fewer points than before, except where capped
+    mean = np.array([m for m, _ in LEVELS.values()])
+    sd = np.hypot([s for _, s in LEVELS.values()], ratio)
+    dens = stats.norm.pdf(support[:, None], mean, sd)
+    weights = np.array([0.3, 0.7])
+    per, mixed = ind.kind.tails(dens, log_measure, obs, weights)
+    np.testing.assert_allclose(per, 2 * special.ndtr(-np.abs(value - mean) / sd), atol=1e-4)
+
+    def pdf(y):
+        return stats.norm.pdf(y, mean, sd) @ weights
+
+    level = pdf(value)
+    xs = np.linspace(support[0], support[obs - 1], 200_001)
+    above = pdf(xs[:, None]) > level
+    ends = [
+        optimize.brentq(lambda y: pdf(y) - level, xs[j], xs[j + 1])
+        for j in np.flatnonzero(np.diff(above.astype(int)))
+    ]
+    inside = sum(
+        (stats.norm.cdf(b, mean, sd) - stats.norm.cdf(a, mean, sd)) @ weights
+        for a, b in zip(ends[::2], ends[1::2], strict=True)
+    )
+    assert mixed == pytest.approx(1 - inside, abs=1e-4)
