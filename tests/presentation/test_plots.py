@@ -595,3 +595,56 @@ def test_a_forecast_without_confidence_skips_the_panel(old_forecast, tree, tmp_p
         plots.plot_confidence(old_forecast)
     written = plots.draw_figures(results, tmp_path, only=["posterior", "confidence"])
     assert list(written) == ["posterior"]
+
+
+# --- many scenarios --------------------------------------------------------------------------
+
+
+def test_many_scenarios_the_most_probable_drawn_and_the_caption_says_so(forecast, groups):
+    """A 300-scenario question drew a posterior 166 inches tall and a heatmap 227 inches wide
+    (11 s to save, unreadable). Beyond a cap: the posterior keeps the most probable bars and
+    sums the rest in one; the confidence keeps the most probable rows; the heatmap the columns
+    its rows move most. Shown here with caps below the bundled question's 4 scenarios."""
+    p = forecast.probabilities.values
+    ids = list(forecast.scenarios)
+    first, second = sorted(np.argsort(-p, kind="stable")[:2])
+    rest = [i for i in range(len(ids)) if i not in (first, second)]
+    colors = plots.scenario_colors(ids)
+    # the posterior: 2 bars and the others', summed (the prior too), without a whisker
+    fig, ax = plots.plot_posterior(forecast, top=3)
+    drawn = bars(ax)
+    np.testing.assert_allclose(
+        [b.get_width() for b in drawn], [p[first], p[second], p[rest].sum()], atol=1e-12
+    )
+    assert [colour(b) for b in drawn[:2]] == [
+        colors[ids[first]].lower(),
+        colors[ids[second]].lower(),
+    ]
+    labels = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+    assert labels[-1] == "The other 2 scenarios, together"
+    (bar,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    (lines,) = bar.lines[2]
+    assert sum(len(s) > 0 for s in lines.get_segments()) == 2  # none for the others' bar
+    assert "the 2 least probable scenarios are summed" in figure_text(fig)
+    # the confidence: the 2 most probable rows, in their own colours
+    fig, (ranges, _) = plots.plot_confidence(forecast, max_scenarios=2)
+    rows = [t.get_text().replace("\n", " ") for t in ranges.get_yticklabels()]
+    assert rows == [forecast.labels[ids[first]], forecast.labels[ids[second]]]
+    drawn = {c.get_label(): c for c in ranges.collections if isinstance(c, LineCollection)}
+    np.testing.assert_allclose(
+        [x0 for x0, _, _, _ in segments(drawn["probability"])], p[[first, second]]
+    )
+    assert "the 2 most probable of 4 scenarios" in figure_text(fig)
+    # the heatmap: the 2 columns its rows move most
+    ei = groups["evidence_influence"]
+    fig, ax = plots.plot_evidence_influence(ei, max_scenarios=2)
+    moved = np.nanmax(np.abs(ei["shift"].transpose("scenario", "item").values), axis=1)
+    want = sorted(np.argsort(-moved, kind="stable")[:2])
+    assert ax.get_images()[0].get_array().shape == (ei.sizes["item"], 2)
+    np.testing.assert_allclose(
+        ax.get_images()[0].get_array()[:, 0],
+        ei["shift"]
+        .transpose("item", "scenario")
+        .values[np.argsort(-ei["diagnosticity"].values, kind="stable")[:20], want[0]],
+    )
+    assert "the 2 of 4 scenarios these items move most" in figure_text(fig)

@@ -23,8 +23,10 @@ from ..text import pct, plural, scenario_names, shorten
 from .layout import (
     EDGE,
     GAP,
+    MAX_SCENARIOS,
     caller_titles,
     figure_header,
+    leading,
     legend_size,
     pin_labels,
     rc_size,
@@ -162,9 +164,10 @@ def _legend_handles(ds: xr.Dataset) -> list[Any]:
     ]
 
 
-def _draw_ranges(ax: Axes, ds: xr.Dataset, scenarios: list[str], rows: list[str]) -> float:
+def _draw_ranges(
+    ax: Axes, ds: xr.Dataset, scenarios: list[str], rows: list[str], colors: dict[str, str]
+) -> float:
     """The left panel; returns the room (points) its texts take right of the axes."""
-    colors = scenario_colors(scenarios)
     k = len(scenarios)
     y = np.arange(k, dtype=float)
     p = np.asarray(ds["probability"].values, dtype=float)
@@ -276,7 +279,11 @@ def _texts(ds: xr.Dataset) -> tuple[str, str, str]:
 
 @plain_text
 def plot_confidence(
-    confidence: Forecast | xr.Dataset, *, top: int = 8, axes: Sequence[Axes] | None = None
+    confidence: Forecast | xr.Dataset,
+    *,
+    top: int = 8,
+    axes: Sequence[Axes] | None = None,
+    max_scenarios: int = MAX_SCENARIOS,
 ) -> tuple[Figure, np.ndarray]:
     """The analytic confidence: three ranges around each probability, and the origins' shares.
 
@@ -292,6 +299,9 @@ def plot_confidence(
         Origins shown one by one (largest share first); the rest are one bar.
     axes
         Two axes to draw into (the ranges, the origins); a new figure when ``None``.
+    max_scenarios
+        Rows of the left panel at most: with more scenarios, the most probable (the caption
+        says so).
 
     Returns
     -------
@@ -303,6 +313,10 @@ def plot_confidence(
         variable. Right: one bar per origin. The level and its reasons head the figure.
     """
     ds = confidence if isinstance(confidence, xr.Dataset) else confidence_data(confidence)
+    declared = [str(s) for s in ds[SCENARIO].values]
+    keep = leading(ds["probability"].values, max_scenarios)
+    if keep is not None:  # the most probable; ranges of the others are not summed
+        ds = ds.isel({SCENARIO: keep})
     scenarios = [str(s) for s in ds[SCENARIO].values]
     names = coord_values(ds, "label", SCENARIO, None)
     labels = scenario_names({s: n for s, n in zip(scenarios, names, strict=True) if n}, scenarios)
@@ -318,9 +332,11 @@ def plot_confidence(
         if len(axes_out) != 2:
             raise ValueError(f"need 2 axes (the ranges, the origins), got {len(axes_out)}")
         fig = axes_out[0].figure
-    right = _draw_ranges(axes_out[0], ds, scenarios, rows)
+    right = _draw_ranges(axes_out[0], ds, scenarios, rows, scenario_colors(declared))
     origin_rows, origin_texts = _draw_origins(axes_out[1], ds, top)
     title, subtitle, note = _texts(ds)
+    if keep is not None:
+        note += f" Left: the {len(keep)} most probable of {len(declared)} scenarios."
     handles = _legend_handles(ds)
     if not origin_rows:
         handles = handles[:4]

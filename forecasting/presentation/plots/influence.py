@@ -14,10 +14,12 @@ from ...core.dims import ITEM, SCENARIO
 from ..text import pp, readable, shorten
 from .layout import (
     EDGE,
+    MAX_SCENARIOS,
     axes_width,
     caller_titles,
     figure_and_axes,
     fit_axes,
+    leading,
     text_height,
     text_width,
     tick_room,
@@ -52,6 +54,7 @@ def plot_evidence_influence(
     labels: Mapping[str, str] | None = None,
     top: int | None = 20,
     ax: Axes | None = None,
+    max_scenarios: int = MAX_SCENARIOS,
 ) -> tuple[Figure, Axes]:
     """Heatmap of how much each item of evidence moves each scenario's probability.
 
@@ -67,6 +70,9 @@ def plot_evidence_influence(
         Number of items shown, the most diagnostic ones; all when ``None``.
     ax
         Axes to draw into; a new figure when ``None``.
+    max_scenarios
+        Columns at most: with more scenarios, those the rows shown move most (the caption
+        says so).
 
     Returns
     -------
@@ -75,15 +81,20 @@ def plot_evidence_influence(
         shift (with minus without the item) in percentage points; a colorbar.
     """
     influence = dataset_of(influence)
-    scenarios = [str(s) for s in influence[SCENARIO].values]
-    names = labels_of(influence, labels, scenarios)
-    colors = scenario_colors(scenarios)
+    declared = [str(s) for s in influence[SCENARIO].values]
+    colors = scenario_colors(declared)
     items = [str(i) for i in influence[ITEM].values]
     diag = np.asarray(influence["diagnosticity"].values, dtype=float)
     order = np.argsort(-diag, kind="stable")
     if top is not None:
         order = order[:top]
     n = len(order)
+    moved = np.abs(influence["shift"].transpose(SCENARIO, ITEM).values[:, order])
+    keep = leading(np.nanmax(moved, axis=1, initial=0.0), max_scenarios)
+    if keep is not None:  # the scenarios the rows shown move most
+        influence = influence.isel({SCENARIO: keep})
+    scenarios = [str(s) for s in influence[SCENARIO].values]
+    names = labels_of(influence, labels, scenarios)
     fig, ax, own = figure_and_axes(ax, (10.0, 2.2 + 0.3 * max(n, 3)))
     title = "Evidence influence: how much each item of evidence moves the forecast"
     if n == 0 or not scenarios:
@@ -128,6 +139,11 @@ def plot_evidence_influence(
         f"Rows: {shown}, sorted by diagnosticity (|log BF|: the largest absolute log Bayes "
         "factor of one scenario against the rest)."
     )
+    if keep is not None:
+        note += (
+            f" Columns: the {len(keep)} of {len(declared)} scenarios these items move most "
+            "(largest shift in any row)."
+        )
     if own:
         # room right of the cells: the diagnosticity column, then the colorbar with its
         # tick labels (at most as wide as the widest end value) and its label

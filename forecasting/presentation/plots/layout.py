@@ -361,3 +361,22 @@ def caller_titles(ax: Axes, title: str, note: str = "") -> None:
             fontsize=8.5,
             color="0.3",
         )
+
+
+#: Scenarios a figure gives a row or a column each, at most: with more (a question of 300
+#: scenarios drew a posterior 166 inches tall and an evidence heatmap 227 inches wide, 11 s to
+#: save), the rest are summed in one row or left out, and the caption says which.
+MAX_SCENARIOS = 20
+
+
+def leading(score: Sequence[float], top: int = MAX_SCENARIOS) -> list[int] | None:
+    """Positions of the ``top`` largest of ``score`` in their own order; ``None`` if all fit.
+
+    Ties go to the first declared; NaN counts as the least.
+    """
+    import numpy as np
+
+    values = np.nan_to_num(np.asarray(score, dtype=float), nan=-np.inf)
+    if len(values) <= top:
+        return None
+    return sorted(int(i) for i in np.argsort(-values, kind="stable")[: max(int(top), 1)])

@@ -12,9 +12,11 @@ from ...confidence.level import horizon_words
 from ...core.dims import CI_BOUND, SCENARIO
 from ..text import pct, scenario_names, shorten
 from .layout import (
+    MAX_SCENARIOS,
     caller_titles,
     figure_and_axes,
     fit_axes,
+    leading,
     widest,
     xaxis_room,
     yaxis_room,
@@ -54,7 +56,7 @@ def has_responsiveness(ds: xr.Dataset) -> bool:
 
 @plain_text
 def plot_posterior(
-    forecast: Forecast | xr.Dataset, *, ax: Axes | None = None
+    forecast: Forecast | xr.Dataset, *, ax: Axes | None = None, top: int = MAX_SCENARIOS
 ) -> tuple[Figure, Axes]:
     """Each scenario's posterior probability, where new evidence could move it, and the prior.
 
@@ -67,6 +69,9 @@ def plot_posterior(
         title, as-of date, ``horizon_days`` and ``range_prob`` from the attributes when present).
     ax
         Axes to draw into; a new figure when ``None``.
+    top
+        Bars at most: with more scenarios, the ``top - 1`` most probable keep a bar each and
+        the rest are summed in the last (their prior summed too; no whisker).
 
     Returns
     -------
@@ -77,10 +82,14 @@ def plot_posterior(
         is drawn without whiskers.
     """
     ds = forecast if isinstance(forecast, xr.Dataset) else forecast_data(forecast)
+    declared = [str(s) for s in ds[SCENARIO].values]  # their colours: by declared position
+    ds, others = _with_others(ds, top)
     scenarios = [str(s) for s in ds[SCENARIO].values]
     names = coord_values(ds, "label", SCENARIO, None)
     labels = scenario_names({s: n for s, n in zip(scenarios, names, strict=True) if n}, scenarios)
-    colors = scenario_colors(scenarios)
+    colors = scenario_colors(declared)
+    if others:
+        colors[OTHERS] = OTHERS_COLOR
     k = len(scenarios)
     fig, ax, own = figure_and_axes(ax, (8.5, 1.3 + 0.55 * k))
     p = np.asarray(ds["probability"].values, dtype=float)
@@ -150,6 +159,10 @@ def plot_posterior(
             "the analytic confidence was computed, so without the range new evidence could "
             "move them."
         )
+    if others:
+        note += (
+            f" Beyond {top - 1} bars, the {others} least probable scenarios are summed in the last."
+        )
     if not own:
         caller_titles(ax, title, note)
         return fig, ax
@@ -167,6 +180,47 @@ def plot_posterior(
         yticks=yaxis_room(rows),
     )
     return fig, ax
+
+
+#: The id of the bar that sums the least probable scenarios (no scenario id has parentheses),
+#: and its colour.
+OTHERS, OTHERS_COLOR = "(others)", "#9a9a9a"
+
+
+def _with_others(ds: xr.Dataset, top: int) -> tuple[xr.Dataset, int]:
+    """``ds`` with the least probable scenarios beyond ``top - 1`` summed in one row.
+
+    Returns the dataset drawn and how many scenarios were summed (0: ``ds`` itself).
+    """
+    keep = leading(ds["probability"].values, max(int(top), 2) - 1)
+    if keep is None:
+        return ds, 0
+    k = ds.sizes[SCENARIO]
+    rest = [i for i in range(k) if i not in set(keep)]
+    names = coord_values(ds, "label", SCENARIO, None)
+    ids = [str(s) for s in ds[SCENARIO].values]
+    out = xr.Dataset(
+        {
+            "probability": (SCENARIO, np.append(ds["probability"].values[keep], 0.0)),
+            "prior": (SCENARIO, np.append(ds["prior"].values[keep], 0.0)),
+        },
+        coords={
+            SCENARIO: [ids[i] for i in keep] + [OTHERS],
+            "label": (
+                SCENARIO,
+                [names[i] or ids[i] for i in keep] + [f"The other {len(rest)} scenarios, together"],
+            ),
+        },
+        attrs=dict(ds.attrs),
+    )
+    out["probability"].values[-1] = float(np.nansum(ds["probability"].values[rest]))
+    out["prior"].values[-1] = float(np.nansum(ds["prior"].values[rest]))
+    if RESPONSIVENESS in ds:
+        r = ds[RESPONSIVENESS].transpose(SCENARIO, CI_BOUND)
+        vals = np.vstack([r.values[keep], np.full((1, r.sizes[CI_BOUND]), np.nan)])
+        out[RESPONSIVENESS] = ((SCENARIO, CI_BOUND), vals)
+        out = out.assign_coords({CI_BOUND: r[CI_BOUND].values})
+    return out, len(rest)
 
 
 def forecast_data(forecast: Forecast) -> xr.Dataset:
