@@ -26,7 +26,7 @@ from ..core.dims import CI_BOUND, SCENARIO
 from ..core.errors import did_you_mean
 from ..core.stats import eti, normalise_log
 from ..engines import exact
-from ..engines.common import conditional_probability
+from ..engines.common import scenario_log_weights
 from ..inputs.evidence import Evidence
 from ..kinds.base import QUANTILES, LikelihoodJudgement
 from .base import Base, base_of
@@ -529,16 +529,24 @@ def concentration_intervals(
     """Credible intervals with the prior concentration halved, as given, and doubled.
 
     The concentration does not move the point probabilities, only their intervals.
-    Dims ``(setting, scenario, ci_bound)``.
+    Dims ``(setting, scenario, ci_bound)``. The draws of the scenario and the parameters are
+    shared by the three settings (given the scenario they do not depend on the
+    concentration; only ``pi`` is drawn again), and so is their likelihood, the costly part
+    (a 300-scenario question: 5.6 s for the three settings, each drawn whole).
     """
     base = base_of(source, evidence, as_of)
+    data = base.data
+    scenario, as_given, thetas = exact.draw_joint(
+        data, base.probability, draws, np.random.default_rng(seed)
+    )
+    log_l = scenario_log_weights(data, np.zeros_like(as_given), thetas)
+    other = np.random.default_rng([seed, 1])
     out = []
     for factor in (0.5, 1.0, 2.0):
-        data = replace(base.data, concentration=base.data.concentration * factor)
-        rng = np.random.default_rng(seed)
-        _, log_pi, thetas = exact.draw_joint(data, base.probability, draws, rng)
-        rb = conditional_probability(data, log_pi, thetas)
-        out.append(eti(rb, INTERVAL_PROB, axis=0))
+        log_pi = as_given
+        if factor != 1.0:
+            log_pi = exact.draw_log_pi(data.concentration * factor, data.prior, scenario, other)
+        out.append(eti(normalise_log(log_l + log_pi, axis=-1), INTERVAL_PROB, axis=0))
     return xr.DataArray(
         np.array(out),
         dims=(SETTING, SCENARIO, CI_BOUND),

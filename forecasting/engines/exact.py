@@ -55,19 +55,29 @@ def draw_joint(
     Returns ``scenario`` of shape ``(draws,)``, ``log_pi`` ``(draws, K)`` and ``thetas``
     mapping indicator id to ``(draws, K)`` or ``(draws, K, C)``.
     """
-    k = data.n_scenarios
-    scenario = rng.choice(k, size=draws, p=probability)
-    chosen = np.zeros((draws, k), dtype=bool)
-    chosen[np.arange(draws), scenario] = True
-    alpha = data.concentration * data.prior[None, :] + chosen
-    g = rng.gamma(alpha)
-    with np.errstate(divide="ignore"):
-        log_g = np.log(g)
-    top = np.max(log_g, axis=1, keepdims=True)
-    log_pi = log_g - (top + np.log(np.sum(np.exp(log_g - top), axis=1, keepdims=True)))
+    scenario = rng.choice(data.n_scenarios, size=draws, p=probability)
+    log_pi = draw_log_pi(data.concentration, data.prior, scenario, rng)
     # the drawn scenario's parameters from their posterior, the others' from their priors
     thetas = {ind.id: ind.model.draw(scenario, rng) for ind in data.indicators}
     return scenario, log_pi, thetas
+
+
+def draw_log_pi(
+    concentration: float, prior: np.ndarray, scenario: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """``log pi`` given each draw's scenario: ``Dirichlet(concentration * prior + e_S)``.
+
+    (Given ``S``, ``pi`` does not depend on the parameters ``theta``, nor they on the
+    concentration.)
+    """
+    draws, k = len(scenario), len(prior)
+    chosen = np.zeros((draws, k), dtype=bool)
+    chosen[np.arange(draws), scenario] = True
+    g = rng.gamma(concentration * np.asarray(prior)[None, :] + chosen)
+    with np.errstate(divide="ignore"):
+        log_g = np.log(g)
+    top = np.max(log_g, axis=1, keepdims=True)
+    return log_g - (top + np.log(np.sum(np.exp(log_g - top), axis=1, keepdims=True)))
 
 
 def run(data: ModelData, *, draws: int = EXACT_DRAWS, seed: int | None = None) -> EngineResult:

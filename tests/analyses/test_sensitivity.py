@@ -571,7 +571,12 @@ def test_concentration_moves_intervals_not_probabilities():
     q2 = fc.Question.model_validate(body)
     ev = fc.load_evidence(None, q)
     f2 = fc.forecast(q2, ev, as_of="2025-10-27", seed=9)
+    # the other settings share the forecast's draws of the scenario and the parameters (their
+    # law does not depend on the concentration) and redraw pi: a refit's interval within
+    # Monte Carlo error (each bound's sd over seeds 0.006 at 4,000 draws, so a difference of
+    # two has sd 0.0085: 4 of those)
     np.testing.assert_allclose(
-        ci.sel(setting="high").values, f2.interval_if_parameters_known.values, rtol=1e-12
+        ci.sel(setting="high").values, f2.interval_if_parameters_known.values, atol=0.035
     )
+    assert np.abs(ci.sel(setting="low").values - ci.sel(setting="base").values).max() > 0.01
     np.testing.assert_allclose(f2.probabilities.values, f.probabilities.values, rtol=1e-12)
