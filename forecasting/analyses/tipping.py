@@ -217,7 +217,7 @@ def item_tipping_points(
                     changed.append(replace(ind, values=values))
                 lj = base.with_indicator_data(j, changed)
             else:
-                lj = base.with_indicator(j, ind.model.with_values(i, alts))
+                alts, lj = _nearest_flips(base, j, ind, i, alts, y)
             flips = np.argmax(lj, axis=1) != base.leader
             if flips.any():
                 cand = np.flatnonzero(flips)
@@ -234,6 +234,34 @@ def item_tipping_points(
         coords={ITEM: list(data.item_ids), **item_coords(base)},
         attrs={"kind": "item tipping points", "leader": base.scenarios[base.leader]},
     )
+
+
+#: The nearest other values of an ordered item tried first; each later batch twice as many.
+FIRST_BATCH = 32
+
+
+def _nearest_flips(
+    base: Base, j: int, ind: Any, i: int, alts: np.ndarray, y: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The values tried and their log joints ``(m, K)``, nearest first, until one flips.
+
+    For ordered values the nearest flip is in the first batch (by distance) that holds any
+    flip: most items flip within a few steps, so most of the 1,001 counts or 4,001 measured
+    values need not be integrated (the 300-scenario question's item tipping points, 6.6 s in
+    process with every value). Equal distances: the lower value first, as the whole sweep
+    chose. Unordered values: all at once.
+    """
+    if not ind.kind.ordered:
+        return alts, base.with_indicator(j, ind.model.with_values(i, alts))
+    alts = alts[np.lexsort((alts, np.abs(alts - y)))]
+    start, size = 0, FIRST_BATCH
+    while True:
+        batch = alts[start : start + size]
+        lj = base.with_indicator(j, ind.model.with_values(i, batch))
+        start += size
+        if start >= len(alts) or np.any(np.argmax(lj, axis=1) != base.leader):
+            return batch, lj
+        size *= 2
 
 
 def sweep_range(js: xr.Dataset, tp: xr.Dataset | None, jid: str, n: int = 161) -> np.ndarray:
