@@ -625,23 +625,26 @@ class Mixture:
         return out
 
     @cached_property
-    def _noise_terms(self) -> tuple[noise_terms.NoiseTerms, np.ndarray] | None:
-        """``L`` as terms over which reports are genuine, and each term's log marginals ``(T, K)``.
+    def _noise_terms(self) -> tuple[noise_terms.NoiseTerms, np.ndarray, Any] | None:
+        """``L`` as terms over which reports are genuine, each term's log marginals ``(K, T)``.
 
         (:mod:`.noise_terms`; ``None`` where not used: categories, shared events, many reports.)
         """
         if self._polynomial or not len(self.ind.values):
             return None
         terms = noise_terms.build(self.reports(), self._node_logf, len(self.grid[0]))
-        return None if terms is None else (terms, self._integrate(terms.log_l))
+        if terms is None:
+            return None
+        moments = self._integrate(terms.log_l).T  # (K, T)
+        return terms, moments, scaled_exp(moments)
 
     def _by_noise_terms(self, g: np.ndarray, k: int | None, params: np.ndarray | None):
         """:meth:`_with_item_noises` by :mod:`.noise_terms`; ``None`` where not used."""
         if self._noise_terms is None:
             return None
-        terms, moments = self._noise_terms
+        terms, moments, scaled = self._noise_terms
         w = terms.weights(g[:, self.reports().first_item])  # (m, T)
-        out = log_matmul_exp(w, moments.T)
+        out = log_matmul_exp(w, moments, scaled)
         if k is not None:  # its own prior per row
             own = log_matmul_exp(self._prior_density(params), terms.log_l)  # (m, T)
             out[:, k] = logsumexp(w + own, axis=1)

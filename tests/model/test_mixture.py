@@ -1140,10 +1140,10 @@ def test_the_terms_over_genuine_reports_sum_to_the_likelihood_at_every_node():
         item("x4", "ops", 2, exposure=2.0) | {"reliability": 1.0, "origin": "eyewitness"},
     ]
     (ind,) = ModelData.build(q, fc.Evidence.from_items(rows, q)).indicators
-    terms, moments = ind.model._noise_terms
+    terms, moments, _ = ind.model._noise_terms
     assert terms.log_c.shape == (16,)
     rep = ind.model.reports()
     w = terms.weights(rep.log_noise[None, :])[0]
     nodes = logsumexp(w[:, None] + terms.log_l[:, :-2], axis=0)
     np.testing.assert_allclose(nodes, ind.model.grid[2], rtol=1e-13, atol=1e-13)
-    np.testing.assert_allclose(logsumexp(w[:, None] + moments, axis=0), ind.model.log_marginal())
+    np.testing.assert_allclose(logsumexp(w[None, :] + moments, axis=1), ind.model.log_marginal())
