@@ -251,14 +251,7 @@ def sweep_log_joint(base: Base, jd: Judgement, values: np.ndarray) -> np.ndarray
         # every scenario's marginal, not only k's: a default noise moves with k's parameters
         lj = base.with_indicator(j, ind.model.with_scenario(k, params))
     elif jd.kind == "prior":
-        k = data.scenarios.index(jd.scenario)
-        p = _priors(data.prior, k, values)
-        lm = np.tile(base.log_marginals.sum(axis=0), (n, 1))
-        for j, ind in enumerate(data.indicators):
-            if ind.model.moves_noise:  # a default noise weighs the predictives by these priors
-                lm += ind.model.with_scenario_weights(p) - base.log_marginals[j]
-        with np.errstate(divide="ignore"):
-            lj = np.log(p) + lm
+        lj = _prior_sweep(base, _priors(data.prior, data.scenarios.index(jd.scenario), values))
     elif jd.kind == "reliability":
         j, ind, i = base.item(jd.target)
         lj = base.with_indicator(j, ind.model.with_weight(i, values))
@@ -275,6 +268,75 @@ def sweep_log_joint(base: Base, jd: Judgement, values: np.ndarray) -> np.ndarray
         lj = lj - base.log_marginals[j][None, :] + ind.model.with_noises(params)
     # concentration: the point probability does not depend on it (the interval does)
     return lj
+
+
+#: Settings of many judgements computed in one call, at most (a piece of the rows).
+_MANY_ROWS = 2_000
+
+
+def sweep_many(base: Base, sweeps: list[tuple[Judgement, np.ndarray]]) -> list[np.ndarray]:
+    """:func:`sweep_log_joint` of each ``(judgement, values)``, the costly ones batched.
+
+    A likelihood's or a prior's judgement whose setting moves a default noise costs a
+    likelihood per setting; the settings of every such judgement of one indicator (or of
+    every scenario's prior) are computed in one call, a piece of at most :data:`_MANY_ROWS`
+    rows at a time, instead of a call per judgement (the 300-scenario question's coarse
+    tipping searches: 4,500 judgements of 25 settings). The same numbers, to rounding.
+    """
+    out: list[np.ndarray | None] = [None] * len(sweeps)
+    groups: dict[Any, list[int]] = {}
+    for n, (jd, _) in enumerate(sweeps):
+        if base.dynamic or not costly_settings(base, jd) or jd.kind not in ("likelihood", "prior"):
+            out[n] = sweep_log_joint(base, jd, sweeps[n][1])
+        else:
+            groups.setdefault(jd.target if jd.kind == "likelihood" else None, []).append(n)
+    data = base.data
+    for target, members in groups.items():
+        values = [np.asarray(sweeps[n][1], dtype=float) for n in members]
+        sizes = np.cumsum([0] + [len(v) for v in values])
+        ks = np.concatenate(
+            [
+                np.full(len(v), data.scenarios.index(sweeps[n][0].scenario))
+                for n, v in zip(members, values, strict=True)
+            ]
+        )
+        if target is not None:  # likelihood judgements of one indicator
+            j, ind = base.indicator(target)
+            params = np.concatenate(
+                [
+                    ind.kind.move_centre(ind, k, sweeps[n][0].likelihood, v)
+                    for n, v, k in zip(members, values, ks[sizes[:-1]], strict=True)
+                ]
+            )
+            lj = np.concatenate(
+                [
+                    base.with_indicator(j, ind.model.with_scenario(ks[r], params[r]))
+                    for r in _pieces(len(ks))
+                ]
+            )
+        else:  # the scenarios' priors
+            p = np.concatenate(
+                [_priors(data.prior, k, v) for v, k in zip(values, ks[sizes[:-1]], strict=True)]
+            )
+            lj = np.concatenate([_prior_sweep(base, p[r]) for r in _pieces(len(p))])
+        for n, a, b in zip(members, sizes[:-1], sizes[1:], strict=True):
+            out[n] = lj[a:b]
+    return out  # type: ignore[return-value]
+
+
+def _pieces(n: int) -> list[slice]:
+    return [slice(a, a + _MANY_ROWS) for a in range(0, n, _MANY_ROWS)]
+
+
+def _prior_sweep(base: Base, p: np.ndarray) -> np.ndarray:
+    """Unnormalised log posteriors with the scenarios' priors each row of ``p``."""
+    data = base.data
+    lm = np.tile(base.log_marginals.sum(axis=0), (len(p), 1))
+    for j, ind in enumerate(data.indicators):
+        if ind.model.moves_noise:  # a default noise weighs the predictives by these priors
+            lm += ind.model.with_scenario_weights(p) - base.log_marginals[j]
+    with np.errstate(divide="ignore"):
+        return np.log(p) + lm
 
 
 def costly_settings(base: Base, jd: Judgement) -> bool:

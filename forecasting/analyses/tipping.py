@@ -30,6 +30,7 @@ from .judgements import (
     costly_settings,
     judgement_coords,
     sweep_log_joint,
+    sweep_many,
 )
 
 #: Grid size of the coarse search for tipping points (refined by root finding).
@@ -49,13 +50,20 @@ def _grid(jd: Judgement, size: int = TIPPING_GRID) -> np.ndarray:
     return np.unique(np.concatenate([g, [jd.base]]))
 
 
-def _tip(base: Base, jd: Judgement) -> tuple[float, str, float, str]:
-    """Nearest flipping values below and above the base value, and who then leads."""
+def _first_grid(base: Base, jd: Judgement) -> np.ndarray:
+    """The grid a judgement's search starts on (coarse where each setting is costly)."""
+    return _grid(jd, DYNAMIC_GRID if costly_settings(base, jd) else TIPPING_GRID)
+
+
+def _tip(base: Base, jd: Judgement, lj: np.ndarray | None) -> tuple[float, str, float, str]:
+    """Nearest flipping values below and above the base value, and who then leads.
+
+    ``lj``: the log joints on :func:`_first_grid`.
+    """
     if jd.kind == "concentration":
         return np.nan, "", np.nan, ""
     coarse = costly_settings(base, jd)
-    grid = _grid(jd, DYNAMIC_GRID if coarse else TIPPING_GRID)
-    lj = sweep_log_joint(base, jd, grid)
+    grid = _first_grid(base, jd)
     raw = _raw_margin(lj, base.leader)  # negative exactly where :func:`margin` is
     b = int(np.searchsorted(grid, jd.base))
     results = []
@@ -144,7 +152,15 @@ def tipping_points(
     """
     base = base_of(source, evidence, as_of)
     jds = all_judgements(base)
-    rows = [_tip(base, jd) for jd in jds]
+    searched = [jd for jd in jds if jd.kind != "concentration"]
+    first = dict(
+        zip(
+            [jd.id for jd in searched],
+            sweep_many(base, [(jd, _first_grid(base, jd)) for jd in searched]),
+            strict=True,
+        )
+    )
+    rows = [_tip(base, jd, first.get(jd.id)) for jd in jds]
     below = np.array([r[0] for r in rows], dtype=float)
     above = np.array([r[2] for r in rows], dtype=float)
     base_values = np.array([jd.base for jd in jds])

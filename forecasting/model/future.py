@@ -66,7 +66,7 @@ def log_noise_rows(
     values: np.ndarray,
     exposures: np.ndarray,
     *,
-    scenario: int | None = None,
+    scenario: int | np.ndarray | None = None,
     params: np.ndarray | None = None,
     weights: np.ndarray | None = None,
     cache: dict | None = None,
@@ -74,12 +74,12 @@ def log_noise_rows(
     """``log g`` of each value ``(m, n)`` with the default noise moved, one row per setting.
 
     The default noise mixes the scenarios' prior predictives by the scenarios' prior
-    probabilities, so it moves when either does: ``scenario``'s parameters set to each row of
-    ``params`` ``(m, P)``, or the scenarios' probabilities to each row of ``weights``
-    ``(m, K)``. (A refit of the edited question recomputes it the same way.) Each distinct
-    value is computed once (equal values get equal numbers); ``cache``, a dict kept by the
-    caller for the same ``ind``, ``values`` and ``exposures``, holds the scenarios' prior
-    predictives between calls.
+    probabilities, so it moves when either does: ``scenario``'s parameters (each row's own
+    scenario's, for an array ``(m,)``) set to each row of ``params`` ``(m, P)``, or the
+    scenarios' probabilities to each row of ``weights`` ``(m, K)``. (A refit of the edited
+    question recomputes it the same way.) Each distinct value is computed once (equal values
+    get equal numbers); ``cache``, a dict kept by the caller for the same ``ind``, ``values``
+    and ``exposures``, holds the scenarios' prior predictives between calls.
     """
     kind = ind.kind
     values = np.asarray(values, dtype=float)
@@ -100,10 +100,14 @@ def log_noise_rows(
         if log_rows is not None:
             out[:, at] = log_matmul_exp(log_rows, pred)[:, inv]
             continue
-        if scenario not in others:
-            others[scenario] = logsumexp(np.delete(pred + log_w[None, :], scenario, axis=1), axis=1)
+        ks = np.broadcast_to(np.asarray(scenario, dtype=int), (m,))
+        distinct, row = np.unique(ks, return_inverse=True)
+        for k in distinct:
+            if int(k) not in others:  # the other scenarios' mixture, k's term left out
+                others[int(k)] = logsumexp(np.delete(pred + log_w[None, :], k, axis=1), axis=1)
+        rest = np.stack([others[int(k)] for k in distinct])[row]  # (m, U)
         moved = kind.log_predictive(ind, params, uniq, float(t))  # (U, m)
-        out[:, at] = np.logaddexp(others[scenario][None, :], log_w[scenario] + moved.T)[:, inv]
+        out[:, at] = np.logaddexp(rest, log_w[ks][:, None] + moved.T)[:, inv]
     return out
 
 

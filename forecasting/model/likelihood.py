@@ -550,23 +550,26 @@ class Mixture:
         """
         return self.default_noise and bool(len(self.ind.values))
 
-    def with_scenario(self, k: int, params: np.ndarray) -> np.ndarray:
+    def with_scenario(self, k: int | np.ndarray, params: np.ndarray) -> np.ndarray:
         """Log marginals ``(m, K)`` with scenario ``k``'s parameters set to each row of ``params``.
 
         The default noise moves with them (it mixes the scenarios' prior predictives), so every
         scenario's marginal changes, as in a refit of the edited question; a stated noise stays.
+        ``k`` may give a scenario per row (many judgements' settings in one call).
         """
         params = np.asarray(params, dtype=float)
         ind = self.ind
-        if not len(ind.values) or not self.default_noise or ind.scenario_prior[k] <= 0:
+        ks = np.broadcast_to(np.asarray(k, dtype=int), (len(params),))
+        fixed = np.ndim(k) == 0 and ind.scenario_prior[k] <= 0  # k's noise share is nil
+        if not len(ind.values) or not self.default_noise or fixed:
             out = np.tile(self.log_marginal(), (len(params), 1))
-            out[:, k] = self.log_marginal(params)
+            out[np.arange(len(params)), ks] = self.log_marginal(params)
             return out
         exposures = ind.exposures if ind.noise_exposures is None else ind.noise_exposures
         g = log_noise_rows(
-            ind, ind.values, exposures, scenario=k, params=params, cache=self._noise_rows
+            ind, ind.values, exposures, scenario=ks, params=params, cache=self._noise_rows
         )
-        return self._with_item_noises(g, k, params)
+        return self._with_item_noises(g, ks, params)
 
     def with_scenario_weights(self, weights: np.ndarray) -> np.ndarray:
         """Log marginals ``(m, K)`` with the scenarios' probabilities each row of ``weights``.
@@ -587,11 +590,11 @@ class Mixture:
         return {}
 
     def _with_item_noises(
-        self, g: np.ndarray, k: int | None = None, params: np.ndarray | None = None
+        self, g: np.ndarray, k: np.ndarray | None = None, params: np.ndarray | None = None
     ) -> np.ndarray:
         """Log marginals ``(m, K)`` with each item's ``log g`` set to a row of ``g`` ``(m, n)``.
 
-        And scenario ``k``'s parameters to the same row of ``params``, if given. One array over
+        And scenario ``k[r]``'s parameters to row ``r`` of ``params``, if given. One array over
         the rows on the quadrature grid (the reports' genuine terms are kept, only ``g``
         changes); a refit per row for categories.
         """
@@ -610,7 +613,7 @@ class Mixture:
             if out is not None:
                 if k is not None:  # its own prior per row
                     rows = self._with_tails(log_l) + self._prior_density(params)
-                    out[:, k] = logsumexp(rows, axis=1)
+                    out[np.arange(m), k] = logsumexp(rows, axis=1)
                 return out
         out = self._poly_noises(g, k, params) if self._polynomial else None
         if out is not None:
@@ -620,7 +623,7 @@ class Mixture:
             prior = None  # the scenarios' (their densities computed once)
             if k is not None:
                 prior = ind.prior.copy()
-                prior[k] = params[r]
+                prior[k[r]] = params[r]
             out[r] = self._marginals(self._build(ind, g[r]), prior)
         return out
 
@@ -638,7 +641,7 @@ class Mixture:
         moments = self._integrate(terms.log_l).T  # (K, T)
         return terms, moments, scaled_exp(moments)
 
-    def _by_noise_terms(self, g: np.ndarray, k: int | None, params: np.ndarray | None):
+    def _by_noise_terms(self, g: np.ndarray, k: np.ndarray | None, params: np.ndarray | None):
         """:meth:`_with_item_noises` by :mod:`.noise_terms`; ``None`` where not used."""
         if self._noise_terms is None:
             return None
@@ -647,7 +650,7 @@ class Mixture:
         out = log_matmul_exp(w, moments, scaled)
         if k is not None:  # its own prior per row
             own = log_matmul_exp(self._prior_density(params), terms.log_l)  # (m, T)
-            out[:, k] = logsumexp(w + own, axis=1)
+            out[np.arange(len(w)), k] = logsumexp(w + own, axis=1)
         return out if np.all(np.isfinite(out) | np.isneginf(out)) else None
 
     @cached_property
@@ -671,7 +674,7 @@ class Mixture:
         first = np.array([np.flatnonzero(axis == j)[0] for j in range(len(n))])
         return poly[np.isfinite(poly)], powers, n, axis, first
 
-    def _poly_noises(self, g: np.ndarray, k: int | None, params: np.ndarray | None):
+    def _poly_noises(self, g: np.ndarray, k: np.ndarray | None, params: np.ndarray | None):
         """:meth:`_with_item_noises` for categories, without a refit per row.
 
         See :attr:`_unit_noise_poly`; ``None`` where it does not apply.
@@ -685,7 +688,7 @@ class Mixture:
         if not np.all(log_g == per_axis[:, axis]):  # a category's reports differ in g
             return None
         ind, axes = self.ind, self._axes
-        rest, base = self._unit_noise_weights
+        rest, base, scaled = self._unit_noise_weights
         out = np.empty((len(g), len(ind.prior)))
         step = max(1, _PIECE_TERMS // max(1, len(log_c) * len(ind.prior)))
         for start in range(0, len(g), step):
@@ -694,18 +697,23 @@ class Mixture:
             # of it is 0 and any other -inf after the exponential
             logs = np.nan_to_num(per_axis[rows], neginf=-1e300)
             coef = log_c[None, :] + logs @ rest  # (rows, T)
-            out[rows] = logsumexp(coef[:, None, :] + base[None, :, :], axis=-1)
+            out[rows] = log_matmul_exp(coef, base, scaled)
             if k is not None:  # its own prior per row
                 own = self.kind.polynomial_log_moments(params[rows], powers, axes)
-                out[rows, k] = logsumexp(coef + own, axis=-1)
+                idx = np.arange(len(g))[rows]
+                out[idx, k[rows]] = logsumexp(coef + own, axis=-1)
         return out
 
     @cached_property
-    def _unit_noise_weights(self) -> tuple[np.ndarray, np.ndarray]:
-        """The powers of ``g`` per axis and term ``(A, T)``; the scenarios' moments ``(K, T)``."""
+    def _unit_noise_weights(self) -> tuple[np.ndarray, np.ndarray, Any]:
+        """The powers of ``g`` per axis and term ``(A, T)``; the scenarios' moments ``(K, T)``.
+
+        (And the moments scaled for :func:`~forecasting.core.stats.log_matmul_exp`.)
+        """
         _, powers, n, _, _ = self._unit_noise_poly
         rest = np.ascontiguousarray((n[None, :] - powers).T.astype(float))
-        return rest, self.kind.polynomial_log_moments(self.ind.prior, powers, self._axes)
+        moments = self.kind.polynomial_log_moments(self.ind.prior, powers, self._axes)
+        return rest, moments, scaled_exp(moments)
 
     def _noise_log_l(self, rep: mx.Reports, g: np.ndarray) -> np.ndarray:
         """``log L`` at the nodes ``(m, Q)`` with each item's ``log g`` a row of ``g``."""

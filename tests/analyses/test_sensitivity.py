@@ -580,3 +580,24 @@ def test_concentration_moves_intervals_not_probabilities():
     )
     assert np.abs(ci.sel(setting="low").values - ci.sel(setting="base").values).max() > 0.01
     np.testing.assert_allclose(f2.probabilities.values, f.probabilities.values, rtol=1e-12)
+
+
+@settings(max_examples=10)
+@given(random_model(reliability_model="mixture"))
+def test_many_judgements_swept_at_once_equal_each_swept_alone(model):
+    """The tipping points' first grids: every likelihood judgement of an indicator (each row its
+    own scenario's parameters) and every scenario's prior in one call each."""
+    from forecasting.analyses.judgements import sweep_many, sweep_log_joint
+
+    q, ev = model
+    base = sn.base_of(q, ev, as_of="2025-06-01")
+    sweeps = [
+        (jd, np.linspace(jd.lower_limit, jd.upper_limit, 7)[1:-1])
+        for jd in sn.all_judgements(base)
+        if jd.kind != "concentration"
+    ]
+    together = sweep_many(base, sweeps)
+    for (jd, values), got in zip(sweeps, together, strict=True):
+        np.testing.assert_allclose(
+            got, sweep_log_joint(base, jd, values), rtol=1e-12, atol=1e-12, err_msg=jd.id
+        )
