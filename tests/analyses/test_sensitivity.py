@@ -587,7 +587,7 @@ def test_concentration_moves_intervals_not_probabilities():
 def test_many_judgements_swept_at_once_equal_each_swept_alone(model):
     """The tipping points' first grids: every likelihood judgement of an indicator (each row its
     own scenario's parameters) and every scenario's prior in one call each."""
-    from forecasting.analyses.judgements import sweep_many, sweep_log_joint
+    from forecasting.analyses.judgements import sweep_log_joint, sweep_many
 
     q, ev = model
     base = sn.base_of(q, ev, as_of="2025-06-01")
