@@ -455,21 +455,26 @@ def history_dataset(forecasts: list[Forecast], entries: list[Entry] | None = Non
     scenarios = forecasts[-1].scenarios
     labels = forecasts[-1].labels
 
+    def places(ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Positions in ``scenarios`` of the ids there, and their positions in ``ids``."""
+        where = {s: k for k, s in enumerate(ids)}
+        have = [k for k, s in enumerate(scenarios) if s in where]
+        return np.array(have, dtype=int), np.array([where[scenarios[k]] for k in have], dtype=int)
+
     def aligned(f: Forecast, name: str) -> np.ndarray:
-        da = f.tree["forecast"][name]
+        da = f.tree["forecast"][name].transpose(SCENARIO, ...)
         out = np.full((len(scenarios), *da.shape[1:]), np.nan)
-        for k, s in enumerate(scenarios):
-            if s in f.scenarios:
-                out[k] = da.sel({SCENARIO: s}).values
+        to, of = places([str(s) for s in da[SCENARIO].values])
+        out[to] = da.values[of]
         return out
 
     def responsive(f: Forecast) -> np.ndarray:
         conf = f.confidence
         out = np.full((len(scenarios), 2), np.nan)
         if conf is not None:
-            for k, s in enumerate(scenarios):
-                if s in f.scenarios:
-                    out[k] = conf.range("responsiveness", s)
+            da = conf.ds["responsiveness"].transpose(SCENARIO, CI_BOUND)
+            to, of = places([str(s) for s in da[SCENARIO].values])
+            out[to] = da.values[of]
         return out
 
     dates = np.array([np.datetime64(f.as_of, "ns") for f in forecasts])
