@@ -519,8 +519,9 @@ def judgement_sensitivity(
     base = base_of(source, evidence, as_of)
     jds = all_judgements(base)
     probs = np.empty((len(jds), 2, base.data.n_scenarios))
-    for n, jd in enumerate(jds):
-        probs[n] = normalise_log(sweep_log_joint(base, jd, np.array([jd.low, jd.high])))
+    swept = sweep_many(base, [(jd, np.array([jd.low, jd.high])) for jd in jds])
+    for n, lj in enumerate(swept):
+        probs[n] = normalise_log(lj)
     swing = probs[:, 1] - probs[:, 0]
     return xr.Dataset(
         {
