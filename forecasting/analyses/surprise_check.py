@@ -66,7 +66,8 @@ def surprise(
     for n, it in enumerate(fresh):
         tails[n], mix[n] = _item_tail(question, data, before, it, weights)
     improbable = np.all(tails < threshold, axis=1) if len(fresh) else np.zeros(0, dtype=bool)
-    joint = _joint_tail(week, weights) if len(fresh) > 1 else np.ones(k)
+    alone = {it.id: tails[n] for n, it in enumerate(fresh)} if data.timeline is None else {}
+    joint = _joint_tail(week, weights, alone) if len(fresh) > 1 else np.ones(k)
     joint_improbable = bool(np.all(joint < threshold))
     return xr.Dataset(
         {
@@ -138,11 +139,24 @@ def _dynamic_tail(question, data: ModelData, ind, it: EvidenceItem) -> tuple[np.
     return ind.kind.tails(dens, log_measure, obs, weights)
 
 
-def _joint_tail(week: NewItems, weights: np.ndarray) -> np.ndarray:
-    """Fisher's combination of the new items' sequential tails, per scenario ``(K,)``."""
+def _joint_tail(
+    week: NewItems, weights: np.ndarray, alone: dict[str, np.ndarray] | None = None
+) -> np.ndarray:
+    """Fisher's combination of the new items' sequential tails, per scenario ``(K,)``.
+
+    ``alone``: each item's tail given the evidence before the week (without dynamics). An item
+    whose indicator no earlier new item reports on has that same tail (a scenario's tail
+    depends only on its indicator's items): it is not computed again.
+    """
+    alone = alone or {}
     log_p = np.zeros(len(weights))
+    seen: set[str] = set()
     for n, it in enumerate(week.in_order):
-        per, _ = _item_tail(week.question, week.model(n), week.known(n), it, weights)
+        if it.id in alone and it.indicator not in seen:
+            per = alone[it.id]
+        else:
+            per, _ = _item_tail(week.question, week.model(n), week.known(n), it, weights)
+        seen.add(it.indicator)
         log_p += np.log(np.clip(per, 1e-300, 1.0))
     # P(chi2_{2n} >= -2 sum log p) = Q(n, -sum log p), the regularised upper incomplete gamma
     return special.gammaincc(len(week.fresh), -log_p)

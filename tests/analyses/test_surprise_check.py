@@ -192,3 +192,36 @@ def test_the_bundled_second_report_of_al_dumayr_reads_as_the_readme_says():
     )
     dynamic_tail = float(dynamic["tail_forecast"].sel(item=item_id))
     assert dynamic_tail == pytest.approx(0.044, abs=5e-4) and abs(dynamic_tail - tail) < 0.01
+
+
+@pytest.mark.parametrize("model", ["tempered", "mixture"])
+def test_a_new_item_on_an_indicator_no_earlier_new_item_reports_keeps_its_own_tail(model):
+    """The joint test's sequential tail of an item is its tail given the week's earlier items;
+    a scenario's tail depends only on its indicator's items, so where none of them is on its
+    indicator it is the item's own tail, not computed again: the same numbers."""
+    from forecasting.analyses.new_items import new_items
+    from forecasting.analyses.surprise_check import _joint_tail
+
+    q = question(
+        ("calm", "tense"), prior=(0.5, 0.5), indicators={"ops": count(RATES), "raids": count(RATES)}
+    )
+    q = fc.Question.model_validate(q.to_dict() | {"reliability_model": model})
+    old = [item("o1", "ops", 1, exposure=1.0), item("r1", "raids", 2, exposure=1.0)]
+    new = [
+        item("n1", "ops", 4, exposure=1.0, date="2025-02-01"),
+        item("n2", "raids", 5, exposure=1.0, date="2025-02-02"),
+        item("n3", "ops", 6, exposure=1.0, date="2025-02-03"),
+    ]
+    prev = fc.forecast(q, fc.Evidence.from_items(old, q), draws=100, confidence=False)
+    cur = fc.forecast(q, fc.Evidence.from_items(old + new, q), draws=100, confidence=False)
+    s = surprise(prev, cur)
+    week = new_items(prev, cur)
+    weights = np.array([0.5, 0.5])
+    np.testing.assert_array_equal(
+        _joint_tail(week, cur.probabilities.values), s["joint_tail"].values
+    )
+    alone = dict(zip(["n1", "n2", "n3"], s["tail_probability"].values, strict=True))
+    # n3 follows n1 on "ops": computed, not reused (a wrong reuse would differ)
+    reused = _joint_tail(week, weights, alone)
+    computed = _joint_tail(week, weights)
+    np.testing.assert_array_equal(reused, computed)
