@@ -67,6 +67,25 @@ which ``sensitivity`` 52 s (tipping points over 4,553 judgements 27 s, mostly
 check 25 s (20 report tails, half of them for the joint tail); the rest in the
 report's figures and files.
 
+Measured 2026-12-03 (quiet 2-core VM, whole process, medians of 2 interleaved repeats; the
+bundled question 0.84 s / 2.49 s / 4.54 s):
+
+| command       | categories (mixture) | categories-tempered | scenarios (300)          |
+|---------------|----------------------|---------------------|--------------------------|
+| ``run``       | 14.82 s, 17.6x       | 7.40 s, 8.8x        | 7.67 s, 9.1x             |
+| ``sensitivity`` | 37.27 s, 15.0x     | 6.02 s, 2.4x        | 11.12 s, 4.5x (55.1 s)   |
+| ``update``    | 76.73 s, 16.9x       | 19.01 s, 4.2x       | 22.87 s, 5.0x (88.2 s)   |
+
+(in brackets: the same morning, before these changes). For the 300 scenarios: a moved
+default noise reweighs the terms of ``L`` over which reports are genuine
+(``forecasting/model/noise_terms.py``); the tipping points' searches of every judgement run
+side by side, each round one call (``sweep_many``); an ordered item's other values nearest
+first until one flips; the concentration's three settings share their draws; a measured
+value's tail on a grid of sd/64, cell by cell; figures give at most 20 rows or columns to
+scenarios; posterior draws are stored uncompressed. The ``run`` is mostly the analytic
+confidence's futures (4.4 s: 2,048 atoms per scenario for each categorical indicator, a grid
+per scenario for each continuous one) and the engine's draws (2.3 s).
+
 Since 2026-12-02 a likelihood's or a prior's judgement moves the default noise with it, as a
 refit of the edited question does (issue 12). Each setting is then a likelihood of its own, so
 such tipping points search a coarse grid with bisection. In process, 300 of the scenarios

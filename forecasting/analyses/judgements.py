@@ -9,6 +9,11 @@ origin's reliability (the probability that it is right, shared by all its report
 and doubled) and each stated noise distribution (its centre, as a likelihood's). What each
 judgement is travels as typed (``judgement_kind``, ``judgement_target``, ``judgement_scenario``,
 ``judgement_category``, ``judgement_quantity``, ``judgement_unit``...), never as text to parse.
+
+Why this module is long: it holds the list of judgements and every way of setting one (one
+judgement's sweep, static or dynamic; many judgements' settings batched, which must equal the
+one-by-one sweep; the concentration's intervals). Split, the batched sweep would sit apart
+from the sweep it reproduces and from the judgements whose kinds it dispatches on.
 """
 
 from __future__ import annotations
