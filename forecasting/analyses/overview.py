@@ -53,7 +53,9 @@ def sensitivity(
         "evidence_influence": evidence_influence(base),
         "indicator_influence": indicator_influence(base),
         "judgement_sensitivity": js,
-        "concentration_intervals": concentration_intervals(base).to_dataset(),
+        "concentration_intervals": concentration_intervals(
+            base, forecast=source if isinstance(source, Forecast) else None
+        ).to_dataset(),
         "tipping_points": tp,
         "item_tipping_points": item_tipping_points(base),
         "next_observation": next_observation(base),

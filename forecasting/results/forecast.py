@@ -247,6 +247,22 @@ class Forecast:
         ds = self._tree["forecast"]
         return ds[PARAMETERS_INTERVAL] if PARAMETERS_INTERVAL in ds else ds["interval"]
 
+    def scenario_draws(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The posterior draws of ``pi`` and of ``P(S = k | E, pi, theta)``, ``(n, K)`` each.
+
+        Chains stacked, scenarios in declared order; ``None`` for a forecast with dynamics or
+        a file without them.
+        """
+        if self.now is not None or "posterior" not in self._tree.children:
+            return None
+        post = self._tree["posterior"]
+        if "pi" not in post or "scenario_probability" not in post:
+            return None
+        k = len(self.scenarios)
+        pi = post["pi"].transpose(..., SCENARIO).values.reshape(-1, k)
+        rb = post["scenario_probability"].transpose(..., SCENARIO).values.reshape(-1, k)
+        return pi, rb
+
     @property
     def mcse(self) -> xr.DataArray:
         """Monte Carlo standard error of each probability (0 for the exact engine)."""

@@ -601,3 +601,18 @@ def test_many_judgements_swept_at_once_equal_each_swept_alone(model):
         np.testing.assert_allclose(
             got, sweep_log_joint(base, jd, values), rtol=1e-12, atol=1e-12, err_msg=jd.id
         )
+
+
+def test_concentration_intervals_from_a_forecasts_own_draws_as_from_fresh_draws():
+    """Given the forecast, its draws of pi and P(S | E, pi, theta) are reused (log L is their
+    log ratio up to a constant per draw): the base setting is its own interval exactly and the
+    others agree with fresh joint draws within Monte Carlo error."""
+    f = fc.forecast(BUNDLED_QUESTION, as_of="2025-10-27", seed=4)
+    base = sn.base_of(f)
+    stored = sn.concentration_intervals(base, forecast=f, seed=1)
+    fresh = sn.concentration_intervals(base, seed=1)
+    np.testing.assert_allclose(
+        stored.sel(setting="base").values, f.interval_if_parameters_known.values, atol=1e-15
+    )
+    np.testing.assert_allclose(stored.values, fresh.values, atol=0.035)  # 4 sd of a difference
+    assert f.scenario_draws()[0].shape == (4000, 4)
