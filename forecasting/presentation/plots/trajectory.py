@@ -23,6 +23,7 @@ from .history import DENSE, LEVEL_MARKS, ROW_SIZE
 from .layout import (
     EDGE,
     figure_header,
+    leading,
     text_height,
     text_width,
     tick_room,
@@ -56,8 +57,7 @@ def _panels(history: xr.Dataset, top: int) -> tuple[list[str], np.ndarray, dict[
     top = max(int(top), 2)
     if len(scenarios) <= top:
         return scenarios, p, names
-    latest = np.nan_to_num(p[-1], nan=-1.0)
-    keep = sorted(np.argsort(-latest, kind="stable")[: top - 1])
+    keep = leading(np.nan_to_num(p[-1], nan=-1.0), top - 1)
     rest = [k for k in range(len(scenarios)) if k not in keep]
     shown = [scenarios[k] for k in keep] + [OTHERS]
     probability = np.column_stack([p[:, keep], np.nansum(p[:, rest], axis=1)])
