@@ -151,24 +151,33 @@ def make_forecast(
     diagnostics = dict(result.diagnostics)
     warnings_ = [f"MCMC diagnostics failed: {p}" for p in diagnostics.get("problems", [])]
     n_values = chains * draws * k * len(data.item_ids)
-    if n_values <= LOG_LIKELIHOOD_MAX_VALUES:
+
+    def likelihood_groups() -> dict[str, xr.Dataset]:
+        # the items' log-likelihoods at the draws: computed when the whole tree is first asked
+        # for (a file, the JSON, an analysis), not for the table alone (36 ms of the bundled
+        # question's `forecast run`)
+        out: dict[str, xr.Dataset] = {}
+        if n_values > LOG_LIKELIHOOD_MAX_VALUES:
+            return out
         thetas = {ind.id: result.posterior[ind.id] for ind in data.indicators}
         ll = item_log_likelihood(data, thetas)
         item_coord = {ITEM: list(data.item_ids)}
         if result.now is None:  # (with dynamics an item's scenario is its period's regime)
             loo = item_log_likelihood(data, thetas, loo=True)
             pointwise = pointwise_log_likelihood(result.posterior["pi"], ll, loo)
-            groups[LOG_LIKELIHOOD] = xr.Dataset(
+            out[LOG_LIKELIHOOD] = xr.Dataset(
                 {"evidence": ((CHAIN, DRAW, ITEM), pointwise)},
                 coords={**sample_coords, **item_coord},
             )
-            groups[LOG_LIKELIHOOD]["evidence"].attrs["description"] = POINTWISE_DOC
-        groups[LOG_LIKELIHOOD_SCENARIO] = xr.Dataset(
+            out[LOG_LIKELIHOOD]["evidence"].attrs["description"] = POINTWISE_DOC
+        out[LOG_LIKELIHOOD_SCENARIO] = xr.Dataset(
             {"evidence": ((CHAIN, DRAW, SCENARIO, ITEM), ll)},
             coords={**sample_coords, **scen_coord, **item_coord},
         )
-        groups[LOG_LIKELIHOOD_SCENARIO]["evidence"].attrs["description"] = BY_SCENARIO_DOC
-    else:
+        out[LOG_LIKELIHOOD_SCENARIO]["evidence"].attrs["description"] = BY_SCENARIO_DOC
+        return out
+
+    if n_values > LOG_LIKELIHOOD_MAX_VALUES:
         diagnostics["log_likelihood"] = (
             f"omitted: {n_values:,} values exceed the limit of {LOG_LIKELIHOOD_MAX_VALUES:,}"
         )
@@ -207,19 +216,24 @@ def make_forecast(
         "diagnostics": json.dumps(_jsonable(diagnostics)),
     }
 
-    def build(conf: Confidence | None) -> xr.DataTree:
-        # the groups in their order in files: forecast, posterior, confidence, the rest
+    def build(conf: Confidence | None, whole: bool = True) -> xr.DataTree:
+        # the groups in their order in files: forecast, posterior, confidence, log-likelihoods,
+        # the rest
         named = dict(list(groups.items())[:2])
         if conf is not None:
             named["confidence"] = conf.ds
+        if whole:
+            named.update(likelihood_groups())
         named.update(list(groups.items())[2:])
         tree = xr.DataTree.from_dict(named)
         tree.attrs = dict(attrs)
         return tree
 
     if callable(confidence):
-        compute = confidence
-        return Forecast(build(None), complete=lambda: build(compute()))
+        once = functools.cache(confidence)  # asked for alone or with the whole tree: once
+        return Forecast(
+            build(None, whole=False), complete=lambda: build(once()), confidence=once
+        )
     return Forecast(build(confidence))
 
 

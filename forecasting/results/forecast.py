@@ -72,12 +72,19 @@ class Forecast:
     ``tree`` holds everything (see the module docstring); the properties are views of it.
     """
 
-    def __init__(self, tree: xr.DataTree, complete: Callable[[], xr.DataTree] | None = None):
+    def __init__(
+        self,
+        tree: xr.DataTree,
+        complete: Callable[[], xr.DataTree] | None = None,
+        confidence: Callable[[], Confidence] | None = None,
+    ):
         self._tree = tree
         # computes the whole tree (the confidence with it) when first asked for: a forecast
         # read only for its probabilities never spends the confidence's time (about 85% of a
-        # bundled forecast's)
+        # bundled forecast's); ``confidence`` computes the confidence alone, for a forecast
+        # read only for its table (the whole tree adds the items' log-likelihoods)
         self._complete = complete
+        self._confidence = confidence
         self._inputs: tuple[Question, Evidence] | None = None
         self._labels: tuple[str, dict[str, str]] | None = None
 
@@ -234,6 +241,8 @@ class Forecast:
     @property
     def confidence(self) -> Confidence | None:
         """The analytic confidence (``None`` for a file made before format 2)."""
+        if self._complete is not None and self._confidence is not None:
+            return Confidence(self._confidence().ds)
         if "confidence" not in self._whole().children:
             return None
         return Confidence(self._tree["confidence"].to_dataset())
