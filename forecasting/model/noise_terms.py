@@ -70,9 +70,26 @@ def build(rep: mx.Reports, node_logf: np.ndarray, n_nodes: int) -> NoiseTerms | 
     Unused where reports share events (``components``), or where ``2^R`` exceeds
     :data:`MAX_TERMS` or half the nodes (the node-by-node sum is then as cheap).
     """
+    expansion = expand(rep, min(MAX_TERMS, n_nodes // 2))
+    if expansion is None:
+        return None
+    member, log_c = expansion
+    order = rep.fast_order
+    logf = np.maximum(node_logf[:, order], _NEG)
+    log_l = member.astype(float) @ logf.T  # (T, Q)
+    log_l[log_l < 0.5 * _NEG] = -np.inf
+    log_l = np.concatenate([log_l, log_l[:, :1], log_l[:, -1:]], axis=1)
+    return NoiseTerms((~member).astype(float), log_c, log_l, order)
+
+
+def expand(rep: mx.Reports, most: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Subsets of the (fast) reports ``(T, F)`` and each one's ``log C_S`` ``(T,)``.
+
+    ``None`` where reports share events or there would be more than ``most`` subsets.
+    """
     order = rep.fast_order
     n = len(order)
-    if len(rep.components) or not n or 2**n > min(MAX_TERMS, n_nodes // 2):
+    if len(rep.components) or not n or 2**n > most:
         return None
     member = (np.arange(2**n)[:, None] >> np.arange(n)[None, :]) & 1 == 1  # (T, F)
     a = rep.genuine[order]
@@ -84,8 +101,4 @@ def build(rep: mx.Reports, node_logf: np.ndarray, n_nodes: int) -> NoiseTerms | 
     with np.errstate(invalid="ignore"):
         block = mx.safe_log(rho)[None, :] + genuine
         block = np.where(none, np.logaddexp(block, mx.safe_log1m(rho)[None, :]), block)
-    logf = np.maximum(node_logf[:, order], _NEG)
-    log_l = member.astype(float) @ logf.T  # (T, Q)
-    log_l[log_l < 0.5 * _NEG] = -np.inf
-    log_l = np.concatenate([log_l, log_l[:, :1], log_l[:, -1:]], axis=1)
-    return NoiseTerms((~member).astype(float), block.sum(axis=1), log_l, order)
+    return member, block.sum(axis=1)

@@ -91,6 +91,7 @@ class Forecast:
     def _whole(self) -> xr.DataTree:
         if self._complete is not None:
             self._tree, self._complete = self._complete(), None
+            self._confidence = None  # in the tree now (and a forecast pickles without it)
         return self._tree
 
     # --- views ------------------------------------------------------------------------------

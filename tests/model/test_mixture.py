@@ -1048,10 +1048,13 @@ def test_the_selection_effect_table_of_the_readme():
 
 
 def test_many_priors_at_once_equal_each_prior_alone():
-    """The opinion range's 1,000 redrawn priors a scenario take a shortcut (the nodes where the
-    likelihood matters, one shift for every row): each row must be the integral a single
-    prior gets. And a prior with next to no mass where the likelihood is (its sum underflows
-    the shared shift) still gets its sum over those nodes, redone in logs, not -inf."""
+    """The opinion range's 1,000 redrawn priors a scenario take a shortcut on the grid (the
+    nodes where the likelihood matters, one shift for every row): each row must be the
+    integral a single prior gets. And a prior with next to no mass where the likelihood is
+    (its sum underflows the shared shift) still gets its sum over those nodes, redone in logs,
+    not -inf. (The bundled question's few reports take the closed form,
+    ``Mixture._exact_terms``: the shortcut is called directly, and the closed form must agree
+    with it.)"""
     from builders import BUNDLED_QUESTION
 
     from forecasting.core.stats import logsumexp
@@ -1059,7 +1062,7 @@ def test_many_priors_at_once_equal_each_prior_alone():
     q = fc.load_question(BUNDLED_QUESTION)
     data = ModelData.build(q, fc.load_evidence(None, q))
     rng = np.random.default_rng(3)
-    checked = 0
+    checked = closed = 0
     for ind in data.indicators:
         if ind.kind.name not in ("count", "binary") or not len(ind.values):
             continue
@@ -1067,9 +1070,19 @@ def test_many_priors_at_once_equal_each_prior_alone():
             [ind.kind.redraw_centres(ind, k, s, rng, 150) for k, s in enumerate(data.scenarios)]
         )
         assert len(rows) > 256  # the shortcut's path
-        many = ind.model.log_marginal(rows)
-        one = np.concatenate([ind.model.log_marginal(rows[i : i + 1]) for i in range(len(rows))])
+        many = ind.model._many_priors(rows)
+        one = np.concatenate(
+            [
+                ind.model._integrate(
+                    ind.model._with_tails(ind.model.grid[2])[None, :], rows[i : i + 1]
+                )[0]
+                for i in range(len(rows))
+            ]
+        )
         np.testing.assert_allclose(many, one, rtol=1e-10, atol=0)
+        if ind.model._exact_terms is not None:  # (not where reports share an event)
+            np.testing.assert_allclose(ind.model.log_marginal(rows), many, rtol=1e-10, atol=0)
+            closed += 1
         checked += 1
         # a prior far narrower than the nodes' spacing, centred between two of them: at the
         # nodes its density is below exp(-10^4), under any shared shift
@@ -1082,13 +1095,13 @@ def test_many_priors_at_once_equal_each_prior_alone():
         else:
             narrow = np.array([[centre * 1e8, (1 - centre) * 1e8]])
         rows = np.concatenate([rows, narrow])
-        got = ind.model.log_marginal(rows)[-1]
+        got = ind.model._many_priors(rows)[-1]
         body = logsumexp(ind.kind.log_prior_u(u[keep], narrow)[0] + log_w[keep] + log_l[keep])
         tails = ind.kind.log_prior_tails(narrow, lo, hi)[0] + log_l[[0, -1]]
         want = logsumexp(np.array([body, *tails]))
         assert np.isfinite(got)
         np.testing.assert_allclose(got, want, rtol=1e-9)  # of numbers of size 1e8 * u
-    assert checked >= 4
+    assert checked >= 4 and closed >= 3
 
 
 def _noise_moved(ind, rng):
