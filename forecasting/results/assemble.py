@@ -231,9 +231,7 @@ def make_forecast(
 
     if callable(confidence):
         once = functools.cache(confidence)  # asked for alone or with the whole tree: once
-        return Forecast(
-            build(None, whole=False), complete=lambda: build(once()), confidence=once
-        )
+        return Forecast(build(None, whole=False), complete=lambda: build(once()), confidence=once)
     return Forecast(build(confidence))
 
 
