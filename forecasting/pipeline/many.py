@@ -250,7 +250,7 @@ def _run(
         if job is None:
             return False
         tag, fn, args = job
-        future = client.submit(fn, *args, pure=False)
+        future = client.submit(_serialised, fn, *args, pure=False)
         tags[future.key] = tag
         pending.add(future)
         return True
@@ -267,9 +267,25 @@ def _run(
                 future.result()
             except Exception as exc:  # the task's error, or Dask's (a worker killed too often)
                 error = exc
+        else:
+            import cloudpickle
+
+            result = cloudpickle.loads(result)
         future.release()
         done(tag, result, error)
         submit()
+
+
+def _serialised(fn: Callable, *args: Any) -> bytes:
+    """``fn(*args)`` on a worker, its result serialised there.
+
+    A result that cannot be sent back is then the task's own error, reported for its question:
+    Dask's ``as_completed`` waits forever for a result it fails to serialise (a forecast that
+    held a function hung a backfill so).
+    """
+    import cloudpickle
+
+    return cloudpickle.dumps(fn(*args))
 
 
 class _Progress:

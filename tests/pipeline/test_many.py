@@ -272,3 +272,19 @@ def test_a_killed_worker_s_task_runs_again_and_nothing_is_lost_or_doubled(
         ]
         assert not list((project / "forecasts" / qid).glob(".*.tmp"))
         assert (project / "reports" / qid / "2025-10-27" / "report.html").is_file()
+
+
+def test_a_result_that_cannot_be_sent_back_is_that_question_s_error(client):
+    """Dask's as_completed waits forever for a result it cannot serialise: the task serialises
+    its own result, so the failure is the question's error and the others come back."""
+    import threading
+
+    got = {}
+
+    def done(tag, result, error):
+        got[tag] = (result, error)
+
+    jobs = iter([("bad", lambda: threading.Lock(), ()), ("good", lambda: {"p": 0.5}, ())])
+    many._run(client, jobs, done)
+    assert got["good"] == ({"p": 0.5}, None)
+    assert got["bad"][0] is None and "pickle" in str(got["bad"][1]).lower()
