@@ -298,7 +298,6 @@ def test_a_measured_values_tail_is_integrated_cell_by_cell_to_the_closed_form(ra
     two-Normal mixture's (its level set's ends found by root finding), within 1e-4 (measured:
     at most 9.4e-5, near the peak; 3.2e-7 at a tail of 1%), where the 20,001-point grid summed
     point by point was off by up to 3.5e-4 on these cases."""
-    from scipy import optimize
 
     q = mixture_question(continuous(LEVELS, sd=ratio))
     (ind,) = ModelData.build(q, fc.Evidence.from_items([], q)).indicators
@@ -311,21 +310,8 @@ def test_a_measured_values_tail_is_integrated_cell_by_cell_to_the_closed_form(ra
     per, mixed = ind.kind.tails(dens, log_measure, obs, weights)
     np.testing.assert_allclose(per, 2 * special.ndtr(-np.abs(value - mean) / sd), atol=1e-4)
 
-    def pdf(y):
-        return stats.norm.pdf(y, mean, sd) @ weights
-
-    level = pdf(value)
-    xs = np.linspace(support[0], support[obs - 1], 200_001)
-    above = pdf(xs[:, None]) > level
-    ends = [
-        optimize.brentq(lambda y: pdf(y) - level, xs[j], xs[j + 1])
-        for j in np.flatnonzero(np.diff(above.astype(int)))
-    ]
-    inside = sum(
-        (stats.norm.cdf(b, mean, sd) - stats.norm.cdf(a, mean, sd)) @ weights
-        for a, b in zip(ends[::2], ends[1::2], strict=True)
-    )
-    assert mixed == pytest.approx(1 - inside, abs=1e-4)
+    tail = _normal_mixture_tail(mean, sd, weights, value, support[0], support[obs - 1])
+    assert mixed == pytest.approx(tail, abs=1e-4)
 
 
 @pytest.mark.parametrize("ratio", [3.0, 1.0, 0.3, 0.01])
@@ -335,7 +321,6 @@ def test_the_tempered_models_mixed_tail_takes_the_same_cell_rule(ratio, value):
     mixture of the scenarios' is integrated by the truth mixture's cell rule on a grid of a
     64th of the narrowest sd: against the level set's ends found by root finding, within
     1e-4 (the 20,001 points summed point by point were off by up to 3.5e-4 on such cases)."""
-    from scipy import optimize
 
     q = mixture_question(continuous(LEVELS, sd=ratio))
     (ind,) = ModelData.build(q, fc.Evidence.from_items([], q)).indicators
@@ -345,11 +330,20 @@ def test_the_tempered_models_mixed_tail_takes_the_same_cell_rule(ratio, value):
     sd = np.hypot([s for _, s in LEVELS.values()], ratio)
     np.testing.assert_allclose(per, 2 * special.ndtr(-np.abs(value - mean) / sd), rtol=1e-12)
 
+    lo, hi = np.min(mean - 12 * sd), np.max(mean + 12 * sd)
+    assert mixed == pytest.approx(_normal_mixture_tail(mean, sd, weights, value, lo, hi), abs=1e-4)
+
+
+def _normal_mixture_tail(mean, sd, weights, value, lo, hi) -> float:
+    """``P(p(Y) <= p(value))`` of a mixture of Normals: the level set's ends found by root
+    finding between ``lo`` and ``hi``, the mass between them in closed form."""
+    from scipy import optimize
+
     def pdf(y):
         return stats.norm.pdf(y, mean, sd) @ weights
 
     level = pdf(value)
-    xs = np.linspace(np.min(mean - 12 * sd), np.max(mean + 12 * sd), 200_001)
+    xs = np.linspace(lo, hi, 200_001)
     above = pdf(xs[:, None]) > level
     ends = [
         optimize.brentq(lambda y: pdf(y) - level, xs[j], xs[j + 1])
@@ -359,4 +353,4 @@ def test_the_tempered_models_mixed_tail_takes_the_same_cell_rule(ratio, value):
         (stats.norm.cdf(b, mean, sd) - stats.norm.cdf(a, mean, sd)) @ weights
         for a, b in zip(ends[::2], ends[1::2], strict=True)
     )
-    assert mixed == pytest.approx(1 - inside, abs=1e-4)
+    return 1 - inside
