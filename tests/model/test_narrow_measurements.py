@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pytest
-from builders import continuous, count, item, question
+from builders import binary, continuous, count, item, question
 from scipy import integrate, special, stats
 
 import forecasting as fc
@@ -354,3 +354,35 @@ def _normal_mixture_tail(mean, sd, weights, value, lo, hi) -> float:
         for a, b in zip(ends[::2], ends[1::2], strict=True)
     )
     return 1 - inside
+
+
+@pytest.mark.parametrize(
+    ("indicator", "values"),
+    [
+        (count({"a": (2.0, 1.0), "b": (5.0, 2.0)}, per_days=7.0), [3, 0, 7, 2, 4]),
+        (binary({"a": (2.0, 5.0), "b": (4.0, 1.5)}), [True, False, True, True, False]),
+        (continuous(LEVELS, sd=0.3), [0.2, -0.4, 1.1, 0.45, 0.3]),
+    ],
+)
+def test_few_reports_integrate_in_closed_form_as_the_grid_does(indicator, values):
+    """Few reports (at most 64 subsets genuine): the log marginal is the sum over those subsets
+    of the kind's conjugate marginal (``Mixture._exact_terms``), for the scenarios' priors and
+    for other rows; it must equal the quadrature grid's integral (1e-10), with reports of one
+    origin graded by a letter (they stand or fall together) and credibilities of their own."""
+    grades = ["C3", "C2", 0.7, "B4", 0.9]
+    sources = ["one", "one", "two", "three", "four"]
+    rows = []
+    for i, (v, g, s) in enumerate(zip(values, grades, sources, strict=True)):
+        row = item(f"r{i}", "x", v, weight=g, source=s)
+        if indicator["kind"] == "count":
+            row["window"] = ["2024-12-01", "2024-12-15"]
+        rows.append(row)
+    ind, _ = reports(indicator, rows)
+    model = ind.model
+    assert model._exact_terms is not None
+    assert np.any(model.reports().origin_rho < 1)  # an origin block of two reports
+    grid = model._integrate(model._with_tails(model.grid[2])[None, :])[0]
+    np.testing.assert_allclose(model.log_marginal(), grid, rtol=0, atol=1e-10)
+    other = ind.prior * np.array([1.3, 0.8])[None, :]
+    grid = model._integrate(model._with_tails(model.grid[2])[None, :], other)[0]
+    np.testing.assert_allclose(model.log_marginal(other), grid, rtol=0, atol=1e-10)
