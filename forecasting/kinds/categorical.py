@@ -313,30 +313,37 @@ class Categorical(Kind):
         other categories' powers are 0, so only their total concentration enters, through
         ``alpha_0`` (Dirichlet aggregation: the categories no report names are one).
 
-        The powers are small integers shared by many terms, so each ``log Gamma(alpha + n)`` is
-        looked up in a table over ``n = 0..max`` (a polynomial of about 450,000 terms and 16
-        scenarios: 1.8 s -> 0.7 s in process), with the same arithmetic as term by term.
+        The powers are small integers shared by many terms, so each ``log Gamma(alpha + n) /
+        Gamma(alpha)`` is looked up in a table over ``n = 0..max`` (a polynomial of about
+        450,000 terms and 16 scenarios: 1.8 s -> 0.7 s in process), the table's entries sums of
+        ``log(alpha + i)`` (:func:`_log_rising`: a difference of two log-gammas of a
+        concentration of 1e7 loses 8 digits).
         """
-        a0 = params.sum(axis=1)[:, None]
+        a0 = params.sum(axis=1)
         cols = params if axes is None else params[:, np.asarray(axes, dtype=int)]
         powers = np.asarray(powers, dtype=int)
         total = powers.sum(axis=1)
-        upto = np.arange(int(total.max(initial=0)) + 1)
-        out = special.gammaln(a0) - special.gammaln(a0 + upto[None, :])[:, total]
+        out = -_log_rising(a0, int(total.max(initial=0)) + 1)[:, total]
         for c, power in enumerate(np.ascontiguousarray(powers.T)):
-            alpha = cols[:, c, None]
-            table = special.gammaln(alpha + upto[None, : int(power.max(initial=0)) + 1])
-            out = out + table[:, power] - special.gammaln(alpha)
+            out = out + _log_rising(cols[:, c], int(power.max(initial=0)) + 1)[:, power]
         return out
 
     def polynomial_log_moments(self, params, powers, axes=None):
         return self._moments(params, powers, axes)
 
-    def polynomial_log_marginal(self, params, log_coef, axes=None):
+    def polynomial_log_marginal(self, params, log_coef, axes=None, term_by_term=False):
         powers = np.argwhere(np.isfinite(log_coef))
         coef = log_coef[np.isfinite(log_coef)]
         if not len(coef):  # the zero polynomial
             return np.full(len(params), -np.inf)
+        if not term_by_term and np.ndim(log_coef) and len(coef) >= _CONTRACTED_TERMS:
+            out = _contracted(np.asarray(params, dtype=float), log_coef, axes)
+            low = np.flatnonzero(~np.isfinite(out))
+            if not len(low):
+                return out
+            # rows whose scaled sum underflowed: term by term, in logs
+            out[low] = self.polynomial_log_marginal(params[low], log_coef, axes, term_by_term=True)
+            return out
         out = np.empty(len(params))
         step = max(1, 20_000_000 // max(1, len(coef)))
         for start in range(0, len(params), step):
@@ -520,3 +527,65 @@ def _check_category_values(
 
 
 KIND = Categorical()
+
+
+#: Terms from which :meth:`Categorical.polynomial_log_marginal` contracts the polynomial one
+#: category at a time (:func:`_contracted`) instead of summing its terms' moments.
+_CONTRACTED_TERMS = 512
+#: Numbers a piece of rows of the contraction holds at once (32 MB).
+_CONTRACTED_PIECE = 4_000_000
+
+
+def _log_rising(a: np.ndarray, n: int) -> np.ndarray:
+    """``log Gamma(a + k) / Gamma(a)`` for ``k = 0..n-1``, ``(len(a), n)``.
+
+    As sums of ``log(a + i)``: no cancellation between two log-gammas of a large ``a``.
+    """
+    out = np.zeros((len(a), n))
+    if n > 1:
+        np.cumsum(np.log(a[:, None] + np.arange(n - 1)[None, :]), axis=1, out=out[:, 1:])
+    return out
+
+
+def _contracted(params: np.ndarray, log_coef: np.ndarray, axes=None) -> np.ndarray:
+    """``log sum_n c_n E[theta^n]`` under Dirichlet rows ``params``, one axis at a time.
+
+    ``E[theta^n] = Gamma(a0) / Gamma(a0 + N) prod_c Gamma(alpha_c + n_c) / Gamma(alpha_c)``
+    with ``N = sum_c n_c``: each category's factor is contracted into the dense coefficients in
+    turn, keeping the partial total degree, and the Dirichlet's normaliser is applied per total
+    degree at the end (in exponentials, each factor scaled by its row's largest). The figure it
+    buys: 117,649 terms (7^6) at 1,000 rows, 5.3 s -> 0.45 s, agreeing with the term-by-term sum
+    to 5e-14 (relative). A row whose scaled sum underflows is ``-inf`` here (the caller sums it
+    term by term).
+    """
+    a0 = params.sum(axis=1)
+    cols = params if axes is None else params[:, np.asarray(axes, dtype=int)]
+    finite = np.isfinite(log_coef)
+    shift = float(np.max(log_coef[finite]))
+    coef = np.where(finite, np.exp(np.where(finite, log_coef, 0.0) - shift), 0.0)
+    dims = log_coef.shape
+    degree = np.arange(sum(d - 1 for d in dims) + 1)  # the total degrees
+    out = np.empty(len(params))
+    step = max(1, _CONTRACTED_PIECE // max(1, coef.size))
+    for start in range(0, len(params), step):
+        rows = slice(start, min(len(params), start + step))
+        s = rows.stop - rows.start
+        q = np.broadcast_to(coef, (s, 1, *dims))  # (rows, partial degree, axes left...)
+        offset = np.zeros(s)
+        for j, d in enumerate(dims):
+            g = _log_rising(cols[rows, j], d)  # log Gamma(alpha + n) / Gamma(alpha)
+            top = g.max(axis=1)
+            offset += top
+            factor = np.exp(g - top[:, None])  # (s, d), at most 1
+            width, rest = q.shape[1], q.shape[3:]
+            new = np.zeros((s, width + d - 1, *rest))
+            for n in range(d):
+                new[:, n : n + width] += q[:, :, n] * factor[:, n].reshape(s, 1, *([1] * len(rest)))
+            q = new
+        h = -_log_rising(a0[rows], len(degree))  # (s, N + 1)
+        top = h.max(axis=1)
+        total = np.einsum("sn,sn->s", q, np.exp(h - top[:, None]))
+        with np.errstate(divide="ignore"):
+            body = np.log(total) + top + offset + shift
+        out[rows] = np.where(total >= 1e-250, body, -np.inf)
+    return out
