@@ -86,6 +86,14 @@ scenarios; posterior draws are stored uncompressed. The ``run`` is mostly the an
 confidence's futures (4.4 s: 2,048 atoms per scenario for each categorical indicator, a grid
 per scenario for each continuous one) and the engine's draws (2.3 s).
 
+Measured 2026-12-03 afternoon (``--wide categories --wide categories-tempered --repeats 1``;
+bundled 0.79 s / 2.29 s / 4.29 s), after a categorical polynomial of 512 terms or more was
+integrated one category at a time (``forecasting/kinds/categorical.py``, ``_contracted``):
+the 1,000-category question under the mixture 10.12 s / 23.55 s / 51.25 s (12.8x / 10.3x /
+11.9x; it was 14.82 / 37.27 / 76.73 s), tempered 6.98 s / 4.89 s / 17.39 s (8.8x / 2.1x /
+4.1x). Its ``run`` is now the responsiveness's futures (6.7 s, of which 3.1 s draw false
+reports through a 1,000-category Dirichlet each) and the engine's draws (1.9 s).
+
 Since 2026-12-02 a likelihood's or a prior's judgement moves the default noise with it, as a
 refit of the edited question does (issue 12). Each setting is then a likelihood of its own, so
 such tipping points search a coarse grid with bisection. In process, 300 of the scenarios
