@@ -34,6 +34,7 @@ For speed, an item left out of an origin with other reports is that origin's blo
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -41,6 +42,9 @@ import numpy as np
 
 from ..core.stats import logsumexp
 
+#: The span (nats) of two polynomials' coefficients below which their product is formed in
+#: scaled exponentials (:meth:`PolynomialAlgebra.mul`: every product stays above ``e^-600``).
+_SPAN = 600.0
 #: The most origins one component (origins linked by shared events) may hold: its likelihood
 #: sums over ``2^m`` states of the origins.
 MAX_LINKED_ORIGINS = 12
@@ -494,12 +498,31 @@ class PolynomialAlgebra:
         return logsumexp(stack, axis=0)
 
     def mul(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """The product ``x * y``."""
-        if np.sum(np.isfinite(x)) < np.sum(np.isfinite(y)):
-            x, y = y, x
+        """The product ``x * y``.
+
+        In exponentials scaled by each factor's largest coefficient where every product of
+        two coefficients stays far above underflow (their spans add up to less than
+        :data:`_SPAN` nats): multiply-adds, not a ``logaddexp`` per term (the 1,000-category
+        question's polynomial refits in ``forecast sensitivity``: 5.4 s of ``mul``); else in logs.
+        """
+        fx, fy = np.isfinite(x), np.isfinite(y)
+        if np.sum(fx) < np.sum(fy):
+            x, y, fx, fy = y, x, fy, fx
         shape = tuple(a + b - 1 for a, b in zip(x.shape, y.shape, strict=True))
+        if not fx.any() or not fy.any():
+            return np.full(shape, -np.inf)
+        top_x, top_y = float(np.max(x[fx])), float(np.max(y[fy]))
+        span = top_x - float(np.min(x[fx])) + top_y - float(np.min(y[fy]))
+        if span < _SPAN:
+            ex = np.where(fx, np.exp(np.where(fx, x, top_x) - top_x), 0.0)
+            out = np.zeros(shape)
+            for idx in zip(*np.nonzero(fy), strict=True):
+                window = tuple(slice(i, i + n) for i, n in zip(idx, x.shape, strict=True))
+                out[window] += ex * math.exp(y[idx] - top_y)
+            with np.errstate(divide="ignore"):
+                return np.log(out) + (top_x + top_y)
         out = np.full(shape, -np.inf)
-        for idx in zip(*np.nonzero(np.isfinite(y)), strict=True):
+        for idx in zip(*np.nonzero(fy), strict=True):
             window = tuple(slice(i, i + n) for i, n in zip(idx, x.shape, strict=True))
             out[window] = np.logaddexp(out[window], x + y[idx])
         return out

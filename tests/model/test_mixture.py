@@ -1198,3 +1198,25 @@ def test_a_large_polynomial_contracted_one_category_at_a_time_equals_its_terms_s
             terms = terms + rising(params[r, axis], top)[powers[:, c]]
         exact.append(logsumexp(terms))
     np.testing.assert_allclose(got[:3], exact, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("spread", [5.0, 400.0])
+def test_polynomials_multiply_in_scaled_exponentials_as_in_logs(spread):
+    """``PolynomialAlgebra.mul`` forms a product in exponentials scaled by each factor's largest
+    coefficient where the spans allow (else in logs): the same coefficients as a sum of
+    ``logaddexp`` term by term, to 1e-12 (zero coefficients stay zero)."""
+    from forecasting.model import mixture as mx
+
+    rng = np.random.default_rng(int(spread))
+    alg = mx.PolynomialAlgebra(np.arange(4), 4)
+    x = rng.normal(-20, spread / 4, size=(5, 4, 3, 6))
+    x[rng.random(x.shape) < 0.1] = -np.inf
+    y = rng.normal(-3, spread / 4, size=(2, 1, 3, 2))
+    y[0, 0, 0, 0] = -np.inf
+    got = alg.mul(x, y)
+    want = np.full(got.shape, -np.inf)
+    for idx in zip(*np.nonzero(np.isfinite(y)), strict=True):
+        window = tuple(slice(i, i + n) for i, n in zip(idx, x.shape, strict=True))
+        want[window] = np.logaddexp(want[window], x + y[idx])
+    assert np.array_equal(np.isfinite(got), np.isfinite(want))
+    np.testing.assert_allclose(got[np.isfinite(want)], want[np.isfinite(want)], rtol=1e-12)
