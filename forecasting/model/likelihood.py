@@ -295,9 +295,8 @@ class Mixture:
         constants = np.array(
             [self.kind.constant(unit.with_items(np.arange(len(ind.values)) == i)) for i in items]
         )
-        g = self.item_noise[items]
-        absent = ~member
-        weight = log_c + np.where(absent, g[None, :], 0.0).sum(axis=1)
+        g = rep.log_noise[rep.fast_order]  # as noise_terms weighs its terms
+        weight = log_c + np.where(member, 0.0, g[None, :]).sum(axis=1)
         return weight, member.astype(float) @ per_item, member.astype(float) @ constants
 
     def _many_priors(self, prior: np.ndarray) -> np.ndarray:

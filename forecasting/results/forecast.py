@@ -243,7 +243,7 @@ class Forecast:
     def confidence(self) -> Confidence | None:
         """The analytic confidence (``None`` for a file made before format 2)."""
         if self._complete is not None and self._confidence is not None:
-            return Confidence(self._confidence().ds)
+            return self._confidence()
         if "confidence" not in self._whole().children:
             return None
         return Confidence(self._tree["confidence"].to_dataset())
