@@ -165,7 +165,7 @@ def forecast(
     data = ModelData.build(question, used)
     chosen = "exact" if engine == "auto" else engine
     if chosen == "exact":
-        result = exact.run(data, draws=draws or EXACT_DRAWS, seed=seed)
+        result = exact.run(data, draws=draws or EXACT_DRAWS, seed=seed, lazy=True)
     else:
         from .engines import mcmc
 

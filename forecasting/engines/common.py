@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,9 @@ class EngineResult:
     settings: dict[str, Any] = field(default_factory=dict)
     log_marginal: np.ndarray | None = None  # (K,) log p(E | S = k), when known in closed form
     now: np.ndarray | None = None  # (K,) with dynamics: P(S_now = k | E)
+    #: The draws made when first asked for: the whole result (``posterior``, ``sample_stats``
+    #: and the draws' diagnostics are then empty here; the rest, warnings included, is final).
+    drawn: Callable[[], EngineResult] | None = None
 
 
 def scenario_log_weights(

@@ -95,76 +95,109 @@ def make_forecast(
     k = data.n_scenarios
     scen_coord = {SCENARIO: list(data.scenarios)}
     probability = np.asarray(result.probability, dtype=float)
-    rb = result.posterior["scenario_probability"]
-    interval = eti(rb, INTERVAL_PROB, axis=(0, 1))
-    forecast_ds = xr.Dataset(
-        {
+
+    def forecast_group(full: EngineResult | None) -> xr.Dataset:
+        # ``full``: the result with its draws (the interval is of them); None: without it
+        variables: dict[str, Any] = {
             "probability": ((SCENARIO,), probability),
             "mcse": ((SCENARIO,), np.asarray(result.mcse, dtype=float)),
             "prior": ((SCENARIO,), data.prior),
-            PARAMETERS_INTERVAL: ((SCENARIO, CI_BOUND), interval),
-        },
-        coords={
-            **scen_coord,
-            CI_BOUND: ["lower", "upper"],
-            "label": ((SCENARIO,), list(data.labels)),
-        },
-        attrs={"interval_prob": INTERVAL_PROB, "interval_kind": INTERVAL_KIND},
-    )
-    forecast_ds[PARAMETERS_INTERVAL].attrs["description"] = PARAMETERS_INTERVAL_DOC
-    if result.log_marginal is not None:
-        forecast_ds["log_marginal"] = ((SCENARIO,), np.asarray(result.log_marginal))
-        forecast_ds["log_marginal"].attrs["description"] = "log p(evidence | scenario)"
-    if result.now is not None:
-        forecast_ds["probability_now"] = ((SCENARIO,), np.asarray(result.now, dtype=float))
-        forecast_ds["probability_now"].attrs["description"] = (
-            "P(S_now = k | E): the regime of the as-of date's period (probability: at the "
-            "resolution date)"
+        }
+        if full is not None:
+            rb = full.posterior["scenario_probability"]
+            variables[PARAMETERS_INTERVAL] = (
+                (SCENARIO, CI_BOUND),
+                eti(rb, INTERVAL_PROB, axis=(0, 1)),
+            )
+        ds = xr.Dataset(
+            variables,
+            coords={
+                **scen_coord,
+                CI_BOUND: ["lower", "upper"],
+                "label": ((SCENARIO,), list(data.labels)),
+            },
+            attrs={"interval_prob": INTERVAL_PROB, "interval_kind": INTERVAL_KIND},
         )
+        if full is not None:
+            ds[PARAMETERS_INTERVAL].attrs["description"] = PARAMETERS_INTERVAL_DOC
+        if result.log_marginal is not None:
+            ds["log_marginal"] = ((SCENARIO,), np.asarray(result.log_marginal))
+            ds["log_marginal"].attrs["description"] = "log p(evidence | scenario)"
+        if result.now is not None:
+            ds["probability_now"] = ((SCENARIO,), np.asarray(result.now, dtype=float))
+            ds["probability_now"].attrs["description"] = (
+                "P(S_now = k | E): the regime of the as-of date's period (probability: at the "
+                "resolution date)"
+            )
+        return ds
 
-    chains, draws = rb.shape[:2]
-    sample_coords = {CHAIN: np.arange(chains), DRAW: np.arange(draws)}
-    posterior = {
-        "pi": ((CHAIN, DRAW, SCENARIO), result.posterior["pi"]),
-        "scenario_probability": ((CHAIN, DRAW, SCENARIO), rb),
-    }
-    post_coords: dict[str, Any] = {**sample_coords, **scen_coord}
-    for ind in data.indicators:
-        extra = ind.kind.coords(ind)
-        post_coords.update(extra)
-        posterior[ind.id] = ((CHAIN, DRAW, SCENARIO, *extra), result.posterior[ind.id])
-    posterior_ds = xr.Dataset(posterior, coords=post_coords)
-    posterior_ds["scenario_probability"].attrs["description"] = (
-        "P(S = k | E, pi, theta) at each draw: the answer if the scenario mix and the "
-        "likelihoods' parameters were known exactly (its mean is the probability); its spread "
-        "is not a statement of confidence"
-    )
-    posterior_ds["pi"].attrs["description"] = (
-        "the scenario mix of the prior Dirichlet(c * prior), not the forecast: given the "
-        "evidence its mean is (c * prior + probability) / (c + 1); summarise "
-        "scenario_probability for the forecast"
-    )
-    for ind in data.indicators:
-        posterior_ds[ind.id].attrs.update(kind=ind.kind.name, parameter=ind.kind.parameter)
+    # an engine's warnings are known before its draws (the exact engine's draws are made when
+    # first asked for: ``result.drawn``)
+    warnings_ = [f"MCMC diagnostics failed: {p}" for p in result.diagnostics.get("problems", [])]
 
-    groups: dict[str, xr.Dataset] = {"forecast": forecast_ds, "posterior": posterior_ds}
-    diagnostics = dict(result.diagnostics)
-    warnings_ = [f"MCMC diagnostics failed: {p}" for p in diagnostics.get("problems", [])]
-    n_values = chains * draws * k * len(data.item_ids)
+    @functools.cache
+    def drawn() -> tuple[EngineResult, dict[str, xr.Dataset], dict[str, Any]]:
+        # the draws' groups (posterior, sample_stats) and the whole diagnostics
+        full = result if result.drawn is None else result.drawn()
+        rb = full.posterior["scenario_probability"]
+        chains, draws = rb.shape[:2]
+        sample_coords = {CHAIN: np.arange(chains), DRAW: np.arange(draws)}
+        posterior = {
+            "pi": ((CHAIN, DRAW, SCENARIO), full.posterior["pi"]),
+            "scenario_probability": ((CHAIN, DRAW, SCENARIO), rb),
+        }
+        post_coords: dict[str, Any] = {**sample_coords, **scen_coord}
+        for ind in data.indicators:
+            extra = ind.kind.coords(ind)
+            post_coords.update(extra)
+            posterior[ind.id] = ((CHAIN, DRAW, SCENARIO, *extra), full.posterior[ind.id])
+        posterior_ds = xr.Dataset(posterior, coords=post_coords)
+        posterior_ds["scenario_probability"].attrs["description"] = (
+            "P(S = k | E, pi, theta) at each draw: the answer if the scenario mix and the "
+            "likelihoods' parameters were known exactly (its mean is the probability); its "
+            "spread is not a statement of confidence"
+        )
+        posterior_ds["pi"].attrs["description"] = (
+            "the scenario mix of the prior Dirichlet(c * prior), not the forecast: given the "
+            "evidence its mean is (c * prior + probability) / (c + 1); summarise "
+            "scenario_probability for the forecast"
+        )
+        for ind in data.indicators:
+            posterior_ds[ind.id].attrs.update(kind=ind.kind.name, parameter=ind.kind.parameter)
+        sample_stats = xr.Dataset(
+            {
+                name: ((CHAIN, DRAW), np.asarray(v))
+                for name, v in full.sample_stats.items()
+                if np.ndim(v) == 2
+            },
+            coords=sample_coords,
+        )
+        diagnostics = dict(full.diagnostics)
+        n_values = chains * draws * k * len(data.item_ids)
+        if n_values > LOG_LIKELIHOOD_MAX_VALUES:
+            diagnostics["log_likelihood"] = (
+                f"omitted: {n_values:,} values exceed the limit of {LOG_LIKELIHOOD_MAX_VALUES:,}"
+            )
+        diagnostics["warnings"] = warnings_
+        return full, {"posterior": posterior_ds, "sample_stats": sample_stats}, diagnostics
 
     def likelihood_groups() -> dict[str, xr.Dataset]:
         # the items' log-likelihoods at the draws: computed when the whole tree is first asked
         # for (a file, the JSON, an analysis), not for the table alone (36 ms of the bundled
         # question's `forecast run`)
+        full, groups, _ = drawn()
         out: dict[str, xr.Dataset] = {}
-        if n_values > LOG_LIKELIHOOD_MAX_VALUES:
+        rb = full.posterior["scenario_probability"]
+        chains, draws = rb.shape[:2]
+        if chains * draws * k * len(data.item_ids) > LOG_LIKELIHOOD_MAX_VALUES:
             return out
-        thetas = {ind.id: result.posterior[ind.id] for ind in data.indicators}
+        sample_coords = {CHAIN: np.arange(chains), DRAW: np.arange(draws)}
+        thetas = {ind.id: full.posterior[ind.id] for ind in data.indicators}
         ll = item_log_likelihood(data, thetas)
         item_coord = {ITEM: list(data.item_ids)}
-        if result.now is None:  # (with dynamics an item's scenario is its period's regime)
+        if full.now is None:  # (with dynamics an item's scenario is its period's regime)
             loo = item_log_likelihood(data, thetas, loo=True)
-            pointwise = pointwise_log_likelihood(result.posterior["pi"], ll, loo)
+            pointwise = pointwise_log_likelihood(full.posterior["pi"], ll, loo)
             out[LOG_LIKELIHOOD] = xr.Dataset(
                 {"evidence": ((CHAIN, DRAW, ITEM), pointwise)},
                 coords={**sample_coords, **item_coord},
@@ -177,21 +210,7 @@ def make_forecast(
         out[LOG_LIKELIHOOD_SCENARIO]["evidence"].attrs["description"] = BY_SCENARIO_DOC
         return out
 
-    if n_values > LOG_LIKELIHOOD_MAX_VALUES:
-        diagnostics["log_likelihood"] = (
-            f"omitted: {n_values:,} values exceed the limit of {LOG_LIKELIHOOD_MAX_VALUES:,}"
-        )
-    groups["sample_stats"] = xr.Dataset(
-        {
-            name: ((CHAIN, DRAW), np.asarray(v))
-            for name, v in result.sample_stats.items()
-            if np.ndim(v) == 2
-        },
-        coords=sample_coords,
-    )
-    groups["constant_data"] = _item_table(evidence)
-    diagnostics["warnings"] = warnings_
-
+    constant_data = _item_table(evidence)
     provenance = {
         "question_id": question.id,
         "question_sha256": question.sha256(),
@@ -207,31 +226,49 @@ def make_forecast(
         "package_version": package_version(),
         "versions": versions(result.engine),
     }
-    attrs = {
-        "format_version": FORMAT_VERSION,
-        "provenance": json.dumps(provenance, default=str),
-        "question": json.dumps(question.to_dict(), default=str),
-        "evidence": json.dumps(evidence.item_dicts, default=str),
-        "excluded": json.dumps([{"id": x.id, "reason": x.reason} for x in evidence.excluded]),
-        "diagnostics": json.dumps(_jsonable(diagnostics)),
-    }
 
-    def build(conf: Confidence | None, whole: bool = True) -> xr.DataTree:
+    def attrs(diagnostics: dict[str, Any]) -> dict[str, str]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "provenance": json.dumps(provenance, default=str),
+            "question": json.dumps(question.to_dict(), default=str),
+            "evidence": json.dumps(evidence.item_dicts, default=str),
+            "excluded": json.dumps([{"id": x.id, "reason": x.reason} for x in evidence.excluded]),
+            "diagnostics": json.dumps(_jsonable(diagnostics)),
+        }
+
+    def build(conf: Confidence | None) -> xr.DataTree:
         # the groups in their order in files: forecast, posterior, confidence, log-likelihoods,
         # the rest
-        named = dict(list(groups.items())[:2])
+        full, groups, diagnostics = drawn()
+        named = {"forecast": forecast_group(full), "posterior": groups["posterior"]}
         if conf is not None:
             named["confidence"] = conf.ds
-        if whole:
-            named.update(likelihood_groups())
-        named.update(list(groups.items())[2:])
+        named.update(likelihood_groups())
+        named.update(sample_stats=groups["sample_stats"], constant_data=constant_data)
         tree = xr.DataTree.from_dict(named)
-        tree.attrs = dict(attrs)
+        tree.attrs = attrs(diagnostics)
         return tree
 
+    def headline() -> xr.DataTree:
+        # what a table asks for: the probabilities, the inputs, the provenance, the warnings
+        # (no draws: the exact engine makes them when the whole tree is asked for)
+        named = {"forecast": forecast_group(None), "constant_data": constant_data}
+        tree = xr.DataTree.from_dict(named)
+        tree.attrs = attrs({**result.diagnostics, "warnings": warnings_})
+        return tree
+
+    diagnostics_of = (lambda: drawn()[2]) if result.drawn is not None else None
     if callable(confidence):
         once = functools.cache(confidence)  # asked for alone or with the whole tree: once
-        return Forecast(build(None, whole=False), complete=lambda: build(once()), confidence=once)
+        return Forecast(
+            headline(),
+            complete=lambda: build(once()),
+            confidence=once,
+            diagnostics=diagnostics_of,
+        )
+    if result.drawn is not None:
+        return Forecast(headline(), complete=lambda: build(confidence), diagnostics=diagnostics_of)
     return Forecast(build(confidence))
 
 

@@ -77,21 +77,26 @@ class Forecast:
         tree: xr.DataTree,
         complete: Callable[[], xr.DataTree] | None = None,
         confidence: Callable[[], Confidence] | None = None,
+        diagnostics: Callable[[], dict[str, Any]] | None = None,
     ):
         self._tree = tree
         # computes the whole tree (the confidence with it) when first asked for: a forecast
         # read only for its probabilities never spends the confidence's time (about 85% of a
         # bundled forecast's); ``confidence`` computes the confidence alone, for a forecast
-        # read only for its table (the whole tree adds the items' log-likelihoods)
+        # read only for its table (the whole tree adds the items' log-likelihoods);
+        # ``diagnostics`` the whole diagnostics (the exact engine's draws, made when first
+        # asked for: ``tree`` until then holds no posterior draws)
         self._complete = complete
         self._confidence = confidence
+        self._diagnostics = diagnostics
         self._inputs: tuple[Question, Evidence] | None = None
         self._labels: tuple[str, dict[str, str]] | None = None
 
     def _whole(self) -> xr.DataTree:
         if self._complete is not None:
             self._tree, self._complete = self._complete(), None
-            self._confidence = None  # in the tree now (and a forecast pickles without it)
+            # in the tree now (and a forecast pickles without them)
+            self._confidence = self._diagnostics = None
         return self._tree
 
     # --- views ------------------------------------------------------------------------------
@@ -111,12 +116,15 @@ class Forecast:
     @property
     def diagnostics(self) -> dict[str, Any]:
         """Engine diagnostics, with ``warnings``: problems in words (empty when all is well)."""
+        if self._complete is not None and self._diagnostics is not None:
+            return self._diagnostics()
         return self._json_attr("diagnostics")
 
     @property
     def warnings(self) -> list[str]:
         """Problems that anyone reading the forecast must see."""
-        return list(self.diagnostics.get("warnings", []))
+        # known before the draws: read without them
+        return list(self._json_attr("diagnostics").get("warnings", []))
 
     @property
     def flags(self) -> list[str]:
@@ -254,7 +262,7 @@ class Forecast:
 
         The answer if the parameters were known exactly; not a statement of confidence.
         """
-        ds = self._tree["forecast"]
+        ds = self._whole()["forecast"]
         return ds[PARAMETERS_INTERVAL] if PARAMETERS_INTERVAL in ds else ds["interval"]
 
     def scenario_draws(self) -> tuple[np.ndarray, np.ndarray] | None:
@@ -263,7 +271,7 @@ class Forecast:
         Chains stacked, scenarios in declared order; ``None`` for a forecast with dynamics or
         a file without them.
         """
-        if self.now is not None or "posterior" not in self._tree.children:
+        if self.now is not None or "posterior" not in self._whole().children:
             return None
         post = self._tree["posterior"]
         if "pi" not in post or "scenario_probability" not in post:

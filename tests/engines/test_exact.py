@@ -326,3 +326,45 @@ def test_a_ledger_split_across_files_reads_as_one_and_reports_every_file(mixed, 
         fc.load_evidence(ledger, q)
     files = {p.file.rsplit("/", 1)[-1] for p in err.value.problems}
     assert files == {"part1.yaml", "part2.yaml"}
+
+
+def test_a_forecast_read_for_its_table_makes_no_draws_and_the_same_ones_when_asked(monkeypatch):
+    """The exact engine's draws wait until something asks for them, and are the eager ones."""
+    from builders import BUNDLED_EVIDENCE, BUNDLED_QUESTION
+
+    from forecasting.api import DEFAULT_SEED
+    from forecasting.inputs.resolve import resolve_inputs
+    from forecasting.presentation.tables import format_table
+
+    made = []
+    real = exact.draw_joint
+    monkeypatch.setattr(exact, "draw_joint", lambda *a: made.append(1) or real(*a))
+    f = fc.forecast(BUNDLED_QUESTION, BUNDLED_EVIDENCE, as_of="2025-10-27")
+    format_table(f)
+    assert f.warnings == [] and f.to_dict()["scenarios"][0]["responsiveness"] is not None
+    assert made == [1]  # to_dict's diagnostics hold the draws' Rao-Blackwell check
+    diagnostics = f.diagnostics
+    assert made == [1] and "rao_blackwell_max_z" in diagnostics
+    assert "posterior" not in f._tree.children  # the whole tree not built for them
+
+    question, used, _ = resolve_inputs(BUNDLED_QUESTION, BUNDLED_EVIDENCE, "2025-10-27")
+    eager = exact.run(ModelData.build(question, used), seed=DEFAULT_SEED)
+    tree = f.tree
+    assert made == [1, 1]  # the eager run's own
+    np.testing.assert_array_equal(
+        tree["posterior"]["scenario_probability"].values, eager.posterior["scenario_probability"]
+    )
+    assert f.diagnostics == {**eager.diagnostics, "warnings": []}
+    assert f.interval_if_parameters_known.shape == (4, 2)
+
+
+def test_the_table_alone_draws_nothing(monkeypatch):
+    from builders import BUNDLED_EVIDENCE, BUNDLED_QUESTION
+
+    from forecasting.presentation.tables import format_table
+
+    made = []
+    monkeypatch.setattr(exact, "draw_joint", lambda *a: made.append(1))
+    f = fc.forecast(BUNDLED_QUESTION, BUNDLED_EVIDENCE, as_of="2025-10-27")
+    assert "Syria formally joins" in format_table(f) and f.warnings == []
+    assert made == []
