@@ -90,13 +90,22 @@ def run(
     parameters were known, the Rao-Blackwell check) when first asked for
     (:attr:`~.common.EngineResult.drawn`): a forecast read for its table never makes them
     (30 ms of the bundled question's ``forecast run``, a sixth of its computing). The same
-    draws either way: the closed form takes no random numbers. (Not with dynamics.)
+    draws either way: the closed form takes no random numbers.
     """
     if data.timeline is not None:
-        return _run_dynamic(data, draws, np.random.default_rng(seed))
-    closed = exact_posterior(data)
+        post = dynamics.posterior(data)
+        closed = ExactPosterior(post.probability, post.log_marginal, post.log_evidence, post.now)
+
+        def make() -> EngineResult:
+            return _drawn_dynamic(data, post, closed, draws, seed)
+    else:
+        closed = exact_posterior(data)
+
+        def make() -> EngineResult:
+            return _drawn(data, closed, draws, seed)
+
     if not lazy:
-        return _drawn(data, closed, draws, seed)
+        return make()
     return EngineResult(
         engine="exact",
         probability=closed.probability,
@@ -105,7 +114,8 @@ def run(
         diagnostics={"draws": draws, "log_evidence": closed.log_evidence},
         settings={"draws": draws, "chains": 1},
         log_marginal=closed.log_marginal,
-        drawn=functools.cache(lambda: _drawn(data, closed, draws, seed)),
+        now=closed.now,
+        drawn=functools.cache(make),
     )
 
 
@@ -153,10 +163,15 @@ def _result(data, closed, pi, rb, thetas, extra: dict, now=None) -> EngineResult
     )
 
 
-def _run_dynamic(data: ModelData, draws: int, rng: np.random.Generator) -> EngineResult:
-    """The exact engine on a question with dynamics (:mod:`..model.dynamics`)."""
-    post = dynamics.posterior(data)
-    pi, rb, thetas = dynamics.draws(data, post, draws, rng)
+def _drawn_dynamic(
+    data: ModelData,
+    post: dynamics.DynamicPosterior,
+    closed: ExactPosterior,
+    draws: int,
+    seed: int | None,
+) -> EngineResult:
+    """The exact engine's result on a question with dynamics (:mod:`..model.dynamics`)."""
+    pi, rb, thetas = dynamics.draws(data, post, draws, np.random.default_rng(seed))
     tl = data.timeline
     extra = {
         "dynamics": {
@@ -170,5 +185,4 @@ def _run_dynamic(data: ModelData, draws: int, rng: np.random.Generator) -> Engin
             "integrated over each path's shares as in the static model",
         },
     }
-    closed = ExactPosterior(post.probability, post.log_marginal, post.log_evidence, post.now)
     return _result(data, closed, pi, rb, thetas, extra, now=post.now)

@@ -358,13 +358,17 @@ def test_a_forecast_read_for_its_table_makes_no_draws_and_the_same_ones_when_ask
     assert f.interval_if_parameters_known.shape == (4, 2)
 
 
-def test_the_table_alone_draws_nothing(monkeypatch):
-    from builders import BUNDLED_EVIDENCE, BUNDLED_QUESTION
+@pytest.mark.parametrize("dynamic", [False, True])
+def test_the_table_alone_draws_nothing(monkeypatch, dynamic):
+    from builders import BUNDLED_EVIDENCE, BUNDLED_FILE, BUNDLED_QUESTION
 
+    from forecasting.model import dynamics
     from forecasting.presentation.tables import format_table
 
     made = []
     monkeypatch.setattr(exact, "draw_joint", lambda *a: made.append(1))
-    f = fc.forecast(BUNDLED_QUESTION, BUNDLED_EVIDENCE, as_of="2025-10-27")
+    monkeypatch.setattr(dynamics, "draws", lambda *a: made.append(1))
+    question = BUNDLED_FILE if dynamic else BUNDLED_QUESTION
+    f = fc.forecast(question, BUNDLED_EVIDENCE, as_of="2025-10-27")
     assert "Syria formally joins" in format_table(f) and f.warnings == []
-    assert made == []
+    assert made == [] and (f.now is not None) == dynamic
