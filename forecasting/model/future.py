@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..core.stats import log_matmul_exp, logsumexp
+from ..core.stats import log_add_rows, log_matmul_exp, logsumexp
 
 if TYPE_CHECKING:
     from .data import IndicatorData
@@ -166,7 +166,7 @@ def report_log_lik(
         return logf
     log_g = log_noise(ind, values, np.full(len(values), float(exposure)))
     with np.errstate(divide="ignore"):
-        return np.logaddexp(
+        return log_add_rows(
             np.log(reliability) + logf, np.log1p(-reliability) + log_g[:, None, None]
         )
 

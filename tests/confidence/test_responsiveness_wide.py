@@ -120,3 +120,26 @@ def test_log_matmul_exp_sums_many_underflowing_entries_a_piece_at_a_time(monkeyp
     np.testing.assert_array_equal(stats.log_matmul_exp(a, b), whole)
     ref = logsumexp(a[:, None, :] + b[None, :, :], axis=2)
     np.testing.assert_allclose(whole, ref, rtol=1e-13, atol=1e-12)
+
+
+def test_log_add_rows_is_logaddexp_also_where_terms_underflow_or_vanish():
+    """Each row shifted by its largest term: the same as logaddexp, to rounding, everywhere."""
+    from forecasting.core.stats import log_add_rows
+
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        shape = (int(rng.integers(1, 12)), *rng.integers(1, 5, size=rng.integers(0, 3)))
+        x = rng.normal(0, rng.choice([1.0, 300.0, 3000.0]), shape)
+        x[rng.random(shape) < 0.1] = -np.inf
+        y = rng.normal(0, rng.choice([1.0, 300.0, 3000.0]), (shape[0],) + (1,) * (len(shape) - 1))
+        y[rng.random(y.shape) < 0.1] = -np.inf
+        if rng.random() < 0.2:
+            x[0] = -np.inf  # a row of nothing but its constant
+        with np.errstate(divide="ignore", invalid="ignore"):
+            got, want = log_add_rows(x, y), np.logaddexp(x, y)
+        finite = np.isfinite(want)
+        assert np.array_equal(np.isfinite(got), finite)
+        np.testing.assert_allclose(got[finite], want[finite], rtol=1e-13, atol=1e-13)
+    # a row whose constant is far below its largest term, and an element far below both
+    x = np.array([[0.0, -2000.0]])
+    assert log_add_rows(x, np.array([[-1000.0]]))[0, 1] == pytest.approx(-1000.0)
