@@ -38,6 +38,8 @@ from .core.errors import (
 
 EXIT_OK = 0
 EXIT_BUG = 1
+#: The output's reader closed it (a pipe into ``head``): as a process killed by SIGPIPE.
+EXIT_PIPE = 141
 EXIT_INPUT = 2
 EXIT_FLAGGED = 3
 
@@ -509,6 +511,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ForecastingError as exc:
         _say(f"forecast: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except BrokenPipeError:
+        return _pipe_closed()
     except OSError as exc:
         full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
         if exc.filename is None and not full:
@@ -535,6 +539,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _internal_error()
     finally:
         warnings.showwarning = shown
+
+
+def _pipe_closed() -> int:
+    """The reader of the output closed it (``forecast validate ... | head -1``): stop quietly.
+
+    As a Unix tool killed by SIGPIPE, with its status (128 + 13); what is left to print goes
+    nowhere (its flush would fail again at exit).
+    """
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_PIPE
 
 
 def _internal_error() -> int:
@@ -565,7 +583,10 @@ def console() -> None:
     code = main()
     if "pytensor" in sys.modules:
         sys.exit(code)
-    sys.stdout.flush()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader left before the last of the output
+        code = _pipe_closed()
     sys.stderr.flush()
     os._exit(code)
 

@@ -515,3 +515,18 @@ def test_score_shows_control_characters_from_files_escaped(capsys, monkeypatch):
     code, out, err = run(capsys, "score", Q)
     assert code == EXIT_OK, err
     assert out == "q\\x1b[2J: open (not resolved yet)\n"
+
+
+def test_output_piped_into_a_reader_that_stops_early_ends_quietly():
+    """``forecast validate ... | head -1``: no "internal error", no traceback; the status of a
+    process stopped by SIGPIPE (141), as Unix tools."""
+    script = Path(sys.executable).with_name("forecast")
+    question = str(ROOT / "models" / "syria_coalition.yaml")
+    for args in (["validate", question], ["run", question, "--as-of", "2025-10-27", "--json"]):
+        proc = subprocess.Popen(
+            [str(script), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT
+        )
+        proc.stdout.close()  # the reader is gone before the first line
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) == 141, err
+        assert "internal error" not in err and "Traceback" not in err

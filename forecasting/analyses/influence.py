@@ -8,6 +8,7 @@ under every scenario has Bayes factors near 1 and is not diagnostic, however sur
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -169,10 +170,16 @@ def origin_influence(
     origins = sorted({by_id[i] for i in data.item_ids})
     rows = []
     for o in origins:
-        lm = []
-        for ind in data.indicators:
-            mask = np.array([by_id[i] == o for i in ind.item_ids], dtype=bool)
-            lm.append(ind.model.without(mask))
+        masks = [
+            np.array([by_id[i] == o for i in ind.item_ids], dtype=bool) for ind in data.indicators
+        ]
+        if base.dynamic:  # the dynamic posterior (at resolution) without the origin's items
+            kept = tuple(
+                ind.with_items(~mask) for ind, mask in zip(data.indicators, masks, strict=True)
+            )
+            rows.append(base.dynamic_log_joint(replace(data, indicators=kept)))
+            continue
+        lm = [ind.model.without(mask) for ind, mask in zip(data.indicators, masks, strict=True)]
         rows.append(base.log_prior + np.sum(lm, axis=0))
     counts = [sum(by_id[i] == o for i in data.item_ids) for o in origins]
     return influence_dataset(

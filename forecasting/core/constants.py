@@ -25,6 +25,11 @@ CATCH_ALL: str = "none_of_these"
 CATCH_ALL_LABEL: str = "None of these scenarios"
 CATCH_ALL_THRESHOLD: float = 0.2
 
+#: The most origins shared events may link into one component under the truth mixture (its
+#: likelihood sums over the ``2^m`` states of the origins): checked with the ledger, so that a
+#: widely reported event is a located error, never a failure of the engine.
+MAX_LINKED_ORIGINS: int = 12
+
 #: Default number of i.i.d. joint-posterior draws of the exact engine.
 EXACT_DRAWS: int = 4000
 #: Default MCMC settings (per chain): 1,500 draws give ESS >= 1000 on every scenario

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ..core.constants import MAX_LINKED_ORIGINS
 from ..core.errors import Problem
 from ..kinds import get_kind
 
@@ -42,13 +43,16 @@ def cross_item_problems(
     event reported on two indicators, or over two different windows;
     relayed copies of one origin's report of an event that disagree on the value. Under the
     truth-mixture model (``reliability_model: mixture``) also: an origin graded with two
-    different letters (its reliability is one number), and a measured (continuous) event
-    reported by several origins.
+    different letters, or with a letter and by a number (its reliability is one number: a
+    number grades the report alone, its origin counted reliable), a measured (continuous)
+    event reported by several origins, and shared events linking more than
+    :data:`~forecasting.core.constants.MAX_LINKED_ORIGINS` origins into one component.
     """
     events: dict[str, EvidenceItem] = {}
     copies: dict[tuple[str, str], EvidenceItem] = {}
     event_origins: dict[str, set[str]] = {}
     letters: dict[str, EvidenceItem] = {}
+    numbered: dict[str, EvidenceItem] = {}
     certain: dict[str, list[EvidenceItem]] = {}
     mixture = question is not None and question.reliability == "mixture"
     problems = []
@@ -112,8 +116,33 @@ def cross_item_problems(
                     "several origins' measurements of one event are not supported: give each "
                     "origin's measurement its own event id",
                 )
+        if mixture and not isinstance(it.reliability, str):
+            numbered.setdefault(it.origin, it)
+            graded = letters.get(it.origin)
+            if graded is not None:
+                bad(
+                    it,
+                    "reliability",
+                    f"origin '{it.origin}' is graded by a number here but with the letter "
+                    f"{str(graded.reliability)[0]} at {_where(graded)}; a number grades the "
+                    "report alone (its origin counted reliable), a letter grades the origin, "
+                    "shared by all its reports: give this report a code with the letter "
+                    f"{str(graded.reliability)[0]}, or grade all of the origin's reports by "
+                    "numbers",
+                )
         if mixture and isinstance(it.reliability, str):
             graded = letters.setdefault(it.origin, it)
+            number = numbered.get(it.origin)
+            if number is not None and graded is it:
+                bad(
+                    it,
+                    "reliability",
+                    f"origin '{it.origin}' is graded {it.reliability[0]} here but by a number "
+                    f"at {_where(number)}; a letter grades the origin, shared by all its "
+                    "reports, a number grades the report alone (its origin counted reliable): "
+                    "use codes with one letter for all of the origin's reports, or numbers for "
+                    "all of them",
+                )
             if str(graded.reliability)[0] != it.reliability[0]:
                 bad(
                     it,
@@ -124,4 +153,56 @@ def cross_item_problems(
                     "(or, to read each code as one weight as the first release did, set "
                     "reliability_model: tempered in the question)",
                 )
+    if mixture:
+        problems += _linked_origins(items)
+    return problems
+
+
+def _linked_origins(items: Sequence[EvidenceItem]) -> list[Problem]:
+    """Components of origins linked by shared events beyond :data:`MAX_LINKED_ORIGINS`.
+
+    (An event reported by several origins links them: the likelihood sums over their states.)
+    Located at the item whose event first takes a component past the limit.
+    """
+    # an indicator's origins (each indicator's reports are linked apart from the others')
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+    size: dict[tuple[str, str], int] = {}
+    first: dict[tuple[str, str], tuple[str, str]] = {}  # (indicator, event) -> a reporter
+
+    def find(x: tuple[str, str]) -> tuple[str, str]:
+        parent.setdefault(x, x)
+        size.setdefault(x, 1)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    problems: list[Problem] = []
+    flagged: set[tuple[str, str]] = set()
+    for it in items:
+        if it.event is None:
+            continue
+        node = (it.indicator, it.origin)
+        a, b = find(first.setdefault((it.indicator, it.event), node)), find(node)
+        if a == b:
+            continue
+        parent[b] = a
+        size[a] += size[b]
+        if size[a] > MAX_LINKED_ORIGINS and a not in flagged:
+            flagged.add(a)
+            members = sorted(o for ind, o in parent if find((ind, o)) == a and o != it.origin)
+            shown = ", ".join(f"'{o}'" for o in members[:5])
+            problems.append(
+                Problem(
+                    it.file,
+                    it.line,
+                    "event",
+                    f"event '{it.event}' links origin '{it.origin}' with "
+                    f"{len(members)} others through shared events ({shown}, ...); the "
+                    f"truth mixture sums over the states of linked origins and links at most "
+                    f"{MAX_LINKED_ORIGINS}: log outlets that only relayed another origin's "
+                    "report under that origin (`origin:` it, `via:` the outlets), or give "
+                    f"reports that are not of one event their own event ids (item '{it.id}')",
+                )
+            )
     return problems

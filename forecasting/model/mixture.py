@@ -40,14 +40,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.constants import MAX_LINKED_ORIGINS
 from ..core.stats import logsumexp
 
 #: The span (nats) of two polynomials' coefficients below which their product is formed in
 #: scaled exponentials (:meth:`PolynomialAlgebra.mul`: every product stays above ``e^-600``).
 _SPAN = 600.0
-#: The most origins one component (origins linked by shared events) may hold: its likelihood
-#: sums over ``2^m`` states of the origins.
-MAX_LINKED_ORIGINS = 12
 
 
 @dataclass(frozen=True)

@@ -201,6 +201,21 @@ def format_sensitivity(f, tree) -> str:
         )
     else:
         lines.append("  (no evidence)")
+    if "origin_influence" in tree.children and tree["origin_influence"].sizes.get("origin", 0):
+        by = tree["origin_influence"].to_dataset()
+        lines += [
+            "",
+            "BY ORIGIN (all of an origin's items left out together, however many outlets "
+            "relayed them)",
+            f"  {'origin':<42} {'items':>5} {'shift':>7} {'diag.':>6}",
+        ]
+        for n in np.argsort(-by["diagnosticity"].values, kind="stable")[:10]:
+            lines.append(
+                f"  {escape_controls(by.origin.values[n])[:42]:<42} "
+                f"{int(by['n_items'].values[n]):>5} "
+                f"{text.points(by['shift'].values[n, k]):>6}p "
+                f"{by['diagnosticity'].values[n]:6.2f}"
+            )
     js = tree["judgement_sensitivity"].to_dataset()
     lines += [
         "",

@@ -110,6 +110,33 @@ def test_indicator_and_origin_influence_match_refits(model):
             )
 
 
+def test_origin_influence_with_dynamics_is_the_forecast_at_resolution_without_the_origin():
+    """With dynamics the forecast is at the resolution date; so is the one without an origin
+    (not the posterior of today, which would read the dynamics' drift as the origin's weight).
+    An origin of one item moves it exactly as that item does."""
+    from builders import BUNDLED_FILE
+
+    q = fc.load_question(BUNDLED_FILE)
+    ev = fc.load_evidence(BUNDLED_EVIDENCE, q).as_of(dt.date(2025, 10, 27))
+    assert q.dynamics is not None
+    by_origin = sn.origin_influence(q, ev, as_of="2025-10-27")
+    by_item = sn.evidence_influence(q, ev, as_of="2025-10-27")
+    for origin in by_origin["origin"].values:
+        drop = [it.id for it in ev.items if it.origin == origin]
+        np.testing.assert_allclose(
+            by_origin.sel(origin=origin)["probability_without"].values,
+            refit(q, ev.without(drop)),
+            rtol=1e-9,
+            atol=1e-12,
+        )
+        if len(drop) == 1:
+            np.testing.assert_allclose(
+                by_origin.sel(origin=origin)["shift"].values,
+                by_item.sel(item=drop[0])["shift"].values,
+                atol=1e-12,
+            )
+
+
 def test_an_item_improbable_under_every_scenario_is_not_diagnostic():
     """ACH counts such an item as highly diagnostic; its Bayes factors are all 1 here."""
     from builders import binary, item, question

@@ -439,6 +439,72 @@ def test_certain_reports_of_one_event_may_not_disagree(tmp_path):
     fc.Evidence.from_items(rows, q)
 
 
+@pytest.mark.parametrize("order", [(0, 1), (1, 0)])
+def test_an_origin_graded_by_a_letter_and_by_a_number_is_refused_in_either_order(order):
+    """Its reliability would otherwise come from whichever item came last (file order)."""
+    q = mixture_question(
+        question(("a", "b"), indicators={"fact": binary({"a": (5, 2), "b": (2, 5)})})
+    )
+    rows = [
+        item("x1", "fact", True) | {"origin": "Agency O", "reliability": "B2"},
+        item("x2", "fact", True) | {"origin": "Agency O", "reliability": 0.5},
+    ]
+    with pytest.raises(fc.InputError) as err:
+        fc.Evidence.from_items([rows[i] for i in order], q)
+    (problem,) = err.value.problems
+    assert problem.field == "reliability" and "'Agency O'" in problem.message
+    assert "by a number" in problem.message and "letter" in problem.message
+    # numbers for all of its reports, or one letter for all: accepted
+    fc.Evidence.from_items([rows[0], rows[1] | {"reliability": "B3"}], q)
+    fc.Evidence.from_items([rows[0] | {"reliability": 0.9}, rows[1]], q)
+
+
+def test_events_linking_more_origins_than_the_mixture_sums_over_are_a_located_error(tmp_path):
+    """13 origins reporting one event (or a chain of events linking 13) are refused when the
+    ledger is read, never by the engine; 12 are forecast; each indicator links apart."""
+    from forecasting.core.constants import MAX_LINKED_ORIGINS
+
+    q = mixture_question(
+        question(
+            ("a", "b"),
+            indicators={
+                "fact": binary({"a": (5, 2), "b": (2, 5)}),
+                "other": binary({"a": (5, 2), "b": (2, 5)}),
+            },
+        )
+    )
+
+    def one_event(n: int, indicator: str = "fact") -> list[dict]:
+        return [
+            item(f"{indicator}{i}", indicator, True)
+            | {"origin": f"Agency {i}", "reliability": "C3", "event": f"big-{indicator}"}
+            for i in range(n)
+        ]
+
+    ev = fc.Evidence.from_items(one_event(MAX_LINKED_ORIGINS), q)
+    assert fc.forecast(q, ev, draws=100).probabilities.values[0] > 0.5
+    # the same origins on two indicators: two components of 12, not one of 12 linked twice
+    fc.Evidence.from_items(one_event(12) + one_event(12, "other"), q)
+    path = tmp_path / "l.yaml"
+    path.write_text(
+        "\n".join(
+            # a chain: origin j reports events j and j + 1, the next origin j + 1 and j + 2
+            f"- {{id: m{i}, indicator: fact, value: true, date: 2025-01-01, source: Agency"
+            f" {i // 2}, reliability: C3, event: e{i // 2 + i % 2}}}"
+            for i in range(2 * MAX_LINKED_ORIGINS + 2)
+        )
+        + "\n"
+    )
+    with pytest.raises(fc.InputError) as err:
+        fc.load_evidence(path, q)
+    (problem,) = err.value.problems
+    assert problem.file.endswith("l.yaml") and problem.field == "event"
+    assert f"links at most {MAX_LINKED_ORIGINS}" in problem.message
+    assert problem.line == 2 * MAX_LINKED_ORIGINS + 1  # the 13th origin's first report
+    with pytest.raises(fc.InputError, match="12 others through shared events"):
+        fc.Evidence.from_items(one_event(MAX_LINKED_ORIGINS + 1), q)
+
+
 def test_bad_mixture_settings_in_the_question_are_located(tmp_path):
     text = tmp_path / "q.yaml"
     body = question(("a", "b"), indicators={"fact": binary({"a": (5, 2), "b": (2, 5)})}).to_yaml()
