@@ -35,7 +35,8 @@ def confidence_change(previous: Forecast, current: Forecast) -> str | None:
         causes.append(f"a {_ORDINALS[nb]} independent origin ({new[0]})")
     elif nb != na:
         causes.append(
-            f"{nb} independent origins, was {na}" + (f" (new: {', '.join(new[:3])})" if new else "")
+            f"{nb} independent origins, was {na}"
+            + (f" (new: {', '.join(new[:3])}{_others(len(new) - 3)})" if new else "")
         )
     if _changed(ra, rb, "one_origin_dominates", "many_origins") and a.largest and b.largest:
         causes.append(
@@ -64,3 +65,8 @@ def confidence_change(previous: Forecast, current: Forecast) -> str | None:
 
 def _changed(a: dict[str, bool], b: dict[str, bool], *names: str) -> bool:
     return any(bool(a.get(n)) != bool(b.get(n)) for n in names)
+
+
+def _others(n: int) -> str:
+    """The names a list leaves out (", and 3 others"; nothing when none is)."""
+    return "" if n <= 0 else f", and {n} other{'s' if n != 1 else ''}"

@@ -21,6 +21,14 @@ class ForecastingWarning(UserWarning):
     """Something the analyst should know about that does not stop the forecast."""
 
 
+class LikelyCopyWarning(ForecastingWarning):
+    """Ledger items that look like one report, or one observation, counted twice.
+
+    A guess from the items alone (:func:`~forecasting.inputs.cross_checks.likely_copies`):
+    each may be a report of its own, so it is said, never refused.
+    """
+
+
 class ForecastingError(Exception):
     """Base class of the library's errors."""
 

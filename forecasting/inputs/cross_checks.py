@@ -24,6 +24,11 @@ def _where(item: EvidenceItem) -> str:
     return f"line {item.line}" if item.line is not None else f"item '{item.id}'"
 
 
+def _window(item: EvidenceItem) -> str:
+    start, end = item.window
+    return f"[{start.isoformat()}, {end.isoformat()}]"
+
+
 def _certain(item: EvidenceItem, question: Question) -> bool:
     """Whether a report is certainly genuine (origin, credibility and every relay at 1)."""
     relays = question.relays or {}
@@ -72,12 +77,15 @@ def cross_item_problems(
                     "observe one indicator (give the other report its own event id)",
                 )
             elif seen.exposure != it.exposure:
+                if it.window is not None and seen.window is not None:
+                    spans = f"{_window(it)} here but over {_window(seen)}"
+                else:
+                    spans = f"{it.exposure:g} here but over {seen.exposure:g} (units of per_days)"
                 bad(
                     it,
                     "window" if it.window is not None else "exposure",
-                    f"event '{it.event}' is reported here over {it.exposure:g} but over "
-                    f"{seen.exposure:g} at {_where(seen)} (units of per_days); reports of one "
-                    "event count over one window",
+                    f"event '{it.event}' is reported over {spans} at {_where(seen)}; reports of "
+                    "one event count over one window",
                 )
             copy = copies.setdefault((it.event, it.origin), it)
             if copy is not it and copy.value != it.value and seen.indicator == it.indicator:
@@ -206,3 +214,60 @@ def _linked_origins(items: Sequence[EvidenceItem]) -> list[Problem]:
                 )
             )
     return problems
+
+
+def likely_copies(
+    items: Sequence[EvidenceItem], question: Question | None = None
+) -> list[tuple[EvidenceItem, str]]:
+    """Warnings: items that look like one report or one observation counted twice.
+
+    Under the truth mixture a report counts once only as copies of one ``event`` by one origin
+    (the first release's echo). Warned of, never refused (each may be a report of its own):
+    two items of one origin, indicator, value and date without an ``event``, one of them
+    relayed (``via``); and counts over the very same window by different origins without a
+    shared ``event`` (two observations of the same days), one warning per indicator and pair
+    of origins however many windows they share. Each with the later item of the first pair.
+    """
+    if question is None or question.reliability != "mixture":
+        return []
+    out: list[tuple[EvidenceItem, str]] = []
+    same_report: dict[tuple, EvidenceItem] = {}
+    same_window: dict[tuple, list[EvidenceItem]] = {}
+    pairs: dict[tuple, list[tuple[EvidenceItem, EvidenceItem]]] = {}
+    for it in items:
+        if it.event is not None:
+            continue
+        key = (it.origin, it.indicator, repr(it.value), it.date, it.window)
+        seen = same_report.setdefault(key, it)
+        if seen is not it and (seen.via or it.via):
+            out.append(
+                (
+                    it,
+                    f"{_where(it)}: item '{it.id}' and item '{seen.id}' at {_where(seen)} are "
+                    f"by one origin ('{it.origin}'), of one indicator and value, on one day, "
+                    "relayed, and without an `event`: they count as two reports; if they are one "
+                    "report reaching you by two outlets, give both the same `event:` (it then "
+                    "counts once)",
+                )
+            )
+        if it.window is not None:
+            earlier = same_window.setdefault((it.indicator, it.window), [])
+            for other in earlier:
+                if other.origin != it.origin:
+                    pair = (it.indicator, *sorted((other.origin, it.origin)))
+                    pairs.setdefault(pair, []).append((other, it))
+            earlier.append(it)
+    for (indicator, a, b), found in pairs.items():
+        other, it = found[0]
+        more = len(found) - 1
+        also = f" (and {more} other window{'s' if more != 1 else ''} the two share)" if more else ""
+        out.append(
+            (
+                it,
+                f"{_where(it)}: item '{it.id}' counts '{indicator}' over the same window as "
+                f"item '{other.id}' at {_where(other)}{also}, '{a}' and '{b}', without a shared "
+                "`event`: two observations of the same days; if they count the same events, "
+                "give both the same `event:` (distinct origins then corroborate)",
+            )
+        )
+    return out

@@ -21,13 +21,14 @@ from typing import Any
 from ..core.errors import (
     ForecastingWarning,
     InputError,
+    LikelyCopyWarning,
     Problem,
     did_you_mean,
     escape_invisible,
     one_of,
 )
 from ..core.paths import display_path, project_root
-from .cross_checks import cross_item_problems
+from .cross_checks import cross_item_problems, likely_copies
 from .items import (
     ITEM_ID,
     KIND_KEYS,
@@ -157,6 +158,8 @@ class Evidence:
         problems += duplicate_ids(refs) + cross_item_problems(parsed, question)
         if problems:
             raise InputError(problems)
+        for _, note in likely_copies(parsed, question):
+            warnings.warn(note, LikelyCopyWarning, stacklevel=2)
         return cls(question.id, tuple(parsed), (source,) if source else ())
 
     def add(
@@ -194,6 +197,10 @@ class Evidence:
         problems += [p for p in cross_item_problems([*self.items, *new], question) if _in(p, new)]
         if problems:
             raise InputError(problems)
+        fresh = {id(it) for it in new}
+        for it, note in likely_copies([*self.items, *new], question):
+            if id(it) in fresh:
+                warnings.warn(note, LikelyCopyWarning, stacklevel=2)
         files = self.files + tuple(dict.fromkeys(f for it in new if (f := it.file)))
         known = Evidence(self.question_id, tuple(new)).as_of(self.as_of_date)
         return replace(
@@ -380,6 +387,8 @@ def load_evidence(
     problems.extend(cross_item_problems(items, question))
     if problems:
         raise InputError(problems)
+    for _, note in likely_copies(items, question):
+        warnings.warn(note, LikelyCopyWarning, stacklevel=2)
     return Evidence(question.id, tuple(items), tuple(str(f) for f in files))
 
 

@@ -174,7 +174,10 @@ def _message(
                 what = what.replace("item id", "event id")
             return f"{value!r} is not a valid {what}"
     if kind == "list_type":
-        return f"must be a list (in YAML [A, B] or one '- ' line each), got {shown}"
+        return (
+            "must be a list ([A, B] in YAML and JSON Lines, or in YAML one '- ' line each; "
+            f"A;B in a CSV cell), got {shown}"
+        )
     if kind == "string_type":
         quote = " (put it in quotes)" if isinstance(value, int | float) else ""
         return f"must be text, got {shown}{quote}"

@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from ..core.errors import escape_invisible
+
 DEFAULT_SOURCE: dict[str, float] = {"A": 1.0, "B": 0.8, "C": 0.6, "D": 0.4, "E": 0.2, "F": 0.5}
 DEFAULT_INFORMATION: dict[str, float] = {
     "1": 1.0,
@@ -78,11 +80,12 @@ def code_weight(code: str, overrides: Mapping[str, float] | None = None) -> floa
     ValueError
         If ``code`` is not a letter A-F followed by a digit 1-6.
     """
-    code = code.strip().upper()
+    given, code = code, code.strip().upper()
     if not CODE.fullmatch(code):
         raise ValueError(
-            f"'{code}' is not an Admiralty code: a source letter A-F then an information "
-            "digit 1-6, e.g. 'B2'; or give a number between 0 and 1"
+            f"'{escape_invisible(given.strip()[:20])}' is not an Admiralty code: a source "
+            "letter A-F then an information digit 1-6, e.g. 'B2'; or give a number between 0 "
+            "and 1"
         )
     overrides = overrides or {}
     if code in overrides:

@@ -377,15 +377,29 @@ def _number_from_text(text: str) -> Any:
 
 
 def count_range(values: list[int], top: int) -> str:
-    """``[0, 1]`` -> "at most 1"; ``[7, ..., top]`` -> "at least 7"; else the values."""
-    contiguous = values == list(range(values[0], values[-1] + 1))
-    if contiguous and values[0] == 0 and len(values) > 1:
-        return f"at most {values[-1]}"
-    if contiguous and values[-1] == top and len(values) > 1:
-        return f"at least {values[0]}"
-    if contiguous and len(values) > 2:
-        return f"{values[0]} to {values[-1]}"
-    return " or ".join(str(v) for v in values)
+    """Counts in words, run by run of consecutive counts.
+
+    ``[0, 1]`` -> "at most 1"; ``[7, ..., top]`` -> "at least 7" (``top``: the largest count
+    weighed, beyond which the chance is negligible); ``[0, 46, ..., 63]`` -> "0 or at least
+    46"; a run of three or more -> "3 to 5".
+    """
+    runs: list[list[int]] = []
+    for v in values:
+        if runs and v == runs[-1][-1] + 1:
+            runs[-1].append(v)
+        else:
+            runs.append([v])
+    parts: list[str] = []
+    for run in runs:
+        if len(run) > 1 and run[0] == 0:
+            parts.append(f"at most {run[-1]}")
+        elif len(run) > 1 and run[-1] == top:
+            parts.append(f"at least {run[0]}")
+        elif len(run) > 2:
+            parts.append(f"{run[0]} to {run[-1]}")
+        else:
+            parts += [str(v) for v in run]
+    return ", ".join(parts[:-1]) + f" or {parts[-1]}" if len(parts) > 1 else parts[0]
 
 
 def _check_count(value: Any, bad: Report) -> int | None:

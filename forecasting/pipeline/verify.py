@@ -121,6 +121,11 @@ def verify(path: str | Path, *, progress: bool | None = None) -> Verification:
     return Verification(str(path), not differences, differences, notes, rerun, checksum)
 
 
+def _r(x: Any) -> str:
+    """A value as the differences show it: numpy scalars as the numbers they are."""
+    return repr(x.item() if isinstance(x, np.generic) else x)
+
+
 def metadata_problems(forecast: Forecast) -> list[str]:
     """What is malformed in a forecast file's metadata (empty when every piece is sound)."""
     import datetime as dt
@@ -209,17 +214,17 @@ def _compare(a: dict[str, Any], b: dict[str, Any], largest: list[float]) -> list
     out = []
     for key in ("question", "as_of", "engine"):
         if a.get(key) != b.get(key):
-            out.append(f"{key}: {a.get(key)!r} then, {b.get(key)!r} now")
+            out.append(f"{key}: {_r(a.get(key))} then, {_r(b.get(key))} now")
     for sa, sb in zip(a["scenarios"], b["scenarios"], strict=False):
         for key in ("probability", "mcse"):
             if not _same(sa[key], sb[key], largest):
-                out.append(f"{sa['id']} {key}: {sa[key]!r} then, {sb[key]!r} now")
+                out.append(f"{sa['id']} {key}: {_r(sa[key])} then, {_r(sb[key])} now")
         # a file made before confidence existed has no range; the rerun's is new, not a change
         if sa.get("responsiveness") is not None:
             for key, x in sa["responsiveness"].items():
                 y = (sb.get("responsiveness") or {}).get(key)
                 if not _same(x, y, largest):
-                    out.append(f"{sa['id']} responsiveness {key}: {x!r} then, {y!r} now")
+                    out.append(f"{sa['id']} responsiveness {key}: {_r(x)} then, {_r(y)} now")
     if a.get("confidence") is not None:
         out += _compare_nested("confidence", a["confidence"], b.get("confidence"), largest)
     if [s["id"] for s in a["scenarios"]] != [s["id"] for s in b["scenarios"]]:
@@ -230,7 +235,7 @@ def _compare(a: dict[str, Any], b: dict[str, Any], largest: list[float]) -> list
     db = {k: v for k, v in b["diagnostics"].items()}
     for key in sorted(set(da) | set(db)):
         if not _same(da.get(key), db.get(key), largest):
-            out.append(f"diagnostics {key}: {da.get(key)!r} then, {db.get(key)!r} now")
+            out.append(f"diagnostics {key}: {_r(da.get(key))} then, {_r(db.get(key))} now")
     return out
 
 
@@ -241,7 +246,7 @@ def _compare_nested(where: str, x: Any, y: Any, largest: list[float]) -> list[st
         for key in sorted(set(x) | set(y)):
             out += _compare_nested(f"{where} {key}", x.get(key), y.get(key), largest)
         return out
-    return [] if _same(x, y, largest) else [f"{where}: {x!r} then, {y!r} now"]
+    return [] if _same(x, y, largest) else [f"{where}: {_r(x)} then, {_r(y)} now"]
 
 
 #: Groups of the tree compared variable by variable, attribute by attribute.
@@ -285,13 +290,13 @@ def _compare_trees(original: Forecast, rerun: Forecast, largest: list[float]) ->
         for key in sorted(set(da.attrs) | set(db.attrs)):
             if not _same(_plain(da.attrs.get(key)), _plain(db.attrs.get(key)), largest):
                 out.append(
-                    f"{group} attribute {key}: {da.attrs.get(key)!r} then, "
-                    f"{db.attrs.get(key)!r} now"
+                    f"{group} attribute {key}: {_r(da.attrs.get(key))} then, "
+                    f"{_r(db.attrs.get(key))} now"
                 )
     pa, pb = original.provenance, rerun.provenance
     for key in ("question_id", "as_of", "engine", "seed", "settings", "reliability_model"):
         if key in pa and pa.get(key) != pb.get(key):  # (older files lack the model: tempered)
-            out.append(f"provenance {key}: {pa.get(key)!r} then, {pb.get(key)!r} now")
+            out.append(f"provenance {key}: {_r(pa.get(key))} then, {_r(pb.get(key))} now")
     return out
 
 

@@ -351,15 +351,22 @@ def confidence_sentence(forecast: Forecast) -> str:
     return f"Confidence {conf.level}: " + "; ".join(parts) + "."
 
 
+#: The chance below which an observation that would change the leader is not one to watch
+#: (what :func:`pct` shows as "<0.1%": 52 joint operations in a month where one is usual).
+WATCH_MIN_CHANCE = 0.001
+
+
 def next_observation_sentences(
     question: Mapping[str, Any], labels: Mapping[str, str], nxt: xr.Dataset, limit: int = 8
 ) -> list[str]:
     """Plain sentences: which single next observation would make another scenario lead.
 
-    One sentence per indicator and new leader, e.g. "At most 1 joint operations in the next 30
-    days would make 'Coordination continues...' lead (chance of seeing it: 36%)". The
-    observation is taken as confirmed (reliability 1). ``question`` is the question as plain
-    data, ``nxt`` the output of :func:`forecasting.analyses.next_observation`.
+    One sentence per indicator and new leader, e.g. "A count of at most 1 for joint operations
+    in the next 30 days would make 'Coordination continues...' lead (chance of seeing it:
+    36%)"; none where that chance is below :data:`WATCH_MIN_CHANCE` (the analysis itself
+    keeps every outcome). The observation is taken as confirmed (reliability 1).
+    ``question`` is the question as plain data, ``nxt`` the output of
+    :func:`forecasting.analyses.next_observation`.
     """
     from ..kinds import get_kind
 
@@ -374,6 +381,8 @@ def next_observation_sentences(
         for leader in dict.fromkeys(str(nxt.leader.values[n]) for n in flips):
             sel = [n for n in flips if str(nxt.leader.values[n]) == leader]
             chance = float(sum(nxt.predictive_probability.values[n] for n in sel))
+            if chance < WATCH_MIN_CHANCE:
+                continue
             values = [str(nxt.outcome_value.values[n]) for n in sel]
             what = kind.observation_phrase(readable(ind), spec, values, every)
             out.append(

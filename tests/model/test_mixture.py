@@ -505,6 +505,71 @@ def test_events_linking_more_origins_than_the_mixture_sums_over_are_a_located_er
         fc.Evidence.from_items(one_event(MAX_LINKED_ORIGINS + 1), q)
 
 
+def test_what_looks_like_one_report_counted_twice_is_warned_of_not_refused():
+    """A relayed copy logged without an `event`, and two origins' counts of the very same
+    window without a shared `event`, count twice: said, with what to do; not said once the
+    items carry the event, nor under the tempered model (which ignores events)."""
+    import warnings
+
+    q = mixture_question(
+        question(
+            ("a", "b"),
+            indicators={
+                "fact": binary({"a": (5, 2), "b": (2, 5)}),
+                "ops": count({"a": (2, 1), "b": (6, 1)}),
+            },
+        )
+    )
+    window = ("2024-12-01", "2024-12-31")
+    rows = [
+        item("orig", "fact", True) | {"origin": "MEI", "via": ["Enab Baladi"], "reliability": "B3"},
+        item("copy", "fact", True) | {"origin": "MEI", "via": ["Levant24"], "reliability": "B3"},
+        item("q", "ops", 3, window=window) | {"origin": "Agency Q", "reliability": "C2"},
+        item("r", "ops", 2, window=window) | {"origin": "Agency R", "reliability": "C2"},
+    ]
+
+    def said(rows, q=q):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fc.Evidence.from_items(rows, q)
+        from forecasting.core.errors import LikelyCopyWarning
+
+        return [str(w.message) for w in caught if issubclass(w.category, LikelyCopyWarning)]
+
+    notes = said(rows)
+    assert len(notes) == 2
+    assert "item 'copy' and item 'orig'" in notes[0] and "same `event:`" in notes[0]
+    assert "item 'r' counts 'ops' over the same window as item 'q'" in notes[1]
+    # weekly counts by two monitors: one warning for the pair, however many weeks they share
+    weekly = [
+        item(f"{who}{w}", "ops", 1, window=(f"2024-11-{1 + 7 * w:02d}", f"2024-11-{8 + 7 * w:02d}"))
+        | {"origin": who, "reliability": "C2"}
+        for w in range(3)
+        for who in ("q", "r")
+    ]
+    (note,) = said(weekly)
+    assert "(and 2 other windows the two share), 'q' and 'r'" in note
+    events = [r | {"event": e} for r, e in zip(rows, ("e", "e", "n", "n"), strict=True)]
+    assert said(events) == []
+    tempered = fc.Question.model_validate(q.to_dict() | {"reliability_model": "tempered"})
+    assert said(rows, tempered) == []
+
+
+def test_reports_of_one_event_over_two_windows_are_told_in_dates():
+    q = mixture_question(
+        question(("a", "b"), indicators={"ops": count({"a": (2, 1), "b": (6, 1)})})
+    )
+    rows = [
+        item("q", "ops", 3, window=("2024-12-01", "2024-12-31")) | {"event": "e"},
+        item("r", "ops", 3, window=("2024-12-01", "2024-12-30")) | {"event": "e", "source": "R"},
+    ]
+    with pytest.raises(fc.InputError) as err:
+        fc.Evidence.from_items(rows, q)
+    (problem,) = err.value.problems
+    assert problem.field == "window"
+    assert "over [2024-12-01, 2024-12-30] here but over [2024-12-01, 2024-12-31]" in problem.message
+
+
 def test_bad_mixture_settings_in_the_question_are_located(tmp_path):
     text = tmp_path / "q.yaml"
     body = question(("a", "b"), indicators={"fact": binary({"a": (5, 2), "b": (2, 5)})}).to_yaml()

@@ -97,3 +97,39 @@ def test_one_displayed_number_gets_one_estimative_term():
         assert len({text.estimative(p) for p in ps}) <= 1, shown
     assert text.estimative(0.546) == text.estimative(0.552) == "roughly even chance"
     assert text.estimative(0.556) == "likely"
+
+
+def test_counts_in_words_run_by_run():
+    from forecasting.kinds.count import count_range
+
+    assert count_range([0, *range(46, 64)], 63) == "0 or at least 46"
+    assert count_range([0, 1], 63) == "at most 1"
+    assert count_range(list(range(7, 64)), 63) == "at least 7"
+    assert count_range([0, 2, 3, 4, 9], 63) == "0, 2 to 4 or 9"
+    assert count_range([2, 3], 63) == "2 or 3"
+    assert count_range([5], 63) == "5"
+
+
+def test_what_to_watch_leaves_out_observations_too_improbable_to_watch():
+    """The bundled question: 52 or more joint operations in a month would make collapse lead,
+    with a chance below 0.1%; not a sentence to an analyst, though the analysis keeps it."""
+    import datetime as dt
+
+    from builders import BUNDLED_EVIDENCE, BUNDLED_FILE
+
+    import forecasting as fc
+    from forecasting import analyses
+
+    q = fc.load_question(BUNDLED_FILE)
+    ev = fc.load_evidence(BUNDLED_EVIDENCE, q).as_of(dt.date(2025, 10, 27))
+    nxt = analyses.next_observation(q, ev, as_of="2025-10-27")
+    rare = [
+        n
+        for n in range(nxt.sizes["outcome"])
+        if nxt.flips.values[n] and nxt.predictive_probability.values[n] < 1e-4
+    ]
+    assert rare  # kept by the analysis
+    labels = {k: v["label"] for k, v in q.to_dict()["scenarios"].items()}
+    said = text.next_observation_sentences(q.to_dict(), labels, nxt)
+    assert said and all("<0.1%" not in s for s in said)
+    assert any("A count of 0 or at least 46 for agreements reported" in s for s in said)
