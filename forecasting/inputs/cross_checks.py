@@ -48,8 +48,9 @@ def cross_item_problems(
     event reported on two indicators, or over two different windows;
     relayed copies of one origin's report of an event that disagree on the value. Under the
     truth-mixture model (``reliability_model: mixture``) also: an origin graded with two
-    different letters, or with a letter and by a number (its reliability is one number: a
-    number grades the report alone, its origin counted reliable), a measured (continuous)
+    different letters, or on one indicator with a letter and by a number (its reliability there
+    is one number: a number grades the report alone, its origin counted reliable), a measured
+    (continuous)
     event reported by several origins, and shared events linking more than
     :data:`~forecasting.core.constants.MAX_LINKED_ORIGINS` origins into one component.
     """
@@ -57,7 +58,10 @@ def cross_item_problems(
     copies: dict[tuple[str, str], EvidenceItem] = {}
     event_origins: dict[str, set[str]] = {}
     letters: dict[str, EvidenceItem] = {}
-    numbered: dict[str, EvidenceItem] = {}
+    # an origin's reliability is one number per indicator (its block of reports): graded by a
+    # letter and by a number on one indicator, it would be whichever item came last
+    numbered: dict[tuple[str, str], EvidenceItem] = {}
+    lettered: dict[tuple[str, str], EvidenceItem] = {}
     certain: dict[str, list[EvidenceItem]] = {}
     mixture = question is not None and question.reliability == "mixture"
     problems = []
@@ -125,32 +129,35 @@ def cross_item_problems(
                     "origin's measurement its own event id",
                 )
         if mixture and not isinstance(it.reliability, str):
-            numbered.setdefault(it.origin, it)
-            graded = letters.get(it.origin)
+            numbered.setdefault((it.origin, it.indicator), it)
+            graded = lettered.get((it.origin, it.indicator))
             if graded is not None:
                 bad(
                     it,
                     "reliability",
                     f"origin '{it.origin}' is graded by a number here but with the letter "
-                    f"{str(graded.reliability)[0]} at {_where(graded)}; a number grades the "
+                    f"{str(graded.reliability)[0]} at {_where(graded)}, on the same indicator "
+                    f"('{it.indicator}'); a number grades the "
                     "report alone (its origin counted reliable), a letter grades the origin, "
                     "shared by all its reports: give this report a code with the letter "
-                    f"{str(graded.reliability)[0]}, or grade all of the origin's reports by "
-                    "numbers",
+                    f"{str(graded.reliability)[0]}, or grade all of the origin's reports on "
+                    "it by numbers",
                 )
         if mixture and isinstance(it.reliability, str):
             graded = letters.setdefault(it.origin, it)
-            number = numbered.get(it.origin)
-            if number is not None and graded is it:
+            number = numbered.get((it.origin, it.indicator))
+            if number is not None and lettered.setdefault((it.origin, it.indicator), it) is it:
                 bad(
                     it,
                     "reliability",
                     f"origin '{it.origin}' is graded {it.reliability[0]} here but by a number "
-                    f"at {_where(number)}; a letter grades the origin, shared by all its "
+                    f"at {_where(number)}, on the same indicator ('{it.indicator}'); a letter "
+                    "grades the origin, shared by all its "
                     "reports, a number grades the report alone (its origin counted reliable): "
-                    "use codes with one letter for all of the origin's reports, or numbers for "
-                    "all of them",
+                    "use codes with one letter for all of the origin's reports on it, or "
+                    "numbers for all of them",
                 )
+            lettered.setdefault((it.origin, it.indicator), it)
             if str(graded.reliability)[0] != it.reliability[0]:
                 bad(
                     it,

@@ -63,8 +63,8 @@ def _rows(values=(3, 5, 2, 4, 6, 3)):
     talks = item("t1", "talks", True, weight=0.8, date=START + dt.timedelta(weeks=5))
     talks["origin"] = "envoy"
     rows.append(talks)
-    talks = item("t2", "talks", False, date=START + dt.timedelta(weeks=2))
-    talks |= {"origin": "monitor", "reliability": "B3"}  # graded B, as its reports of clashes
+    talks = item("t2", "talks", False, weight=0.6, date=START + dt.timedelta(weeks=2))
+    talks["origin"] = "monitor"
     rows.append(talks)
     return rows
 

@@ -72,7 +72,7 @@ ITEMS = """\
   indicator: agreement
   value: true
   date: 2025-10-02
-  source: another report
+  source: a report
   reliability: 0.6
 - id: tone-1
   indicator: tone

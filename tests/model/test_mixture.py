@@ -457,6 +457,21 @@ def test_an_origin_graded_by_a_letter_and_by_a_number_is_refused_in_either_order
     # numbers for all of its reports, or one letter for all: accepted
     fc.Evidence.from_items([rows[0], rows[1] | {"reliability": "B3"}], q)
     fc.Evidence.from_items([rows[0] | {"reliability": 0.9}, rows[1]], q)
+    # and a letter on one indicator, a number on another: its reliability is one number per
+    # indicator (each indicator's block of its reports), so neither order matters
+    two = mixture_question(
+        question(
+            ("a", "b"),
+            indicators={
+                "fact": binary({"a": (5, 2), "b": (2, 5)}),
+                "other": binary({"a": (5, 2), "b": (2, 5)}),
+            },
+        )
+    )
+    apart = [rows[0], rows[1] | {"indicator": "other"}]
+    one = fc.forecast(two, fc.Evidence.from_items(apart, two), draws=100)
+    other = fc.forecast(two, fc.Evidence.from_items(apart[::-1], two), draws=100)
+    np.testing.assert_allclose(one.probabilities.values, other.probabilities.values, rtol=1e-12)
 
 
 def test_events_linking_more_origins_than_the_mixture_sums_over_are_a_located_error(tmp_path):
