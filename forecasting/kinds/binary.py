@@ -30,6 +30,10 @@ from .priors import BetaPrior
 MIN_BETA_CONCENTRATION = 1.0
 
 
+#: Text a CSV cell may give a binary value in: what YAML reads as a boolean (case aside).
+_TRUTH = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+
+
 class BinaryIndicator(IndicatorSpec):
     """Yes/no observations: ``y ~ Bernoulli(p_k)``, ``p_k ~ Beta``."""
 
@@ -98,7 +102,9 @@ class Binary(Kind):
         return ItemValue(value)
 
     def value_from_text(self, text: str) -> Any:
-        return {"true": True, "false": False}.get(text.strip().lower(), text)
+        # the words YAML reads as true and false (a YAML ledger's `value: yes` is true): a CSV
+        # cell means the same in every format
+        return _TRUTH.get(text.strip().lower(), text)
 
     def value_text(self, value: Any) -> str:
         return "true" if value else "false"

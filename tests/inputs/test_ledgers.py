@@ -301,3 +301,24 @@ def test_bad_origins_relays_and_events_are_located(tmp_path, suffix):
     spans = found[(lines[4], "event")]
     assert "event 'ops-event' is reported here on indicator 'fact'" in spans
     assert f"but on 'ops' at {path}:{lines[3]}" in spans
+
+
+def test_a_csv_binary_value_reads_as_yaml_reads_it(tmp_path):
+    """`value: yes` in a YAML ledger is true; so is `yes` in a CSV cell (and no, on, off)."""
+    q = _question()
+    rows = [("a", "yes"), ("b", "No"), ("c", "ON"), ("d", "off"), ("e", "true")]
+    csv = tmp_path / "x.csv"
+    csv.write_text(
+        "id,indicator,value,date,source\n"
+        + "".join(f"{i},fact,{v},2025-01-01,s\n" for i, v in rows)
+    )
+    yml = tmp_path / "x.yaml"
+    yml.write_text(
+        "".join(
+            f"- {{id: {i}, indicator: fact, value: {v}, date: 2025-01-01, source: s}}\n"
+            for i, v in rows
+        )
+    )
+    want = [True, False, True, False, True]
+    assert [it.value for it in fc.load_evidence(csv, q).items] == want
+    assert [it.value for it in fc.load_evidence(yml, q).items] == want
