@@ -32,6 +32,13 @@ def refit(q, ev):
     return exact.exact_posterior(ModelData.build(q, ev)).probability
 
 
+def assert_is_refit_without(row, q, ev, drop, rtol=1e-7):
+    """``row``'s probability without the items ``drop`` is the exact posterior refit without."""
+    np.testing.assert_allclose(
+        row["probability_without"].values, refit(q, ev.without(drop)), rtol=rtol, atol=1e-12
+    )
+
+
 def log_evidence(q, ev):
     return exact.exact_posterior(ModelData.build(q, ev)).log_evidence
 
@@ -86,12 +93,7 @@ def test_indicator_and_origin_influence_match_refits(model):
     by_ind = sn.indicator_influence(q, ev, as_of="2025-06-01")
     for name in q.indicators:
         drop = [it.id for it in ev.items if it.indicator == name]
-        np.testing.assert_allclose(
-            by_ind.sel(indicator=name)["probability_without"].values,
-            refit(q, ev.without(drop)),
-            rtol=1e-7,
-            atol=1e-12,
-        )
+        assert_is_refit_without(by_ind.sel(indicator=name), q, ev, drop)
     if ev.items:
         # origins that cut across sources (two outlets relaying one origin, one outlet two)
         items = tuple(
@@ -102,12 +104,7 @@ def test_indicator_and_origin_influence_match_refits(model):
         assert list(by_origin["origin"].values) == sorted({it.origin for it in items})
         for origin in {it.origin for it in ev.items}:
             drop = [it.id for it in ev.items if it.origin == origin]
-            np.testing.assert_allclose(
-                by_origin.sel(origin=origin)["probability_without"].values,
-                refit(q, ev.without(drop)),
-                rtol=1e-7,
-                atol=1e-12,
-            )
+            assert_is_refit_without(by_origin.sel(origin=origin), q, ev, drop)
 
 
 def test_origin_influence_with_dynamics_is_the_forecast_at_resolution_without_the_origin():
@@ -123,12 +120,7 @@ def test_origin_influence_with_dynamics_is_the_forecast_at_resolution_without_th
     by_item = sn.evidence_influence(q, ev, as_of="2025-10-27")
     for origin in by_origin["origin"].values:
         drop = [it.id for it in ev.items if it.origin == origin]
-        np.testing.assert_allclose(
-            by_origin.sel(origin=origin)["probability_without"].values,
-            refit(q, ev.without(drop)),
-            rtol=1e-9,
-            atol=1e-12,
-        )
+        assert_is_refit_without(by_origin.sel(origin=origin), q, ev, drop, rtol=1e-9)
         if len(drop) == 1:
             np.testing.assert_allclose(
                 by_origin.sel(origin=origin)["shift"].values,

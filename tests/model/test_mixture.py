@@ -439,6 +439,12 @@ def test_certain_reports_of_one_event_may_not_disagree(tmp_path):
     fc.Evidence.from_items(rows, q)
 
 
+def two_facts():
+    """A two-scenario question of two yes/no indicators under the truth mixture."""
+    fact = binary({"a": (5, 2), "b": (2, 5)})
+    return mixture_question(question(("a", "b"), indicators={"fact": fact, "other": fact}))
+
+
 @pytest.mark.parametrize("order", [(0, 1), (1, 0)])
 def test_an_origin_graded_by_a_letter_and_by_a_number_is_refused_in_either_order(order):
     """Its reliability would otherwise come from whichever item came last (file order)."""
@@ -459,15 +465,7 @@ def test_an_origin_graded_by_a_letter_and_by_a_number_is_refused_in_either_order
     fc.Evidence.from_items([rows[0] | {"reliability": 0.9}, rows[1]], q)
     # and a letter on one indicator, a number on another: its reliability is one number per
     # indicator (each indicator's block of its reports), so neither order matters
-    two = mixture_question(
-        question(
-            ("a", "b"),
-            indicators={
-                "fact": binary({"a": (5, 2), "b": (2, 5)}),
-                "other": binary({"a": (5, 2), "b": (2, 5)}),
-            },
-        )
-    )
+    two = two_facts()
     apart = [rows[0], rows[1] | {"indicator": "other"}]
     one = fc.forecast(two, fc.Evidence.from_items(apart, two), draws=100)
     other = fc.forecast(two, fc.Evidence.from_items(apart[::-1], two), draws=100)
@@ -479,15 +477,7 @@ def test_events_linking_more_origins_than_the_mixture_sums_over_are_a_located_er
     ledger is read, never by the engine; 12 are forecast; each indicator links apart."""
     from forecasting.core.constants import MAX_LINKED_ORIGINS
 
-    q = mixture_question(
-        question(
-            ("a", "b"),
-            indicators={
-                "fact": binary({"a": (5, 2), "b": (2, 5)}),
-                "other": binary({"a": (5, 2), "b": (2, 5)}),
-            },
-        )
-    )
+    q = two_facts()
 
     def one_event(n: int, indicator: str = "fact") -> list[dict]:
         return [
