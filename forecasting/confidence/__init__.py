@@ -90,6 +90,7 @@ def assess(
         largest_origin=None if largest is None else largest.name,
         largest_share=0.0 if largest is None else largest.share,
         leader_changes_without=origins.leader_changes,
+        leader_ties_without=origins.leader_ties,
         p_flip_opinion=opinion.p_leader_change,
         p_flip_horizon=resp.p_leader_change,
         horizon_days=float(horizon_days),

@@ -63,6 +63,8 @@ class Measures:
     analysts: tuple[str, ...] = ()
     analyst_leaders: tuple[str, ...] = ()
     analyst_spread: float = 0.0
+    #: Those of ``leader_changes_without`` whose absence leaves the leader tied, not behind.
+    leader_ties_without: tuple[str, ...] = ()
 
     @property
     def several_analysts(self) -> bool:
@@ -101,7 +103,7 @@ def low_rules(m: Measures) -> list[Rule]:
         Rule(
             "rests_on_one_origin",
             bool(m.leader_changes_without),
-            "without " + _names(m.leader_changes_without) + " another scenario would lead",
+            _without(m),
         ),
         _disagree(m),
         Rule(
@@ -139,9 +141,7 @@ def high_rules(m: Measures) -> list[Rule]:
         Rule(
             "no_origin_decides",
             decides,
-            "no single origin's absence would change the leader"
-            if decides
-            else "without " + _names(m.leader_changes_without) + " another scenario would lead",
+            "no single origin's absence would change the leader" if decides else _without(m),
         ),
         Rule(
             "judgements_agree",
@@ -207,6 +207,17 @@ def _origins(n: int) -> str:
     if n == 0:
         return "no independent origin"
     return "one independent origin" if n == 1 else f"{n} independent origins"
+
+
+def _without(m: Measures) -> str:
+    """What leaving out each origin the leader rests on would do: another leads, or a tie."""
+    names = _names(m.leader_changes_without)
+    ties = set(m.leader_ties_without)
+    if not ties:
+        return f"without {names} another scenario would lead"
+    if ties >= set(m.leader_changes_without):
+        return f"without {names} the leader would be tied with another scenario"
+    return f"without {names} another scenario would lead or tie with it"
 
 
 def _names(names: tuple[str, ...]) -> str:

@@ -31,6 +31,12 @@ MAX_LEFT_OUT = 60
 WORK_BUDGET = 5e7
 
 
+#: Log probabilities closer than this are a tie: an origin whose absence leaves the leader tied
+#: costs it its lead as surely as one that puts another scenario ahead (whichever of the tied
+#: scenarios comes first).
+TIE = 1e-9
+
+
 @dataclass(frozen=True)
 class Origin:
     """One independent origin of the evidence."""
@@ -54,7 +60,9 @@ class EvidenceReliability:
     without: np.ndarray  # (len(left_out), K): P(S = k | E without that origin)
     lower: np.ndarray  # (K,) the smallest of today's and every left-out probability
     upper: np.ndarray  # (K,)
-    leader_changes: tuple[str, ...]  # origins whose absence changes the leader
+    leader_changes: tuple[str, ...]  # origins whose absence costs the leader its lead
+    #: those of them whose absence leaves it tied (within :data:`TIE`) rather than behind
+    leader_ties: tuple[str, ...] = ()
 
     @property
     def largest(self) -> Origin | None:
@@ -120,7 +128,9 @@ def evidence_reliability(
     without_p = np.array(rows, dtype=float).reshape(len(left_out), data.n_scenarios)
     both = np.vstack([probability[None, :], without_p])
     leader = int(np.argmax(probability))
-    changes = tuple(o for o, p in zip(left_out, without_p, strict=True) if np.argmax(p) != leader)
+    margins = [_margin(p, leader) for p in without_p]
+    changes = tuple(o for o, m in zip(left_out, margins, strict=True) if m <= TIE)
+    ties = tuple(o for o, m in zip(left_out, margins, strict=True) if abs(m) <= TIE)
     return EvidenceReliability(
         items=len(evidence.items),
         origins=tuple(origins),
@@ -130,7 +140,18 @@ def evidence_reliability(
         lower=both.min(axis=0),
         upper=both.max(axis=0),
         leader_changes=changes,
+        leader_ties=ties,
     )
+
+
+def _margin(p: np.ndarray, leader: int) -> float:
+    """How far the leader's log probability is above the best other scenario's."""
+    with np.errstate(divide="ignore"):
+        logp = np.log(p)
+    rest = np.delete(logp, leader)
+    if not len(rest):
+        return np.inf
+    return float(logp[leader] - rest.max())
 
 
 def _affordable(names: list[str], data: ModelData) -> tuple[str, ...]:

@@ -238,3 +238,18 @@ def test_an_opinion_range_too_costly_to_compute_is_said_not_guessed(monkeypatch)
 
     table = format_table(f)
     assert "n/a" in table and "n/a - n/a" not in table  # one "n/a" for a range not computed
+
+
+@pytest.mark.parametrize("first", ["a", "b"])
+def test_an_origin_whose_absence_leaves_a_tie_costs_the_leader_its_lead_in_either_order(first):
+    """Two scenarios at even priors, one report: without its origin they are tied. That counts
+    as the leader resting on the origin whichever scenario is declared first (np.argmax would
+    have decided by the order), and the reason says a tie, not that another would lead."""
+    scenarios = (first, "b" if first == "a" else "a")
+    q = question(scenarios, indicators={"fact": binary({"a": (5, 2), "b": (2, 5)})})
+    q = fc.Question.model_validate(q.to_dict() | {"reliability_model": "mixture"})
+    ev = evidence(q, [item("x", "fact", True) | {"origin": "Agency O", "reliability": "D4"}])
+    conf = fc.forecast(q, ev, draws=100).confidence
+    assert json.loads(conf.ds.attrs["leader_changes_without"]) == ["Agency O"]
+    assert "without Agency O the leader would be tied with another scenario" in conf.reasons
+    assert not any("another scenario would lead" in r for r in conf.reasons)
