@@ -49,7 +49,7 @@ from ..presentation import report as rpt
 from ..presentation.dynamics import resolves, sampler_warnings
 from ..presentation.report.analysts import analyst_blocks
 from ..presentation.report.blocks import Block, Figure
-from ..presentation.text import estimative, headline, next_observation_sentences
+from ..presentation.text import estimative, headline, next_observation_sentences, pct
 from ..results.analysts import AnalystForecasts
 from ..results.forecast import Forecast
 from .archive import Archive, Contents, Day, Unreadable, WriteResult, encode
@@ -346,7 +346,7 @@ def evidence_flags(current: Forecast, sur: xr.Dataset) -> list[str]:
     p = catch_all_flag(current)
     if p is not None:
         out.append(
-            f"'{current.labels[CATCH_ALL]}' is at {100 * p:.0f}% (flagged from "
+            f"'{current.labels[CATCH_ALL]}' is at {pct(p)} (flagged from "
             f"{100 * CATCH_ALL_THRESHOLD:.0f}%): the evidence fits none of the named "
             "scenarios well; the scenario set may be incomplete"
         )
