@@ -122,11 +122,14 @@ def opinion_range(
 
 
 def _cost(data: ModelData) -> float:
-    """Terms one draw sums over: per indicator with evidence, scenarios x integration nodes."""
+    """Terms one draw sums over: per indicator with evidence, scenarios x its log marginal's.
+
+    (Closed-form terms, quadrature nodes or polynomial terms: ``log_marginal_size``.)
+    """
     total = 1.0
     for ind in data.indicators:
         if len(ind.item_ids):
-            total += data.n_scenarios * ind.model.integration_size
+            total += data.n_scenarios * ind.model.log_marginal_size
     return total
 
 

@@ -256,6 +256,18 @@ class Mixture:
             return int(np.isfinite(self._base_poly).sum())
         return len(self.grid[0])
 
+    @property
+    def log_marginal_size(self) -> int:
+        """Terms :meth:`log_marginal` sums per row of priors.
+
+        The closed-form terms where :meth:`_exact_terms` applies (a few reports), else
+        :attr:`integration_size`: what the range of reasonable opinion costs per redrawn
+        prior (a 300-scenario question's indicators of five reports: 32 terms, not some 1,000
+        quadrature nodes).
+        """
+        terms = self._exact_terms
+        return self.integration_size if terms is None else len(terms[0])
+
     def log_marginal(self, prior: np.ndarray | None = None) -> np.ndarray:
         """Log marginal likelihood per row of ``prior`` (default: the scenarios')."""
         prior = self.ind.prior if prior is None else prior

@@ -50,6 +50,7 @@ class Tempered:
 
     #: Terms one log marginal sums (closed form: one).
     integration_size = 1
+    log_marginal_size = 1
     #: No noise distribution: a likelihood's or a prior's judgement moves nothing else.
     moves_noise = False
 

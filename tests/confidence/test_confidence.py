@@ -253,3 +253,34 @@ def test_an_origin_whose_absence_leaves_a_tie_costs_the_leader_its_lead_in_eithe
     assert json.loads(conf.ds.attrs["leader_changes_without"]) == ["Agency O"]
     assert "without Agency O the leader would be tied with another scenario" in conf.reasons
     assert not any("another scenario would lead" in r for r in conf.reasons)
+
+
+def test_many_scenarios_with_few_reports_get_their_range_of_opinion():
+    """150 scenarios, four indicators of three reports each: each redrawn prior's marginal is
+    8 closed-form terms per scenario, not a quadrature grid of hundreds of nodes. Costed by the
+    grid, the range was left out ("n/a": fewer than OPINION_MIN_DRAWS affordable); costed by
+    what it sums, it is drawn in full."""
+    from forecasting.core.constants import OPINION_BUDGET, OPINION_DRAWS, OPINION_MIN_DRAWS
+    from forecasting.model.data import ModelData
+
+    scen = tuple(f"s{k:03d}" for k in range(150))
+    indicators = {
+        f"fact{j}": binary({s: (1 + (k + j) % 7, 1 + (3 * k + j) % 5) for k, s in enumerate(scen)})
+        for j in range(4)
+    }
+    q = question(scen, indicators=indicators)
+    q = fc.Question.model_validate(q.to_dict() | {"reliability_model": "mixture"})
+    rows = [
+        item(f"x{j}{r}", f"fact{j}", r != 1) | {"origin": f"O{r}", "reliability": "B2"}
+        for j in range(4)
+        for r in range(3)
+    ]
+    ev = evidence(q, rows)
+    data = ModelData.build(q, ev)
+    by_grid = 1 + len(scen) * sum(ind.model.integration_size for ind in data.indicators)
+    assert OPINION_BUDGET // by_grid < OPINION_MIN_DRAWS
+    assert all(ind.model.log_marginal_size == 8 for ind in data.indicators)
+    conf = fc.forecast(q, ev, draws=100).confidence
+    assert int(conf.ds.attrs["opinion_draws"]) >= OPINION_DRAWS
+    lo, hi = conf.range("opinion", conf.ds.attrs.get("leader", scen[0]))
+    assert 0 <= lo <= hi <= 1
