@@ -28,7 +28,13 @@ if TYPE_CHECKING:  # pragma: no cover - what the lazy names below resolve to
     from . import analyses, kinds
     from .analyses import attribute, sensitivity, surprise
     from .api import build_pymc_model, forecast, forecast_analysts, set_evidence
-    from .core.errors import ForecastingError, ForecastingWarning, InputError, Problem
+    from .core.errors import (
+        ForecastingError,
+        ForecastingWarning,
+        InputError,
+        LikelyCopyWarning,
+        Problem,
+    )
     from .inputs.evidence import Evidence, EvidenceItem, load_evidence
     from .inputs.overlays import load_overlays
     from .inputs.question import Question, load_question
@@ -48,6 +54,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "set_evidence": ("api", "set_evidence"),
     "ForecastingError": ("core.errors", "ForecastingError"),
     "ForecastingWarning": ("core.errors", "ForecastingWarning"),
+    "LikelyCopyWarning": ("core.errors", "LikelyCopyWarning"),
     "InputError": ("core.errors", "InputError"),
     "Problem": ("core.errors", "Problem"),
     "Evidence": ("inputs.evidence", "Evidence"),
@@ -108,6 +115,7 @@ __all__ = [
     "ForecastingError",
     "ForecastingWarning",
     "InputError",
+    "LikelyCopyWarning",
     "Problem",
     "Question",
     "analyses",
