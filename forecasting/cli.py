@@ -744,16 +744,40 @@ def _validate(args: argparse.Namespace) -> int:
     question, evidence = load_inputs(args.question, args.evidence)  # every problem at once
     report = describe(question, evidence)
     counts = any("window" in get_kind(ind.kind).item_keys for ind in question.indicators.values())
-    if counts:
-        report["notes"] = [WINDOW_NOTE]
+    notes = ([WINDOW_NOTE] if counts else []) + _catch_all_dynamics(question)
+    if notes:
+        report["notes"] = notes
     if args.json:
         print(json.dumps(report, default=str))
     else:
         lines = format_description(report).split("\n")
-        if counts:  # before the verdict, which stays the last line
-            lines[-1:-1] = [f"  note: {WINDOW_NOTE}"]
+        # before the verdict, which stays the last line
+        lines[-1:-1] = [f"  note: {note}" for note in notes]
         _say("\n".join(lines), keep="\n")
     return EXIT_OK
+
+
+def _catch_all_dynamics(question: Any) -> list[str]:
+    """What the catch-all stands for under the question's dynamics (nothing without both)."""
+    from .core.constants import CATCH_ALL
+
+    if question.catch_all is None or question.dynamics is None:
+        return []
+    ids = question.scenario_ids
+    matrix = question.dynamics.matrix(ids)
+    at = ids.index(CATCH_ALL)
+    inflow = any(matrix[i, at] > 0 for i in range(len(ids)) if i != at)
+    if inflow:
+        return [
+            f"with dynamics, regimes move into '{CATCH_ALL}' as the transitions say: it can "
+            "catch a change into something no scenario names"
+        ]
+    return [
+        f"with dynamics, no regime moves into '{CATCH_ALL}' (no transition names it): it stands "
+        "for none of the scenarios throughout and cannot catch a change into something "
+        f"unnamed; to let it, add '{CATCH_ALL}' to the named rows' leaves_to (and a row of its "
+        "own to let it end)"
+    ]
 
 
 # --- sensitivity -----------------------------------------------------------------------------

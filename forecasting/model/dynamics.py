@@ -18,7 +18,9 @@ Under the truth mixture an origin whose reports fall in periods of different reg
 those integrals; its state (genuine or not) is then summed over explicitly. The paths are
 built forward, period by period (between periods with evidence the regime moves by powers of
 ``A``); after each period the paths more than :data:`PRUNE_NATS` nats below the best are
-dropped, and at most :data:`MAX_BEAM` kept. The posterior mass dropped (at the moment it was
+dropped, and at most :data:`MAX_BEAM` kept; except the path that stays throughout in a regime
+no other regime moves into (the catch-all without a row of its own), which no later evidence
+could bring back once dropped. The posterior mass dropped (at the moment it was
 dropped) is reported as the method's error estimate (``dropped`` in the diagnostics); with
 few periods nothing is dropped and the sum is exact. The posterior over paths gives
 ``P(S_now)`` and, by ``A ** n`` to ``T``, ``P(S_T)``. Otherwise its error is the quadrature's
@@ -151,6 +153,11 @@ def posterior(data: ModelData, memo: dict | None = None) -> DynamicPosterior:
     log_moves = np.zeros(k)
     log_lik = np.zeros(k)
     dropped = 0.0
+    # a regime no other regime moves into (the catch-all without a row in `dynamics:`) is
+    # reached only by the path that stays in it throughout: dropped once, no later evidence
+    # could bring it back, so that path is always kept
+    off = tl.matrix - np.diag(np.diag(tl.matrix))
+    closed = np.flatnonzero(~np.any(off > 0, axis=0))
     for t in range(len(periods)):
         if t:
             with np.errstate(divide="ignore"):
@@ -167,6 +174,9 @@ def posterior(data: ModelData, memo: dict | None = None) -> DynamicPosterior:
         with np.errstate(invalid="ignore"):
             log_w = log_prior0[paths[:, 0]] + log_moves + log_lik
         keep = _beam(log_w)
+        if len(closed):
+            stays = np.all(paths == paths[:, :1], axis=1) & np.isin(paths[:, 0], closed)
+            keep |= stays & np.isfinite(log_w)
         if not keep.all():
             top = logsumexp(log_w, axis=0)
             dropped += float(np.exp(logsumexp(log_w[~keep], axis=0) - top))

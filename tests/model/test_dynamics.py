@@ -345,3 +345,38 @@ def test_the_readme_example_the_bundled_question_with_dynamics():
     assert (dt.date(2026, 6, 30) - dt.date(2025, 10, 27)).days // 30 == 8
     at_resolution = static.probabilities.values @ np.linalg.matrix_power(matrix, 8)
     np.testing.assert_allclose(f.probabilities.values, at_resolution, atol=1e-12)
+
+
+def test_a_catch_all_no_regime_moves_into_is_never_pruned_away():
+    """Twelve quiet weeks, then twelve of clashes: the named regimes switch, the catch-all (no
+    transition leads into it) must explain both with one rate, and its one path fell below
+    the beam (it read 0%, its log marginal -inf, for ever after). Kept, its log marginal is
+    the static question's: the likelihood of staying in it throughout."""
+    rows = _weeks([1] * 12 + [9] * 8)
+    as_of = dt.date(2025, 12, 22)
+    dynamic = _forecast(_q(dynamics=_dyn(), catch_all={"prior": 0.05}), rows, as_of)
+    static = _forecast(_q(catch_all={"prior": 0.05}), rows, as_of)
+    k = dynamic.scenarios.index("none_of_these")
+    got = dynamic.tree["forecast"]["log_marginal"].values[k]
+    want = static.tree["forecast"]["log_marginal"].values[k]
+    assert np.isfinite(got) and got == pytest.approx(want, abs=1e-9)
+    assert 0 < dynamic.now.values[k] < 1e-10
+
+
+def test_validate_says_what_the_catch_all_stands_for_under_dynamics(tmp_path, capsys):
+    closed = _q(dynamics=_dyn(), catch_all={"prior": 0.05})
+    path = tmp_path / "models" / "q.yaml"
+    path.parent.mkdir()
+    path.write_text(closed.to_yaml())
+    ledger = tmp_path / "evidence" / closed.id / "l.yaml"
+    ledger.parent.mkdir(parents=True)
+    ledger.write_text(yaml.safe_dump(_weeks([1]), sort_keys=False))
+    assert main(["validate", str(path)]) == 0
+    assert "no regime moves into 'none_of_these'" in capsys.readouterr().out
+    rows = {
+        "holds": {"stay": 0.9, "leaves_to": {"collapse": 0.8, "none_of_these": 0.2}},
+        "collapse": {"stay": 0.95, "leaves_to": {"holds": 1}},
+    }
+    path.write_text(_q(dynamics=_dyn(**rows), catch_all={"prior": 0.05}).to_yaml())
+    assert main(["validate", str(path)]) == 0
+    assert "regimes move into 'none_of_these' as the transitions say" in capsys.readouterr().out
