@@ -7,6 +7,7 @@ the :class:`~forecasting.results.forecast.Forecast`.
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -153,6 +154,19 @@ def forecast(
                     )
                 ]
             )
+    if seed is not None and not (
+        isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and 0 <= seed < 2**32
+    ):
+        raise InputError(
+            [
+                Problem(
+                    None,
+                    None,
+                    "seed",
+                    f"must be a whole number between 0 and 2**32 - 1, got {seed!r}"[:200],
+                )
+            ]
+        )
     question, used, as_of = resolve_inputs(question, evidence, as_of)
     if question.resolves is not None and as_of > question.resolves:
         warnings.warn(

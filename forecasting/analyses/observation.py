@@ -17,6 +17,7 @@ import xarray as xr
 from scipy import special
 
 from ..core.dims import INDICATOR, SCENARIO
+from ..core.errors import InputError, Problem
 from ..core.stats import entropy, normalise_log
 from ..inputs.evidence import Evidence
 from ..model import dynamics
@@ -108,6 +109,7 @@ def next_observation(
     Dims ``(outcome, scenario)``; ``outcome_value`` is each outcome in words, ``outcome_code``
     as the number the model computes with (a count, 1/0, a category's index, a measurement).
     """
+    _check_weight(weight)
     base = base_of(source, evidence, as_of)
     rows_ind, rows_val, rows_code, rows_p, rows_post, rows_exp = [], [], [], [], [], []
     for j, ind in enumerate(base.data.indicators):
@@ -188,3 +190,15 @@ def value_of_information(
             "leader": base.scenarios[base.leader],
         },
     )
+
+
+def _check_weight(weight: Any) -> None:
+    """A next observation's reliability: a number in (0, 1]."""
+    if not (
+        isinstance(weight, int | float | np.floating | np.integer)
+        and not isinstance(weight, bool)
+        and 0 < float(weight) <= 1
+    ):
+        raise InputError(
+            [Problem(None, None, "weight", f"must be a reliability in (0, 1], got {weight!r}")]
+        )

@@ -78,10 +78,14 @@ class Evidence:
         """Item ids in ledger order."""
         return [it.id for it in self.items]
 
-    def as_of(self, date: dt.date | None) -> Evidence:
-        """The evidence known on ``date``: items dated after it are moved to ``excluded``."""
+    def as_of(self, date: dt.date | str | None) -> Evidence:
+        """The evidence known on ``date``: items dated after it are moved to ``excluded``.
+
+        ``date``: a ``datetime.date`` (a ``datetime``'s day) or ISO text (``"2025-10-27"``).
+        """
         if date is None:
             return self
+        date = as_date(date, "as_of")
         kept, dropped = [], list(self.excluded)
         for it in self.items:
             if it.date > date:
@@ -102,9 +106,30 @@ class Evidence:
             return self.as_of_date
         return max((it.date for it in self.items), default=None)
 
-    def without(self, ids: Iterable[str], reason: str = "left out by request") -> Evidence:
-        """The evidence without the items ``ids`` (they are listed as excluded)."""
-        drop = set(ids)
+    def without(self, ids: str | Iterable[str], reason: str = "left out by request") -> Evidence:
+        """The evidence without the items ``ids`` (they are listed as excluded).
+
+        Raises
+        ------
+        InputError
+            Naming each id that is neither an item nor already excluded, with the nearest one
+            (a misspelt id would otherwise leave the evidence as it was, without a word).
+        """
+        drop = {ids} if isinstance(ids, str) else set(ids)
+        known = set(self.ids) | {x.id for x in self.excluded}
+        unknown = sorted(str(x) for x in drop - known)
+        if unknown:
+            raise InputError(
+                [
+                    Problem(
+                        None,
+                        None,
+                        "ids",
+                        f"no item '{x}' in this evidence{did_you_mean(x, self.ids)}",
+                    )
+                    for x in unknown
+                ]
+            )
         kept = tuple(it for it in self.items if it.id not in drop)
         dropped = self.excluded + tuple(
             Exclusion(it.id, reason) for it in self.items if it.id in drop
@@ -154,7 +179,8 @@ class Evidence:
         JSON of a saved forecast. Problems are located as the ledger's are (``[2].date``, with
         the item's id), in ``source`` if given.
         """
-        parsed, problems, refs = parse_items(list(items), LineMap(source), question)
+        rows = [_plain(row) for row in items]
+        parsed, problems, refs = parse_items(rows, LineMap(source), question)
         problems += duplicate_ids(refs) + cross_item_problems(parsed, question)
         if problems:
             raise InputError(problems)
@@ -189,7 +215,7 @@ class Evidence:
             refs = [ItemRef(it.id, it.file, it.line, i) for i, it in enumerate(new)]
             problems: list[Problem] = []
         else:
-            rows = [it.to_dict() if isinstance(it, EvidenceItem) else it for it in items]
+            rows = [it.to_dict() if isinstance(it, EvidenceItem) else _plain(it) for it in items]
             new, problems, refs = parse_items(rows, LineMap(source), question)
         if self.question_id != question.id:
             problems.append(_other_question(self.question_id, question.id, source))
@@ -433,3 +459,47 @@ def _read_file(f: Path, question: Question) -> tuple[list, list[Problem], list[s
 def _read_files(files: list[Path], question: Question) -> list:
     """:func:`_read_file` of every file, in order."""
     return [_read_file(f, question) for f in files]
+
+
+def as_date(value: Any, field: str) -> dt.date:
+    """A date given to the Python API: a ``date``, a ``datetime`` (its day) or ISO text.
+
+    Raises
+    ------
+    InputError
+        Naming ``field``, for anything else (a number, a numpy or pandas date, malformed text).
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+        shown = escape_invisible(value[:40])
+        raise InputError([Problem(None, None, field, f"'{shown}' is not a date; use YYYY-MM-DD")])
+    raise InputError(
+        [
+            Problem(
+                None,
+                None,
+                field,
+                f"must be a date (datetime.date or 'YYYY-MM-DD'), got {type(value).__name__}",
+            )
+        ]
+    )
+
+
+def _plain(row: Any) -> Any:
+    """A row given in Python, its numpy scalars as the numbers a ledger file would give.
+
+    (``np.int64(3)`` a count, ``np.True_`` a yes.)
+    """
+    if not isinstance(row, Mapping):
+        return row
+    return {
+        k: v.item() if type(v).__module__ == "numpy" and hasattr(v, "item") else v
+        for k, v in row.items()
+    }

@@ -38,6 +38,7 @@ from ..core.schema import (
     PARAM_MIN,
     Date,
     HalfLife,
+    OpenUnitFloat,
     PositiveFloat,
     Spec,
     Text,
@@ -91,7 +92,7 @@ class ScenarioSpec(Spec):
 class CatchAllSpec(Spec):
     """The "none of these" scenario: its prior probability (and label)."""
 
-    prior: UnitFloat = 0.05
+    prior: OpenUnitFloat = 0.05
     label: Text = CATCH_ALL_LABEL
 
 

@@ -8,7 +8,13 @@ from pathlib import Path
 
 from ..core.errors import InputError, Problem
 from . import question as questions
-from .evidence import Evidence, default_evidence_path, ledger_shape_problems, load_evidence
+from .evidence import (
+    Evidence,
+    as_date,
+    default_evidence_path,
+    ledger_shape_problems,
+    load_evidence,
+)
 from .question import QUESTION_ID, Question, QuestionError
 
 
@@ -87,17 +93,7 @@ def resolve_inputs(
                 )
             ]
         )
-    if as_of is None:
-        as_of = dt.date.today()
-    elif isinstance(as_of, str):
-        try:
-            as_of = dt.date.fromisoformat(as_of)
-        except ValueError:
-            raise InputError(
-                [Problem(None, None, "as_of", f"'{as_of}' is not a date; use YYYY-MM-DD")]
-            ) from None
-    elif isinstance(as_of, dt.datetime):
-        as_of = as_of.date()
+    as_of = dt.date.today() if as_of is None else as_date(as_of, "as_of")
     return question, evidence.as_of(as_of), as_of
 
 
