@@ -28,7 +28,7 @@ import xarray as xr
 
 from ..core.constants import INTERVAL_PROB
 from ..core.dims import CI_BOUND, SCENARIO
-from ..core.errors import did_you_mean
+from ..core.errors import InputError, Problem, did_you_mean
 from ..core.stats import eti, normalise_log
 from ..engines import exact
 from ..engines.common import scenario_log_weights
@@ -492,7 +492,7 @@ def sweep(
     """
     base = base_of(source, evidence, as_of)
     jd = find_judgement(base, judgement)
-    values = np.atleast_1d(np.asarray(values, dtype=float))
+    values = _settings(jd, values)
     probs = normalise_log(sweep_log_joint(base, jd, values))
     return xr.DataArray(
         probs,
@@ -507,6 +507,57 @@ def sweep(
             **{f"judgement_{k}": v for k, v in _typed(jd).items()},
         },
     )
+
+
+def _settings(jd: Judgement, values: Any) -> np.ndarray:
+    """:func:`sweep`'s settings as a 1-D array, each a value the judgement can take.
+
+    Raises
+    ------
+    InputError
+        For no settings, settings that are not numbers (or not one list of them), and any
+        outside the quantity's own range (a probability in (0, 1), a reliability or a stay in
+        [0, 1], a rate or a concentration above 0, a level finite).
+    """
+    try:
+        out = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        out = None
+    if out is None or out.ndim > 1 or out.size == 0:
+        raise InputError(
+            [Problem(None, None, "values", "give one number or a list of numbers to set it to")]
+        )
+    out = np.atleast_1d(out)
+    closed = jd.kind in ("origin", "transition", "reliability")
+    lo, hi, what = {
+        "probability": (0.0, 1.0, "a probability"),
+        "weight": (0.0, 1.0, "a reliability"),
+        "rate": (0.0, np.inf, "a rate"),
+        "concentration": (0.0, np.inf, "a concentration"),
+    }.get(jd.quantity, (-np.inf, np.inf, "a number"))
+    if closed:
+        bad = ~(np.isfinite(out) & (out >= lo) & (out <= hi))
+        allowed = f"from {lo:g} to {hi:g}"
+    else:
+        bad = ~(np.isfinite(out) & (out > lo) & (out < hi))
+        allowed = (
+            "finite"
+            if np.isinf(lo)
+            else (f"above {lo:g}" if np.isinf(hi) else f"strictly between {lo:g} and {hi:g}")
+        )
+    if bad.any():
+        shown = ", ".join(f"{v:g}" for v in out[bad][:5])
+        raise InputError(
+            [
+                Problem(
+                    None,
+                    None,
+                    "values",
+                    f"'{jd.id}' is {what} ({jd.unit}), {allowed}; got {shown}",
+                )
+            ]
+        )
+    return out
 
 
 def judgement_sensitivity(

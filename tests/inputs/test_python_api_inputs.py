@@ -88,3 +88,23 @@ def test_the_next_observation_s_reliability_is_a_number_in_0_1(bundled, weight):
     q, ev = bundled
     with pytest.raises(fc.InputError, match=r"weight: must be a reliability in \(0, 1\]"):
         analyses.next_observation(q, ev, as_of="2025-10-27", weight=weight)
+
+
+@pytest.mark.parametrize(
+    ("judgement", "values", "match"),
+    [
+        ("prior:collapse", [1.5], r"'prior:collapse' is a probability .*strictly between 0 and 1"),
+        ("prior:collapse", [0.3, float("nan")], "got nan"),
+        ("likelihood:joint_operations:accession", [-1.0], r"is a rate .*above 0; got -1"),
+        ("prior:collapse", [], "give one number or a list of numbers"),
+        ("prior:collapse", [[0.1, 0.2]], "give one number or a list of numbers"),
+        ("prior:collapse", ["high"], "give one number or a list of numbers"),
+    ],
+)
+def test_a_judgement_is_swept_only_over_values_it_can_take(bundled, judgement, values, match):
+    """A prior of 1.5 or a negative rate returned rows of NaN with numpy's warnings."""
+    q, ev = bundled
+    with pytest.raises(fc.InputError, match=match):
+        analyses.sweep(q, judgement, values, evidence=ev, as_of="2025-10-27")
+    ok = analyses.sweep(q, judgement, 0.3, evidence=ev, as_of="2025-10-27")
+    assert np.isfinite(ok.values).all()
