@@ -299,18 +299,19 @@ class Forecast:
     def summary(self):
         """A table (pandas DataFrame) of scenarios: label, prior, probability, mcse, range.
 
+        With dynamics also ``now``, ``P(S_now = k | E)`` (``probability`` is at resolution).
+
         The range (``responsive_lower``, ``responsive_upper``) is where the probability could be
         after the next horizon of typical evidence (5%-95%).
         """
         import pandas as pd
 
         labels = self.labels
-        columns = {
-            "label": [labels[s] for s in self.scenarios],
-            "prior": self.prior.values,
-            "probability": self.probabilities.values,
-            "mcse": self.mcse.values,
-        }
+        columns = {"label": [labels[s] for s in self.scenarios], "prior": self.prior.values}
+        if self.now is not None:  # with dynamics: the probability is at resolution
+            columns["now"] = self.now.values
+        columns["probability"] = self.probabilities.values
+        columns["mcse"] = self.mcse.values
         conf = self.confidence
         if conf is not None:
             r = conf.ds["responsiveness"]

@@ -108,3 +108,14 @@ def test_a_judgement_is_swept_only_over_values_it_can_take(bundled, judgement, v
         analyses.sweep(q, judgement, values, evidence=ev, as_of="2025-10-27")
     ok = analyses.sweep(q, judgement, 0.3, evidence=ev, as_of="2025-10-27")
     assert np.isfinite(ok.values).all()
+
+
+def test_the_summary_of_a_forecast_with_dynamics_shows_now_beside_at_resolution():
+    from builders import BUNDLED_FILE
+
+    f = fc.forecast(BUNDLED_FILE, BUNDLED_EVIDENCE, as_of="2025-10-27", confidence=False)
+    table = f.summary()
+    assert list(table.columns[:4]) == ["label", "prior", "now", "probability"]
+    np.testing.assert_array_equal(table["now"].values, f.now.values)
+    static = fc.forecast(BUNDLED_QUESTION, BUNDLED_EVIDENCE, as_of="2025-10-27", confidence=False)
+    assert "now" not in static.summary().columns
