@@ -128,10 +128,28 @@ def build_model(
             else:
                 log_w = log_w + ind.kind.pt_kernel(theta, stats)
         if extra_loglik is not None:
-            log_w = log_w + extra_loglik(m)
+            log_w = log_w + _per_scenario(extra_loglik(m), data.n_scenarios)
         pm.Potential("evidence", pm.math.logsumexp(log_w))
         pm.Deterministic("scenario_probability", pt.special.softmax(log_w), dims=SCENARIO)
     return m
+
+
+def _per_scenario(term: Any, k: int) -> Any:
+    """``extra_loglik``'s term as a tensor of shape ``(K,)``, or a ``ValueError`` saying why not.
+
+    (Broadcast as it came, a term of another length would fail, or be added wrongly, only
+    when the model is compiled.)
+    """
+    import pytensor.tensor as pt
+
+    term = pt.as_tensor_variable(term)
+    if term.ndim != 1 or term.type.shape[0] not in (None, k):
+        shape = tuple("?" if d is None else d for d in term.type.shape)
+        raise ValueError(
+            f"extra_loglik must give one log-likelihood per scenario, shape ({k},); got a "
+            f"tensor of shape {shape}"
+        )
+    return pt.specify_shape(term, (k,))
 
 
 def _dynamic_model(data, parameters, coords, name) -> pm.Model:

@@ -164,6 +164,12 @@ def test_build_pymc_model_is_extensible():
         )
     assert "q1::joint_operations" in sub.named_vars
     assert "q1::scenario_probability" in sub.named_vars
+    # one log-likelihood per scenario, or an error that says so (not a failure at compile time)
+    for wrong in (pt.zeros(3), pt.zeros((4, 2)), pt.as_tensor_variable(0.0)):
+        with pytest.raises(ValueError, match=r"one log-likelihood per scenario, shape \(4,\)"):
+            fc.build_pymc_model(
+                BUNDLED_QUESTION, as_of="2025-10-27", extra_loglik=lambda m, w=wrong: w
+            )
 
 
 # --- sensitivity on MCMC output -----------------------------------------------------------
