@@ -760,14 +760,12 @@ def _validate(args: argparse.Namespace) -> int:
 def _catch_all_dynamics(question: Any) -> list[str]:
     """What the catch-all stands for under the question's dynamics (nothing without both)."""
     from .core.constants import CATCH_ALL
+    from .model.dynamics import no_inflow
 
     if question.catch_all is None or question.dynamics is None:
         return []
     ids = question.scenario_ids
-    matrix = question.dynamics.matrix(ids)
-    at = ids.index(CATCH_ALL)
-    inflow = any(matrix[i, at] > 0 for i in range(len(ids)) if i != at)
-    if inflow:
+    if ids.index(CATCH_ALL) not in no_inflow(question.dynamics.matrix(ids)):
         return [
             f"with dynamics, regimes move into '{CATCH_ALL}' as the transitions say: it can "
             "catch a change into something no scenario names"

@@ -14,6 +14,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from .errors import InputError, Problem, escape_invisible
+
 # --- bounds of the inputs ---------------------------------------------------------------------
 #: Longest id: of a question, scenario, indicator, ledger item or event.
 MAX_ID_CHARS: int = 64
@@ -98,6 +100,37 @@ def _date_input(value: Any) -> Any:
 
 #: A calendar date: a YAML date, a ``datetime.date`` or ISO text (never a number).
 Date = Annotated[dt.date, BeforeValidator(_date_input)]
+
+
+def as_date(value: Any, field: str) -> dt.date:
+    """A date given to the Python API: a ``date``, a ``datetime`` (its day) or ISO text.
+
+    Raises
+    ------
+    InputError
+        Naming ``field``, for anything else (a number, a numpy or pandas date, malformed text).
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+        shown = escape_invisible(value[:40])
+        raise InputError([Problem(None, None, field, f"'{shown}' is not a date; use YYYY-MM-DD")])
+    raise InputError(
+        [
+            Problem(
+                None,
+                None,
+                field,
+                f"must be a date (datetime.date or 'YYYY-MM-DD'), got {type(value).__name__}",
+            )
+        ]
+    )
 
 
 class Spec(BaseModel):

@@ -28,6 +28,7 @@ from ..core.errors import (
     one_of,
 )
 from ..core.paths import display_path, project_root
+from ..core.schema import as_date
 from .cross_checks import cross_item_problems, likely_copies
 from .items import (
     ITEM_ID,
@@ -459,37 +460,6 @@ def _read_file(f: Path, question: Question) -> tuple[list, list[Problem], list[s
 def _read_files(files: list[Path], question: Question) -> list:
     """:func:`_read_file` of every file, in order."""
     return [_read_file(f, question) for f in files]
-
-
-def as_date(value: Any, field: str) -> dt.date:
-    """A date given to the Python API: a ``date``, a ``datetime`` (its day) or ISO text.
-
-    Raises
-    ------
-    InputError
-        Naming ``field``, for anything else (a number, a numpy or pandas date, malformed text).
-    """
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-        shown = escape_invisible(value[:40])
-        raise InputError([Problem(None, None, field, f"'{shown}' is not a date; use YYYY-MM-DD")])
-    raise InputError(
-        [
-            Problem(
-                None,
-                None,
-                field,
-                f"must be a date (datetime.date or 'YYYY-MM-DD'), got {type(value).__name__}",
-            )
-        ]
-    )
 
 
 def _plain(row: Any) -> Any:

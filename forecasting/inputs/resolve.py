@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..core.errors import InputError, Problem
+from ..core.schema import as_date
 from . import question as questions
 from .evidence import (
     Evidence,
-    as_date,
     default_evidence_path,
     ledger_shape_problems,
     load_evidence,

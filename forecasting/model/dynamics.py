@@ -156,8 +156,7 @@ def posterior(data: ModelData, memo: dict | None = None) -> DynamicPosterior:
     # a regime no other regime moves into (the catch-all without a row in `dynamics:`) is
     # reached only by the path that stays in it throughout: dropped once, no later evidence
     # could bring it back, so that path is always kept
-    off = tl.matrix - np.diag(np.diag(tl.matrix))
-    closed = np.flatnonzero(~np.any(off > 0, axis=0))
+    closed = no_inflow(tl.matrix)
     for t in range(len(periods)):
         if t:
             with np.errstate(divide="ignore"):
@@ -245,6 +244,12 @@ def share_view(
             v = replace(v, origin_weights=rho)
         ind.views[key] = v if mask.all() else v.with_items(mask)
     return ind.views[key]
+
+
+def no_inflow(matrix: np.ndarray) -> np.ndarray:
+    """The regimes no other regime moves into (indices): only a path starting there is in them."""
+    off = matrix - np.diag(np.diag(matrix))
+    return np.flatnonzero(~np.any(off > 0, axis=0))
 
 
 def _beam(log_w: np.ndarray) -> np.ndarray:

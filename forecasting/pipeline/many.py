@@ -46,10 +46,11 @@ from typing import Any
 from distributed import WorkerPlugin
 
 from ..core.errors import ForecastingError, InputError, Problem
+from ..core.schema import as_date
 from ..inputs.question import load_question
 from .archive import Archive
 from .steps import ReadOnClient, Shipment, compute, compute_summary, gather
-from .weekly import UpdateResult, as_date, backfill_dates, finish, prepare
+from .weekly import UpdateResult, backfill_dates, finish, prepare
 
 #: Exit codes of one question, least severe first: ok, flagged, bad input, failed. The run's
 #: exit code is its most severe question's (a failure outranks bad input, which outranks a

@@ -21,7 +21,7 @@ from ..analyses.attribution import Attribution
 from ..api import forecast
 from ..core.errors import InputError, Problem
 from ..core.paths import project_root
-from ..core.schema import short_value
+from ..core.schema import as_date
 from ..inputs.evidence import Evidence, load_evidence
 from ..inputs.overlays import load_overlays
 from ..inputs.question import Question, load_question
@@ -322,17 +322,3 @@ def backfill_dates(start: dt.date, end: dt.date, every_days: int) -> list[dt.dat
     if dates[-1] != end:
         dates.append(end)
     return dates
-
-
-def as_date(value: dt.date | str, name: str) -> dt.date:
-    """A date given as a date or as ``YYYY-MM-DD`` (:class:`InputError` naming ``name``)."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise InputError(
-            [Problem(None, None, name, f"{short_value(value)} is not a date; use YYYY-MM-DD")]
-        ) from None

@@ -185,13 +185,11 @@ def make_forecast(
         # the items' log-likelihoods at the draws: computed when the whole tree is first asked
         # for (a file, the JSON, an analysis), not for the table alone (36 ms of the bundled
         # question's `forecast run`)
-        full, groups, _ = drawn()
+        full, groups, diagnostics = drawn()
         out: dict[str, xr.Dataset] = {}
-        rb = full.posterior["scenario_probability"]
-        chains, draws = rb.shape[:2]
-        if chains * draws * k * len(data.item_ids) > LOG_LIKELIHOOD_MAX_VALUES:
+        if "log_likelihood" in diagnostics:  # omitted: too many values (drawn() says so)
             return out
-        sample_coords = {CHAIN: np.arange(chains), DRAW: np.arange(draws)}
+        sample_coords = {c: groups["posterior"][c].values for c in (CHAIN, DRAW)}
         thetas = {ind.id: full.posterior[ind.id] for ind in data.indicators}
         ll = item_log_likelihood(data, thetas)
         item_coord = {ITEM: list(data.item_ids)}
