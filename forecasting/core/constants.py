@@ -30,6 +30,11 @@ CATCH_ALL_THRESHOLD: float = 0.2
 #: widely reported event is a located error, never a failure of the engine.
 MAX_LINKED_ORIGINS: int = 12
 
+#: The most categories of an indicator whose truth-mixture integral, where its exact
+#: polynomial would be too large, is an adaptive cubature (:mod:`forecasting.model.cubature`;
+#: each halving of a cell makes ``2^(C-1)`` cells).
+MAX_CUBATURE_CATEGORIES: int = 4
+
 #: Default number of i.i.d. joint-posterior draws of the exact engine.
 EXACT_DRAWS: int = 4000
 #: Default MCMC settings (per chain): 1,500 draws give ESS >= 1000 on every scenario

@@ -77,10 +77,10 @@ class IndicatorData:
     @cached_property
     def model(self):
         """How the items enter the model (:class:`~.tempered.Tempered` or ``Mixture``)."""
-        from .likelihood import Mixture
+        from .cubature import model_for
         from .tempered import Tempered
 
-        return Mixture(self) if self.reliability_model == "mixture" else Tempered(self)
+        return model_for(self) if self.reliability_model == "mixture" else Tempered(self)
 
     def log_marginal(self) -> np.ndarray:
         """Log marginal likelihood of its items per scenario, shape ``(K,)``."""

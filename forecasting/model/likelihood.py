@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..core.constants import MAX_CUBATURE_CATEGORIES
 from ..core.errors import InputError, Problem
 from ..core.stats import log_matmul_exp, logsumexp, scaled_exp
 from . import mixture as mx
@@ -177,8 +178,7 @@ class Mixture:
                 ]
             )
         value = np.searchsorted(axes, np.asarray(rep.value, dtype=int))
-        degrees = [len(np.unique(rep.event[value == k])) for k in range(c)]
-        terms = float(np.prod([d + 1.0 for d in degrees]))
+        terms = self.polynomial_terms(rep, axes)
         if terms > MAX_POLYNOMIAL_TERMS:
             raise InputError(
                 [
@@ -188,11 +188,29 @@ class Mixture:
                         "reliability_model",
                         f"indicator '{self.ind.id}': the exact integral of {rep.n_reports} "
                         f"unreliable categorical reports needs {terms:.3g} terms (at most "
-                        f"{MAX_POLYNOMIAL_TERMS:.0e}); {_TOO_LARGE_ADVICE}",
+                        f"{MAX_POLYNOMIAL_TERMS:.0e}; a cubature replaces it for an indicator "
+                        f"of at most {MAX_CUBATURE_CATEGORIES} categories, and this one has "
+                        f"{self.ind.prior.shape[1]}); {_TOO_LARGE_ADVICE}",
                     )
                 ]
             )
         return mx.whole(rep, mx.PolynomialAlgebra(value, c))
+
+    def polynomial_terms(self, rep: mx.Reports | None = None, axes=None) -> float:
+        """Terms of the exact polynomial of the reports ``rep`` (default: all of them).
+
+        (Its degree in each category is the number of events reported in it.)
+        """
+        rep = self.reports() if rep is None else rep
+        axes = self._axes if axes is None else axes
+        value = np.searchsorted(axes, np.asarray(rep.value, dtype=int))
+        degrees = [len(np.unique(rep.event[value == k])) for k in range(len(axes))]
+        return float(np.prod([d + 1.0 for d in degrees]))
+
+    @property
+    def max_polynomial_terms(self) -> int:
+        """The largest polynomial built (:data:`MAX_POLYNOMIAL_TERMS`)."""
+        return MAX_POLYNOMIAL_TERMS
 
     @cached_property
     def _base_poly(self) -> np.ndarray:

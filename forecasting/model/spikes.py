@@ -112,15 +112,16 @@ def swapped(
 ) -> np.ndarray:
     """``log L`` at the nodes with fast report ``p``'s term replaced (``None``: removed).
 
-    ``parts``: at the nodes, each fast report's term, the origins' sums and blocks
-    (``Mixture._blocks``); ``log_l`` ``(Q,)``: ``log L``; ``log_l_new`` ``(m, Q)`` and
+    ``parts``: at the nodes, each fast report's term (or a function of its position
+    returning it), the origins' sums and blocks (``Mixture._blocks``); ``log_l`` ``(Q,)``: ``log L``; ``log_l_new`` ``(m, Q)`` and
     ``log_g_new`` ``(m,)``: the report's new terms. ``(m, Q)``; NaN where the caller must refit.
     """
     genuine, s1, s0, block = parts
     o = int(np.searchsorted(rep.fast_starts, p, side="right") - 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         # the origin's sums without report p, then with its new terms (if any)
-        s1_new = (s1[:, o] - genuine[:, p])[None, :]
+        column = genuine(p) if callable(genuine) else genuine[:, p]
+        s1_new = (s1[:, o] - column)[None, :]
         s0_new = np.atleast_1d(s0[o] - rep.log_noise[rep.fast_order[p]])
         if log_l_new is not None:
             s1_new = s1_new + log_l_new

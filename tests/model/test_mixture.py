@@ -941,12 +941,15 @@ def test_the_echo_example_of_the_readme():
 
 
 def test_a_categorical_polynomial_too_large_is_a_located_error(monkeypatch):
+    """Too large, and too many categories for the cubature that would replace it."""
     from forecasting.model import likelihood
 
     monkeypatch.setattr(likelihood, "MAX_POLYNOMIAL_TERMS", 10)
+    five = ("x", "y", "v", "w", "z")
     q = mixture_question(
         question(
-            ("a", "b"), indicators={"tone": categorical(("x", "y"), {"a": (2, 1), "b": (1, 2)})}
+            ("a", "b"),
+            indicators={"tone": categorical(five, {"a": (2, 1, 1, 1, 1), "b": (1, 2, 1, 1, 1)})},
         )
     )
     rows = [item(f"t{n}", "tone", "xy"[n % 2]) | {"reliability": 0.8} for n in range(8)]
@@ -954,6 +957,7 @@ def test_a_categorical_polynomial_too_large_is_a_located_error(monkeypatch):
         with pytest.raises(fc.InputError, match="'tone': the exact integral of 8 unreliable") as e:
             fc.forecast(q, fc.Evidence.from_items(rows, q), engine=engine, draws=100)
         assert "--engine mcmc" not in str(e.value)
+        assert "at most 4 categories, and this one has 5" in str(e.value)
     # what the message advises: if they are copies of two reports (events), 4 terms, not 25
     one_event = [r | {"event": f"report-{r['value']}"} for r in rows]
     f = fc.forecast(q, fc.Evidence.from_items(one_event, q), draws=100)
