@@ -314,21 +314,21 @@ def build(log_l, d: int, alpha: np.ndarray, starts: np.ndarray, ind_id: str) -> 
             done_total = np.logaddexp(done_total, logsumexp(fine[:, keep], axis=1))
         lo, hi = _halve(lo[split], hi[split], cut[split])
     z, log_w, log_ls, sub_lo, sub_hi = (
-        np.concatenate([part[j].reshape(-1, *part[j].shape[2:]) for part in done])
-        for j in range(5)
+        np.concatenate([part[j].reshape(-1, *part[j].shape[2:]) for part in done]) for j in range(5)
     )
     # the nodes where some integrand is within NEGLIGIBLE of its top
-    family = log_w[:, None] + np.concatenate(
-        [min(POWERS) * log_ls[:, :1], log_ls[:, 1:]], axis=1
-    )
+    family = log_w[:, None] + np.concatenate([min(POWERS) * log_ls[:, :1], log_ls[:, 1:]], axis=1)
     kept = np.any(family >= np.max(family, axis=0) - NEGLIGIBLE, axis=1)
     return Cubature(z[kept], log_w[kept], log_ls[kept, 0], sub_lo[kept], sub_hi[kept])
 
 
 def _box(alpha: np.ndarray, seed_z: np.ndarray, seed_s: np.ndarray):
-    """The box in ``z`` beyond which every prior row has less than :data:`TAIL` of its mass
-    per side and coordinate (its concentration divided by :data:`BOX_WIDENING`), widened to
-    :data:`SEED_REACH` scales around every seed."""
+    """The box in ``z`` where the integrands' mass is, ``(1, d)`` corners.
+
+    Beyond it every prior row (its concentration divided by :data:`BOX_WIDENING`) has less
+    than :data:`TAIL` of its mass per side and coordinate; it reaches :data:`SEED_REACH`
+    scales around every seed.
+    """
     alpha = np.asarray(alpha, dtype=float) / BOX_WIDENING
     after = np.cumsum(alpha[:, ::-1], axis=1)[:, ::-1][:, 1:]
     a = alpha[:, :-1]
@@ -352,9 +352,12 @@ def _box(alpha: np.ndarray, seed_z: np.ndarray, seed_s: np.ndarray):
 
 
 def _cells(z: np.ndarray, log_w: np.ndarray, log_ls: np.ndarray, alpha: np.ndarray):
-    """Each cell's integrals ``(R, n)``: ``prior_k L^t`` for every power and scenario, then
-    each variant under the scenarios' priors pooled. Nodes ``(n, F, d)``, log weights
-    ``(n, F)``, ``log L`` and its variants ``(n, F, 1 + V)``."""
+    """Each cell's integrals ``(R, n)``.
+
+    ``prior_k L^t`` for every power and scenario, then each variant under the scenarios'
+    priors pooled. Nodes ``(n, F, d)``, log weights ``(n, F)``, ``log L`` and its variants
+    ``(n, F, 1 + V)``.
+    """
     n, f, d = z.shape
     k = len(alpha)
     out = np.empty((len(POWERS) * k + log_ls.shape[2] - 1, n))
@@ -446,8 +449,9 @@ class CubatureMixture(Mixture):
         return out.reshape(shape)
 
     def _family_at(self, rep: mx.Reports, z: np.ndarray) -> np.ndarray:
-        """``log L`` at ``z`` ``(m, d)``, and for each large origin ``log L`` without it and
-        with it wholly reliable: ``(m, 1 + 2 V)``.
+        """``log L`` at ``z`` ``(m, d)``, and its variants: ``(m, 1 + 2 V)``.
+
+        For each large origin, ``log L`` without it and with it wholly reliable.
 
         (The variants whose integrals :func:`build` must also get right: an origin of many
         reports left out, or made reliable, may move the likelihood's peak.)
@@ -500,8 +504,11 @@ class CubatureMixture(Mixture):
         return self._cubature_of(self.reports(), self.ind.prior)
 
     def _marginals(self, rep: mx.Reports, prior: np.ndarray | None = None) -> np.ndarray:
-        """Log marginals of a set of reports: on the nodes, or on its own cubature if it has
-        fewer than half the reports (its likelihood may be much wider)."""
+        """Log marginals of a set of reports ``(S,)``.
+
+        On the nodes, or on a cubature of its own if it has fewer than half the reports (its
+        likelihood may be much wider).
+        """
         if not rep.n_reports or 2 * rep.n_reports >= self.reports().n_reports:
             return super()._marginals(rep, prior)
         return self._own(rep, prior)
@@ -530,8 +537,11 @@ class CubatureMixture(Mixture):
         return ~(sd <= MOVED_NATS)
 
     def _with_item_noises(self, g, k=None, params=None) -> np.ndarray:
-        """:meth:`~.likelihood.Mixture._with_item_noises`, a row on a cubature of its own where
-        its noise moved the likelihood too far for the nodes (:meth:`_moved`)."""
+        """Log marginals ``(m, K)`` with each item's ``log g`` set to a row of ``g``.
+
+        As :meth:`~.likelihood.Mixture._with_item_noises`; a row on a cubature of its own
+        where its noise moved the likelihood too far for the nodes (:meth:`_moved`).
+        """
         out = super()._with_item_noises(g, k, params)
         log_l = self._noise_log_l(self.reports(), g)
         for r in np.flatnonzero(self._moved(log_l)):
@@ -669,8 +679,10 @@ class CubatureMixture(Mixture):
 
     # --- the posterior as draws ------------------------------------------------------------
     def _node_draws(self, k: int, rng: np.random.Generator, size: int) -> np.ndarray:
-        """``size`` draws of scenario ``k``'s probabilities: a node by its posterior weight,
-        then uniform in its part of its cell."""
+        """``size`` draws of scenario ``k``'s probabilities ``(size, C)``.
+
+        A node by its posterior weight, then uniform in its part of its cell.
+        """
         cub = self.cubature
         logp = self._prior_density(self.ind.prior[k : k + 1])[0] + cub.log_l
         p = np.exp(logp - logp.max())

@@ -113,8 +113,9 @@ def swapped(
     """``log L`` at the nodes with fast report ``p``'s term replaced (``None``: removed).
 
     ``parts``: at the nodes, each fast report's term (or a function of its position
-    returning it), the origins' sums and blocks (``Mixture._blocks``); ``log_l`` ``(Q,)``: ``log L``; ``log_l_new`` ``(m, Q)`` and
-    ``log_g_new`` ``(m,)``: the report's new terms. ``(m, Q)``; NaN where the caller must refit.
+    returning it), the origins' sums and blocks (``Mixture._blocks``); ``log_l`` ``(Q,)``:
+    ``log L``; ``log_l_new`` ``(m, Q)`` and ``log_g_new`` ``(m,)``: the report's new terms.
+    ``(m, Q)``; NaN where the caller must refit.
     """
     genuine, s1, s0, block = parts
     o = int(np.searchsorted(rep.fast_starts, p, side="right") - 1)
