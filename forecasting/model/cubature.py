@@ -48,7 +48,7 @@ MAX_CATEGORIES = MAX_CUBATURE_CATEGORIES
 #: Gauss-Legendre points per coordinate of a cell, and of the coarser rule it is checked with.
 FINE, COARSE = 6, 4
 #: A cell is halved while its two rules differ by more than this share of a scenario's total.
-TOLERANCE = 1e-7
+TOLERANCE = 1e-6
 #: ... the total of ``prior_k L^t`` for each power ``t`` here: the cells serve, besides ``L``,
 #: the variants the analyses integrate on the same nodes (an origin left out, another noise or
 #: reliability: likelihoods flatter than ``L``, down to the prior alone). A variant of fewer
@@ -98,7 +98,8 @@ def _rule(n: int, d: int) -> tuple[np.ndarray, ...]:
 
 def _log_x(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``log x`` and ``log(1 - x)`` at ``z = logit(x)``, exactly where ``x`` rounds to 0 or 1."""
-    return -np.logaddexp(0.0, -z), -np.logaddexp(0.0, z)
+    t = np.log1p(np.exp(-np.abs(z)))  # one exponential for both (a third of logaddexp's time)
+    return -(np.maximum(-z, 0.0) + t), -(np.maximum(z, 0.0) + t)
 
 
 def theta_of(z: np.ndarray) -> np.ndarray:
@@ -270,7 +271,7 @@ def build(log_l, d: int, alpha: np.ndarray, starts: np.ndarray, ind_id: str) -> 
     seed_z, seed_s = seeds(log_l, starts, alpha)
     lo, hi = _box(alpha, seed_z, seed_s)
     done: list[tuple] = []
-    done_total = None
+    done_total = top = None
 
     def at(z: np.ndarray) -> np.ndarray:
         """``log L`` and its variants at the nodes of cells ``(n, F, d)``: ``(n, F, 1 + V)``."""
@@ -308,18 +309,22 @@ def build(log_l, d: int, alpha: np.ndarray, starts: np.ndarray, ind_id: str) -> 
             raise _too_hard(ind_id, f"did not converge within {MAX_ROUNDS} halvings")
         keep = ~split
         if keep.any():
+            done_total = np.logaddexp(done_total, logsumexp(fine[:, keep], axis=1))
+            # each node's integrands (the flattest power of L, the variants), and their tops
+            family = wf[keep][..., None] + np.concatenate(
+                [min(POWERS) * lf[keep][..., :1], lf[keep][..., 1:]], axis=-1
+            )
+            family = np.where(np.isnan(family), -np.inf, family).reshape(-1, family.shape[-1])
+            top = family.max(axis=0) if top is None else np.maximum(top, family.max(axis=0))
+            # a node whose integrands are all NEGLIGIBLE below their tops so far stays so
+            near = np.any(family >= top - NEGLIGIBLE, axis=1)
             sub_lo = lo[keep][:, None, :] + width[keep][:, None, :] * fsub_lo[None]
             sub_hi = lo[keep][:, None, :] + width[keep][:, None, :] * fsub_hi[None]
-            done.append((zf[keep], wf[keep], lf[keep], sub_lo, sub_hi))
-            done_total = np.logaddexp(done_total, logsumexp(fine[:, keep], axis=1))
+            parts = (zf[keep], wf[keep], lf[keep][..., 0], sub_lo, sub_hi)
+            done.append(tuple(p.reshape(-1, *p.shape[2:])[near] for p in parts))
         lo, hi = _halve(lo[split], hi[split], cut[split])
-    z, log_w, log_ls, sub_lo, sub_hi = (
-        np.concatenate([part[j].reshape(-1, *part[j].shape[2:]) for part in done]) for j in range(5)
-    )
-    # the nodes where some integrand is within NEGLIGIBLE of its top
-    family = log_w[:, None] + np.concatenate([min(POWERS) * log_ls[:, :1], log_ls[:, 1:]], axis=1)
-    kept = np.any(family >= np.max(family, axis=0) - NEGLIGIBLE, axis=1)
-    return Cubature(z[kept], log_w[kept], log_ls[kept, 0], sub_lo[kept], sub_hi[kept])
+    z, log_w, log_lz, sub_lo, sub_hi = (np.concatenate([part[j] for part in done]) for j in range(5))
+    return Cubature(z, log_w, log_lz, sub_lo, sub_hi)
 
 
 def _box(alpha: np.ndarray, seed_z: np.ndarray, seed_s: np.ndarray):
@@ -436,7 +441,7 @@ class CubatureMixture(Mixture):
         flat = theta.reshape(-1, theta.shape[-1])
         if not rep.n_reports:
             return np.zeros(shape)
-        step = max(1, _CHUNK // rep.n_reports)
+        step = max(1, _CHUNK // _width(rep))
         out = np.empty(len(flat))
         for start in range(0, len(flat), step):
             part = flat[start : start + step]
@@ -457,23 +462,27 @@ class CubatureMixture(Mixture):
         reports left out, or made reliable, may move the likelihood's peak.)
         """
         theta = theta_of(z)
-        log_l = self._log_l_theta(rep, theta)
         sizes = np.diff(np.append(rep.fast_starts, len(rep.fast_order)))
         big = np.flatnonzero(sizes >= VARIANT_SHARE * rep.n_reports)
         big = big[np.argsort(-sizes[big], kind="stable")][:MAX_VARIANTS]
         if not len(big):
-            return log_l[:, None]
+            return self._log_l_theta(rep, theta)[:, None]
         out = np.empty((len(z), 1 + 2 * len(big)))
-        out[:, 0] = log_l
-        step = max(1, _CHUNK // rep.n_reports)
+        step = max(1, _CHUNK // _width(rep))
         for start in range(0, len(z), step):
-            s1, blocks = self._fast_blocks_at(rep, theta[start : start + step])
+            part = slice(start, start + step)
+            s1, blocks = self._fast_blocks_at(rep, theta[part])
+            if len(rep.components) or not np.all(np.isfinite(blocks) | np.isneginf(blocks)):
+                log_l = self._log_l_theta(rep, theta[part])
+            else:  # (as _log_l_theta, from the blocks at hand)
+                log_l = blocks.sum(axis=-1)
+            out[part, 0] = log_l
             s1, blocks = s1[:, big], blocks[:, big]
             with np.errstate(invalid="ignore"):
-                rest = log_l[start : start + step, None] - blocks
+                rest = log_l[:, None] - blocks
                 rest = np.where(np.isfinite(blocks), rest, -np.inf)
-            out[start : start + step, 1 : 1 + len(big)] = rest
-            out[start : start + step, 1 + len(big) :] = rest + s1
+            out[part, 1 : 1 + len(big)] = rest
+            out[part, 1 + len(big) :] = rest + s1
         return out
 
     def log_l_at(self, rep: mx.Reports, u: np.ndarray) -> np.ndarray:
@@ -684,7 +693,7 @@ class CubatureMixture(Mixture):
         A node by its posterior weight, then uniform in its part of its cell.
         """
         cub = self.cubature
-        logp = self._prior_density(self.ind.prior[k : k + 1])[0] + cub.log_l
+        logp = self._density[k] + cub.log_l
         p = np.exp(logp - logp.max())
         pick = rng.choice(len(p), size=size, p=p / p.sum())
         z = cub.lo[pick] + (cub.hi[pick] - cub.lo[pick]) * rng.random((size, cub.z.shape[1]))
@@ -709,6 +718,13 @@ class CubatureMixture(Mixture):
             rows = np.flatnonzero(scenario == k)
             theta[rows, k] = self._node_draws(int(k), rng, len(rows))
         return theta
+
+
+def _width(rep: mx.Reports) -> int:
+    """Numbers per point :meth:`CubatureMixture._log_l_theta` holds at once."""
+    if not len(rep.components) and rep.fast_distinct is not None:
+        return len(rep.fast_distinct) + 2 * len(rep.fast_starts)
+    return rep.n_reports + len(rep.fast_starts)
 
 
 def model_for(ind) -> Mixture:
