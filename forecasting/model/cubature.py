@@ -80,9 +80,6 @@ MAX_STARTS = 25
 #: those of at least this share of the reports, at most this many.
 VARIANT_SHARE = 0.05
 MAX_VARIANTS = 12
-#: A variant whose ``log L`` moves by more than this (its standard deviation over the
-#: forecast's posterior) is integrated on a cubature of its own.
-MOVED_NATS = 0.5
 #: Nodes (times reports) evaluated at once.
 _CHUNK = 4_000_000
 
@@ -102,16 +99,21 @@ def _log_x(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return -(np.maximum(-z, 0.0) + t), -(np.maximum(z, 0.0) + t)
 
 
-def theta_of(z: np.ndarray) -> np.ndarray:
-    """Category probabilities ``(..., d + 1)`` at coordinates ``z`` ``(..., d)``.
+def log_theta_of(z: np.ndarray) -> np.ndarray:
+    """Log category probabilities ``(..., d + 1)`` at coordinates ``z`` ``(..., d)``.
 
     Stick-breaking: ``theta_j = x_j prod_{i<j} (1 - x_i)``, the last ``prod_i (1 - x_i)``,
     with ``x = expit(z)``.
     """
     log_x, log_1mx = _log_x(z)
     before = np.cumsum(log_1mx, axis=-1)
-    log_theta = np.concatenate([log_x[..., :1], before[..., :-1] + log_x[..., 1:]], axis=-1)
-    return np.exp(np.concatenate([log_theta, before[..., -1:]], axis=-1))
+    head = np.concatenate([log_x[..., :1], before[..., :-1] + log_x[..., 1:]], axis=-1)
+    return np.concatenate([head, before[..., -1:]], axis=-1)
+
+
+def theta_of(z: np.ndarray) -> np.ndarray:
+    """Category probabilities ``(..., d + 1)`` at coordinates ``z`` (:func:`log_theta_of`)."""
+    return np.exp(log_theta_of(z))
 
 
 def z_of(theta: np.ndarray) -> np.ndarray:
@@ -144,7 +146,8 @@ class Cubature:
 
     def __init__(self, z, log_w, log_l, lo, hi):
         self.z, self.log_w, self.log_l, self.lo, self.hi = z, log_w, log_l, lo, hi
-        self.theta = theta_of(z)
+        self.log_theta = log_theta_of(z)
+        self.theta = np.exp(self.log_theta)
 
 
 def _too_hard(ind_id: str, what: str) -> InputError:
@@ -323,8 +326,7 @@ def build(log_l, d: int, alpha: np.ndarray, starts: np.ndarray, ind_id: str) -> 
             parts = (zf[keep], wf[keep], lf[keep][..., 0], sub_lo, sub_hi)
             done.append(tuple(p.reshape(-1, *p.shape[2:])[near] for p in parts))
         lo, hi = _halve(lo[split], hi[split], cut[split])
-    z, log_w, log_lz, sub_lo, sub_hi = (np.concatenate([part[j] for part in done]) for j in range(5))
-    return Cubature(z, log_w, log_lz, sub_lo, sub_hi)
+    return Cubature(*(np.concatenate([part[j] for part in done]) for j in range(5)))
 
 
 def _box(alpha: np.ndarray, seed_z: np.ndarray, seed_s: np.ndarray):
@@ -410,8 +412,8 @@ class CubatureMixture(Mixture):
         return False
 
     # --- log L at any theta, never an array of every report at every point -----------------
-    def _fast_blocks_at(self, rep: mx.Reports, theta: np.ndarray) -> tuple | None:
-        """Each fast origin's genuine sum and block ``(m, O_fast)`` at probabilities ``(m, C)``.
+    def _fast_blocks_at(self, rep: mx.Reports, log_theta: np.ndarray) -> tuple | None:
+        """Each fast origin's genuine sum and block ``(m, O_fast)`` at ``log theta`` ``(m, C)``.
 
         By distinct report times its counts, unless a term is ``-inf`` (a category of
         probability 0 and a report certainly genuine: ``-inf * 0`` is not 0), then report by
@@ -423,34 +425,43 @@ class CubatureMixture(Mixture):
             if rep.fast_distinct is not None:
                 r = rep.fast_distinct
                 a, g = rep.genuine[r], rep.log_noise[r]
-                logf = np.log(theta[:, np.asarray(rep.value[r], dtype=int)])
+                logf = log_theta[:, np.asarray(rep.value[r], dtype=int)]
                 genuine = np.logaddexp(mx.safe_log(a) + logf, mx.safe_log1m(a) + g)
                 if np.all(np.isfinite(genuine)) and np.all(np.isfinite(g)):
                     s1 = genuine @ rep.fast_counts
                     return s1, mx.blocks(rep, s1, g @ rep.fast_counts)
             r = rep.fast_order
             a, g = rep.genuine[r], rep.log_noise[r]
-            logf = np.log(theta[:, np.asarray(rep.value[r], dtype=int)])
+            logf = log_theta[:, np.asarray(rep.value[r], dtype=int)]
             genuine = np.logaddexp(mx.safe_log(a) + logf, mx.safe_log1m(a) + g)
             s1 = np.add.reduceat(genuine, rep.fast_starts, axis=-1)
             return s1, mx.blocks(rep, s1, np.add.reduceat(g, rep.fast_starts))
 
-    def _log_l_theta(self, rep: mx.Reports, theta: np.ndarray) -> np.ndarray:
-        """``log L`` of the reports ``rep`` at category probabilities ``theta`` ``(..., C)``."""
+    def _log_l_theta(
+        self, rep: mx.Reports, theta: np.ndarray, log_theta: np.ndarray | None = None
+    ) -> np.ndarray:
+        """``log L`` of the reports ``rep`` at category probabilities ``theta`` ``(..., C)``.
+
+        (``log_theta``: their logarithms, where at hand.)
+        """
         shape = theta.shape[:-1]
         flat = theta.reshape(-1, theta.shape[-1])
         if not rep.n_reports:
             return np.zeros(shape)
+        if log_theta is None:
+            with np.errstate(divide="ignore"):
+                log_theta = np.log(flat)
+        log_theta = log_theta.reshape(flat.shape)
         step = max(1, _CHUNK // _width(rep))
         out = np.empty(len(flat))
         for start in range(0, len(flat), step):
-            part = flat[start : start + step]
-            parts = None if len(rep.components) else self._fast_blocks_at(rep, part)
+            part = slice(start, start + step)
+            parts = None if len(rep.components) else self._fast_blocks_at(rep, log_theta[part])
             blocks = None if parts is None else parts[1]
             if blocks is not None and np.all(np.isfinite(blocks) | np.isneginf(blocks)):
-                out[start : start + step] = blocks.sum(axis=-1)
+                out[part] = blocks.sum(axis=-1)
             else:
-                out[start : start + step] = mx.log_likelihood(rep, self._logf(rep, part))
+                out[part] = mx.log_likelihood(rep, self._logf(rep, flat[part]))
         return out.reshape(shape)
 
     def _family_at(self, rep: mx.Reports, z: np.ndarray) -> np.ndarray:
@@ -461,19 +472,20 @@ class CubatureMixture(Mixture):
         (The variants whose integrals :func:`build` must also get right: an origin of many
         reports left out, or made reliable, may move the likelihood's peak.)
         """
-        theta = theta_of(z)
+        log_theta = log_theta_of(z)
+        theta = np.exp(log_theta)
         sizes = np.diff(np.append(rep.fast_starts, len(rep.fast_order)))
         big = np.flatnonzero(sizes >= VARIANT_SHARE * rep.n_reports)
         big = big[np.argsort(-sizes[big], kind="stable")][:MAX_VARIANTS]
         if not len(big):
-            return self._log_l_theta(rep, theta)[:, None]
+            return self._log_l_theta(rep, theta, log_theta)[:, None]
         out = np.empty((len(z), 1 + 2 * len(big)))
         step = max(1, _CHUNK // _width(rep))
         for start in range(0, len(z), step):
             part = slice(start, start + step)
-            s1, blocks = self._fast_blocks_at(rep, theta[part])
+            s1, blocks = self._fast_blocks_at(rep, log_theta[part])
             if len(rep.components) or not np.all(np.isfinite(blocks) | np.isneginf(blocks)):
-                log_l = self._log_l_theta(rep, theta[part])
+                log_l = self._log_l_theta(rep, theta[part], log_theta[part])
             else:  # (as _log_l_theta, from the blocks at hand)
                 log_l = blocks.sum(axis=-1)
             out[part, 0] = log_l
@@ -487,7 +499,10 @@ class CubatureMixture(Mixture):
 
     def log_l_at(self, rep: mx.Reports, u: np.ndarray) -> np.ndarray:
         """``log L`` of the reports ``rep`` at the cubature's coordinates ``u`` ``(Q, d)``."""
-        return self._log_l_theta(rep, theta_of(u))
+        if "cubature" in self.__dict__ and u is self.cubature.z:  # the nodes: logs at hand
+            return self._log_l_theta(rep, self.cubature.theta, self.cubature.log_theta)
+        log_theta = log_theta_of(u)
+        return self._log_l_theta(rep, np.exp(log_theta), log_theta)
 
     def log_lik(self, theta: np.ndarray) -> np.ndarray:
         """``log L(theta)`` at category probabilities ``(..., K, C)``, exactly: ``(..., K)``."""
@@ -523,43 +538,17 @@ class CubatureMixture(Mixture):
         return self._own(rep, prior)
 
     def _own(self, rep: mx.Reports, prior: np.ndarray | None = None) -> np.ndarray:
-        """Log marginals of the reports ``rep`` on a cubature of their own, ``(S,)``."""
+        """Log marginals of the reports ``rep`` on a cubature of their own, ``(S,)``.
+
+        (On the forecast's nodes where that cubature does not converge: a variant an analysis
+        tries is not worth failing the analysis for.)
+        """
+        try:
+            own = self._cubature_of(rep, self.ind.prior if prior is None else prior)
+        except InputError:
+            return super()._marginals(rep, prior)
         prior = self.ind.prior if prior is None else prior
-        own = self._cubature_of(rep, prior)
         return logsumexp(own.log_w[None, :] + log_prior(own.z, prior) + own.log_l[None, :], axis=1)
-
-    def _moved(self, log_l: np.ndarray) -> np.ndarray:
-        """Rows of ``log L`` at the nodes ``(m, Q)`` too far from the forecast's for its nodes.
-
-        The change ``log L' - log L`` varies over the forecast's posterior (the scenarios'
-        pooled) by more than :data:`MOVED_NATS` (its standard deviation): the variant's mass
-        has moved, perhaps where the cells are coarse.
-        """
-        dens = self._density  # (K, Q)
-        post = logsumexp(dens, axis=0) + self.grid[2]
-        p = np.exp(post - logsumexp(post))
-        with np.errstate(invalid="ignore"):
-            delta = log_l - self.grid[2][None, :]
-            delta = np.where(p[None, :] > 0, delta, 0.0)
-            mean = delta @ p
-            sd = np.sqrt(np.maximum(((delta - mean[:, None]) ** 2) @ p, 0.0))
-        return ~(sd <= MOVED_NATS)
-
-    def _with_item_noises(self, g, k=None, params=None) -> np.ndarray:
-        """Log marginals ``(m, K)`` with each item's ``log g`` set to a row of ``g``.
-
-        As :meth:`~.likelihood.Mixture._with_item_noises`; a row on a cubature of its own
-        where its noise moved the likelihood too far for the nodes (:meth:`_moved`).
-        """
-        out = super()._with_item_noises(g, k, params)
-        log_l = self._noise_log_l(self.reports(), g)
-        for r in np.flatnonzero(self._moved(log_l)):
-            prior = None
-            if k is not None:
-                prior = self.ind.prior.copy()
-                prior[k[r]] = params[r]
-            out[r] = self._own(self._build(self.ind, g[r]), prior)
-        return out
 
     @cached_property
     def grid(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
@@ -594,14 +583,13 @@ class CubatureMixture(Mixture):
 
     def _outcome_logf(self, outcomes: np.ndarray, exposure: float) -> np.ndarray:
         """``log f(y | theta)`` of each outcome at the nodes, ``(m, Q)``."""
-        with np.errstate(divide="ignore"):
-            return np.log(self.cubature.theta[:, np.asarray(outcomes, dtype=int)]).T
+        return self.cubature.log_theta[:, np.asarray(outcomes, dtype=int)].T
 
     # --- one origin's block at the nodes (its reports' terms by distinct report) -------------
     @cached_property
     def _blocks(self) -> tuple:
         """At the nodes: a fast report's term (by position), origin sums ``(Q, O)``, blocks."""
-        rep, theta = self.reports(), self.cubature.theta
+        rep, log_theta = self.reports(), self.cubature.log_theta
         order = rep.fast_order
         keys = {}
         position = np.empty(len(order), dtype=int)
@@ -611,7 +599,7 @@ class CubatureMixture(Mixture):
         first = np.array([order[np.flatnonzero(position == u)[0]] for u in range(len(keys))])
         a, g = rep.genuine[first], rep.log_noise[first]
         with np.errstate(divide="ignore", invalid="ignore"):
-            logf = np.log(theta[:, np.asarray(rep.value[first], dtype=int)])
+            logf = log_theta[:, np.asarray(rep.value[first], dtype=int)]
             genuine = np.logaddexp(mx.safe_log(a) + logf, mx.safe_log1m(a) + g)  # (Q, U)
         counts = np.zeros((len(keys), len(rep.fast_starts)))
         group = np.searchsorted(rep.fast_starts, np.arange(len(order)), side="right") - 1
