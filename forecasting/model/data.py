@@ -77,7 +77,7 @@ class IndicatorData:
     @cached_property
     def model(self):
         """How the items enter the model (:class:`~.tempered.Tempered` or ``Mixture``)."""
-        from .cubature import model_for
+        from .cubature_mixture import model_for
         from .tempered import Tempered
 
         return model_for(self) if self.reliability_model == "mixture" else Tempered(self)

@@ -15,7 +15,8 @@ from scipy import stats
 
 import forecasting as fc
 from forecasting.model import cubature, likelihood
-from forecasting.model.cubature import CubatureMixture, theta_of, z_of
+from forecasting.model.cubature import theta_of, z_of
+from forecasting.model.cubature_mixture import CubatureMixture
 from forecasting.model.data import ModelData
 from forecasting.model.likelihood import Mixture
 
