@@ -11,7 +11,6 @@ own.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import cached_property
 
 import numpy as np
@@ -306,17 +305,10 @@ class CubatureMixture(Mixture):
                         np.log(values)[:, None] + reliable,
                         np.log1p(-values)[:, None] + s0[g] + rest[None, :],
                     )
-        rows = [
-            self._variant(
-                replace(ind, origin_weights=np.where(mine, v, ind.item_origin_weights)),
-                self.item_noise,
-            )
-            for v in values
-        ]
-        return np.array(rows).reshape(len(values), len(ind.prior))
+        return self._origin_refits(mine, values)
 
     # --- the posterior as draws ------------------------------------------------------------
-    def _node_draws(self, k: int, rng: np.random.Generator, size: int) -> np.ndarray:
+    def _posterior_draws(self, k: int, rng: np.random.Generator, size: int) -> np.ndarray:
         """``size`` draws of scenario ``k``'s probabilities ``(size, C)``.
 
         A node by its posterior weight, then uniform in its part of its cell.
@@ -334,19 +326,8 @@ class CubatureMixture(Mixture):
         k = len(ind.prior)
         if not len(ind.values):
             return super().atoms(rng, size)
-        theta = np.stack([self._node_draws(s, rng, size) for s in range(k)])
+        theta = np.stack([self._posterior_draws(s, rng, size) for s in range(k)])
         return theta, np.full((k, size), -np.log(size))
-
-    def draw(self, scenario: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Parameters per draw: the drawn scenario's from its posterior, the others' priors."""
-        ind = self.ind
-        theta = self.kind.draw(ind.prior, rng, len(scenario))
-        if not len(ind.values):
-            return theta
-        for k in np.unique(scenario):
-            rows = np.flatnonzero(scenario == k)
-            theta[rows, k] = self._node_draws(int(k), rng, len(rows))
-        return theta
 
 
 def _width(rep: mx.Reports) -> int:

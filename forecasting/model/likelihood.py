@@ -554,6 +554,11 @@ class Mixture:
             out = self._component_marginals(where[0], len(values), rho=(where[1], values))
             if out is not None:
                 return out
+        return self._origin_refits(mine, values)
+
+    def _origin_refits(self, mine: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """:meth:`with_origin` refitted for each value: the items ``mine``' origin set to it."""
+        ind = self.ind
         rows = [
             self._variant(
                 replace(ind, origin_weights=np.where(mine, v, ind.item_origin_weights)),
@@ -1199,16 +1204,18 @@ class Mixture:
             return theta
         for k in np.unique(scenario):
             rows = np.flatnonzero(scenario == k)
-            if self._polynomial:
-                theta[rows, k] = self.kind.polynomial_draw(
-                    ind.prior[k], self._base_poly, rng, len(rows), self._axes
-                )
-                continue
-            u, log_w, log_l, lo, hi = self.grid
-            logp = log_w + self.kind.log_prior_u(u, ind.prior[k : k + 1])[0] + log_l
-            p = np.exp(logp - logp.max())
-            pick = rng.choice(len(u), size=len(rows), p=p / p.sum())
-            edges = np.concatenate([[u[0]], (u[1:] + u[:-1]) / 2, [u[-1]]])
-            left, right = edges[pick], edges[pick + 1]
-            theta[rows, k] = self.kind.theta_from_u(left + (right - left) * rng.random(len(rows)))
+            theta[rows, k] = self._posterior_draws(int(k), rng, len(rows))
         return theta
+
+    def _posterior_draws(self, k: int, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` draws of scenario ``k``'s parameter from its posterior (it has reports)."""
+        ind = self.ind
+        if self._polynomial:
+            return self.kind.polynomial_draw(ind.prior[k], self._base_poly, rng, n, self._axes)
+        u, log_w, log_l, lo, hi = self.grid
+        logp = log_w + self.kind.log_prior_u(u, ind.prior[k : k + 1])[0] + log_l
+        p = np.exp(logp - logp.max())
+        pick = rng.choice(len(u), size=n, p=p / p.sum())
+        edges = np.concatenate([[u[0]], (u[1:] + u[:-1]) / 2, [u[-1]]])
+        left, right = edges[pick], edges[pick + 1]
+        return self.kind.theta_from_u(left + (right - left) * rng.random(n))
