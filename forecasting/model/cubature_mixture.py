@@ -78,30 +78,29 @@ class CubatureMixture(Mixture):
             return s1, mx.blocks(rep, s1, np.add.reduceat(g, rep.fast_starts))
 
     def _log_l_theta(
-        self, rep: mx.Reports, theta: np.ndarray, log_theta: np.ndarray | None = None
+        self, rep: mx.Reports, theta: np.ndarray | None, log_theta: np.ndarray | None = None
     ) -> np.ndarray:
         """``log L`` of the reports ``rep`` at category probabilities ``theta`` ``(..., C)``.
 
-        (``log_theta``: their logarithms, where at hand.)
+        (``log_theta``: their logarithms, where at hand; ``theta`` may then be ``None``.)
         """
-        shape = theta.shape[:-1]
-        flat = theta.reshape(-1, theta.shape[-1])
-        if not rep.n_reports:
-            return np.zeros(shape)
         if log_theta is None:
             with np.errstate(divide="ignore"):
-                log_theta = np.log(flat)
-        log_theta = log_theta.reshape(flat.shape)
+                log_theta = np.log(theta)
+        shape = log_theta.shape[:-1]
+        log_theta = log_theta.reshape(-1, log_theta.shape[-1])
+        if not rep.n_reports:
+            return np.zeros(shape)
         step = max(1, _CHUNK // _width(rep))
-        out = np.empty(len(flat))
-        for start in range(0, len(flat), step):
+        out = np.empty(len(log_theta))
+        for start in range(0, len(log_theta), step):
             part = slice(start, start + step)
             parts = None if len(rep.components) else self._fast_blocks_at(rep, log_theta[part])
             blocks = None if parts is None else parts[1]
             if blocks is not None and np.all(np.isfinite(blocks) | np.isneginf(blocks)):
                 out[part] = blocks.sum(axis=-1)
             else:
-                out[part] = mx.log_likelihood(rep, self._logf(rep, flat[part]))
+                out[part] = mx.log_likelihood(rep, self._logf(rep, np.exp(log_theta[part])))
         return out.reshape(shape)
 
     def _family_at(self, rep: mx.Reports, z: np.ndarray) -> np.ndarray:
@@ -113,19 +112,18 @@ class CubatureMixture(Mixture):
         reports left out, or made reliable, may move the likelihood's peak.)
         """
         log_theta = log_theta_of(z)
-        theta = np.exp(log_theta)
         sizes = np.diff(np.append(rep.fast_starts, len(rep.fast_order)))
         big = np.flatnonzero(sizes >= VARIANT_SHARE * rep.n_reports)
         big = big[np.argsort(-sizes[big], kind="stable")][:MAX_VARIANTS]
         if not len(big):
-            return self._log_l_theta(rep, theta, log_theta)[:, None]
+            return self._log_l_theta(rep, None, log_theta)[:, None]
         out = np.empty((len(z), 1 + 2 * len(big)))
         step = max(1, _CHUNK // _width(rep))
         for start in range(0, len(z), step):
             part = slice(start, start + step)
             s1, blocks = self._fast_blocks_at(rep, log_theta[part])
             if len(rep.components) or not np.all(np.isfinite(blocks) | np.isneginf(blocks)):
-                log_l = self._log_l_theta(rep, theta[part], log_theta[part])
+                log_l = self._log_l_theta(rep, None, log_theta[part])
             else:  # (as _log_l_theta, from the blocks at hand)
                 log_l = blocks.sum(axis=-1)
             out[part, 0] = log_l
@@ -140,9 +138,9 @@ class CubatureMixture(Mixture):
     def log_l_at(self, rep: mx.Reports, u: np.ndarray) -> np.ndarray:
         """``log L`` of the reports ``rep`` at the cubature's coordinates ``u`` ``(Q, d)``."""
         if "cubature" in self.__dict__ and u is self.cubature.z:  # the nodes: logs at hand
-            return self._log_l_theta(rep, self.cubature.theta, self.cubature.log_theta)
+            return self._log_l_theta(rep, None, self.cubature.log_theta)
         log_theta = log_theta_of(u)
-        return self._log_l_theta(rep, np.exp(log_theta), log_theta)
+        return self._log_l_theta(rep, None, log_theta)
 
     def log_lik(self, theta: np.ndarray) -> np.ndarray:
         """``log L(theta)`` at category probabilities ``(..., K, C)``, exactly: ``(..., K)``."""
