@@ -223,6 +223,10 @@ def _linked_origins(items: Sequence[EvidenceItem]) -> list[Problem]:
     return problems
 
 
+#: Pairs of origins named per indicator by :func:`likely_copies` for counts over one window.
+MAX_WINDOW_PAIRS = 20
+
+
 def likely_copies(
     items: Sequence[EvidenceItem], question: Question | None = None
 ) -> list[tuple[EvidenceItem, str]]:
@@ -234,13 +238,18 @@ def likely_copies(
     relayed (``via``); and counts over the very same window by different origins without a
     shared ``event`` (two observations of the same days), one warning per indicator and pair
     of origins however many windows they share. Each with the later item of the first pair.
+    At most :data:`MAX_WINDOW_PAIRS` pairs of origins an indicator are named; one more warning
+    counts the windows that further origins share (a ledger of 100,000 counts by 1,000
+    origins made millions of pairs: 6 s, and as many warnings, before).
     """
     if question is None or question.reliability != "mixture":
         return []
     out: list[tuple[EvidenceItem, str]] = []
     same_report: dict[tuple, EvidenceItem] = {}
-    same_window: dict[tuple, list[EvidenceItem]] = {}
+    same_window: dict[tuple, dict[str, EvidenceItem]] = {}  # origin -> its first item there
     pairs: dict[tuple, list[tuple[EvidenceItem, EvidenceItem]]] = {}
+    named: dict[str, int] = {}  # pairs named per indicator
+    beyond: dict[str, list] = {}  # per indicator: windows shared beyond them, the first's item
     for it in items:
         if it.event is not None:
             continue
@@ -258,12 +267,18 @@ def likely_copies(
                 )
             )
         if it.window is not None:
-            earlier = same_window.setdefault((it.indicator, it.window), [])
-            for other in earlier:
-                if other.origin != it.origin:
+            group = same_window.setdefault((it.indicator, it.window), {})
+            if it.origin in group:
+                continue
+            if group and named.get(it.indicator, 0) < MAX_WINDOW_PAIRS:
+                for other in group.values():
                     pair = (it.indicator, *sorted((other.origin, it.origin)))
+                    if pair not in pairs:
+                        named[it.indicator] = named.get(it.indicator, 0) + 1
                     pairs.setdefault(pair, []).append((other, it))
-            earlier.append(it)
+            elif len(group) == 1:  # a window now shared, its pairs not named
+                beyond.setdefault(it.indicator, [0, it])[0] += 1
+            group[it.origin] = it
     for (indicator, a, b), found in pairs.items():
         other, it = found[0]
         more = len(found) - 1
@@ -275,6 +290,16 @@ def likely_copies(
                 f"item '{other.id}' at {_where(other)}{also}, '{a}' and '{b}', without a shared "
                 "`event`: two observations of the same days; if they count the same events, "
                 "give both the same `event:` (distinct origins then corroborate)",
+            )
+        )
+    for indicator, (count, it) in beyond.items():
+        out.append(
+            (
+                it,
+                f"{_where(it)}: and {count} more window{'s' if count != 1 else ''} of "
+                f"'{indicator}' counted by other origins too, without a shared `event` (the "
+                f"first {MAX_WINDOW_PAIRS} pairs of origins are named above; their counts of "
+                "shared windows stop there)",
             )
         )
     return out
