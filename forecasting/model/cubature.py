@@ -3,24 +3,28 @@
 The categorical kind's exact integral is a polynomial (:mod:`.likelihood`); hundreds of
 unreliable reports per category make it too large (about ``n^(C-1)`` terms: the scale
 benchmark's 2,000 reports of four categories, 1.3e9). Where an indicator has at most
-:data:`MAX_CATEGORIES` categories, the integral is then a cubature instead:
+:data:`~forecasting.core.constants.MAX_CUBATURE_CATEGORIES` categories, the integral is then a
+cubature instead:
 
-* Coordinates: stick-breaking, ``x`` in the unit cube of ``d = C - 1`` dimensions,
-  ``theta_1 = x_1``, ``theta_j = x_j prod_{i<j} (1 - x_i)``, ``theta_C = prod_i (1 - x_i)``.
-  A Dirichlet is there a product of independent ``Beta(alpha_j, sum_{c>j} alpha_c)``: no
-  Jacobian to carry, and a bounded domain (no tails left out).
+* Coordinates: stick-breaking, ``theta_1 = x_1``, ``theta_j = x_j prod_{i<j} (1 - x_i)``,
+  ``theta_C = prod_i (1 - x_i)``, on the logit scale ``z = logit(x)`` (``d = C - 1`` of
+  them). A Dirichlet is there a product of independent ``Beta(alpha_j, sum_{c>j} alpha_c)``,
+  with no singular edge where ``alpha < 1`` (in ``x`` such a prior made the cells multiply
+  and the error stall). The box (:func:`_box`) leaves out at most :data:`TAIL` of any
+  prior's mass per side and coordinate.
 * Cells: tensor-product Gauss-Legendre rules, :data:`FINE` points per coordinate checked
   against :data:`COARSE`; a cell is halved in every coordinate while the two differ by more
-  than :data:`TOLERANCE` of any scenario's integral.
-* Where to look: ``log L``'s modes (Newton from every origin's own reports, from all of them,
-  and each scenario's posterior mode) are the *seeds*; a cell holding one is halved until no
-  wider than :data:`SEED_WIDTH` of that mode's Laplace scales, so that no peak is narrower
-  than the cells that must find it.
+  than :data:`TOLERANCE` of any integral's total: each scenario's ``prior L^t`` for
+  ``t`` in :data:`POWERS`, and the variants the caller asks for (``L`` without a large
+  origin, or with it wholly reliable).
+* Where to look: the modes of ``log L`` (Newton from all the reports and from each origin's
+  alone), of each scenario's posterior and of each variant are the *seeds*; a cell holding
+  one is halved until no wider than :data:`SEED_WIDTH` of that mode's Laplace scales.
 
 Measured against the exact polynomial where both can be computed (``tests/model/
-test_cubature.py``: 2 to 4 categories, 200 to 900 reports, one to a dozen origins, reports
-that disagree): log marginals within 1e-8, posterior probabilities within 1e-9; the issue asks
-for 1e-6.
+test_cubature.py``: 2 to 4 categories, 48 to 200 reports, one to six origins, agreeing or
+not, shared events): log marginals within 1e-8, posterior probabilities within 1e-9; the
+issue asks for 1e-6.
 
 :class:`~.cubature_mixture.CubatureMixture` is the truth mixture on these nodes.
 """
@@ -32,12 +36,10 @@ from itertools import product
 import numpy as np
 from scipy import special
 
-from ..core.constants import MAX_CUBATURE_CATEGORIES
 from ..core.errors import InputError, Problem
 from ..core.stats import logsumexp
+from .likelihood import TOO_LARGE_ADVICE
 
-#: The most categories integrated by cubature.
-MAX_CATEGORIES = MAX_CUBATURE_CATEGORIES
 #: Gauss-Legendre points per coordinate of a cell, and of the coarser rule it is checked with.
 FINE, COARSE = 6, 4
 #: A cell is halved while its two rules differ by more than this share of a scenario's total.
@@ -136,11 +138,6 @@ class Cubature:
         self.lo, self.hi = lo.astype(np.float32), hi.astype(np.float32)
         self.log_theta = log_theta_of(z)
 
-    @property
-    def theta(self) -> np.ndarray:
-        """The category probabilities at the nodes ``(Q, C)``."""
-        return np.exp(self.log_theta)
-
 
 def _too_hard(ind_id: str, what: str) -> InputError:
     return InputError(
@@ -150,8 +147,7 @@ def _too_hard(ind_id: str, what: str) -> InputError:
                 None,
                 "reliability_model",
                 f"indicator '{ind_id}': the truth mixture's cubature over the categories' "
-                f"probabilities {what}; state `reliability_model: tempered` in the question, "
-                "or give the reports of one event the same `event:` (they then count once)",
+                f"probabilities {what}; {TOO_LARGE_ADVICE}",
             )
         ]
     )

@@ -15,11 +15,11 @@ from functools import cached_property
 
 import numpy as np
 
+from ..core.constants import MAX_CUBATURE_CATEGORIES
 from ..core.errors import InputError
 from ..core.stats import logsumexp
 from . import mixture as mx
 from .cubature import (
-    MAX_CATEGORIES,
     Cubature,
     build,
     log_prior,
@@ -44,7 +44,7 @@ class CubatureMixture(Mixture):
     """:class:`~.likelihood.Mixture` integrated by :func:`build`'s cubature (categories).
 
     Used (:func:`model_for`) where the exact polynomial would be too large and the indicator
-    has at most :data:`MAX_CATEGORIES` categories.
+    has at most :data:`~forecasting.core.constants.MAX_CUBATURE_CATEGORIES` categories.
     """
 
     @property
@@ -53,29 +53,12 @@ class CubatureMixture(Mixture):
 
     # --- log L at any theta, never an array of every report at every point -----------------
     def _fast_blocks_at(self, rep: mx.Reports, log_theta: np.ndarray) -> tuple | None:
-        """Each fast origin's genuine sum and block ``(m, O_fast)`` at ``log theta`` ``(m, C)``.
-
-        By distinct report times its counts, unless a term is ``-inf`` (a category of
-        probability 0 and a report certainly genuine: ``-inf * 0`` is not 0), then report by
-        report.
-        """
+        """Each fast origin's genuine sum and block ``(m, O_fast)`` at ``log theta`` ``(m, C)``."""
         if not len(rep.fast_order):
             return None
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if rep.fast_distinct is not None:
-                r = rep.fast_distinct
-                a, g = rep.genuine[r], rep.log_noise[r]
-                logf = log_theta[:, np.asarray(rep.value[r], dtype=int)]
-                genuine = np.logaddexp(mx.safe_log(a) + logf, mx.safe_log1m(a) + g)
-                if np.all(np.isfinite(genuine)) and np.all(np.isfinite(g)):
-                    s1 = genuine @ rep.fast_counts
-                    return s1, mx.blocks(rep, s1, g @ rep.fast_counts)
-            r = rep.fast_order
-            a, g = rep.genuine[r], rep.log_noise[r]
-            logf = log_theta[:, np.asarray(rep.value[r], dtype=int)]
-            genuine = np.logaddexp(mx.safe_log(a) + logf, mx.safe_log1m(a) + g)
-            s1 = np.add.reduceat(genuine, rep.fast_starts, axis=-1)
-            return s1, mx.blocks(rep, s1, np.add.reduceat(g, rep.fast_starts))
+        value = np.asarray(rep.value, dtype=int)
+        s1, s0 = mx.fast_sums(rep, lambda r: log_theta[:, value[r]])
+        return s1, mx.blocks(rep, s1, s0)
 
     def _log_l_theta(
         self, rep: mx.Reports, theta: np.ndarray | None, log_theta: np.ndarray | None = None
@@ -226,26 +209,22 @@ class CubatureMixture(Mixture):
     # --- one origin's block at the nodes (its reports' terms by distinct report) -------------
     @cached_property
     def _blocks(self) -> tuple:
-        """At the nodes: a fast report's term (by position), origin sums ``(Q, O)``, blocks."""
+        """At the nodes: a fast report's term, origin sums ``(Q, O)``, blocks.
+
+        (The term as a function of the report's position: never every report at every node.)
+        """
         rep, log_theta = self.reports(), self.cubature.log_theta
-        order = rep.fast_order
-        keys = {}
-        position = np.empty(len(order), dtype=int)
-        for p, r in enumerate(order):
-            key = (rep.value[r], rep.exposure[r], rep.genuine[r], rep.log_noise[r])
-            position[p] = keys.setdefault(key, len(keys))
-        first = np.array([order[np.flatnonzero(position == u)[0]] for u in range(len(keys))])
-        a, g = rep.genuine[first], rep.log_noise[first]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            logf = log_theta[:, np.asarray(rep.value[first], dtype=int)]
-            genuine = np.logaddexp(mx.safe_log(a) + logf, mx.safe_log1m(a) + g)  # (Q, U)
-        counts = np.zeros((len(keys), len(rep.fast_starts)))
-        group = np.searchsorted(rep.fast_starts, np.arange(len(order)), side="right") - 1
-        np.add.at(counts, (position, group), 1.0)
-        with np.errstate(invalid="ignore"):
-            s1 = genuine @ counts
-        s0 = np.add.reduceat(rep.log_noise[order], rep.fast_starts)
-        return (lambda p: genuine[:, position[p]]), s1, s0, mx.blocks(rep, s1, s0)
+        s1, s0 = mx.fast_sums(rep, lambda r: log_theta[:, np.asarray(rep.value[r], dtype=int)])
+
+        def term(p: int) -> np.ndarray:
+            r = rep.fast_order[p]
+            with np.errstate(divide="ignore"):
+                return np.logaddexp(
+                    mx.safe_log(rep.genuine[r]) + log_theta[:, int(rep.value[r])],
+                    mx.safe_log1m(rep.genuine[r]) + rep.log_noise[r],
+                )
+
+        return term, s1, s0, mx.blocks(rep, s1, s0)
 
     def _noise_log_l(self, rep: mx.Reports, g: np.ndarray) -> np.ndarray:
         """``log L`` at the nodes ``(m, Q)`` with each item's ``log g`` a row of ``g``."""
@@ -341,7 +320,7 @@ def model_for(ind) -> Mixture:
     if (
         model.kind.integration != "polynomial"
         or not len(ind.values)
-        or ind.prior.shape[1] > MAX_CATEGORIES
+        or ind.prior.shape[1] > MAX_CUBATURE_CATEGORIES
         or model.polynomial_terms() <= model.max_polynomial_terms
     ):
         return model

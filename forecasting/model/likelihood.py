@@ -66,7 +66,7 @@ MAX_POLYNOMIAL_CATEGORIES = 60
 #: What to do about a polynomial too large. (Not ``--engine mcmc``: the MCMC engine checks its
 #: answer against the exact one, and the confidence and the analyses are exact, so it is
 #: refused the same way.)
-_TOO_LARGE_ADVICE = (
+TOO_LARGE_ADVICE = (
     "state `reliability_model: tempered` in the question, or give the reports of one event "
     "the same `event:` (they then count once)"
 )
@@ -173,7 +173,7 @@ class Mixture:
                         "reliability_model",
                         f"indicator '{self.ind.id}': the truth mixture's exact integral over "
                         f"reports naming {c} categories is not built (at most "
-                        f"{MAX_POLYNOMIAL_CATEGORIES}); {_TOO_LARGE_ADVICE}",
+                        f"{MAX_POLYNOMIAL_CATEGORIES}); {TOO_LARGE_ADVICE}",
                     )
                 ]
             )
@@ -190,7 +190,7 @@ class Mixture:
                         f"unreliable categorical reports needs {terms:.3g} terms (at most "
                         f"{MAX_POLYNOMIAL_TERMS:.0e}; a cubature replaces it for an indicator "
                         f"of at most {MAX_CUBATURE_CATEGORIES} categories, and this one has "
-                        f"{self.ind.prior.shape[1]}); {_TOO_LARGE_ADVICE}",
+                        f"{self.ind.prior.shape[1]}); {TOO_LARGE_ADVICE}",
                     )
                 ]
             )

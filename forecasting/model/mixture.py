@@ -256,35 +256,46 @@ def log_likelihood(rep: Reports, logf: np.ndarray) -> np.ndarray:
     return out
 
 
-def fast_parts(rep: Reports, logf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each fast report's log-likelihood if its origin is genuine, and its ``log g``."""
+def _columns(logf, r: np.ndarray) -> np.ndarray:
+    """Reports ``r``'s ``log f``: from the array ``(..., R)``, or a function of ``r``."""
+    return logf(r) if callable(logf) else logf[..., r]
+
+
+def fast_parts(rep: Reports, logf) -> tuple[np.ndarray, np.ndarray]:
+    """Each fast report's log-likelihood if its origin is genuine, and its ``log g``.
+
+    ``logf``: every report's ``log f`` ``(..., R)``, or a function giving some reports' (the
+    cubature's nodes never hold every report at every node).
+    """
     order = rep.fast_order
     a = rep.genuine[order]
     g = rep.log_noise[order]
     with np.errstate(invalid="ignore"):
-        genuine = np.logaddexp(safe_log(a) + logf[..., order], safe_log1m(a) + g)
+        genuine = np.logaddexp(safe_log(a) + _columns(logf, order), safe_log1m(a) + g)
     return genuine, g
 
 
-def _fast_blocks(rep: Reports, logf: np.ndarray) -> np.ndarray:
-    """Each fast origin's block log-likelihood ``(..., O_fast)``.
+def fast_sums(rep: Reports, logf) -> tuple[np.ndarray, np.ndarray]:
+    """Each fast origin's reports' summed terms: genuine ``(..., O_fast)`` and false.
 
     Where fast reports repeat (value, exposure, genuineness, noise), each distinct one's term
-    is computed once and the origins' sums are a product with their counts.
+    is computed once and the origins' sums are a product with their counts (unless a term is
+    infinite: ``-inf * 0`` is not 0). ``logf`` as :func:`fast_parts`.
     """
     if rep.fast_distinct is not None:
         r = rep.fast_distinct
         a, g = rep.genuine[r], rep.log_noise[r]
         with np.errstate(invalid="ignore", divide="ignore"):
-            genuine = np.logaddexp(safe_log(a) + logf[..., r], safe_log1m(a) + g)
-        if np.all(np.isfinite(genuine)):
-            s1 = genuine @ rep.fast_counts
-            s0 = g @ rep.fast_counts
-            return blocks(rep, s1, s0)
+            genuine = np.logaddexp(safe_log(a) + _columns(logf, r), safe_log1m(a) + g)
+        if np.all(np.isfinite(genuine)) and np.all(np.isfinite(g)):
+            return genuine @ rep.fast_counts, g @ rep.fast_counts
     genuine, g = fast_parts(rep, logf)
-    s1 = np.add.reduceat(genuine, rep.fast_starts, axis=-1)
-    s0 = np.add.reduceat(g, rep.fast_starts)
-    return blocks(rep, s1, s0)
+    return np.add.reduceat(genuine, rep.fast_starts, axis=-1), np.add.reduceat(g, rep.fast_starts)
+
+
+def _fast_blocks(rep: Reports, logf: np.ndarray) -> np.ndarray:
+    """Each fast origin's block log-likelihood ``(..., O_fast)`` (:func:`fast_sums`)."""
+    return blocks(rep, *fast_sums(rep, logf))
 
 
 def blocks(rep: Reports, s1: np.ndarray, s0: np.ndarray) -> np.ndarray:
