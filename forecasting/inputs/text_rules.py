@@ -128,10 +128,18 @@ def value_problems(
             for key, value in node.items():
                 if isinstance(key, str) and not (path and path[-1] in CLOSED_LISTS):
                     kind = "id" if len(path) == 1 and path[0] in ID_KEYS else "key"
-                    message = text_problem(key, kind)
+                    message = None if key in _PLAIN_KEYS else text_problem(key, kind)
                     if message:
                         problems.append(lines.problem(path + (key,), message))
                         continue
+                # most leaves pass every rule: skip the walk for them (100,000 items: 5 s -> 2 s)
+                if (
+                    type(value) is str
+                    and len(value) <= _SHORTEST
+                    and value.isascii()
+                    and value.isprintable()
+                ) or (not numbers and (value is None or type(value) in _SCALARS)):
+                    continue
                 stack.append((value, path + (key,)))
         elif isinstance(node, list | tuple):
             stack.extend((v, path + (i,)) for i, v in enumerate(node))
@@ -143,6 +151,16 @@ def value_problems(
         elif numbers and is_number(node) and _too_large(node):
             problems.append(lines.problem(path, number_problem(node)))
     return problems
+
+
+_SCALARS = (int, float, bool)
+
+
+#: Keys that every rule of :func:`text_problem` accepts (short, printable ASCII): the fields.
+_PLAIN_KEYS = frozenset(
+    "id indicator value date source reliability origin via event exposure window occurred "
+    "note url".split()
+)
 
 
 def _text_kind(path: Path_) -> str | None:
@@ -170,6 +188,9 @@ _LIMITS = {
     # an item's value: a category, or a number as CSV writes it (bounded by what it means)
     "value": (MAX_TEXT_CHARS, "a value"),
 }
+
+
+_SHORTEST = min(limit for limit, _ in _LIMITS.values())
 
 
 def text_problem(text: str, kind: str) -> str | None:

@@ -362,9 +362,10 @@ def _cells(z: np.ndarray, log_w: np.ndarray, log_ls: np.ndarray, alpha: np.ndarr
         for i, t in enumerate(POWERS):
             power = t * log_ls[a:b, :, 0] if t else 0.0  # (0 * -inf is not 0)
             out[i * k : (i + 1) * k, a:b] = logsumexp(prior + power, axis=2)
-        pooled = logsumexp(prior, axis=0) - np.log(k)  # (b - a, f)
-        for v in range(1, log_ls.shape[2]):
-            out[len(POWERS) * k + v - 1, a:b] = logsumexp(pooled + log_ls[a:b, :, v], axis=1)
+        if log_ls.shape[2] > 1:  # every variant at once, each summed over its nodes
+            pooled = logsumexp(prior, axis=0) - np.log(k)  # (b - a, f)
+            terms = pooled[:, None, :] + np.swapaxes(log_ls[a:b, :, 1:], 1, 2)
+            out[len(POWERS) * k :, a:b] = logsumexp(terms, axis=2).T
     return out
 
 

@@ -399,6 +399,19 @@ def test_long_text_in_an_item_is_refused(q, field, limit):
     assert fc.Evidence.from_items([row], q)
 
 
+def test_the_keys_that_skip_the_text_rules_are_item_fields_the_rules_accept():
+    # value_problems skips its walk for these keys and for short printable ASCII values: a
+    # shortcut that must never skip a problem
+    from forecasting.inputs.items import _ItemSpec
+    from forecasting.inputs.text_rules import _PLAIN_KEYS, _SHORTEST, text_problem
+
+    assert _PLAIN_KEYS <= set(_ItemSpec.model_fields)
+    assert all(text_problem(k, "key") is None for k in _PLAIN_KEYS)
+    assert _SHORTEST == MAX_ID_CHARS
+    for kind in ("free", "display", "url", "id", "key", "name", "value"):
+        assert text_problem("x" * _SHORTEST, kind) is None
+
+
 # --- 6. backfill dates ----------------------------------------------------------------------------
 
 
