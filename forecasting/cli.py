@@ -910,6 +910,9 @@ def _update(args: argparse.Namespace) -> int:
             _say(f"        {display_path(res.report['markdown'])}")
         if res.summary.get("report_status", {}).get("status") not in ("written", "dry-run"):
             _say(f"        {res.report_message}")
+        note = _budget_note(res.summary.get("surprise") or {})
+        if note:
+            _say(note)
         for reason in res.reasons:
             _say(f"FLAGGED: {reason}")
     for item in res.skipped:  # the update went on without it; its files say what it skipped
@@ -919,6 +922,19 @@ def _update(args: argparse.Namespace) -> int:
             _say(f"forecast: flagged: {reason}", file=sys.stderr)
         return EXIT_FLAGGED
     return EXIT_OK
+
+
+def _budget_note(sur: dict[str, Any]) -> str:
+    """What the work budget of the week's item-by-item checks left out (empty if nothing)."""
+    n = len(sur.get("items", []))
+    untested, joint = len(sur.get("untested", [])), len(sur.get("joint_items", []))
+    if not untested and joint == n:
+        return ""
+    return (
+        f"Note: of the {n} new items, {n - untested} were checked for surprise alone and "
+        f"{joint} tested together and scored one by one; the rest would take too long "
+        "(see the report's 'New evidence')."
+    )
 
 
 def _cluster(args: argparse.Namespace) -> Any:

@@ -9,6 +9,12 @@ origin's to that origin's. Higher is better; a report the forecast thought likel
 the data to check sources' reliability later (an origin whose reports keep scoring low is
 worse than its grade says, or the scenarios miss something).
 
+Where the week's items are too many to walk one by one within the work budget (the first
+update of a large ledger: :mod:`.new_items`), the items left out of the walk are scored
+together, after the walked ones (the chain rule holds in any order): their ``log_predictive``
+is NaN (``None`` in JSON), attribute ``left_total`` is their joint score, and ``total`` is
+still the week's ``ln p(new | E)``.
+
 For a measured (continuous) indicator the score is a log *density*, in the indicator's unit;
 for counts, yes/no and categories a log probability. Under the tempered reliability model an
 item of weight below 1 has no normalised predictive, so its number is not a probability: such
@@ -40,9 +46,14 @@ def prequential(
     already built, to share them with the surprise check.
     """
     week = new_items(previous, current) if week is None else week
-    question, fresh = week.question, week.in_order
-    log_evidence = [exact_posterior(week.model(n)).log_evidence for n in range(len(fresh) + 1)]
+    question, walked, left = week.question, week.plan.walked, week.plan.left
+    log_evidence = [exact_posterior(week.model(n)).log_evidence for n in range(len(walked) + 1)]
     scores = np.diff(np.array(log_evidence, dtype=float))
+    block = 0.0
+    if left:  # together, given the evidence and every walked item: the week's total stays whole
+        block = exact_posterior(week.model_all).log_evidence - log_evidence[-1]
+        scores = np.append(scores, np.full(len(left), np.nan))
+    fresh = [*walked, *left]
     tempered = question.reliability == "tempered"
     return _dataset(
         [it.id for it in fresh],
@@ -52,6 +63,7 @@ def prequential(
         date=[it.date.isoformat() for it in fresh],
         density=[get_kind(question.indicators[it.indicator].kind).measured for it in fresh],
         proper=[not tempered or it.weight >= 1.0 for it in fresh],
+        left_total=block,
     )
 
 
@@ -61,15 +73,23 @@ def empty() -> xr.Dataset:
     return _dataset(none, np.zeros(0), none, none, none, none, none)
 
 
-def _dataset(ids, scores, origin, indicator, date, density, proper) -> xr.Dataset:
+def _dataset(
+    ids, scores, origin, indicator, date, density, proper, left_total: float = 0.0
+) -> xr.Dataset:
     text = {"origin": origin, "indicator": indicator, "date": date}
     flags = {"density": density, "proper": proper}
+    scored = np.isfinite(scores) | np.isneginf(scores)  # NaN: left out of the walk
     return xr.Dataset(
         {"log_predictive": (("item",), scores)}
         | {k: (("item",), np.array(v, dtype=object)) for k, v in text.items()}
         | {k: (("item",), np.array(v, dtype=bool)) for k, v in flags.items()},
         coords={"item": np.array(ids, dtype=object)},
-        attrs={"total": float(scores.sum()), "n_new": len(ids)},
+        attrs={
+            "total": float(scores[scored].sum() + left_total),
+            "n_new": len(ids),
+            "n_scored": int(scored.sum()),
+            "left_total": float(left_total),
+        },
     )
 
 
@@ -85,7 +105,7 @@ def records(scores: xr.Dataset) -> list[dict[str, Any]]:
             "origin": str(scores["origin"].values[n]),
             "indicator": str(scores["indicator"].values[n]),
             "date": str(scores["date"].values[n]),
-            "log_predictive": float(scores["log_predictive"].values[n]),
+            "log_predictive": _score(scores["log_predictive"].values[n]),
             "density": bool(scores["density"].values[n]),
             "proper": bool(scores["proper"].values[n]),
         }
@@ -93,10 +113,17 @@ def records(scores: xr.Dataset) -> list[dict[str, Any]]:
     ]
 
 
+def _score(value: float) -> float | None:
+    """A score as JSON: ``None`` for an item left out of the walk (not scored alone)."""
+    return None if np.isnan(value) else float(value)
+
+
 def by_origin(scores: xr.Dataset) -> dict[str, dict[str, float]]:
-    """Each origin's items: how many, their summed and mean log predictive score."""
+    """Each origin's scored items: how many, their summed and mean log predictive score."""
     out: dict[str, dict[str, float]] = {}
     for origin, value in zip(scores["origin"].values, scores["log_predictive"].values, strict=True):
+        if np.isnan(value):
+            continue
         row = out.setdefault(str(origin), {"n_items": 0, "total": 0.0})
         row["n_items"] += 1
         row["total"] += float(value)

@@ -61,13 +61,17 @@ def surprise(
             weights = normalise_log(np.log(data.prior) + data.log_marginals().sum(axis=0))
     else:  # not used: the dynamic tail weighs the scenarios by the report's period
         weights = np.full(k, 1.0 / k)
-    tails = np.zeros((len(fresh), k))
-    mix = np.zeros(len(fresh))
+    plan = week.plan
+    tails = np.full((len(fresh), k), np.nan)  # NaN: not computed (beyond the work budget)
+    mix = np.full(len(fresh), np.nan)
     for n, it in enumerate(fresh):
-        tails[n], mix[n] = _item_tail(question, data, before, it, weights)
-    improbable = np.all(tails < threshold, axis=1) if len(fresh) else np.zeros(0, dtype=bool)
-    alone = {it.id: tails[n] for n, it in enumerate(fresh)} if data.timeline is None else {}
-    joint = _joint_tail(week, weights, alone) if len(fresh) > 1 else np.ones(k)
+        if it.id in plan.alone:
+            tails[n], mix[n] = _item_tail(question, data, before, it, weights)
+    with np.errstate(invalid="ignore"):
+        improbable = np.all(tails < threshold, axis=1) if len(fresh) else np.zeros(0, dtype=bool)
+    computed = [n for n, it in enumerate(fresh) if it.id in plan.alone]
+    alone = {fresh[n].id: tails[n] for n in computed} if data.timeline is None else {}
+    joint = _joint_tail(week, weights, alone) if len(plan.walked) > 1 else np.ones(k)
     joint_improbable = bool(np.all(joint < threshold))
     return xr.Dataset(
         {
@@ -82,6 +86,10 @@ def surprise(
             "flagged": bool(improbable.any()) or joint_improbable,
             "joint_improbable": joint_improbable,
             "n_new": len(fresh),
+            # what the budget of work left out (:mod:`.new_items`)
+            "n_joint": len(plan.walked),
+            "joint_items": [it.id for it in plan.walked],
+            "untested": [it.id for it in fresh if it.id not in plan.alone],
         },
     )
 
@@ -100,14 +108,19 @@ def _genuine(item: EvidenceItem, question) -> float:
 
 
 def _item_tail(
-    question, data: ModelData, before: list, it: EvidenceItem, weights: np.ndarray
+    question,
+    data: ModelData,
+    before: list,
+    it: EvidenceItem,
+    weights: np.ndarray,
+    with_it: ModelData | None = None,
 ) -> tuple[np.ndarray, float]:
     """An item's tail given the evidence ``before`` it (``data``): per scenario, and mixed.
 
     Under the truth mixture a report whose origin has earlier reports on the indicator, or
     whose event was reported before, is judged by its predictive given them (see
     :meth:`~forecasting.model.likelihood.Mixture.report_tail`); any other as one more report
-    of its reliability.
+    of its reliability. ``with_it``: the model of ``before`` and the item, where at hand.
     """
     ind = next(i for i in data.indicators if i.id == it.indicator)
     if data.timeline is not None:
@@ -117,7 +130,8 @@ def _item_tail(
         and (b.origin == it.origin or (it.event is not None and b.event == it.event))
         for b in before
     ):
-        with_it = ModelData.build(question, Evidence(question.id, (*before, it)))
+        if with_it is None:
+            with_it = ModelData.build(question, Evidence(question.id, (*before, it)))
         ind = next(i for i in with_it.indicators if i.id == it.indicator)
         return ind.model.report_tail(ind.item_ids.index(it.id), weights)
     return ind.model.tail(it.value, it.exposure, weights, _genuine(it, question))
@@ -142,21 +156,25 @@ def _dynamic_tail(question, data: ModelData, ind, it: EvidenceItem) -> tuple[np.
 def _joint_tail(
     week: NewItems, weights: np.ndarray, alone: dict[str, np.ndarray] | None = None
 ) -> np.ndarray:
-    """Fisher's combination of the new items' sequential tails, per scenario ``(K,)``.
+    """Fisher's combination of the walked new items' sequential tails, per scenario ``(K,)``.
 
+    The items the work budget lets the walk take (:attr:`.NewItems.plan`), in date order.
     ``alone``: each item's tail given the evidence before the week (without dynamics). An item
-    whose indicator no earlier new item reports on has that same tail (a scenario's tail
+    whose indicator no earlier walked item reports on has that same tail (a scenario's tail
     depends only on its indicator's items): it is not computed again.
     """
     alone = alone or {}
     log_p = np.zeros(len(weights))
     seen: set[str] = set()
-    for n, it in enumerate(week.in_order):
+    walked = week.plan.walked
+    for n, it in enumerate(walked):
         if it.id in alone and it.indicator not in seen:
             per = alone[it.id]
         else:
-            per, _ = _item_tail(week.question, week.model(n), week.known(n), it, weights)
+            per, _ = _item_tail(
+                week.question, week.model(n), week.known(n), it, weights, week.model(n + 1)
+            )
         seen.add(it.indicator)
         log_p += np.log(np.clip(per, 1e-300, 1.0))
     # P(chi2_{2n} >= -2 sum log p) = Q(n, -sum log p), the regularised upper incomplete gamma
-    return special.gammaincc(len(week.fresh), -log_p)
+    return special.gammaincc(len(walked), -log_p)

@@ -359,9 +359,9 @@ def evidence_flags(current: Forecast, sur: xr.Dataset) -> list[str]:
         )
     if sur.attrs.get("joint_improbable"):
         out.append(
-            f"the {sur.attrs['n_new']} new items together improbable under every scenario "
+            f"the {sur.attrs['n_joint']} new items together improbable under every scenario "
             f"(joint tail below {sur.attrs['threshold']:g}): "
-            + ", ".join(str(i) for i in sur["item"].values)
+            + ", ".join(str(i) for i in sur.attrs["joint_items"])
         )
     return out
 
@@ -397,11 +397,15 @@ def _summary(
             zip(current.scenarios, map(float, sur["joint_tail"].values), strict=True)
         ),
         "joint_improbable": bool(sur.attrs["joint_improbable"]),
+        # the work budget's choice (analyses.new_items): the items tested jointly, and those
+        # whose tail alone was not computed (their numbers null below)
+        "joint_items": list(sur.attrs["joint_items"]),
+        "untested": list(sur.attrs["untested"]),
         "items": [
             {
                 "id": str(i),
-                "tail_forecast": float(t),
-                "tail_by_scenario": dict(zip(current.scenarios, map(float, row), strict=True)),
+                "tail_forecast": _number(t),
+                "tail_by_scenario": dict(zip(current.scenarios, map(_number, row), strict=True)),
                 "improbable": bool(bad),
             }
             for i, t, row, bad in zip(
@@ -441,3 +445,8 @@ def _summary(
     out["flagged"] = bool(reasons)
     out["flag_reasons"] = reasons
     return out
+
+
+def _number(x: float) -> float | None:
+    """A JSON number; ``None`` where it was not computed (NaN)."""
+    return None if np.isnan(x) else float(x)

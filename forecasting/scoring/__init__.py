@@ -44,6 +44,8 @@ class QuestionScore:
     items: xr.Dataset  # prequential scores of every archived week's new items
     week_of_item: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # archive files that could not be used
+    #: Each week's ``ln p(new | E)`` (its items' scores, with those scored together).
+    week_totals: dict[str, float] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -100,10 +102,7 @@ class QuestionScore:
             for week, row in zip(self.week_of_item, records(self.items), strict=True)
         ]
         out["origins"] = by_origin(items)
-        weeks: dict[str, float] = {}
-        for row in out["items"]:
-            weeks[row["week"]] = weeks.get(row["week"], 0.0) + row["log_predictive"]
-        out["weeks"] = [{"as_of": w, "log_predictive": v} for w, v in weeks.items()]
+        out["weeks"] = [{"as_of": w, "log_predictive": v} for w, v in self.week_totals.items()]
         return out
 
 
@@ -244,7 +243,8 @@ def score(
                 )
             scores = score_question(history, res.outcome, res.date)
         items, weeks, damaged = _weekly_items([latest[d] for d in sorted(latest)], res)
-        out.append(QuestionScore(q, res, scores, items, weeks, skipped + damaged))
+        totals = _week_totals(items, weeks)
+        out.append(QuestionScore(q, res, scores, items, weeks, skipped + damaged, totals))
     return Scorecard(out, _calibration(out, seed))
 
 
@@ -269,7 +269,22 @@ def _weekly_items(entries: list, res: Resolution | None) -> tuple[xr.Dataset, li
         previous = current
     if not parts:
         return empty(), [], damaged
-    return xr.concat(parts, dim="item"), weeks, damaged
+    totals = [float(p.attrs["left_total"]) for p in parts for _ in range(p.sizes["item"])]
+    both = xr.concat(parts, dim="item")
+    both["left_total"] = ("item", np.array(totals))  # each week's, on each of its items
+    return both, weeks, damaged
+
+
+def _week_totals(items: xr.Dataset, weeks: list[str]) -> dict[str, float]:
+    """Each week's ``ln p(new | E)``: its scored items, and those left out of the walk."""
+    out: dict[str, float] = {}
+    left = items["left_total"].values if "left_total" in items else np.zeros(len(weeks))
+    for week, value, block in zip(weeks, items["log_predictive"].values, left, strict=True):
+        if week not in out:
+            out[week] = float(block)
+        if not np.isnan(value):
+            out[week] += float(value)
+    return out
 
 
 def _calibration(questions: list[QuestionScore], seed: int) -> xr.Dataset | None:

@@ -229,6 +229,38 @@ def test_update_exit_code_3_when_the_evidence_is_improbable_everywhere(tmp_path,
     assert "2025-11-03" in capsys.readouterr().out.split("(flagged)")[0]
 
 
+def test_an_update_beyond_the_work_budget_says_what_it_did_not_test(tmp_path, capsys, monkeypatch):
+    # (the first update of a large ledger: hours of sequential integrals otherwise)
+    import forecasting.analyses.new_items as ni
+
+    monkeypatch.setattr(ni, "WALK_BUDGET", 0.0)
+    q = str(small_project(tmp_path))
+    assert main(["update", q, "--as-of", "2025-10-27"]) == 0
+    out = capsys.readouterr().out
+    assert "Note: of the 6 new items, 0 were checked for surprise alone and 0 tested" in out
+    folder = tmp_path / "reports" / "watch" / "2025-10-27"
+    summary = json.loads(
+        (folder / "summary.json").read_text(), parse_constant=lambda c: pytest.fail(c)
+    )  # strict JSON: no NaN
+    sur, pre = summary["surprise"], summary["prequential"]
+    assert sorted(sur["untested"]) == ["c1", "c2", "c3", "t1", "t2", "t3"]
+    assert sur["joint_items"] == [] and not sur["flagged"]
+    assert all(row["tail_forecast"] is None for row in sur["items"])
+    assert all(row["log_predictive"] is None for row in pre["items"])
+    assert np.isfinite(pre["total"]) and pre["origins"] == {}
+    md = (folder / "report.md").read_text()
+    assert "not computed" in md and "Of the 6 new items, 0 had their predictive tail" in md
+    # the default budget tests all six, and says nothing of it
+    monkeypatch.setattr(ni, "WALK_BUDGET", 3e9)
+    q = str(small_project(tmp_path / "again"))
+    assert main(["update", q, "--as-of", "2025-10-27"]) == 0
+    assert "Note: of the" not in capsys.readouterr().out
+    folder = tmp_path / "again" / "reports" / "watch" / "2025-10-27"
+    summary = json.loads((folder / "summary.json").read_text())
+    assert len(summary["surprise"]["joint_items"]) == 6 and not summary["surprise"]["untested"]
+    assert all(row["log_predictive"] is not None for row in summary["prequential"]["items"])
+
+
 def test_update_with_bad_input_exits_2_and_leaves_the_archive(tmp_path, capsys):
     q = str(small_project(tmp_path))
     assert main(["update", q, "--as-of", "2025-10-27"]) == 0

@@ -151,7 +151,8 @@ def build(
     if surprise.attrs.get("joint_improbable"):
         b.append(
             Warning(
-                f"The {plural(int(surprise.attrs['n_new']), 'new item')} are improbable together "
+                f"The {plural(int(surprise.attrs['n_joint']), 'new item')} tested together are "
+                "improbable together "
                 "under every "
                 f"scenario (joint tail probability below {surprise.attrs['threshold']:g}, "
                 "Fisher's combination of each one's tail given the ones before it). The "
@@ -270,8 +271,12 @@ def build(
                     value,
                     it["source"],
                     str(it.get("reliability", 1)),
-                    f"{float(tails[it['id']]):.2g}",
-                    *((signed(float(logs[it["id"]]), 2),) if scored else ()),
+                    _shown(float(tails[it["id"]]), f"{float(tails[it['id']]):.2g}"),
+                    *(
+                        (_shown(float(logs[it["id"]]), signed(float(logs[it["id"]]), 2)),)
+                        if scored
+                        else ()
+                    ),
                 )
             )
         b.append(
@@ -310,6 +315,8 @@ def build(
                 ),
             )
         )
+
+        b.extend(_budget_blocks(surprise, prequential))
 
     # drivers
     b.append(Heading("What the forecast rests on"))
@@ -569,3 +576,31 @@ def _watch_blocks(current: Forecast, tree: xr.DataTree, figures: dict[str, Path]
         )
         out.append(Bullets(tuple(sentences)))
     return out
+
+
+def _shown(value: float, text: str) -> str:
+    """A number of the new-evidence table, or "not computed" (beyond the work budget)."""
+    return "not computed" if np.isnan(value) else text
+
+
+def _budget_blocks(surprise: xr.Dataset, prequential: xr.Dataset | None) -> list[Block]:
+    """What the work budget of the week's item-by-item checks left out, if anything."""
+    n_new = int(surprise.attrs.get("n_new", 0))
+    untested = list(surprise.attrs.get("untested", []))
+    n_joint = int(surprise.attrs.get("n_joint", n_new))
+    if not untested and n_joint == n_new:
+        return []
+    text = (
+        f"Of the {plural(n_new, 'new item')}, {n_new - len(untested)} had their predictive "
+        f"tail computed and {n_joint} were tested together and scored one by one: the rest "
+        "would have taken too long (their indicators' integrals grow with every report; the "
+        "work is estimated from the items before each one, so which items are tested does "
+        "not depend on their own values)."
+    )
+    if prequential is not None and int(prequential.attrs.get("n_scored", 0)) < n_new:
+        text += (
+            " The items not scored one by one are scored together: "
+            f"{signed(float(prequential.attrs['left_total']), 2)} (natural log), included in "
+            "the week's total."
+        )
+    return [Paragraph(text)]
