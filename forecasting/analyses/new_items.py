@@ -28,12 +28,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
 from ..core.constants import MAX_CUBATURE_CATEGORIES
 from ..inputs.evidence import Evidence, EvidenceItem
 from ..inputs.question import Question
+from ..kinds import get_kind
 from ..model.data import IndicatorData, ModelData
 from ..model.likelihood import MAX_POLYNOMIAL_TERMS
 from ..results.forecast import Forecast
@@ -166,19 +168,28 @@ def integral_work(
     spec = question.indicators[indicator]
     if question.reliability != "mixture":
         return float(n)
-    if spec.kind != "categorical":
+    if get_kind(spec.kind).integration != "polynomial":
         return GRID_WORK * n
     counts = values.get(indicator, Counter())
     terms = 2.0 * float(np.prod([c + 1.0 for c in counts.values()]))
-    if terms > MAX_POLYNOMIAL_TERMS and len(spec.categories) <= MAX_CUBATURE_CATEGORIES:
+    if terms > MAX_POLYNOMIAL_TERMS and _outcomes(spec) <= MAX_CUBATURE_CATEGORIES:
         return CUBATURE_WORK
     return min(terms * n, 1e18)
 
 
+def _outcomes(spec: Any) -> int:
+    """The outcomes a polynomial kind's report may have (its categories)."""
+    return len(getattr(spec, "categories", ()))
+
+
 def _tail_integrals(question: Question, indicator: str) -> int:
-    """Integrals one tail takes: one per outcome of a category, and the evidence's own."""
+    """Integrals one tail takes: one per outcome of a category, and the evidence's own.
+
+    (A polynomial kind's tail refits each outcome; a grid's outcomes are one array: about
+    three integrals' work.)
+    """
     spec = question.indicators[indicator]
-    return len(spec.categories) + 1 if spec.kind == "categorical" else 3
+    return _outcomes(spec) + 1 if get_kind(spec.kind).integration == "polynomial" else 3
 
 
 def tail_work(

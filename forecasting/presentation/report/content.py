@@ -3,6 +3,10 @@
 The report is built once as a list of blocks (:mod:`.blocks`) and rendered by every format of
 :mod:`.formats` (Markdown, HTML, JSON), so every format says the same thing. Figures are the
 PNG files of the plot registry, with its captions.
+
+Why this module is long: it is the report, section by section in reading order (the headline
+and warnings, scenarios, change, new evidence, drivers, confidence, what to watch); split, a
+reader would hunt across files for what one report says and in which order.
 """
 
 from __future__ import annotations
