@@ -36,6 +36,7 @@ from ..core.constants import MAX_CUBATURE_CATEGORIES
 from ..inputs.evidence import Evidence, EvidenceItem
 from ..inputs.question import Question
 from ..kinds import get_kind
+from ..model import methods
 from ..model.data import IndicatorData, ModelData
 from ..model.likelihood import MAX_POLYNOMIAL_TERMS
 from ..results.forecast import Forecast
@@ -161,7 +162,7 @@ def integral_work(
     From the items known (``known``: their number per indicator; ``values``: per indicator,
     how many name each value), not from the next report's value: the truth mixture's
     categorical polynomial has ``prod_c (n_c + 1)`` terms, built in a pass per report (at most
-    twice that with the next report); beyond :data:`MAX_POLYNOMIAL_TERMS` a cubature; other
+    twice that with the next report); beyond the methods' ``cubature_from`` terms a cubature; other
     kinds a quadrature grid; the tempered model a closed form.
     """
     n = known[indicator] + 1
@@ -172,7 +173,8 @@ def integral_work(
         return GRID_WORK * n
     counts = values.get(indicator, Counter())
     terms = 2.0 * float(np.prod([c + 1.0 for c in counts.values()]))
-    if terms > MAX_POLYNOMIAL_TERMS and _outcomes(spec) <= MAX_CUBATURE_CATEGORIES:
+    limit = min(MAX_POLYNOMIAL_TERMS, methods.cubature_from())
+    if terms > limit and _outcomes(spec) <= MAX_CUBATURE_CATEGORIES:
         return CUBATURE_WORK
     return min(terms * n, 1e18)
 

@@ -18,6 +18,7 @@ import numpy as np
 from ..core.constants import MAX_CUBATURE_CATEGORIES
 from ..core.errors import InputError
 from ..core.stats import logsumexp
+from . import methods
 from . import mixture as mx
 from .cubature import (
     Cubature,
@@ -315,13 +316,18 @@ def _width(rep: mx.Reports) -> int:
 
 
 def model_for(ind) -> Mixture:
-    """The truth mixture for indicator data ``ind``: the cubature where it is needed."""
+    """The truth mixture for indicator data ``ind``: the cubature where it is needed.
+
+    Where the exact polynomial would pass the methods' ``cubature_from`` terms
+    (:mod:`.methods`) and the indicator has at most
+    :data:`~forecasting.core.constants.MAX_CUBATURE_CATEGORIES` categories.
+    """
     model = Mixture(ind)
     if (
         model.kind.integration != "polynomial"
         or not len(ind.values)
         or ind.prior.shape[1] > MAX_CUBATURE_CATEGORIES
-        or model.polynomial_terms() <= model.max_polynomial_terms
+        or model.polynomial_terms() <= min(model.max_polynomial_terms, methods.cubature_from())
     ):
         return model
     out = CubatureMixture(ind)

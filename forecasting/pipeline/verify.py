@@ -40,6 +40,7 @@ from ..core.dims import SCENARIO
 from ..core.errors import InputError
 from ..core.paths import display_path
 from ..inputs.evidence import Evidence
+from ..model import methods
 from ..results.assemble import versions
 from ..results.files import Checksum, read_tree_checked
 from ..results.forecast import Forecast
@@ -97,15 +98,17 @@ def verify(path: str | Path, *, progress: bool | None = None) -> Verification:
     try:
         # the rerun gets the items used, not the file's list of exclusions (checked below)
         used = Evidence(evidence.question_id, evidence.items, evidence.files)
-        rerun = _rerun(original, question, used, engine, settings, requested, progress)
+        with methods.using(prov.get("methods")):  # the file's own methods (or those of before)
+            rerun = _rerun(original, question, used, engine, settings, requested, progress)
+            # (within them: what the rerun computes when asked, its confidence and draws too)
+            largest = [0.0]
+            differences += _compare(original.to_dict(), rerun.to_dict(), largest)
+            differences += _compare_trees(original, rerun, largest)
     except InputError as exc:  # the file's recorded settings are untrusted input too
         differences += [
             f"its recorded settings cannot be rerun: {p.field}: {p.message}" for p in exc.problems
         ]
         return Verification(str(path), False, differences, notes, None, checksum)
-    largest = [0.0]
-    differences += _compare(original.to_dict(), rerun.to_dict(), largest)
-    differences += _compare_trees(original, rerun, largest)
     if largest[0] > 0 and not differences:
         notes.append(f"numbers agree to within {largest[0]:.2g} (tolerance {TOLERANCE:g})")
 
@@ -170,6 +173,7 @@ def metadata_problems(forecast: Forecast) -> list[str]:
             out.append(f"provenance seed {seed!r} is not a whole number from 0 to 2**63 - 1")
         if not isinstance(prov.get("settings", {}), dict):
             out.append("provenance settings is not a mapping")
+        out += methods.problems(prov.get("methods"))
         if not isinstance(prov.get("question_id"), str):
             out.append("provenance question_id is missing")
     if out:
@@ -294,7 +298,15 @@ def _compare_trees(original: Forecast, rerun: Forecast, largest: list[float]) ->
                     f"{_r(db.attrs.get(key))} now"
                 )
     pa, pb = original.provenance, rerun.provenance
-    for key in ("question_id", "as_of", "engine", "seed", "settings", "reliability_model"):
+    for key in (
+        "question_id",
+        "as_of",
+        "engine",
+        "seed",
+        "settings",
+        "reliability_model",
+        "methods",
+    ):
         if key in pa and pa.get(key) != pb.get(key):  # (older files lack the model: tempered)
             out.append(f"provenance {key}: {_r(pa.get(key))} then, {_r(pb.get(key))} now")
     return out

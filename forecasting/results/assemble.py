@@ -23,6 +23,7 @@ from ..core.stats import eti
 from ..engines.common import EngineResult, item_log_likelihood
 from ..inputs.evidence import Evidence
 from ..inputs.question import Question
+from ..model import methods
 from ..model.data import ModelData
 from .files import (
     BY_SCENARIO_DOC,
@@ -221,6 +222,8 @@ def make_forecast(
         "engine_requested": engine_requested,
         "seed": seed,
         "settings": result.settings,
+        # the numerical methods used (verify reruns an archived forecast with its own)
+        "methods": methods.active(),
         "package_version": package_version(),
         "versions": versions(result.engine),
     }

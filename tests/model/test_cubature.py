@@ -15,7 +15,7 @@ from builders import categorical, item, question
 from scipy import stats
 
 import forecasting as fc
-from forecasting.model import cubature, likelihood
+from forecasting.model import cubature, likelihood, methods
 from forecasting.model.cubature import theta_of, z_of
 from forecasting.model.cubature_mixture import CubatureMixture
 from forecasting.model.data import ModelData
@@ -162,14 +162,28 @@ def test_posterior_draws_have_the_exact_posterior_mean(pair):
 def test_the_forecast_switches_to_the_cubature_where_the_polynomial_is_too_large(monkeypatch):
     q, cats = _question(3, seed=4)
     ev = fc.Evidence.from_items(_rows(cats, 150, 4, seed=4, disagree=True), q)
-    exact = fc.forecast(q, ev, draws=500)
     (ind,) = ModelData.build(q, ev).indicators
-    assert type(ind.model) is Mixture
-    monkeypatch.setattr(likelihood, "MAX_POLYNOMIAL_TERMS", 100)
-    (ind,) = ModelData.build(q, ev).indicators
-    assert type(ind.model) is CubatureMixture
+    terms = ind.model.polynomial_terms()
+    assert methods.cubature_from() < terms < likelihood.MAX_POLYNOMIAL_TERMS
+    assert type(ind.model) is CubatureMixture  # by today's methods
     cub = fc.forecast(q, ev, draws=500)
+    with methods.using({"cubature_from": terms}):  # the methods of before: the polynomial
+        (ind,) = ModelData.build(q, ev).indicators
+        assert type(ind.model) is Mixture
+        exact = fc.forecast(q, ev, draws=500)
     np.testing.assert_allclose(cub.probabilities.values, exact.probabilities.values, atol=1e-6)
+    monkeypatch.setattr(likelihood, "MAX_POLYNOMIAL_TERMS", 100)  # a limit below the methods'
+    with methods.using({"cubature_from": terms}):
+        (ind,) = ModelData.build(q, ev).indicators
+        assert type(ind.model) is CubatureMixture
+
+
+def test_more_categories_keep_the_polynomial_up_to_its_limit():
+    q, cats = _question(5, seed=2)
+    ev = fc.Evidence.from_items(_rows(cats, 60, 3, seed=2), q)
+    (ind,) = ModelData.build(q, ev).indicators
+    assert ind.model.polynomial_terms() > methods.cubature_from()
+    assert type(ind.model) is Mixture
 
 
 def test_a_cubature_that_does_not_converge_is_a_located_error(monkeypatch):

@@ -8,10 +8,11 @@ import shutil
 
 import numpy as np
 import pytest
-from builders import BUNDLED_EVIDENCE, BUNDLED_QUESTION, ROOT
+from builders import BUNDLED_EVIDENCE, BUNDLED_QUESTION, ROOT, categorical, item, question
 
 import forecasting as fc
 from forecasting.cli import main
+from forecasting.model import methods
 
 #: The bundled archive's forecast of 2025-10-20 as made before the bundled question had dynamics
 #: and before forecast files carried checksums, kept beside the static copy of the question it
@@ -217,3 +218,63 @@ def test_numbers_inside_the_diagnostics_count_within_the_tolerance():
     assert not _same(then, moved, [0.0])
     assert not _same(then, {**then, "paths": 5}, [0.0])
     assert not _same(then, {k: v for k, v in then.items() if k != "method"}, [0.0])
+
+
+# --- the numerical methods a file records ----------------------------------------------------
+
+
+def _many_categorical_reports():
+    """Four categories, 150 unreliable reports from 4 origins: a polynomial of about a million
+    terms, which today's methods integrate by the cubature and those of before exactly."""
+    cats = ["calm", "tense", "clashes", "war"]
+    q = question(
+        ("deal", "war"),
+        indicators={"posture": categorical(cats, {"deal": (4, 2, 1, 0.5), "war": (0.5, 1, 2, 3)})},
+        reliability_model="mixture",
+    )
+    rng = np.random.default_rng(5)
+    rows = []
+    for i in range(150):
+        row = item(f"p{i}", "posture", str(rng.choice(cats, p=[0.3, 0.4, 0.2, 0.1])))
+        rows.append(row | {"source": f"outlet {i % 4}", "reliability": "BCDE"[i % 4] + "2"})
+    return q, fc.Evidence.from_items(rows, q)
+
+
+def test_each_file_is_rerun_with_the_methods_it_records(tmp_path):
+    q, ev = _many_categorical_reports()
+    now = fc.forecast(q, ev, draws=200)
+    with methods.using(None):
+        before = fc.forecast(q, ev, draws=200)
+    assert now.provenance["methods"] == methods.CURRENT
+    assert before.provenance["methods"] == methods.LEGACY
+    for f, name in ((now, "now.nc"), (before, "before.nc")):
+        result = fc.verify(f.save(tmp_path / name))
+        assert result.reproduces, result.differences
+    # a file written before the methods were recorded is rerun with those of before
+    tree = before.tree.copy()
+    prov = json.loads(tree.attrs["provenance"])
+    del prov["methods"]
+    tree.attrs["provenance"] = json.dumps(prov)
+    result = fc.verify(fc.Forecast(tree).save(tmp_path / "unrecorded.nc"))
+    assert result.reproduces, result.differences
+    # ... and would not reproduce with today's: the methods recorded are the ones used
+    prov["methods"] = methods.CURRENT
+    tree.attrs["provenance"] = json.dumps(prov)
+    result = fc.verify(fc.Forecast(tree).save(tmp_path / "misrecorded.nc"))
+    assert not result.reproduces
+
+
+@pytest.mark.parametrize(
+    ("recorded", "needle"),
+    [
+        ("fast", "methods is not a mapping"),
+        ({"cubature_from": 0}, "cubature_from is 0"),
+        ({"cubature_from": True}, "cubature_from is True"),
+        ({"magic": 1}, "unknown method 'magic'"),
+    ],
+)
+def test_malformed_methods_do_not_reproduce_with_a_reason(tmp_path, capsys, recorded, needle):
+    path = tampered(tmp_path, _json_attr("provenance", lambda p: p.update(methods=recorded)))
+    assert main(["verify", path]) == 3
+    out = capsys.readouterr().out
+    assert "malformed" in out and needle in out, out
