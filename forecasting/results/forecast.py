@@ -31,9 +31,9 @@ A forecast is an ``xarray.DataTree`` with these groups (both engines, same names
     The evidence items used: indicator, value, weight, exposure, date (item).
 
 The root's attributes hold JSON: ``provenance`` (hashes, as-of, engine, settings, seed,
-versions), ``question`` and ``evidence`` (the inputs, so the file is self-contained),
-``diagnostics`` and ``excluded``. :mod:`.files` writes and reads it; :mod:`.assemble` makes it
-from an engine's output.
+the numerical methods of :mod:`..model.methods`, versions), ``question`` and ``evidence``
+(the inputs, so the file is self-contained), ``diagnostics`` and ``excluded``. :mod:`.files`
+writes and reads it; :mod:`.assemble` makes it from an engine's output.
 """
 
 from __future__ import annotations
