@@ -471,9 +471,16 @@ def score_lines(card: Mapping[str, Any]) -> list[str]:
             lines.append(f"{q['question']}: open (not resolved yet)")
         for why in q.get("skipped", []):
             lines.append(f"  skipped (unreadable or not this question's): {why}")
-        if q["items"]:
+        one_by_one = [row for row in q["items"] if row["log_predictive"] is not None]
+        if len(one_by_one) < len(q["items"]):  # beyond a week's budget of work
             lines.append(
-                f"  {plural(len(q['items']), 'item')} scored as they arrived "
+                f"  {plural(len(q['items']) - len(one_by_one), 'item')} scored together with "
+                "the rest of their week, not one by one (too costly); each week's total: "
+                + ", ".join(f"{w['as_of']} {w['log_predictive']:+.2f}" for w in q["weeks"])
+            )
+        if one_by_one:
+            lines.append(
+                f"  {plural(len(one_by_one), 'item')} scored as they arrived "
                 "(log predictive probability under the forecast before them, by origin):"
             )
             origins = sorted(q["origins"].items(), key=lambda kv: kv[1]["mean"])

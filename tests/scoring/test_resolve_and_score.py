@@ -197,6 +197,22 @@ def test_an_open_question_is_listed_with_its_items_scores_and_an_annulled_one_no
     assert card["questions"][0]["status"] == "annulled" and "calibration" not in card
 
 
+def test_weeks_beyond_the_work_budget_keep_their_totals(project, capsys, monkeypatch):
+    import forecasting.analyses.new_items as ni
+
+    assert main(["score", q(project), "--json"]) == 0
+    full = json.loads(capsys.readouterr().out)["questions"][0]
+    monkeypatch.setattr(ni, "WALK_BUDGET", 0.0)  # no item scored one by one
+    assert main(["score", q(project), "--json"]) == 0
+    none = json.loads(capsys.readouterr().out)["questions"][0]
+    assert all(row["log_predictive"] is None for row in none["items"]) and none["origins"] == {}
+    for a, b in zip(full["weeks"], none["weeks"], strict=True):
+        assert a["as_of"] == b["as_of"]
+        assert b["log_predictive"] == pytest.approx(a["log_predictive"], abs=1e-9)
+    assert main(["score", q(project)]) == 0
+    assert "scored together with the rest of their week" in capsys.readouterr().out
+
+
 def test_score_plots(project, tmp_path, capsys):
     assert main(["resolve", q(project), "--outcome", "collapse", "--date", "2025-11-30"]) == 0
     assert main(["score", q(project), "--plots", str(tmp_path / "plots")]) == 0
