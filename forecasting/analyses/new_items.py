@@ -32,13 +32,11 @@ from typing import Any
 
 import numpy as np
 
-from ..core.constants import MAX_CUBATURE_CATEGORIES
 from ..inputs.evidence import Evidence, EvidenceItem
 from ..inputs.question import Question
 from ..kinds import get_kind
-from ..model import methods
+from ..model.cubature_mixture import by_cubature
 from ..model.data import IndicatorData, ModelData
-from ..model.likelihood import MAX_POLYNOMIAL_TERMS
 from ..results.forecast import Forecast
 
 #: Work the walk and the tails alone may take together (units of :func:`step_work`): about
@@ -162,8 +160,9 @@ def integral_work(
     From the items known (``known``: their number per indicator; ``values``: per indicator,
     how many name each value), not from the next report's value: the truth mixture's
     categorical polynomial has ``prod_c (n_c + 1)`` terms, built in a pass per report (at most
-    twice that with the next report); beyond the methods' ``cubature_from`` terms a cubature; other
-    kinds a quadrature grid; the tempered model a closed form.
+    twice that with the next report), or a cubature where
+    :func:`~forecasting.model.cubature_mixture.by_cubature` says so; other kinds a quadrature
+    grid; the tempered model a closed form.
     """
     n = known[indicator] + 1
     spec = question.indicators[indicator]
@@ -173,8 +172,7 @@ def integral_work(
         return GRID_WORK * n
     counts = values.get(indicator, Counter())
     terms = 2.0 * float(np.prod([c + 1.0 for c in counts.values()]))
-    limit = min(MAX_POLYNOMIAL_TERMS, methods.cubature_from())
-    if terms > limit and _outcomes(spec) <= MAX_CUBATURE_CATEGORIES:
+    if by_cubature(terms, _outcomes(spec)):
         return CUBATURE_WORK
     return min(terms * n, 1e18)
 

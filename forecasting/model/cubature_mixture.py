@@ -18,7 +18,7 @@ import numpy as np
 from ..core.constants import MAX_CUBATURE_CATEGORIES
 from ..core.errors import InputError
 from ..core.stats import logsumexp
-from . import methods
+from . import likelihood, methods
 from . import mixture as mx
 from .cubature import (
     Cubature,
@@ -315,19 +315,27 @@ def _width(rep: mx.Reports) -> int:
     return rep.n_reports + len(rep.fast_starts)
 
 
+def by_cubature(terms: float, categories: int) -> bool:
+    """Whether an exact polynomial of ``terms`` terms in ``categories`` is a cubature instead.
+
+    Beyond the methods' ``cubature_from`` terms (:mod:`.methods`), or the polynomial's limit,
+    for an indicator of at most :data:`~forecasting.core.constants.MAX_CUBATURE_CATEGORIES`
+    categories (with more, the polynomial, refused beyond its limit).
+    """
+    limit = min(likelihood.MAX_POLYNOMIAL_TERMS, methods.cubature_from())
+    return categories <= MAX_CUBATURE_CATEGORIES and terms > limit
+
+
 def model_for(ind) -> Mixture:
     """The truth mixture for indicator data ``ind``: the cubature where it is needed.
 
-    Where the exact polynomial would pass the methods' ``cubature_from`` terms
-    (:mod:`.methods`) and the indicator has at most
-    :data:`~forecasting.core.constants.MAX_CUBATURE_CATEGORIES` categories.
+    Where :func:`by_cubature` says so of its exact polynomial.
     """
     model = Mixture(ind)
     if (
         model.kind.integration != "polynomial"
         or not len(ind.values)
-        or ind.prior.shape[1] > MAX_CUBATURE_CATEGORIES
-        or model.polynomial_terms() <= min(model.max_polynomial_terms, methods.cubature_from())
+        or not by_cubature(model.polynomial_terms(), ind.prior.shape[1])
     ):
         return model
     out = CubatureMixture(ind)

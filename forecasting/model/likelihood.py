@@ -207,11 +207,6 @@ class Mixture:
         degrees = [len(np.unique(rep.event[value == k])) for k in range(len(axes))]
         return float(np.prod([d + 1.0 for d in degrees]))
 
-    @property
-    def max_polynomial_terms(self) -> int:
-        """The largest polynomial built (:data:`MAX_POLYNOMIAL_TERMS`)."""
-        return MAX_POLYNOMIAL_TERMS
-
     @cached_property
     def _base_poly(self) -> np.ndarray:
         return self._poly(self.reports(), self._axes)

@@ -47,6 +47,7 @@ from ..inputs.evidence import Evidence
 from ..inputs.question import Question
 from ..presentation import report as rpt
 from ..presentation.dynamics import resolves, sampler_warnings
+from ..presentation.records import plain
 from ..presentation.report.analysts import analyst_blocks
 from ..presentation.report.blocks import Block, Figure
 from ..presentation.text import estimative, headline, next_observation_sentences, pct
@@ -404,8 +405,8 @@ def _summary(
         "items": [
             {
                 "id": str(i),
-                "tail_forecast": _number(t),
-                "tail_by_scenario": dict(zip(current.scenarios, map(_number, row), strict=True)),
+                "tail_forecast": plain(t),  # null where not computed (the work budget)
+                "tail_by_scenario": dict(zip(current.scenarios, map(plain, row), strict=True)),
                 "improbable": bool(bad),
             }
             for i, t, row, bad in zip(
@@ -445,8 +446,3 @@ def _summary(
     out["flagged"] = bool(reasons)
     out["flag_reasons"] = reasons
     return out
-
-
-def _number(x: float) -> float | None:
-    """A JSON number; ``None`` where it was not computed (NaN)."""
-    return None if np.isnan(x) else float(x)
