@@ -211,3 +211,36 @@ def test_the_work_estimate_follows_the_integral_it_stands_for():
     assert integral_work(q, "talks", Counter({"talks": 9}), {}) == GRID_WORK * 10
     tempered = fc.Question.model_validate(q.to_dict() | {"reliability_model": "tempered"})
     assert integral_work(tempered, "posture", known, values) == 41
+
+
+def test_the_budgeted_joint_test_keeps_its_level_in_the_models_own_worlds():
+    """Simulated from the model, with a budget that stops each week's walk where the earlier
+    reports' categories put it (their polynomial's terms): the true scenario's joint tail is
+    below 0.1 in at most about 10% of weeks (the walked items' sequential tails stay
+    independent and uniform, or conservative for categories)."""
+    cats = ("a", "b", "c")
+    alphas = {"x": (6.0, 2.0, 1.0), "y": (1.0, 2.0, 6.0)}
+    q = question(
+        ("x", "y"), indicators={"s": categorical(cats, alphas)}, reliability_model="mixture"
+    )
+    rng = np.random.default_rng(4)
+    below, walked, weeks = 0, [], 100
+    for _ in range(weeks):
+        k = int(rng.integers(2))
+        theta = rng.dirichlet(list(alphas["xy"[k]]))
+        values = rng.choice(cats, size=22, p=theta)
+        rows = [
+            item(f"i{n}", "s", str(v), weight=0.8, date=f"2025-03-{n + 1:02d}")
+            | {"source": f"o{n % 3}"}
+            for n, v in enumerate(values)
+        ]
+        items = list(Evidence.from_items(rows, q).items)
+        week = NewItems(q, items[:2], items[2:], budget=3e5)  # a full walk is 4e5-7e5
+        prev = fc.forecast(q, fc.Evidence.from_items(rows[:2], q), draws=50, confidence=False)
+        cur = fc.forecast(q, fc.Evidence.from_items(rows, q), draws=50, confidence=False)
+        sur = surprise(prev, cur, week=week)
+        walked.append(len(week.plan.walked))
+        below += float(sur["joint_tail"].values[k]) < 0.1
+    # cut in most weeks, and where depends on the values
+    assert sum(n < 20 for n in walked) > weeks / 2 and len(set(walked)) >= 3
+    assert below / weeks <= 0.1 + 3 * np.sqrt(0.09 / weeks)
